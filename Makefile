@@ -1,0 +1,73 @@
+# Two commands a newcomer needs:   make run   |   make test
+# Everything else is a step of those two.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SAMENV := .sam-venv
+SAM    := $(SAMENV)/bin/sam
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_REGION ?= us-east-1
+
+.PHONY: run test install lint typecheck sam-validate browser unit integration e2e bench clean
+
+## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
+run: install
+	$(BIN)/walltrack run
+
+## make test: every check CI runs, in order of cost
+test: install lint typecheck sam-validate browser unit integration e2e
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[ui,local,dev]"
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+# aws-sam-cli pins click/boto3 versions of its own, so it lives in its own virtual environment.
+$(SAM):
+	$(PYTHON) -m venv $(SAMENV)
+	$(SAMENV)/bin/python -m pip install -q --upgrade pip
+	$(SAMENV)/bin/python -m pip install -q aws-sam-cli
+
+sam-validate: $(SAM)
+	$(SAM) validate --template template.yaml
+	$(SAM) validate --lint --template template.yaml
+
+# Debian's chromium drives the browser tests (Playwright uses it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+unit: install
+	$(BIN)/pytest tests/unit -q
+
+integration: install
+	$(BIN)/pytest tests/integration -q
+
+e2e: install browser
+	$(BIN)/pytest tests/e2e -q
+
+bench: install
+	$(BIN)/python bench/cold_imports.py
+	$(BIN)/python bench/startup.py
+
+# Lambda packaging for `sam build` (Metadata: BuildMethod: makefile): the runtime dependencies
+# only — no UI, no embedded engines, no test tools.
+build-%:
+	$(PYTHON) -m pip install -q --target "$(ARTIFACTS_DIR)" .
+
+clean:
+	rm -rf $(VENV) $(SAMENV) .walltrack .pytest_cache .mypy_cache .ruff_cache .aws-sam

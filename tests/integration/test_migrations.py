@@ -1,0 +1,87 @@
+"""Migrations on real Postgres: tracked, idempotent, Supabase roles, RLS on every table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from walltrack.data.postgres.migrations import MigrationError, apply_migrations, discover
+
+
+def test_a_second_run_applies_nothing(pg_url: str) -> None:
+    # Given the session database already migrated / When migrating again
+    applied = apply_migrations(pg_url)
+    # Then nothing is applied and every file is tracked like the Supabase CLI does
+    assert applied == []
+    with psycopg.connect(pg_url) as conn:
+        tracked = {
+            r[0]
+            for r in conn.execute("select version from supabase_migrations.schema_migrations")
+        }
+    assert tracked == {m.version for m in discover()}
+
+
+def test_supabase_roles_exist_and_service_role_bypasses_rls(pg_url: str) -> None:
+    with psycopg.connect(pg_url) as conn:
+        roles = dict(
+            conn.execute(
+                "select rolname, rolbypassrls from pg_roles"
+                " where rolname in ('anon', 'authenticated', 'service_role')"
+            ).fetchall()
+        )
+    assert roles == {"anon": False, "authenticated": False, "service_role": True}
+
+
+def test_every_public_table_has_row_level_security(pg_url: str) -> None:
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute(
+            "select c.relname, c.relrowsecurity from pg_class c"
+            " join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = 'public' and c.relkind in ('r', 'p')"
+        ).fetchall()
+    assert rows, "expected public tables"
+    assert [name for name, rls in rows if not rls] == []
+
+
+def test_anon_sees_no_rows_while_service_role_sees_them(pg_url: str) -> None:
+    # Given a stored row
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("insert into public.schedule_runs (job) values ('rls-probe')")
+        conn.commit()
+        # When the anon role reads / Then RLS hides it; the service role sees it
+        conn.execute("set role anon")
+        anon = conn.execute("select count(*) from public.schedule_runs").fetchone()
+        conn.execute("reset role")
+        conn.execute("set role service_role")
+        service = conn.execute(
+            "select count(*) from public.schedule_runs where job = 'rls-probe'"
+        ).fetchone()
+    assert anon == (0,)
+    assert service == (1,)
+
+
+def test_a_misnamed_migration_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "add_things.sql").write_text("select 1;")
+    with pytest.raises(MigrationError, match="<14-digit timestamp>_<name>.sql"):
+        discover(tmp_path)
+
+
+def test_a_failing_migration_is_not_recorded(pg_url: str, tmp_path: Path) -> None:
+    # Given a new migration that fails half-way
+    (tmp_path / "29990101000000_broken.sql").write_text(
+        "create table public.half_done (id int); select no_such_function();"
+    )
+    # When applied / Then it raises and leaves neither the table nor a tracking row
+    with pytest.raises(MigrationError, match="29990101000000_broken.sql failed"):
+        apply_migrations(pg_url, tmp_path)
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("select to_regclass('public.half_done')").fetchone() == (None,)
+        assert (
+            conn.execute(
+                "select count(*) from supabase_migrations.schema_migrations"
+                " where version = '29990101000000'"
+            ).fetchone()
+            == (0,)
+        )

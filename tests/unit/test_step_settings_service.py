@@ -1,0 +1,112 @@
+"""StepSettingsService: typed, versioned, validated before anything is stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from walltrack.core.errors import ConflictError, InvalidInputError, NotFoundError
+from walltrack.core.step_settings import StepSettingsService
+from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
+
+
+class InMemoryStore:
+    """A real implementation of the store port, kept in a dict (no mocks)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+
+    def latest(self, step: str) -> tuple[int, dict[str, Any], datetime] | None:
+        versions = self.rows.get(step)
+        if not versions:
+            return None
+        return len(versions), versions[-1], datetime(2026, 1, 1, tzinfo=UTC)
+
+    def insert_version(
+        self, step: str, values: dict[str, Any], *, expected_version: int, author: str | None
+    ) -> tuple[int, datetime]:
+        versions = self.rows.setdefault(step, [])
+        if len(versions) != expected_version:
+            raise ConflictError("moved on")
+        versions.append(values)
+        return len(versions), datetime(2026, 1, 2, tzinfo=UTC)
+
+
+@pytest.fixture
+def store() -> InMemoryStore:
+    return InMemoryStore()
+
+
+@pytest.fixture
+def service(store: InMemoryStore) -> StepSettingsService:
+    return StepSettingsService(store)
+
+
+def test_a_never_saved_step_reads_as_its_defaults_at_version_zero(
+    service: StepSettingsService,
+) -> None:
+    # Given nothing stored / When read
+    current = service.get("token_refresh")
+    # Then the defaults come back at version 0
+    assert current.version == 0
+    assert current.values["interval_minutes"] == TokenRefreshSettings().interval_minutes
+
+
+def test_an_update_merges_changes_and_bumps_the_version(service: StepSettingsService) -> None:
+    # Given defaults / When one field changes
+    saved = service.update("token_refresh", {"interval_minutes": 9})
+    # Then a new version holds the change and keeps the other values
+    assert saved.version == 1
+    assert saved.values["interval_minutes"] == 9
+    assert saved.values["batch_size"] == 30
+    assert service.typed(TokenRefreshSettings).interval_minutes == 9
+
+
+def test_an_invalid_value_is_rejected_with_field_errors_and_nothing_stored(
+    service: StepSettingsService, store: InMemoryStore
+) -> None:
+    # Given a saved version
+    service.update("token_refresh", {"interval_minutes": 9})
+    # When a value out of range is sent
+    with pytest.raises(InvalidInputError) as caught:
+        service.update("token_refresh", {"interval_minutes": 0, "batch_size": 31})
+    # Then each bad field is named and the stored version is unchanged
+    locs = {tuple(e["loc"]) for e in caught.value.errors}
+    assert locs == {("interval_minutes",), ("batch_size",)}
+    assert len(store.rows["token_refresh"]) == 1
+    assert service.get("token_refresh").values["interval_minutes"] == 9
+
+
+def test_an_unknown_field_is_an_error_not_silently_ignored(service: StepSettingsService) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        service.update("token_refresh", {"intervall_minutes": 3})
+    assert caught.value.errors[0]["loc"] == ["intervall_minutes"]
+
+
+def test_cross_field_rules_are_enforced(service: StepSettingsService) -> None:
+    # Given min market cap above max / Then the model rejects the pair
+    with pytest.raises(InvalidInputError, match="token_discovery"):
+        service.update(
+            "token_discovery", {"min_market_cap_usd": "5000", "max_market_cap_usd": "100"}
+        )
+
+
+def test_money_thresholds_stay_exact_decimals(service: StepSettingsService) -> None:
+    service.update("token_discovery", {"min_liquidity_usd": "12345.67"})
+    typed = service.typed(TokenDiscoverySettings)
+    assert typed.min_liquidity_usd == Decimal("12345.67")
+    assert isinstance(typed.min_liquidity_usd, Decimal)
+
+
+def test_an_unknown_step_is_not_found(service: StepSettingsService) -> None:
+    with pytest.raises(NotFoundError, match="unknown step 'nope'"):
+        service.get("nope")
+
+
+def test_a_stale_expected_version_is_a_conflict(service: StepSettingsService) -> None:
+    service.update("token_refresh", {"interval_minutes": 9})
+    with pytest.raises(ConflictError):
+        service.update("token_refresh", {"interval_minutes": 10}, expected_version=0)

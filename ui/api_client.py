@@ -1,0 +1,54 @@
+"""The UI's only way to the system: the WallTrack HTTP API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class ApiResult:
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class ApiClient:
+    def __init__(self, base_url: str, *, timeout_s: float = 15.0) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._timeout = timeout_s
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> ApiResult:
+        try:
+            response = httpx.request(
+                method, f"{self._base_url}{path}", timeout=self._timeout, **kwargs
+            )
+        except httpx.HTTPError as exc:
+            return ApiResult(0, {"message": f"API unreachable at {self._base_url}: {exc}"})
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"message": response.text[:500]}
+        return ApiResult(response.status_code, body)
+
+    def health(self) -> ApiResult:
+        return self._request("GET", "/health")
+
+    def steps(self) -> ApiResult:
+        return self._request("GET", "/config")
+
+    def step(self, step: str) -> ApiResult:
+        return self._request("GET", f"/config/{step}")
+
+    def save_step(self, step: str, values: dict[str, Any], *, expected_version: int) -> ApiResult:
+        return self._request(
+            "PUT", f"/config/{step}", json=values, params={"expected_version": expected_version}
+        )
+
+    def schedule_runs(self, *, limit: int = 50) -> ApiResult:
+        return self._request("GET", "/status/schedule-runs", params={"limit": limit})

@@ -1,0 +1,44 @@
+"""The FastAPI app: the same object behind Mangum in Lambda and uvicorn locally."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from walltrack.api.errors import install_error_handlers
+from walltrack.api.routes import config, health, status
+from walltrack.log import bind_context, get_logger
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="WallTrack API",
+        version="0.1.0",
+        description="Find Solana wallets worth copying and copy them in paper mode.",
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(config.router)
+    app.include_router(status.router)
+    log = get_logger(component="api")
+
+    @app.middleware("http")
+    async def _request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        bind_context(function="api", request_id=request_id)
+        response = await call_next(request)
+        response.headers["x-request-id"] = request_id
+        if request.url.path.startswith(("/health", "/config", "/status")):
+            log.info(
+                "request",
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+            )
+        return response
+
+    return app

@@ -1,0 +1,16 @@
+"""FastAPI dependencies: the process-wide pool/driver wrapped in repositories and services."""
+
+from __future__ import annotations
+
+from walltrack.core.step_settings import StepSettingsService
+from walltrack.data.postgres.pool import get_pool
+from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
+from walltrack.data.postgres.step_settings import StepSettingsRepository
+
+
+def step_settings_service() -> StepSettingsService:
+    return StepSettingsService(StepSettingsRepository(get_pool()))
+
+
+def schedule_runs() -> ScheduleRunRepository:
+    return ScheduleRunRepository(get_pool())

@@ -1,0 +1,32 @@
+"""`walltrack …` commands. Each command lives in its own module with a `register(subparsers)`.
+
+argparse (stdlib) rather than click/typer: the CLI is imported by Lambda-adjacent tooling and its
+cold import time is budgeted; commands import their heavy dependencies lazily.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from walltrack.cli import commands
+
+    parser = argparse.ArgumentParser(prog="walltrack", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in commands.ALL:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

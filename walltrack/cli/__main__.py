@@ -1,0 +1,5 @@
+import sys
+
+from walltrack.cli import main
+
+sys.exit(main())

@@ -1,0 +1,9 @@
+"""The registry of CLI command modules (one module per command)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from walltrack.cli import migrate, run
+
+ALL: list[ModuleType] = [migrate, run]

@@ -1,0 +1,92 @@
+"""`walltrack run`: the whole product on this machine, in one process tree.
+
+1. embedded Postgres + migrations   2. embedded Bolt graph server   3. the simulated market
+4. the local runtime (template.yaml: schedules, queues, Function URLs)   5. API + UI (uvicorn)
+Ctrl-C stops everything; data persists under WALLTRACK_DATA_DIR (default ./.walltrack).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "run", help="run WallTrack locally (embedded Postgres + graph, API, UI)"
+    )
+    parser.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="API/UI port (default 8000)")
+    parser.add_argument("--no-ui", action="store_true", help="serve the API only")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from walltrack.config.settings import get_settings
+    from walltrack.log import configure_logging, get_logger, register_secrets
+
+    if args.host:
+        os.environ["WALLTRACK_API_HOST"] = args.host
+    if args.port:
+        os.environ["WALLTRACK_API_PORT"] = str(args.port)
+    settings = get_settings()
+    if args.port and "WALLTRACK_API_BASE_URL" not in os.environ:
+        settings = settings.model_copy(
+            update={"api_base_url": f"http://{settings.api_host}:{settings.api_port}"}
+        )
+    configure_logging(level=settings.log_level)
+    register_secrets(settings.secret_values())
+    log = get_logger(component="run")
+
+    # SIGTERM (from a supervisor or a test) must unwind like Ctrl-C so children stop too.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+
+    from walltrack.data.graph.driver import get_driver
+    from walltrack.data.postgres.migrations import apply_migrations
+    from walltrack.data.postgres.pool import get_pool, resolve_database_url
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    applied = apply_migrations(resolve_database_url(settings))
+    log.info("migrations", applied=len(applied))
+    get_pool(settings)
+    get_driver(settings)
+
+    app = _build_app(settings, with_ui=not args.no_ui)
+    import uvicorn
+
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    print(  # noqa: T201 - the one line a person running `make run` needs
+        f"\nWallTrack is starting:\n  UI      {base}/ui\n  API     {base}/docs\n"
+        f"  health  {base}/health\n  data    {Path(settings.data_dir).resolve()}\n",
+        flush=True,
+    )
+    try:
+        uvicorn.run(
+            app, host=settings.api_host, port=settings.api_port, log_level="warning", workers=1
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.info("stopping")
+    return 0
+
+
+def _build_app(settings: Any, *, with_ui: bool) -> Any:
+    from walltrack.api.app import create_app
+
+    app = create_app()
+    if with_ui:
+        import gradio as gr
+
+        from ui.app import build_ui
+
+        app = gr.mount_gradio_app(app, build_ui(settings.api_base_url), path="/ui")
+    return app
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run(argparse.Namespace(host=None, port=None, no_ui=False)))

@@ -1,0 +1,78 @@
+"""Environment settings, parsed once per process (pydantic-settings).
+
+Everything here comes from the environment (or `.env` locally, AWS parameters in Lambda).
+Secrets are `SecretStr`: they never print, never log and are never returned by the API.
+Per-step business settings live in Postgres instead (see `walltrack.data.models.step_settings`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EnvSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WALLTRACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Local state (embedded Postgres data, graph dump, logs) lives under this folder.
+    data_dir: Path = Path(".walltrack")
+
+    # Postgres: unset → the embedded server under data_dir. Supabase: the transaction pooler URL
+    # (port 6543); prepared statements are always off so either works.
+    database_url: SecretStr | None = None
+    db_pool_min_size: int = Field(default=1, ge=0)
+    db_pool_max_size: int = Field(default=5, ge=1)
+    db_connect_timeout_s: float = Field(default=5.0, gt=0)
+
+    # Graph: unset → the embedded FalkorDB-with-Bolt server on 127.0.0.1.
+    neo4j_uri: str | None = None
+    neo4j_user: str | None = None
+    neo4j_password: SecretStr | None = None
+    # FalkorDB's BOLT_PORT must be below 32768 (a larger value silently opens no listener).
+    graph_bolt_port: int = Field(default=17687, ge=1024, le=32767)
+    graph_redis_port: int = Field(default=16379, ge=1024, le=65535)
+    graph_connect_timeout_s: float = Field(default=3.0, gt=0)
+
+    # API and UI.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_base_url: str = "http://127.0.0.1:8000"
+
+    # External services (the simulated market overrides the base URLs locally).
+    dexscreener_base_url: str = "https://api.dexscreener.com"
+    helius_api_base_url: str = "https://api-mainnet.helius-rpc.com"
+    helius_rpc_url: str = "https://mainnet.helius-rpc.com"
+    jupiter_base_url: str = "https://api.jup.ag"
+    rugcheck_base_url: str = "https://api.rugcheck.xyz"
+
+    # Secrets: environment / AWS parameters only.
+    helius_api_key: SecretStr | None = None
+    jupiter_api_key: SecretStr | None = None
+    webhook_auth_secret: SecretStr | None = None
+
+    # Logging.
+    log_level: str = "INFO"
+
+    @property
+    def uses_embedded_postgres(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def uses_embedded_graph(self) -> bool:
+        return self.neo4j_uri is None
+
+    def secret_values(self) -> list[str]:
+        secrets = [self.database_url, self.neo4j_password, self.helius_api_key]
+        secrets += [self.jupiter_api_key, self.webhook_auth_secret]
+        return [s.get_secret_value() for s in secrets if s is not None]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> EnvSettings:
+    """The process-wide settings (cached: a Lambda parses its environment once)."""
+    return EnvSettings()

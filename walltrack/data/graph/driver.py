@@ -1,0 +1,64 @@
+"""The one `neo4j` driver per process.
+
+Against Neo4j Aura it is an ordinary driver. Against the embedded FalkorDB engine two facts
+shape it (ARCHITECTURE §5): connect with auth=None, and never close the driver — after a clean
+Bolt GOODBYE the engine stalls the next connection from any process. A Lambda keeps its driver
+for the life of the container anyway, so "open once, never close" is right for both.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from neo4j import Driver, GraphDatabase
+
+from walltrack.config.settings import EnvSettings, get_settings
+
+_lock = threading.Lock()
+_driver: Driver | None = None
+# Every driver this process made, kept referenced for the life of the process: a driver that is
+# garbage-collected closes its connections (Bolt GOODBYE), which stalls the embedded engine.
+_drivers: dict[tuple[str, str | None], Driver] = {}
+
+
+def resolve_graph_uri(settings: EnvSettings) -> str:
+    if settings.neo4j_uri is not None:
+        return settings.neo4j_uri
+    from walltrack.data.graph.embedded import ensure_embedded_graph
+
+    return ensure_embedded_graph(
+        settings.data_dir, bolt_port=settings.graph_bolt_port, redis_port=settings.graph_redis_port
+    )
+
+
+def driver_for(settings: EnvSettings) -> Driver:
+    """The driver for `settings`' graph, made once per URI and user for the process."""
+    uri = resolve_graph_uri(settings)
+    auth = None
+    if settings.neo4j_uri is not None and settings.neo4j_user:
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+        auth = (settings.neo4j_user, password)
+    key = (uri, settings.neo4j_user if auth else None)
+    with _lock:
+        if key not in _drivers:
+            _drivers[key] = GraphDatabase.driver(
+                uri,
+                auth=auth,
+                connection_timeout=settings.graph_connect_timeout_s,
+                max_transaction_retry_time=settings.graph_connect_timeout_s,
+            )
+        return _drivers[key]
+
+
+def get_driver(settings: EnvSettings | None = None) -> Driver:
+    """The process-wide driver, created on first use (never at import)."""
+    global _driver  # noqa: PLW0603 - one driver per process is the design
+    if _driver is None:
+        _driver = driver_for(settings or get_settings())
+    return _driver
+
+
+def forget_driver() -> None:
+    """Forget which driver is current (tests switch graphs); the driver itself stays open."""
+    global _driver  # noqa: PLW0603
+    _driver = None

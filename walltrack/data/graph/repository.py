@@ -1,0 +1,49 @@
+"""Graph reads and writes through the process driver; Cypher text comes from `queries`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+from neo4j import Driver
+
+from walltrack.data.graph import queries
+
+T = TypeVar("T")
+
+
+def batched(items: Sequence[T], size: int = queries.UNWIND_BATCH_ROWS) -> Iterator[Sequence[T]]:
+    """Slices small enough for the embedded engine's parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class GraphRepository:
+    def __init__(self, driver: Driver) -> None:
+        self._driver = driver
+
+    def ping(self) -> bool:
+        records, _, _ = self._driver.execute_query(queries.PING)
+        return bool(records and records[0]["ok"] == 1)
+
+    def merge_wallets(self, addresses: Sequence[str], *, seen_ms: int) -> int:
+        """Create or touch (:Wallet) nodes; returns how many rows were merged."""
+        merged = 0
+        for chunk in batched(list(dict.fromkeys(addresses))):
+            rows = [{"address": a, "seen_ms": seen_ms} for a in chunk]
+            records, _, _ = self._driver.execute_query(queries.MERGE_WALLETS, rows=rows)
+            merged += int(records[0]["merged"]) if records else 0
+        return merged
+
+    def wallets(self, addresses: Sequence[str]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for chunk in batched(list(addresses)):
+            records, _, _ = self._driver.execute_query(
+                queries.WALLETS_BY_ADDRESS, addresses=list(chunk)
+            )
+            found.extend(record.data() for record in records)
+        return found
+
+    def count_wallets(self) -> int:
+        records, _, _ = self._driver.execute_query(queries.COUNT_WALLETS)
+        return int(records[0]["n"]) if records else 0

@@ -1,0 +1,47 @@
+"""schedule_runs: one row per scheduled job run (start, end, status, counts, error)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg import Connection
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from walltrack.data.models.runs import ScheduleRun
+
+
+class ScheduleRunRepository:
+    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
+        self._pool = pool
+
+    def start(self, job: str) -> UUID:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "insert into public.schedule_runs (job) values (%s) returning id", (job,)
+            ).fetchone()
+        assert row is not None
+        run_id: UUID = row["id"]
+        return run_id
+
+    def finish(
+        self, run_id: UUID, *, status: str, counts: dict[str, Any], error: str | None = None
+    ) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(
+                "update public.schedule_runs set ended_at = now(), status = %s,"
+                " counts = %s, error = %s where id = %s",
+                (status, Jsonb(counts), error, run_id),
+            )
+
+    def recent(self, *, limit: int = 50, job: str | None = None) -> list[ScheduleRun]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "select id, job, started_at, ended_at, status, counts, error"
+                " from public.schedule_runs where (%(job)s::text is null or job = %(job)s)"
+                " order by started_at desc limit %(limit)s",
+                {"job": job, "limit": limit},
+            ).fetchall()
+        return [ScheduleRun.model_validate(row) for row in rows]

@@ -16,7 +16,7 @@ SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 def free_port() -> int:
     """A free loopback port below 32768: FalkorDB's BOLT_PORT silently fails above that."""
     for _ in range(200):
-        port = random.randint(20_000, 32_000)  # noqa: S311 - not security related
+        port = random.randint(20_000, 32_000)
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))

@@ -12,7 +12,7 @@ from typing import Any
 import gradio as gr
 
 from ui.api_client import ApiClient
-from ui.settings_form import format_errors, form_fields, to_display, to_payload
+from ui.settings_form import form_fields, format_errors, to_display, to_payload
 
 HEALTH_HEADERS = ["component", "status", "latency (ms)", "error"]
 RUN_HEADERS = ["job", "status", "started", "ended", "duration (s)", "counts", "error"]
@@ -25,8 +25,7 @@ def _health_rows(client: ApiClient) -> tuple[list[list[Any]], str]:
     if not components:
         return [], f"**API unreachable**: {body.get('message', result.status)}"
     rows = [
-        [name, c["status"], c["latency_ms"], c.get("error") or ""]
-        for name, c in components.items()
+        [name, c["status"], c["latency_ms"], c.get("error") or ""] for name, c in components.items()
     ]
     down = [name for name, c in components.items() if c["status"] != "up"]
     summary = "All components healthy" if not down else f"**Down:** {', '.join(down)}"
@@ -88,7 +87,7 @@ def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
             "only and are never shown here."
         )
         step = gr.Dropdown(choices=[], label="Step", elem_id="settings-step")
-        message = gr.Markdown(elem_id="settings-message")
+        message = gr.Markdown(elem_id="settings-load-message")
 
         def load_steps() -> tuple[Any, str]:
             # Fetched when a page opens, not when the UI is built: the API may not be up yet.
@@ -120,6 +119,7 @@ def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
                     "value": to_display(field, values.get(field.name)),
                     "elem_id": f"setting-{selected}-{field.name}",
                     "key": f"{selected}-{field.name}",
+                    "interactive": True,
                 }
                 if field.kind == "bool":
                     inputs.append(gr.Checkbox(**common))
@@ -138,7 +138,9 @@ def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
                     return f"Saved: {selected} is now at version **{new_version}**.", new_version
                 return f"**Not saved ({result.status})**\n\n{format_errors(result.body)}", expected
 
-            save.click(on_save, inputs=[version, *inputs], outputs=[message, version])
+            save.click(on_save, inputs=[version, *inputs], outputs=[saved, version])
+
+        saved = gr.Markdown(elem_id="settings-message")
 
 
 def build_ui(api_base_url: str) -> gr.Blocks:

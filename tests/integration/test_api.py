@@ -106,9 +106,7 @@ def test_schedule_runs_are_listed_newest_first(client: TestClient, pg_url: str) 
     assert runs[1]["counts"] == {"tokens": 3}
 
 
-def test_secrets_are_never_returned(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_secrets_are_never_returned(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from walltrack.config.settings import get_settings
 
     monkeypatch.setenv("WALLTRACK_HELIUS_API_KEY", "helius-key-never-shown")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from walltrack.data.models.step_settings import TokenDiscoverySettings
 from ui.settings_form import form_fields, format_errors, to_display, to_payload
+from walltrack.data.models.step_settings import TokenDiscoverySettings
 
 
 def _fields() -> dict[str, object]:
@@ -33,7 +33,7 @@ def test_payload_keeps_money_as_text_and_splits_lists() -> None:
 
 
 def test_an_empty_optional_money_field_becomes_null() -> None:
-    fields = [f for f in form_fields(TokenDiscoverySettings.model_json_schema())]
+    fields = form_fields(TokenDiscoverySettings.model_json_schema())
     names = [f.name for f in fields]
     raw = [to_display(f, TokenDiscoverySettings().model_dump(mode="json")[f.name]) for f in fields]
     raw[names.index("max_market_cap_usd")] = "  "

@@ -12,7 +12,6 @@ import psycopg
 import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from walltrack.core.errors import (
     ConflictError,
@@ -53,15 +52,6 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("postgres unavailable", path=request.url.path, error=type(exc).__name__)
         return JSONResponse(
             _body("postgres unavailable: cannot reach the database", component="postgres"),
-            status_code=503,
-        )
-
-    @app.exception_handler(ServiceUnavailable)
-    @app.exception_handler(SessionExpired)
-    async def _graph_down(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("graph unavailable", path=request.url.path, error=type(exc).__name__)
-        return JSONResponse(
-            _body("graph unavailable: cannot reach the graph database", component="graph"),
             status_code=503,
         )
 

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     from walltrack.cli import commands
 
-    parser = argparse.ArgumentParser(prog="walltrack", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="walltrack", description="WallTrack: find Solana wallets worth copying (paper mode)."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in commands.ALL:
         module.register(sub)

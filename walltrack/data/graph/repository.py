@@ -1,12 +1,18 @@
-"""Graph reads and writes through the process driver; Cypher text comes from `queries`."""
+"""Graph reads and writes through the process driver; Cypher text comes from `queries`.
+
+Driver errors meaning "the graph cannot be reached" become `DependencyUnavailableError` here, at
+the adapter's edge, so callers (and the API's error mapping) never import the driver.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, LiteralString, TypeVar
 
-from neo4j import Driver
+from neo4j import Driver, Query
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
+from walltrack.core.errors import DependencyUnavailableError
 from walltrack.data.graph import queries
 
 T = TypeVar("T")
@@ -22,8 +28,15 @@ class GraphRepository:
     def __init__(self, driver: Driver) -> None:
         self._driver = driver
 
+    def _run(self, cypher: LiteralString, **params: Any) -> list[Any]:
+        try:
+            records, _, _ = self._driver.execute_query(Query(cypher), params)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise DependencyUnavailableError("graph", type(exc).__name__) from exc
+        return list(records)
+
     def ping(self) -> bool:
-        records, _, _ = self._driver.execute_query(queries.PING)
+        records = self._run(queries.PING)
         return bool(records and records[0]["ok"] == 1)
 
     def merge_wallets(self, addresses: Sequence[str], *, seen_ms: int) -> int:
@@ -31,19 +44,17 @@ class GraphRepository:
         merged = 0
         for chunk in batched(list(dict.fromkeys(addresses))):
             rows = [{"address": a, "seen_ms": seen_ms} for a in chunk]
-            records, _, _ = self._driver.execute_query(queries.MERGE_WALLETS, rows=rows)
+            records = self._run(queries.MERGE_WALLETS, rows=rows)
             merged += int(records[0]["merged"]) if records else 0
         return merged
 
     def wallets(self, addresses: Sequence[str]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for chunk in batched(list(addresses)):
-            records, _, _ = self._driver.execute_query(
-                queries.WALLETS_BY_ADDRESS, addresses=list(chunk)
-            )
+            records = self._run(queries.WALLETS_BY_ADDRESS, addresses=list(chunk))
             found.extend(record.data() for record in records)
         return found
 
     def count_wallets(self) -> int:
-        records, _, _ = self._driver.execute_query(queries.COUNT_WALLETS)
+        records = self._run(queries.COUNT_WALLETS)
         return int(records[0]["n"]) if records else 0

@@ -83,3 +83,9 @@ def unit_of_work(
     """A connection inside one transaction: committed on success, rolled back on error."""
     with (pool or get_pool()).connection() as conn, conn.transaction():
         yield conn
+
+
+def ping(pool: ConnectionPool[Connection[DictRow]], *, timeout_s: float) -> None:
+    """Raise unless a pooled connection answers within `timeout_s` (the health probe)."""
+    with pool.connection(timeout=timeout_s) as conn:
+        conn.execute("select 1").fetchone()

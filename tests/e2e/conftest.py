@@ -1,0 +1,120 @@
+"""The whole local stack as a user starts it (`walltrack run`), and a real headless browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import REPO_ROOT, free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    data_dir: Path
+    bolt_port: int
+    log_path: Path
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None) -> Stack:
+    port, bolt, redis = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "WALLTRACK_DATA_DIR": str(data_dir),
+        "WALLTRACK_GRAPH_BOLT_PORT": str(bolt),
+        "WALLTRACK_GRAPH_REDIS_PORT": str(redis),
+        "WALLTRACK_API_BASE_URL": f"http://127.0.0.1:{port}",
+        **(extra_env or {}),
+    }
+    for name in ("WALLTRACK_DATABASE_URL", "WALLTRACK_NEO4J_URI"):
+        env.pop(name, None)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / "run.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "walltrack.cli", "run", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    stack = Stack(process, f"http://127.0.0.1:{port}", data_dir, bolt, log_path)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"walltrack run exited early:\n{stack.log_tail()}")
+        try:
+            if httpx.get(f"{stack.base_url}/health", timeout=5).status_code == 200:
+                return stack
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop_stack(stack)
+    raise RuntimeError(f"stack not healthy within 90 s:\n{stack.log_tail()}")
+
+
+def stop_stack(stack: Stack, *, sig: int = signal.SIGINT) -> int:
+    if stack.process.poll() is None:
+        stack.process.send_signal(sig)
+        try:
+            stack.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            stack.process.kill()
+            stack.process.wait()
+    return stack.process.returncode
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    stop_stack(running)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium not installed: `make browser` installs Debian's chromium")
+    # Playwright gives every launch a fresh, empty profile (its own --user-data-dir).
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()

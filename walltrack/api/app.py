@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
+import structlog
 from fastapi import FastAPI, Request, Response
 
 from walltrack.api.errors import install_error_handlers
@@ -28,7 +29,10 @@ def create_app() -> FastAPI:
     async def _request_context(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        # In Lambda the handler has bound the invocation's request id already; locally each
+        # HTTP request gets its own.
+        bound = structlog.contextvars.get_contextvars().get("request_id")
+        request_id = request.headers.get("x-request-id") or bound or str(uuid.uuid4())
         bind_context(function="api", request_id=request_id)
         response = await call_next(request)
         response.headers["x-request-id"] = request_id

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     base = f"http://{settings.api_host}:{settings.api_port}"
-    print(  # noqa: T201 - the one line a person running `make run` needs
+    print(
         f"\nWallTrack is starting:\n  UI      {base}/ui\n  API     {base}/docs\n"
         f"  health  {base}/health\n  data    {Path(settings.data_dir).resolve()}\n",
         flush=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +37,21 @@ class ScheduleRunRepository:
                 " counts = %s, error = %s where id = %s",
                 (status, Jsonb(counts), error, run_id),
             )
+
+    @contextmanager
+    def track(self, job: str) -> Iterator[dict[str, Any]]:
+        """Record one run of `job`: yields a counts dict to fill; an exception marks the run
+        failed with its message (and is re-raised so the scheduler sees the failure)."""
+        run_id = self.start(job)
+        counts: dict[str, Any] = {}
+        try:
+            yield counts
+        except Exception as exc:
+            self.finish(
+                run_id, status="failed", counts=counts, error=f"{type(exc).__name__}: {exc}"
+            )
+            raise
+        self.finish(run_id, status="succeeded", counts=counts)
 
     def recent(self, *, limit: int = 50, job: str | None = None) -> list[ScheduleRun]:
         with self._pool.connection() as conn:

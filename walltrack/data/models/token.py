@@ -1,0 +1,86 @@
+"""Tokens (step 1), their safety verdict, and snapshots (step 2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TokenStatus = Literal["active", "dead", "rugged", "blocked"]
+Outcome = Literal["pass", "warn", "fail"]
+CheckOutcome = Literal["pass", "warn", "fail", "unknown"]
+
+
+class SafetyCheck(BaseModel):
+    """One check of the safety gauntlet, with the threshold it was judged against."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    outcome: CheckOutcome
+    detail: str
+    threshold: str | None = None
+
+
+class SafetyVerdict(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    verdict: Outcome
+    checks: list[SafetyCheck]
+    checked_at: datetime
+
+    @property
+    def reasons(self) -> list[str]:
+        """The checks that made the verdict what it is (fails, then warnings)."""
+        return [c.detail for c in self.checks if c.outcome in ("fail", "warn")]
+
+
+class TokenMarket(BaseModel):
+    """Market figures of a token's best pair at one moment (USD as exact decimals)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    price_usd: Decimal | None = None
+    price_native: Decimal | None = None
+    liquidity_usd: Decimal | None = None
+    volume_h24_usd: Decimal | None = None
+    txns_h1_buys: int | None = None
+    txns_h1_sells: int | None = None
+    fdv_usd: Decimal | None = None
+    market_cap_usd: Decimal | None = None
+
+    @property
+    def txns_h1(self) -> int | None:
+        if self.txns_h1_buys is None and self.txns_h1_sells is None:
+            return None
+        return (self.txns_h1_buys or 0) + (self.txns_h1_sells or 0)
+
+
+class Token(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    mint: str
+    chain: str = "solana"
+    symbol: str | None = None
+    name: str | None = None
+    pair_address: str | None = None
+    dex_id: str | None = None
+    quote_mint: str | None = None
+    pair_created_at: datetime | None = None
+    sources: list[str] = Field(default_factory=list)
+    status: TokenStatus = "active"
+    status_reason: str | None = None
+    safety: SafetyVerdict | None = None
+    market: TokenMarket = Field(default_factory=TokenMarket)
+    first_seen_at: datetime | None = None
+    last_refreshed_at: datetime | None = None
+
+
+class TokenSnapshot(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    mint: str
+    taken_at: datetime
+    market: TokenMarket

@@ -1,0 +1,245 @@
+"""tokens and token_snapshots: the only place their SQL lives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from psycopg import Connection, sql
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from walltrack.data.models.token import (
+    SafetyCheck,
+    SafetyVerdict,
+    Token,
+    TokenMarket,
+    TokenSnapshot,
+    TokenStatus,
+)
+
+SortField = Literal[
+    "first_seen_at", "liquidity_usd", "volume_h24_usd", "fdv_usd", "price_usd", "pair_created_at"
+]
+_MARKET = (
+    "price_usd",
+    "liquidity_usd",
+    "volume_h24_usd",
+    "fdv_usd",
+    "market_cap_usd",
+    "txns_h1_buys",
+    "txns_h1_sells",
+)
+
+
+@dataclass(frozen=True)
+class TokenQuery:
+    status: TokenStatus | None = None
+    verdict: Literal["pass", "warn", "fail"] | None = None
+    search: str | None = None
+    sort: SortField = "first_seen_at"
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0
+
+
+def _token(row: DictRow) -> Token:
+    safety = None
+    if row["safety_verdict"] is not None:
+        safety = SafetyVerdict(
+            verdict=row["safety_verdict"],
+            checks=[SafetyCheck.model_validate(c) for c in row["safety_checks"]],
+            checked_at=row["safety_checked_at"],
+        )
+    return Token(
+        mint=row["mint"],
+        chain=row["chain"],
+        symbol=row["symbol"],
+        name=row["name"],
+        pair_address=row["pair_address"],
+        dex_id=row["dex_id"],
+        quote_mint=row["quote_mint"],
+        pair_created_at=row["pair_created_at"],
+        sources=list(row["sources"]),
+        status=row["status"],
+        status_reason=row["status_reason"],
+        safety=safety,
+        market=TokenMarket(**{k: row[k] for k in _MARKET}),
+        first_seen_at=row["first_seen_at"],
+        last_refreshed_at=row["last_refreshed_at"],
+    )
+
+
+class TokenRepository:
+    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
+        self._pool = pool
+
+    def upsert_discovered(self, token: Token, *, at: datetime) -> bool:
+        """Insert a new token or refresh a known one's pair and market; True when new.
+
+        A blocked token stays blocked and keeps its data: the user said no.
+        """
+        m = token.market
+        params: dict[str, Any] = {
+            **token.model_dump(include={"mint", "chain", "symbol", "name", "pair_address",
+                                        "dex_id", "quote_mint", "pair_created_at"}),
+            "sources": token.sources,
+            **{k: getattr(m, k) for k in _MARKET},
+            "at": at,
+        }  # fmt: skip
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                """
+                insert into public.tokens as t (mint, chain, symbol, name, pair_address, dex_id,
+                    quote_mint, pair_created_at, sources, price_usd, liquidity_usd,
+                    volume_h24_usd, fdv_usd, market_cap_usd, txns_h1_buys, txns_h1_sells,
+                    first_seen_at, last_refreshed_at, status_changed_at)
+                values (%(mint)s, %(chain)s, %(symbol)s, %(name)s, %(pair_address)s, %(dex_id)s,
+                    %(quote_mint)s, %(pair_created_at)s, %(sources)s, %(price_usd)s,
+                    %(liquidity_usd)s, %(volume_h24_usd)s, %(fdv_usd)s, %(market_cap_usd)s,
+                    %(txns_h1_buys)s, %(txns_h1_sells)s, %(at)s, %(at)s, %(at)s)
+                on conflict (mint) do update set
+                    symbol = coalesce(excluded.symbol, t.symbol),
+                    name = coalesce(excluded.name, t.name),
+                    pair_address = excluded.pair_address,
+                    dex_id = excluded.dex_id,
+                    quote_mint = excluded.quote_mint,
+                    pair_created_at = excluded.pair_created_at,
+                    sources = (select array_agg(distinct s)
+                               from unnest(t.sources || excluded.sources) as s),
+                    price_usd = excluded.price_usd,
+                    liquidity_usd = excluded.liquidity_usd,
+                    volume_h24_usd = excluded.volume_h24_usd,
+                    fdv_usd = excluded.fdv_usd,
+                    market_cap_usd = excluded.market_cap_usd,
+                    txns_h1_buys = excluded.txns_h1_buys,
+                    txns_h1_sells = excluded.txns_h1_sells,
+                    last_refreshed_at = excluded.last_refreshed_at
+                where t.status <> 'blocked'
+                returning (xmax = 0) as inserted
+                """,
+                params,
+            ).fetchone()
+        return bool(row and row["inserted"])
+
+    def get(self, mint: str) -> Token | None:
+        with self._pool.connection() as conn:
+            row = conn.execute("select * from public.tokens where mint = %s", (mint,)).fetchone()
+        return _token(row) if row else None
+
+    def exists(self, mint: str) -> bool:
+        with self._pool.connection() as conn:
+            row = conn.execute("select 1 from public.tokens where mint = %s", (mint,)).fetchone()
+        return row is not None
+
+    def page(self, query: TokenQuery) -> tuple[list[Token], int]:
+        """A page of tokens and the total matching count."""
+        where = [sql.SQL("true")]
+        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+        if query.status:
+            where.append(sql.SQL("status = %(status)s"))
+            params["status"] = query.status
+        if query.verdict:
+            where.append(sql.SQL("safety_verdict = %(verdict)s"))
+            params["verdict"] = query.verdict
+        if query.search:
+            where.append(sql.SQL("(symbol ilike %(q)s or name ilike %(q)s or mint = %(exact)s)"))
+            params["q"] = f"%{query.search}%"
+            params["exact"] = query.search
+        condition = sql.SQL(" and ").join(where)
+        order = sql.SQL("{} {} nulls last, mint").format(
+            sql.Identifier(query.sort), sql.SQL("desc" if query.descending else "asc")
+        )
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                sql.SQL(
+                    "select * from public.tokens where {} order by {}"
+                    " limit %(limit)s offset %(offset)s"
+                ).format(condition, order),
+                params,
+            ).fetchall()
+            total = conn.execute(
+                sql.SQL("select count(*) as n from public.tokens where {}").format(condition),
+                params,
+            ).fetchone()
+        return [_token(r) for r in rows], int(total["n"]) if total else 0
+
+    def active_mints(self) -> list[str]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "select mint from public.tokens where status = 'active' order by mint"
+            ).fetchall()
+        return [r["mint"] for r in rows]
+
+    def set_status(
+        self, mint: str, status: TokenStatus, *, reason: str | None, at: datetime
+    ) -> bool:
+        with self._pool.connection() as conn:
+            cur = conn.execute(
+                "update public.tokens set status = %s, status_reason = %s,"
+                " status_changed_at = %s where mint = %s and status <> %s",
+                (status, reason, at, mint, status),
+            )
+        return cur.rowcount == 1
+
+    def set_safety(self, mint: str, verdict: SafetyVerdict) -> None:
+        checks = [c.model_dump(mode="json") for c in verdict.checks]
+        with self._pool.connection() as conn:
+            conn.execute(
+                "update public.tokens set safety_verdict = %s, safety_checks = %s,"
+                " safety_checked_at = %s where mint = %s",
+                (verdict.verdict, Jsonb(checks), verdict.checked_at, mint),
+            )
+
+    def add_snapshots(self, snapshots: Sequence[TokenSnapshot]) -> int:
+        """Append snapshots and mirror the latest figures onto each token; returns rows added."""
+        if not snapshots:
+            return 0
+        rows = [
+            (s.mint, s.taken_at, s.market.price_usd, s.market.price_native,
+             s.market.liquidity_usd, s.market.volume_h24_usd, s.market.txns_h1_buys,
+             s.market.txns_h1_sells, s.market.fdv_usd, s.market.market_cap_usd)
+            for s in snapshots
+        ]  # fmt: skip
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "insert into public.token_snapshots (mint, taken_at, price_usd, price_native,"
+                " liquidity_usd, volume_h24_usd, txns_h1_buys, txns_h1_sells, fdv_usd,"
+                " market_cap_usd) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " on conflict (mint, taken_at) do nothing",
+                rows,
+            )
+            added = cur.rowcount
+            cur.executemany(
+                "update public.tokens set price_usd = %s, liquidity_usd = %s,"
+                " volume_h24_usd = %s, fdv_usd = %s, market_cap_usd = %s, txns_h1_buys = %s,"
+                " txns_h1_sells = %s, last_refreshed_at = %s where mint = %s",
+                [
+                    (s.market.price_usd, s.market.liquidity_usd, s.market.volume_h24_usd,
+                     s.market.fdv_usd, s.market.market_cap_usd, s.market.txns_h1_buys,
+                     s.market.txns_h1_sells, s.taken_at, s.mint)
+                    for s in snapshots
+                ],
+            )  # fmt: skip
+        return max(added, 0)
+
+    def snapshots(self, mint: str, *, since: datetime | None = None) -> list[TokenSnapshot]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "select * from public.token_snapshots where mint = %s"
+                " and (%s::timestamptz is null or taken_at >= %s) order by taken_at",
+                (mint, since, since),
+            ).fetchall()
+        return [
+            TokenSnapshot(
+                mint=r["mint"],
+                taken_at=r["taken_at"],
+                market=TokenMarket(
+                    **{k: r[k] for k in (*_MARKET, "price_native")}
+                ),
+            )
+            for r in rows
+        ]  # fmt: skip

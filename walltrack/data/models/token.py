@@ -84,3 +84,42 @@ class TokenSnapshot(BaseModel):
     mint: str
     taken_at: datetime
     market: TokenMarket
+
+
+class PairCandidate(BaseModel):
+    """A token as one discovery source saw it: its pair and market, before any filter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mint: str
+    chain: str
+    symbol: str | None = None
+    name: str | None = None
+    pair_address: str | None = None
+    dex_id: str | None = None
+    quote_mint: str | None = None
+    pair_created_at: datetime | None = None
+    market: TokenMarket = Field(default_factory=TokenMarket)
+    sources: list[str] = Field(default_factory=list)
+
+    def as_token(self) -> Token:
+        return Token(**self.model_dump(exclude={"market"}), market=self.market)
+
+
+class SafetyFacts(BaseModel):
+    """What the safety gauntlet judges, gathered from DAS, RPC holders and RugCheck.
+
+    `None` means "could not be learned" (the check is then `unknown`, which warns).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    mint_authority: str | None = None
+    freeze_authority: str | None = None
+    authorities_known: bool = False
+    token_program: str | None = None
+    extensions: list[str] = Field(default_factory=list)
+    top10_holder_pct: Decimal | None = None
+    lp_locked_pct: Decimal | None = None
+    rugcheck_score_normalised: int | None = None
+    rugcheck_danger_risks: list[str] = Field(default_factory=list)

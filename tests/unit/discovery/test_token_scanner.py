@@ -1,0 +1,147 @@
+"""Step 1 rules: filters, best pair per token, safety gauntlet."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from walltrack.core.discovery.token_scanner import apply_filters, best_pair_per_token, judge_safety
+from walltrack.data.models.step_settings import USDC_MINT, WSOL_MINT, TokenDiscoverySettings
+from walltrack.data.models.token import PairCandidate, SafetyFacts, TokenMarket
+
+NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+SETTINGS = TokenDiscoverySettings()
+
+
+def _pair(**overrides: object) -> PairCandidate:
+    base: dict[str, object] = {
+        "mint": "GCATmint",
+        "chain": "solana",
+        "pair_address": "pair-1",
+        "quote_mint": WSOL_MINT,
+        "pair_created_at": NOW - timedelta(hours=2),
+        "market": TokenMarket(
+            liquidity_usd=Decimal("50000"),
+            volume_h24_usd=Decimal("20000"),
+            txns_h1_buys=30,
+            txns_h1_sells=20,
+            fdv_usd=Decimal("300000"),
+        ),
+        "sources": ["profiles"],
+    }
+    return PairCandidate.model_validate({**base, **overrides})
+
+
+SAFE = SafetyFacts(
+    authorities_known=True,
+    top10_holder_pct=Decimal("20"),
+    lp_locked_pct=Decimal("100"),
+    rugcheck_score_normalised=1,
+)
+
+
+def test_a_healthy_solana_pair_passes_every_filter() -> None:
+    decision = apply_filters(_pair(), SETTINGS, now=NOW)
+    assert decision.passed
+    assert decision.reasons == ()
+
+
+def test_each_failed_filter_is_named() -> None:
+    # Given a pair on another chain, quoted in an unknown token, thin and too old
+    pair = _pair(
+        chain="base",
+        quote_mint="SomeOtherQuote1111111111111111111111111111",
+        pair_created_at=NOW - timedelta(days=10),
+        market=TokenMarket(liquidity_usd=Decimal("10"), volume_h24_usd=None, txns_h1_buys=1),
+    )
+    # When filtered / Then every reason is reported
+    reasons = " | ".join(apply_filters(pair, SETTINGS, now=NOW).reasons)
+    for expected in ("not solana", "allowlist", "liquidity USD 10 < 10000", "24 h volume USD",
+                     "1 h transactions 1 < 10", "> 72 h"):  # fmt: skip
+        assert expected in reasons
+
+
+def test_market_cap_bounds_fall_back_to_fdv() -> None:
+    settings = SETTINGS.model_copy(update={"max_market_cap_usd": Decimal("100000")})
+    decision = apply_filters(_pair(), settings, now=NOW)
+    assert not decision.passed
+    assert decision.reasons == ("market cap 300000 > 100000",)
+
+
+def test_usdc_quoted_pairs_are_allowed_by_default() -> None:
+    assert apply_filters(_pair(quote_mint=USDC_MINT), SETTINGS, now=NOW).passed
+
+
+def test_best_pair_is_the_most_liquid_and_sources_merge() -> None:
+    thin = _pair(pair_address="thin", market=TokenMarket(liquidity_usd=Decimal("5")))
+    deep = _pair(
+        pair_address="deep", market=TokenMarket(liquidity_usd=Decimal("900")), sources=["boosts"]
+    )
+    curve = _pair(pair_address="curve", market=TokenMarket(liquidity_usd=None), sources=["search"])
+    [best] = best_pair_per_token([thin, curve, deep])
+    assert best.pair_address == "deep"
+    assert best.sources == ["profiles", "search", "boosts"]
+
+
+@given(st.lists(st.decimals(min_value=0, max_value=10**9, places=2), min_size=1, max_size=8))
+def test_best_pair_never_loses_liquidity(liquidities: list[Decimal]) -> None:
+    pairs = [
+        _pair(pair_address=f"p{i}", market=TokenMarket(liquidity_usd=liq))
+        for i, liq in enumerate(liquidities)
+    ]
+    [best] = best_pair_per_token(pairs)
+    assert best.market.liquidity_usd == max(liquidities)
+
+
+def test_known_safe_facts_pass() -> None:
+    verdict = judge_safety(SAFE, SETTINGS, now=NOW)
+    assert verdict.verdict == "pass"
+    assert verdict.reasons == []
+
+
+def test_a_live_freeze_authority_fails_with_that_reason() -> None:
+    facts = SAFE.model_copy(update={"freeze_authority": "FreezeAuth1111"})
+    verdict = judge_safety(facts, SETTINGS, now=NOW)
+    assert verdict.verdict == "fail"
+    assert verdict.reasons == ["freeze authority still enabled (FreezeAuth1111)"]
+
+
+def test_risky_token2022_extensions_fail() -> None:
+    facts = SAFE.model_copy(update={"extensions": ["permanent_delegate", "metadata_pointer"]})
+    verdict = judge_safety(facts, SETTINGS, now=NOW)
+    assert verdict.verdict == "fail"
+    assert "permanent_delegate" in verdict.reasons[0]
+    assert "metadata_pointer" not in verdict.reasons[0]
+
+
+def test_unknown_facts_warn_rather_than_pass() -> None:
+    verdict = judge_safety(SafetyFacts(), SETTINGS, now=NOW)
+    assert verdict.verdict == "warn"
+    assert {c.outcome for c in verdict.checks} >= {"unknown"}
+
+
+def test_rugcheck_score_between_thresholds_warns_and_above_fails() -> None:
+    warn = judge_safety(
+        SAFE.model_copy(update={"rugcheck_score_normalised": 50}), SETTINGS, now=NOW
+    )
+    fail = judge_safety(
+        SAFE.model_copy(
+            update={"rugcheck_score_normalised": 87, "rugcheck_danger_risks": ["LP Withdrawn"]}
+        ),
+        SETTINGS,
+        now=NOW,
+    )
+    assert warn.verdict == "warn"
+    assert fail.verdict == "fail"
+    assert fail.reasons == ["RugCheck score 87/100 (LP Withdrawn)"]
+
+
+def test_concentrated_holders_fail_against_the_threshold() -> None:
+    facts = SAFE.model_copy(update={"top10_holder_pct": Decimal("73.5")})
+    verdict = judge_safety(facts, SETTINGS, now=NOW)
+    check = next(c for c in verdict.checks if c.name == "top10_holders")
+    assert check.outcome == "fail"
+    assert check.threshold == "≤ 50%"

@@ -1,0 +1,176 @@
+"""Step 1/2 orchestrators over the real token repository, with in-memory market sources."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from walltrack.core.discovery.scan import (
+    SourceBatch,
+    add_token_manually,
+    run_token_refresh,
+    run_token_scan,
+)
+from walltrack.data.models.step_settings import (
+    WSOL_MINT,
+    TokenDiscoverySettings,
+    TokenRefreshSettings,
+)
+from walltrack.data.models.token import PairCandidate, SafetyFacts, TokenMarket
+from walltrack.data.postgres.pool import create_pool
+from walltrack.data.postgres.tokens import TokenRepository
+
+T0 = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+
+
+def _cand(mint: str, liquidity: str, *, source: str = "profiles", txns: int = 40) -> PairCandidate:
+    return PairCandidate(
+        mint=mint,
+        chain="solana",
+        symbol=mint[-6:].upper(),
+        pair_address=f"pair-{mint}",
+        quote_mint=WSOL_MINT,
+        pair_created_at=T0 - timedelta(hours=1),
+        market=TokenMarket(
+            liquidity_usd=Decimal(liquidity),
+            volume_h24_usd=Decimal("90000"),
+            txns_h1_buys=txns,
+            txns_h1_sells=txns,
+        ),
+        sources=[source],
+    )
+
+
+class Market:
+    """An in-memory market whose pairs a test can change between calls."""
+
+    def __init__(self, pairs: list[PairCandidate], *, malformed: int = 0) -> None:
+        self.pairs = {p.mint: p for p in pairs}
+        self.malformed = malformed
+
+    async def discover(self, settings: TokenDiscoverySettings) -> SourceBatch:
+        return SourceBatch(list(self.pairs.values()), skipped=self.malformed)
+
+    async def pairs_for(self, mints: Sequence[str]) -> SourceBatch:
+        return SourceBatch([self.pairs[m] for m in mints if m in self.pairs])
+
+
+class Safety:
+    def __init__(self, frozen: set[str]) -> None:
+        self.frozen = frozen
+        self.calls = 0
+
+    async def facts(self, candidate: PairCandidate) -> SafetyFacts:
+        self.calls += 1
+        return SafetyFacts(
+            authorities_known=True,
+            freeze_authority="Freezer1111" if candidate.mint in self.frozen else None,
+            top10_holder_pct=Decimal(20),
+            rugcheck_score_normalised=1,
+        )
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def token_discovered(self, mint: str) -> None:
+        self.sent.append(mint)
+
+
+@pytest.fixture
+def store(pg_url: str) -> TokenRepository:
+    return TokenRepository(create_pool(pg_url, min_size=0, max_size=2))
+
+
+def test_scan_stores_passing_tokens_and_announces_only_new_ones(store: TokenRepository) -> None:
+    # Given two healthy tokens, one thin one, one frozen, and a malformed item
+    market = Market(
+        [
+            _cand("scan-ok-1", "50000"),
+            _cand("scan-ok-2", "80000"),
+            _cand("scan-thin", "10"),
+            _cand("scan-frozen", "60000"),
+        ],
+        malformed=1,
+    )
+    outbox, settings = Outbox(), TokenDiscoverySettings()
+    # When scanned twice
+    first = asyncio.run(
+        run_token_scan(settings=settings, source=market, safety=Safety({"scan-frozen"}),
+                       store=store, outbox=outbox, now=T0)
+    )  # fmt: skip
+    second = asyncio.run(
+        run_token_scan(settings=settings, source=market, safety=Safety({"scan-frozen"}),
+                       store=store, outbox=outbox, now=T0 + timedelta(minutes=1))
+    )  # fmt: skip
+    # Then the thin token is rejected with its reason, the malformed item counted,
+    # the frozen one stored with a failing verdict, and each new token announced once
+    assert first.passed_filters == 3
+    assert first.skipped_malformed == 1
+    assert "liquidity USD 10 < 10000" in first.rejected["scan-thin"][0]
+    assert first.new_tokens == 3
+    assert second.new_tokens == 0
+    assert second.updated_tokens == 3
+    assert sorted(outbox.sent) == ["scan-frozen", "scan-ok-1", "scan-ok-2"]
+    frozen = store.get("scan-frozen")
+    assert frozen is not None
+    assert frozen.safety is not None
+    assert frozen.safety.verdict == "fail"
+    assert "freeze authority still enabled" in frozen.safety.reasons[0]
+    assert store.get("scan-thin") is None
+
+
+def test_manual_add_skips_filters_and_unknown_mints_are_none(store: TokenRepository) -> None:
+    market = Market([_cand("manual-thin", "10")])
+    kwargs = {
+        "settings": TokenDiscoverySettings(),
+        "source": market,
+        "safety": Safety(set()),
+        "store": store,
+        "outbox": Outbox(),
+        "now": T0,
+    }
+    added = asyncio.run(add_token_manually("manual-thin", **kwargs))  # type: ignore[arg-type]
+    assert added is not None
+    assert "manual" in added.sources
+    assert asyncio.run(add_token_manually("manual-unknown", **kwargs)) is None  # type: ignore[arg-type]
+    assert store.get("manual-unknown") is None
+
+
+def test_refresh_snapshots_then_marks_a_pulled_pool_rugged(store: TokenRepository) -> None:
+    # Given two tracked tokens
+    market = Market([_cand("refresh-steady", "50000"), _cand("refresh-rug", "50000")])
+    safety = Safety(set())
+    settings, discovery = TokenRefreshSettings(), TokenDiscoverySettings()
+    asyncio.run(
+        run_token_scan(settings=discovery, source=market, safety=safety, store=store,
+                       outbox=Outbox(), now=T0)
+    )  # fmt: skip
+
+    def refresh(minutes: int) -> object:
+        return asyncio.run(
+            run_token_refresh(settings=settings, discovery_settings=discovery, source=market,
+                              safety=safety, store=store, now=T0 + timedelta(minutes=minutes))
+        )  # fmt: skip
+
+    # When refreshed over time, and one pool's liquidity is pulled
+    refresh(5)
+    refresh(10)
+    market.pairs["refresh-rug"] = _cand("refresh-rug", "900")
+    report = refresh(15)
+    # Then history grew for both and only the pulled one is rugged, with the reason
+    assert len(store.snapshots("refresh-steady")) == 4
+    assert report.rugged == 1  # type: ignore[attr-defined]
+    rugged = store.get("refresh-rug")
+    assert rugged is not None
+    assert rugged.status == "rugged"
+    assert "liquidity fell" in (rugged.status_reason or "")
+    steady = store.get("refresh-steady")
+    assert steady is not None
+    assert steady.status == "active"
+    assert "refresh-rug" not in store.active_mints()

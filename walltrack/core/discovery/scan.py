@@ -1,0 +1,249 @@
+"""Step 1 and 2 as recipes over ports: the orchestrators the functions and the API call.
+
+Scan:    1. fetch candidates from each enabled source  2. best pair per token  3. filters
+         4. safety gauntlet  5. store token + first snapshot  6. announce new tokens
+Refresh: 1. fetch current pairs of active tokens (batched)  2. store snapshots
+         3. mark dead / rugged  4. re-run safety on the slower cadence
+Ports are small Protocols; data/ and services/ implement them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from walltrack.core.discovery.surveillance import classify_health
+from walltrack.core.discovery.token_scanner import apply_filters, best_pair_per_token, judge_safety
+from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
+from walltrack.data.models.token import (
+    PairCandidate,
+    SafetyFacts,
+    SafetyVerdict,
+    Token,
+    TokenSnapshot,
+    TokenStatus,
+)
+
+Progress = Callable[[dict[str, object]], None]
+
+
+@dataclass
+class SourceBatch:
+    """What a source returned: usable candidates, plus items it had to skip (malformed)."""
+
+    candidates: list[PairCandidate] = field(default_factory=list)
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class CandidateSource(Protocol):
+    async def discover(self, settings: TokenDiscoverySettings) -> SourceBatch: ...
+
+    async def pairs_for(self, mints: Sequence[str]) -> SourceBatch: ...
+
+
+class SafetyFactsSource(Protocol):
+    async def facts(self, candidate: PairCandidate) -> SafetyFacts: ...
+
+
+class TokenStore(Protocol):
+    def upsert_discovered(self, token: Token, *, at: datetime) -> bool: ...
+
+    def set_safety(self, mint: str, verdict: SafetyVerdict) -> None: ...
+
+    def add_snapshots(self, snapshots: Sequence[TokenSnapshot]) -> int: ...
+
+    def snapshots(self, mint: str, *, since: datetime | None = None) -> list[TokenSnapshot]: ...
+
+    def get(self, mint: str) -> Token | None: ...
+
+    def active_mints(self) -> list[str]: ...
+
+    def set_status(
+        self, mint: str, status: TokenStatus, *, reason: str | None, at: datetime
+    ) -> bool: ...
+
+
+class DiscoveryOutbox(Protocol):
+    def token_discovered(self, mint: str) -> None: ...
+
+
+@dataclass
+class ScanReport:
+    candidates: int = 0
+    tokens: int = 0
+    passed_filters: int = 0
+    new_tokens: int = 0
+    updated_tokens: int = 0
+    safety: dict[str, int] = field(default_factory=lambda: {"pass": 0, "warn": 0, "fail": 0})
+    skipped_malformed: int = 0
+    errors: list[str] = field(default_factory=list)
+    rejected: dict[str, list[str]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k not in ("errors", "rejected")} | {
+            "errors": len(self.errors)
+        }
+
+
+def _snapshot(candidate: PairCandidate, at: datetime) -> TokenSnapshot:
+    return TokenSnapshot(mint=candidate.mint, taken_at=at, market=candidate.market)
+
+
+async def _store_with_safety(
+    candidate: PairCandidate,
+    *,
+    settings: TokenDiscoverySettings,
+    safety: SafetyFactsSource,
+    store: TokenStore,
+    now: datetime,
+) -> tuple[bool, SafetyVerdict]:
+    verdict = judge_safety(await safety.facts(candidate), settings, now=now)
+    is_new = store.upsert_discovered(candidate.as_token(), at=now)
+    store.set_safety(candidate.mint, verdict)
+    store.add_snapshots([_snapshot(candidate, now)])
+    return is_new, verdict
+
+
+async def run_token_scan(
+    *,
+    settings: TokenDiscoverySettings,
+    source: CandidateSource,
+    safety: SafetyFactsSource,
+    store: TokenStore,
+    outbox: DiscoveryOutbox,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ScanReport:
+    report = ScanReport()
+    # 1. fetch
+    batch = await source.discover(settings)
+    report.candidates = len(batch.candidates)
+    report.skipped_malformed = batch.skipped
+    report.errors.extend(batch.errors)
+    # 2. best pair per token  3. filters
+    tokens = best_pair_per_token(batch.candidates)
+    report.tokens = len(tokens)
+    passing = []
+    for candidate in tokens:
+        decision = apply_filters(candidate, settings, now=now)
+        if decision.passed:
+            passing.append(candidate)
+        else:
+            report.rejected[candidate.mint] = list(decision.reasons)
+    report.passed_filters = len(passing)
+    if progress:
+        progress({"stage": "safety", "done": 0, "total": len(passing)})
+    # 4. safety  5. store  6. announce
+    for done, candidate in enumerate(passing, start=1):
+        is_new, verdict = await _store_with_safety(
+            candidate, settings=settings, safety=safety, store=store, now=now
+        )
+        report.safety[verdict.verdict] += 1
+        if is_new:
+            report.new_tokens += 1
+            outbox.token_discovered(candidate.mint)
+        else:
+            report.updated_tokens += 1
+        if progress:
+            progress({"stage": "safety", "done": done, "total": len(passing)})
+    return report
+
+
+async def add_token_manually(
+    mint: str,
+    *,
+    settings: TokenDiscoverySettings,
+    source: CandidateSource,
+    safety: SafetyFactsSource,
+    store: TokenStore,
+    outbox: DiscoveryOutbox,
+    now: datetime,
+) -> Token | None:
+    """Add one mint the user chose: filters are skipped (the user decided), safety is not.
+    None when no market knows the mint."""
+    batch = await source.pairs_for([mint])
+    found = [c for c in best_pair_per_token(batch.candidates) if c.mint == mint]
+    if not found:
+        return None
+    candidate = found[0].model_copy(update={"sources": [*found[0].sources, "manual"]})
+    is_new, _ = await _store_with_safety(
+        candidate, settings=settings, safety=safety, store=store, now=now
+    )
+    if is_new:
+        outbox.token_discovered(mint)
+    return store.get(mint)
+
+
+@dataclass
+class RefreshReport:
+    active: int = 0
+    refreshed: int = 0
+    missing: int = 0
+    snapshots: int = 0
+    dead: int = 0
+    rugged: int = 0
+    safety_rechecked: int = 0
+    skipped_malformed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "errors"} | {
+            "errors": len(self.errors)
+        }
+
+
+async def run_token_refresh(
+    *,
+    settings: TokenRefreshSettings,
+    discovery_settings: TokenDiscoverySettings,
+    source: CandidateSource,
+    safety: SafetyFactsSource,
+    store: TokenStore,
+    now: datetime,
+    progress: Progress | None = None,
+) -> RefreshReport:
+    report = RefreshReport()
+    mints = store.active_mints()
+    report.active = len(mints)
+    # 1. fetch current pairs, batched (the source splits further to the API's limit)
+    candidates: dict[str, PairCandidate] = {}
+    for start in range(0, len(mints), settings.batch_size):
+        chunk = mints[start : start + settings.batch_size]
+        batch = await source.pairs_for(chunk)
+        report.skipped_malformed += batch.skipped
+        report.errors.extend(batch.errors)
+        for cand in best_pair_per_token(batch.candidates):
+            if cand.mint in chunk:
+                candidates[cand.mint] = cand
+        if progress:
+            progress(
+                {"stage": "fetch", "done": min(start + len(chunk), len(mints)), "total": len(mints)}
+            )
+    # 2. snapshots
+    report.refreshed = len(candidates)
+    report.missing = len(mints) - len(candidates)
+    report.snapshots = store.add_snapshots([_snapshot(c, now) for c in candidates.values()])
+    # 3. dead / rugged (a token no market returns any more is judged on its history alone)
+    window = max(settings.dead_after_minutes, settings.rug_window_minutes)
+    for mint in mints:
+        history = store.snapshots(mint, since=now - timedelta(minutes=window * 2))
+        change = classify_health(history, settings, now=now)
+        if change and store.set_status(mint, change.status, reason=change.reason, at=now):
+            if change.status == "rugged":
+                report.rugged += 1
+            else:
+                report.dead += 1
+    # 4. safety on the slower cadence
+    recheck_before = now - timedelta(minutes=settings.safety_recheck_minutes)
+    for mint, cand in candidates.items():
+        token = store.get(mint)
+        if token is None or token.status != "active":
+            continue
+        if token.safety is None or token.safety.checked_at <= recheck_before:
+            verdict = judge_safety(await safety.facts(cand), discovery_settings, now=now)
+            store.set_safety(mint, verdict)
+            report.safety_rechecked += 1
+    return report

@@ -117,3 +117,15 @@ def test_secrets_are_never_returned(client: TestClient, monkeypatch: pytest.Monk
         for path in ("/health", "/config", "/config/token_discovery", "/openapi.json")
     ]
     assert not any("never-shown" in text for text in texts)
+
+
+def test_one_run_is_readable_by_id_and_unknown_is_404(client: TestClient) -> None:
+    from walltrack.data.postgres.pool import get_pool
+    from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
+
+    run_id = ScheduleRunRepository(get_pool()).start("probe_one", counts={"done": 1})
+    body = client.get(f"/status/schedule-runs/{run_id}").json()
+    assert body["status"] == "running"
+    assert body["counts"] == {"done": 1}
+    missing = client.get("/status/schedule-runs/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404

@@ -36,3 +36,24 @@ def test_a_failing_run_records_the_error_and_reraises(runs: ScheduleRunRepositor
     assert run.status == "failed"
     assert run.error == "RuntimeError: upstream 503"
     assert run.counts == {"tokens": 3}
+
+
+def test_progress_is_readable_while_running_and_kept_at_the_end(
+    runs: ScheduleRunRepository,
+) -> None:
+    # Given a run started by a manual trigger
+    run_id = runs.start("track_progress", counts={"trigger": "manual"})
+    # When the job reports progress, then finishes with its figures
+    runs.progress(run_id, {"stage": "safety", "done": 2, "total": 5})
+    during = runs.get(run_id)
+    with runs.track("track_progress", run_id=run_id) as counts:
+        counts["new_tokens"] = 4
+    after = runs.get(run_id)
+    # Then progress was visible mid-run and the final record keeps everything
+    assert during is not None
+    assert during.status == "running"
+    assert during.counts == {"trigger": "manual", "stage": "safety", "done": 2, "total": 5}
+    assert after is not None
+    assert after.status == "succeeded"
+    assert after.counts["new_tokens"] == 4
+    assert after.counts["trigger"] == "manual"

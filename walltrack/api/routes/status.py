@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
 from walltrack.api.deps import schedule_runs
+from walltrack.core.errors import NotFoundError
 from walltrack.data.models.runs import ScheduleRun
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 
@@ -20,3 +22,14 @@ def recent_runs(
     job: str | None = None,
 ) -> list[ScheduleRun]:
     return repo.recent(limit=limit, job=job)
+
+
+@router.get("/schedule-runs/{run_id}", response_model=ScheduleRun)
+def one_run(
+    run_id: UUID, repo: Annotated[ScheduleRunRepository, Depends(schedule_runs)]
+) -> ScheduleRun:
+    """One run, with its progress figures while it is still running."""
+    run = repo.get(run_id)
+    if run is None:
+        raise NotFoundError(f"no run {run_id}")
+    return run

@@ -19,10 +19,11 @@ class ScheduleRunRepository:
     def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
         self._pool = pool
 
-    def start(self, job: str) -> UUID:
+    def start(self, job: str, *, counts: dict[str, Any] | None = None) -> UUID:
         with self._pool.connection() as conn:
             row = conn.execute(
-                "insert into public.schedule_runs (job) values (%s) returning id", (job,)
+                "insert into public.schedule_runs (job, counts) values (%s, %s) returning id",
+                (job, Jsonb(counts or {})),
             ).fetchone()
         assert row is not None
         run_id: UUID = row["id"]
@@ -34,15 +35,34 @@ class ScheduleRunRepository:
         with self._pool.connection() as conn:
             conn.execute(
                 "update public.schedule_runs set ended_at = now(), status = %s,"
-                " counts = %s, error = %s where id = %s",
+                " counts = counts || %s, error = %s where id = %s",
                 (status, Jsonb(counts), error, run_id),
             )
 
+    def progress(self, run_id: UUID, counts: dict[str, Any]) -> None:
+        """Merge progress figures into a running run (readable while it runs)."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "update public.schedule_runs set counts = counts || %s"
+                " where id = %s and status = 'running'",
+                (Jsonb(counts), run_id),
+            )
+
+    def get(self, run_id: UUID) -> ScheduleRun | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "select id, job, started_at, ended_at, status, counts, error"
+                " from public.schedule_runs where id = %s",
+                (run_id,),
+            ).fetchone()
+        return ScheduleRun.model_validate(row) if row else None
+
     @contextmanager
-    def track(self, job: str) -> Iterator[dict[str, Any]]:
-        """Record one run of `job`: yields a counts dict to fill; an exception marks the run
-        failed with its message (and is re-raised so the scheduler sees the failure)."""
-        run_id = self.start(job)
+    def track(self, job: str, *, run_id: UUID | None = None) -> Iterator[dict[str, Any]]:
+        """Record one run of `job` (a new row, or `run_id` created earlier by a manual
+        trigger): yields a counts dict to fill; an exception marks the run failed with its
+        message and is re-raised so the scheduler sees the failure."""
+        run_id = run_id or self.start(job)
         counts: dict[str, Any] = {}
         try:
             yield counts

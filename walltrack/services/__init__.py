@@ -1,0 +1,1 @@
+"""External API clients: DexScreener, Helius, RugCheck (Jupiter later), on one HTTP base."""

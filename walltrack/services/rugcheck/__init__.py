@@ -1,0 +1,5 @@
+"""RugCheck client (token risk summary)."""
+
+from walltrack.services.rugcheck.client import REPORTS_RATE, RugCheckClient
+
+__all__ = ["REPORTS_RATE", "RugCheckClient"]

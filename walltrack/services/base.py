@@ -244,7 +244,7 @@ class ServiceClient:
             | stop_if_retry_after_exceeds(policy.max_retry_after_s),
             wait=wait_retry_after(
                 wait_exponential_jitter(
-                    initial=policy.backoff_initial_s,
+                    multiplier=policy.backoff_initial_s,
                     max=policy.backoff_max_s,
                     jitter=policy.jitter_s,
                 )

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 
 from walltrack.core.discovery.scan import (
-    SourceBatch,
     add_token_manually,
     run_token_refresh,
     run_token_scan,
@@ -20,7 +19,7 @@ from walltrack.data.models.step_settings import (
     TokenDiscoverySettings,
     TokenRefreshSettings,
 )
-from walltrack.data.models.token import PairCandidate, SafetyFacts, TokenMarket
+from walltrack.data.models.token import PairCandidate, SafetyFacts, SourceBatch, TokenMarket
 from walltrack.data.postgres.pool import create_pool
 from walltrack.data.postgres.tokens import TokenRepository
 

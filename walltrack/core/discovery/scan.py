@@ -21,21 +21,13 @@ from walltrack.data.models.token import (
     PairCandidate,
     SafetyFacts,
     SafetyVerdict,
+    SourceBatch,
     Token,
     TokenSnapshot,
     TokenStatus,
 )
 
 Progress = Callable[[dict[str, object]], None]
-
-
-@dataclass
-class SourceBatch:
-    """What a source returned: usable candidates, plus items it had to skip (malformed)."""
-
-    candidates: list[PairCandidate] = field(default_factory=list)
-    skipped: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 class CandidateSource(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -100,10 +101,11 @@ class PairCandidate(BaseModel):
     quote_mint: str | None = None
     pair_created_at: datetime | None = None
     market: TokenMarket = Field(default_factory=TokenMarket)
+    pool_base_reserve: Decimal | None = None  # the pool's token reserve, UI units
     sources: list[str] = Field(default_factory=list)
 
     def as_token(self) -> Token:
-        return Token(**self.model_dump(exclude={"market"}), market=self.market)
+        return Token(**self.model_dump(exclude={"market", "pool_base_reserve"}), market=self.market)
 
 
 class SafetyFacts(BaseModel):
@@ -123,3 +125,12 @@ class SafetyFacts(BaseModel):
     lp_locked_pct: Decimal | None = None
     rugcheck_score_normalised: int | None = None
     rugcheck_danger_risks: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class SourceBatch:
+    """What a market source returned: usable candidates, plus items it skipped (malformed)."""
+
+    candidates: list[PairCandidate] = field(default_factory=list)
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)

@@ -14,8 +14,8 @@ def runs(pg_url: str) -> ScheduleRunRepository:
 
 
 def test_a_successful_run_records_its_counts(runs: ScheduleRunRepository) -> None:
-    with runs.track("track_ok") as counts:
-        counts["tokens"] = 12
+    with runs.track("track_ok") as run:
+        run.counts["tokens"] = 12
     [run] = runs.recent(job="track_ok")
     assert run.status == "succeeded"
     assert run.counts == {"tokens": 12}
@@ -26,8 +26,8 @@ def test_a_successful_run_records_its_counts(runs: ScheduleRunRepository) -> Non
 
 def test_a_failing_run_records_the_error_and_reraises(runs: ScheduleRunRepository) -> None:
     def failing_job() -> None:
-        with runs.track("track_fail") as counts:
-            counts["tokens"] = 3
+        with runs.track("track_fail") as run:
+            run.counts["tokens"] = 3
             raise RuntimeError("upstream 503")
 
     with pytest.raises(RuntimeError, match="upstream 503"):
@@ -46,8 +46,8 @@ def test_progress_is_readable_while_running_and_kept_at_the_end(
     # When the job reports progress, then finishes with its figures
     runs.progress(run_id, {"stage": "safety", "done": 2, "total": 5})
     during = runs.get(run_id)
-    with runs.track("track_progress", run_id=run_id) as counts:
-        counts["new_tokens"] = 4
+    with runs.track("track_progress", run_id=run_id) as run:
+        run.counts["new_tokens"] = 4
     after = runs.get(run_id)
     # Then progress was visible mid-run and the final record keeps everything
     assert during is not None

@@ -15,6 +15,18 @@ from psycopg_pool import ConnectionPool
 from walltrack.data.models.runs import ScheduleRun
 
 
+class RunHandle:
+    """One run being recorded: `counts` are written at the end, `progress()` at once."""
+
+    def __init__(self, repo: ScheduleRunRepository, run_id: UUID) -> None:
+        self.id = run_id
+        self.counts: dict[str, Any] = {}
+        self._repo = repo
+
+    def progress(self, figures: dict[str, Any]) -> None:
+        self._repo.progress(self.id, figures)
+
+
 class ScheduleRunRepository:
     def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
         self._pool = pool
@@ -58,20 +70,18 @@ class ScheduleRunRepository:
         return ScheduleRun.model_validate(row) if row else None
 
     @contextmanager
-    def track(self, job: str, *, run_id: UUID | None = None) -> Iterator[dict[str, Any]]:
+    def track(self, job: str, *, run_id: UUID | None = None) -> Iterator[RunHandle]:
         """Record one run of `job` (a new row, or `run_id` created earlier by a manual
-        trigger): yields a counts dict to fill; an exception marks the run failed with its
-        message and is re-raised so the scheduler sees the failure."""
-        run_id = run_id or self.start(job)
-        counts: dict[str, Any] = {}
+        trigger). The handle collects final counts and reports progress; an exception marks
+        the run failed with its message and is re-raised so the scheduler sees the failure."""
+        handle = RunHandle(self, run_id or self.start(job))
         try:
-            yield counts
+            yield handle
         except Exception as exc:
-            self.finish(
-                run_id, status="failed", counts=counts, error=f"{type(exc).__name__}: {exc}"
-            )
+            error = f"{type(exc).__name__}: {exc}"
+            self.finish(handle.id, status="failed", counts=handle.counts, error=error)
             raise
-        self.finish(run_id, status="succeeded", counts=counts)
+        self.finish(handle.id, status="succeeded", counts=handle.counts)
 
     def recent(self, *, limit: int = 50, job: str | None = None) -> list[ScheduleRun]:
         with self._pool.connection() as conn:

@@ -1,0 +1,18 @@
+"""The simulated Solana market (a separate world: the product only talks to it over HTTP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    seed: int = 1,
+    speed: float = 1.0,
+    **kwargs: Any,
+) -> None:
+    """Build the default world for ``seed`` and serve it (blocking); see ``sim.server.run``."""
+    from sim.server import run as serve
+
+    serve(host=host, port=port, seed=seed, speed=speed, **kwargs)

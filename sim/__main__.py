@@ -1,0 +1,69 @@
+"""CLI: ``python -m sim --seed N --speed X`` serves; ``python -m sim truth`` prints the truth."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import orjson
+
+from sim.server import SimConfig, run
+from sim.webhooks import Faults
+from sim.world import Scenario, build_world
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run the chosen command."""
+    parser = argparse.ArgumentParser(prog="python -m sim", description="Simulated Solana market")
+    parser.add_argument("command", nargs="?", default="serve", choices=("serve", "truth", "status"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--speed", type=float, default=1.0, help="0 frozen, 1 real time, N = N x")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--small", action="store_true", help="the small test scenario")
+    parser.add_argument("--history-hours", type=float, default=None)
+    parser.add_argument("--api-key", default="sim-key")
+    parser.add_argument("--rate-limits", choices=("off", "documented"), default="off")
+    parser.add_argument("--error-5xx", type=float, default=0.0)
+    parser.add_argument("--drop", type=float, default=0.0)
+    parser.add_argument("--duplicate", type=float, default=0.0)
+    parser.add_argument("--reorder", type=float, default=0.0)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--malformed", type=float, default=0.0)
+    parser.add_argument("--retry-delay", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    sc = Scenario.small(args.seed) if args.small else Scenario(seed=args.seed)
+    if args.history_hours is not None:
+        sc.history_hours = args.history_hours
+    if args.command == "serve":
+        from sim.server import DOCUMENTED_LIMITS
+
+        cfg = SimConfig(
+            api_key=args.api_key,
+            rate_limits=dict(DOCUMENTED_LIMITS) if args.rate_limits == "documented" else {},
+            error_5xx=args.error_5xx,
+            faults=Faults(
+                drop=args.drop,
+                duplicate=args.duplicate,
+                reorder=args.reorder,
+                delay=args.delay,
+                malformed=args.malformed,
+                retry_delay_s=args.retry_delay,
+            ),
+        )
+        run(host=args.host, port=args.port, speed=args.speed, scenario=sc, config=cfg)
+        return 0
+    started = time.perf_counter()
+    world = build_world(sc)
+    if args.command == "truth":
+        sys.stdout.buffer.write(orjson.dumps(world.truth(), option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        counts = world.counts()
+        counts["generationSeconds"] = round(time.perf_counter() - started, 2)  # type: ignore[assignment]
+        sys.stdout.buffer.write(orjson.dumps(counts, option=orjson.OPT_INDENT_2) + b"\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

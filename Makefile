@@ -14,7 +14,7 @@ export AWS_REGION ?= us-east-1
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
-	$(BIN)/walltrack run
+	$(BIN)/walltrack run $(ARGS)
 
 ## make test: every check CI runs, in order of cost; one pytest run over all tiers so its
 ## closing line counts every test

@@ -38,19 +38,25 @@ class Stack:
     data_dir: Path
     bolt_port: int
     log_path: Path
+    sim_url: str
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
 
 def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None) -> Stack:
-    port, bolt, redis = free_port(), free_port(), free_port()
+    port, bolt, redis, sim = free_port(), free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "WALLTRACK_DATA_DIR": str(data_dir),
         "WALLTRACK_GRAPH_BOLT_PORT": str(bolt),
         "WALLTRACK_GRAPH_REDIS_PORT": str(redis),
         "WALLTRACK_API_BASE_URL": f"http://127.0.0.1:{port}",
+        # the small simulated world (2 h of history) at 60x: builds in about a second
+        "WALLTRACK_SIM_PORT": str(sim),
+        "WALLTRACK_SIM_SMALL": "1",
+        "WALLTRACK_SIM_SEED": "7",
+        "WALLTRACK_SIM_SPEED": "60",
         **(extra_env or {}),
     }
     for name in ("WALLTRACK_DATABASE_URL", "WALLTRACK_NEO4J_URI"):
@@ -65,7 +71,9 @@ def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None) -> Stac
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    stack = Stack(process, f"http://127.0.0.1:{port}", data_dir, bolt, log_path)
+    stack = Stack(
+        process, f"http://127.0.0.1:{port}", data_dir, bolt, log_path, f"http://127.0.0.1:{sim}"
+    )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:

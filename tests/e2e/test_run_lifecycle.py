@@ -22,6 +22,10 @@ def test_ctrl_c_stops_every_child_and_data_persists(tmp_path: Path) -> None:
     # Given a running stack with a saved setting and a graph node
     first = start_stack(data_dir)
     try:
+        # (the simulated market it started answers with DexScreener's shapes)
+        profiles = httpx.get(f"{first.sim_url}/token-profiles/latest/v1", timeout=10)
+        assert profiles.status_code == 200
+        assert isinstance(profiles.json(), list)
         saved = httpx.put(
             f"{first.base_url}/config/token_refresh", json={"interval_minutes": 17}, timeout=10
         )
@@ -32,9 +36,10 @@ def test_ctrl_c_stops_every_child_and_data_persists(tmp_path: Path) -> None:
     finally:
         # When Ctrl-C is pressed
         code = stop_stack(first)
-    # Then the process exits cleanly and its Postgres and graph server are gone
+    # Then the process exits cleanly and its Postgres, graph server and simulated market are gone
     assert code == 0, first.log_tail()
     assert not _port_open(first.bolt_port)
+    assert not _port_open(int(first.sim_url.rsplit(":", 1)[1]))
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
 
     # And a new run on the same folder sees the same data

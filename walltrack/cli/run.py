@@ -22,10 +22,39 @@ def register(sub: Any) -> None:
     parser.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="API/UI port (default 8000)")
     parser.add_argument("--no-ui", action="store_true", help="serve the API only")
+    parser.add_argument(
+        "--no-sim",
+        action="store_true",
+        help="don't start the simulated market; use the configured (real) external base URLs",
+    )
+    from walltrack.cli.market import add_market_arguments
+
+    add_market_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from walltrack.cli.market import options_from, point_services_at, spawn_market
+
+    # SIGTERM (from a supervisor or a test) must unwind like Ctrl-C so children stop too.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+
+    market = None
+    if not args.no_sim:
+        # Started first: it builds its history while Postgres and the graph come up.
+        market = spawn_market(options_from(args))
+        point_services_at(market.options.base_url)
+    try:
+        return _serve(args, market)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if market is not None:
+            market.stop()
+
+
+def _serve(args: argparse.Namespace, market: Any) -> int:
+    from walltrack.cli.market import wait_until_ready
     from walltrack.config.settings import get_settings
     from walltrack.log import configure_logging, get_logger, register_secrets
 
@@ -42,9 +71,6 @@ def run(args: argparse.Namespace) -> int:
     register_secrets(settings.secret_values())
     log = get_logger(component="run")
 
-    # SIGTERM (from a supervisor or a test) must unwind like Ctrl-C so children stop too.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-
     from walltrack.data.graph.driver import get_driver
     from walltrack.data.postgres.migrations import apply_migrations
     from walltrack.data.postgres.pool import get_pool, resolve_database_url
@@ -54,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
     log.info("migrations", applied=len(applied))
     get_pool(settings)
     get_driver(settings)
+    if market is not None:
+        wait_until_ready(market)
+        log.info("simulated market ready", base_url=market.options.base_url)
 
     app = _build_app(settings, with_ui=not args.no_ui)
     import uvicorn
@@ -61,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     base = f"http://{settings.api_host}:{settings.api_port}"
     print(
         f"\nWallTrack is starting:\n  UI      {base}/ui\n  API     {base}/docs\n"
-        f"  health  {base}/health\n  data    {Path(settings.data_dir).resolve()}\n",
+        f"  health  {base}/health\n  data    {Path(settings.data_dir).resolve()}\n"
+        + (f"  market  {market.options.base_url} (simulated)\n" if market else ""),
         flush=True,
     )
     try:
@@ -89,4 +119,6 @@ def _build_app(settings: Any, *, with_ui: bool) -> Any:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run(argparse.Namespace(host=None, port=None, no_ui=False)))
+    from walltrack.cli import main
+
+    sys.exit(main(["run", *sys.argv[1:]]))

@@ -1,0 +1,44 @@
+"""`walltrack run` / `walltrack sim` and the simulated market child process."""
+
+from __future__ import annotations
+
+import pytest
+
+from walltrack.cli import build_parser
+from walltrack.cli.market import SIM_API_KEY, options_from, point_services_at
+from walltrack.config.settings import EnvSettings
+
+
+def test_sim_options_become_the_simulators_command_line() -> None:
+    # Given the options a user types
+    typed = "sim --seed 9 --speed 60 --sim-port 9999 --small --sim-arg=--rate-limits=documented"
+    args = build_parser().parse_args(typed.split())
+    # When they are turned into the child's argv
+    argv = options_from(args).argv()
+    # Then the simulator gets exactly them, bound to loopback
+    assert argv[1:4] == ["-m", "sim", "serve"]
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--port") + 1] == "9999"
+    assert argv[argv.index("--seed") + 1] == "9"
+    assert argv[argv.index("--speed") + 1] == "60.0"
+    assert "--small" in argv
+    assert argv[-1] == "--rate-limits=documented"
+
+
+def test_every_external_service_points_at_the_market(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given real-service URLs in the environment (registered so the test restores them)
+    names = ["DEXSCREENER_BASE_URL", "HELIUS_API_BASE_URL", "HELIUS_RPC_URL"]
+    names += ["JUPITER_BASE_URL", "RUGCHECK_BASE_URL", "HELIUS_API_KEY", "JUPITER_API_KEY"]
+    for name in names:
+        monkeypatch.setenv(f"WALLTRACK_{name}", "https://real.example")
+    # When the market's base URL is applied before settings are read
+    point_services_at("http://127.0.0.1:8765")
+    settings = EnvSettings(_env_file=None)  # type: ignore[call-arg]
+    # Then every client base URL and key is the simulator's
+    assert settings.dexscreener_base_url == "http://127.0.0.1:8765"
+    assert settings.helius_api_base_url == "http://127.0.0.1:8765"
+    assert settings.helius_rpc_url == "http://127.0.0.1:8765"
+    assert settings.jupiter_base_url == "http://127.0.0.1:8765"
+    assert settings.rugcheck_base_url == "http://127.0.0.1:8765"
+    assert settings.helius_api_key is not None
+    assert settings.helius_api_key.get_secret_value() == SIM_API_KEY

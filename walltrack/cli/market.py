@@ -1,0 +1,130 @@
+"""The simulated market as a child process of `walltrack run` (and `walltrack sim` on its own).
+
+The product never imports the simulator: it runs as `python -m sim` in its own process and the
+product only learns its base URL, exactly as it would learn a real service's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import IO
+
+# Every external base URL points at the one sim port; the sim accepts this key as Helius's and
+# Jupiter's (it is not a secret: it only opens the local simulator).
+SIM_API_KEY = "sim-key"
+
+
+@dataclass(frozen=True)
+class MarketOptions:
+    seed: int = 1
+    speed: float = 1.0
+    port: int = 8765
+    small: bool = False
+    extra_args: tuple[str, ...] = field(default_factory=tuple)
+
+    def argv(self) -> list[str]:
+        args = [sys.executable, "-m", "sim", "serve", "--host", "127.0.0.1"]
+        args += ["--port", str(self.port), "--seed", str(self.seed), "--speed", str(self.speed)]
+        if self.small:
+            args.append("--small")
+        return args + list(self.extra_args)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def add_market_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `walltrack run` and `walltrack sim` (env fallbacks for tests/CI)."""
+    env = os.environ.get
+    parser.add_argument("--seed", type=int, default=int(env("WALLTRACK_SIM_SEED", "1")))
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=float(env("WALLTRACK_SIM_SPEED", "1")),
+        help="sim clock speed after the fast-forwarded history (0 frozen, 1 real time, N = N x)",
+    )
+    parser.add_argument("--sim-port", type=int, default=int(env("WALLTRACK_SIM_PORT", "8765")))
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        default=env("WALLTRACK_SIM_SMALL", "") not in {"", "0", "false"},
+        help="the small scenario (2 h of history, seconds to build) instead of a full day",
+    )
+    parser.add_argument(
+        "--sim-arg",
+        action="append",
+        default=(env("WALLTRACK_SIM_ARGS", "") or "").split(),
+        help="extra argument for the simulator, e.g. --sim-arg=--rate-limits=documented",
+    )
+
+
+def options_from(args: argparse.Namespace) -> MarketOptions:
+    return MarketOptions(
+        seed=args.seed,
+        speed=args.speed,
+        port=args.sim_port,
+        small=args.small,
+        extra_args=tuple(a for a in args.sim_arg if a),
+    )
+
+
+def point_services_at(base_url: str) -> None:
+    """Set every external base URL (and the sim's key) before settings are first read."""
+    os.environ["WALLTRACK_DEXSCREENER_BASE_URL"] = base_url
+    os.environ["WALLTRACK_HELIUS_API_BASE_URL"] = base_url
+    os.environ["WALLTRACK_HELIUS_RPC_URL"] = base_url
+    os.environ["WALLTRACK_JUPITER_BASE_URL"] = base_url
+    os.environ["WALLTRACK_RUGCHECK_BASE_URL"] = base_url
+    os.environ["WALLTRACK_HELIUS_API_KEY"] = SIM_API_KEY
+    os.environ["WALLTRACK_JUPITER_API_KEY"] = SIM_API_KEY
+
+
+@dataclass
+class MarketProcess:
+    options: MarketOptions
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class MarketStartError(RuntimeError):
+    pass
+
+
+def spawn_market(options: MarketOptions, *, log: IO[bytes] | None = None) -> MarketProcess:
+    """Start the simulator (it builds its history first; see `wait_until_ready`)."""
+    argv = options.argv()  # our own interpreter and fixed flags; no shell
+    return MarketProcess(options, subprocess.Popen(argv, stdout=log, stderr=log))  # noqa: S603
+
+
+def wait_until_ready(market: MarketProcess, *, timeout_s: float = 120.0) -> None:
+    """Wait until the simulator answers a DexScreener route, i.e. its history is built."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    probe = f"{market.options.base_url}/token-profiles/latest/v1"
+    while time.monotonic() < deadline:
+        code = market.process.poll()
+        if code is not None:
+            raise MarketStartError(f"the simulated market exited with code {code}")
+        try:
+            if httpx.get(probe, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    market.stop()
+    raise MarketStartError(f"the simulated market did not answer on {probe} in {timeout_s:.0f} s")

@@ -21,7 +21,7 @@ from walltrack.data.models.step_settings import (
 )
 from walltrack.data.models.token import PairCandidate, SafetyFacts, SourceBatch, TokenMarket
 from walltrack.data.postgres.pool import create_pool
-from walltrack.data.postgres.tokens import TokenRepository
+from walltrack.data.postgres.tokens import TokenQuery, TokenRepository
 
 T0 = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 
@@ -122,6 +122,40 @@ def test_scan_stores_passing_tokens_and_announces_only_new_ones(store: TokenRepo
     assert frozen.safety.verdict == "fail"
     assert "freeze authority still enabled" in frozen.safety.reasons[0]
     assert store.get("scan-thin") is None
+
+
+def test_a_tighter_rescan_flags_stored_tokens_it_now_rejects(store: TokenRepository) -> None:
+    # Given two stored tokens from a scan, one of them also added by hand
+    market = Market([_cand("tight-small", "20000"), _cand("tight-big", "90000")])
+    loose, outbox = TokenDiscoverySettings(), Outbox()
+    asyncio.run(
+        run_token_scan(settings=loose, source=market, safety=Safety(set()), store=store,
+                       outbox=outbox, now=T0)
+    )  # fmt: skip
+    # When the filters tighten and the scan runs again
+    tight = loose.model_copy(update={"min_liquidity_usd": Decimal("50000")})
+    report = asyncio.run(
+        run_token_scan(settings=tight, source=market, safety=Safety(set()), store=store,
+                       outbox=outbox, now=T0 + timedelta(minutes=5))
+    )  # fmt: skip
+    # Then the small one is kept but flagged with the reason, and the passing list shrinks
+    assert report.passed_filters == 1
+    assert report.now_rejected == 1
+    small = store.get("tight-small")
+    assert small is not None
+    assert not small.filters_passed
+    assert "liquidity USD 20000 < 50000" in small.filter_reasons[0]
+    passing, _ = store.page(TokenQuery(filters_passed=True, limit=500))
+    assert "tight-big" in {t.mint for t in passing}
+    assert "tight-small" not in {t.mint for t in passing}
+    # And when the loose filters return, it passes again
+    asyncio.run(
+        run_token_scan(settings=loose, source=market, safety=Safety(set()), store=store,
+                       outbox=outbox, now=T0 + timedelta(minutes=10))
+    )  # fmt: skip
+    again = store.get("tight-small")
+    assert again is not None
+    assert again.filters_passed
 
 
 def test_manual_add_skips_filters_and_unknown_mints_are_none(store: TokenRepository) -> None:

@@ -17,6 +17,8 @@ from typing import IO
 # Every external base URL points at the one sim port; the sim accepts this key as Helius's and
 # Jupiter's (it is not a secret: it only opens the local simulator).
 SIM_API_KEY = "sim-key"
+# The market's clock when its history is built and it starts serving (sim/README.md "Model").
+SIM_EPOCH = "2026-03-10T14:00:00+00:00"
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def spawn_market(options: MarketOptions, *, log: IO[bytes] | None = None) -> Mar
 
 
 def wait_until_ready(market: MarketProcess, *, timeout_s: float = 120.0) -> None:
-    """Wait until the simulator answers a DexScreener route, i.e. its history is built."""
+    """Wait until the simulator answers a DexScreener route, i.e. its history is built; from
+    then on the product's clock follows the market's (epoch, speed)."""
     import httpx
 
     deadline = time.monotonic() + timeout_s
@@ -122,9 +125,20 @@ def wait_until_ready(market: MarketProcess, *, timeout_s: float = 120.0) -> None
             raise MarketStartError(f"the simulated market exited with code {code}")
         try:
             if httpx.get(probe, timeout=2).status_code == 200:
+                follow_market_clock(market.options, started_wall=time.time())
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
     market.stop()
     raise MarketStartError(f"the simulated market did not answer on {probe} in {timeout_s:.0f} s")
+
+
+def follow_market_clock(options: MarketOptions, *, started_wall: float) -> None:
+    """Business time = the market's time (see walltrack.config.clock)."""
+    from datetime import datetime
+
+    from walltrack.config.clock import CLOCK_ENV, ScaledClock
+
+    clock = ScaledClock(datetime.fromisoformat(SIM_EPOCH), started_wall, options.speed)
+    os.environ[CLOCK_ENV] = clock.encode()

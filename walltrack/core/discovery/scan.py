@@ -51,6 +51,8 @@ class TokenStore(Protocol):
 
     def get(self, mint: str) -> Token | None: ...
 
+    def mark_rejected(self, rejected: dict[str, list[str]], *, at: datetime) -> int: ...
+
     def active_mints(self) -> list[str]: ...
 
     def set_status(
@@ -71,6 +73,7 @@ class ScanReport:
     updated_tokens: int = 0
     safety: dict[str, int] = field(default_factory=lambda: {"pass": 0, "warn": 0, "fail": 0})
     skipped_malformed: int = 0
+    now_rejected: int = 0  # stored tokens these filters reject (kept, flagged)
     errors: list[str] = field(default_factory=list)
     rejected: dict[str, list[str]] = field(default_factory=dict)
 
@@ -126,6 +129,7 @@ async def run_token_scan(
         else:
             report.rejected[candidate.mint] = list(decision.reasons)
     report.passed_filters = len(passing)
+    report.now_rejected = store.mark_rejected(report.rejected, at=now)
     if progress:
         progress({"stage": "safety", "done": 0, "total": len(passing)})
     # 4. safety  5. store  6. announce

@@ -45,6 +45,10 @@ class TokenDiscoverySettings(StepSettings):
     step: ClassVar[str] = "token_discovery"
     title: ClassVar[str] = "Token discovery (step 1)"
 
+    scheduled_scan: bool = Field(True, description="Scan on a schedule (besides Run now)")
+    scan_interval_minutes: int = Field(
+        60, ge=5, le=10_080, description="Scheduled scan every N minutes"
+    )
     source_latest_profiles: bool = Field(True, description="Scan DexScreener latest profiles")
     source_latest_boosts: bool = Field(True, description="Scan DexScreener latest boosts")
     source_top_boosts: bool = Field(True, description="Scan DexScreener top boosts")

@@ -77,6 +77,8 @@ class Token(BaseModel):
     market: TokenMarket = Field(default_factory=TokenMarket)
     first_seen_at: datetime | None = None
     last_refreshed_at: datetime | None = None
+    filters_passed: bool = True
+    filter_reasons: list[str] = Field(default_factory=list)
 
 
 class TokenSnapshot(BaseModel):

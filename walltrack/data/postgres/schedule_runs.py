@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -31,24 +32,35 @@ class ScheduleRunRepository:
     def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
         self._pool = pool
 
-    def start(self, job: str, *, counts: dict[str, Any] | None = None) -> UUID:
+    def start(
+        self, job: str, *, counts: dict[str, Any] | None = None, at: datetime | None = None
+    ) -> UUID:
+        """`at` is business time (the market's clock); the database clock when omitted."""
         with self._pool.connection() as conn:
             row = conn.execute(
-                "insert into public.schedule_runs (job, counts) values (%s, %s) returning id",
-                (job, Jsonb(counts or {})),
+                "insert into public.schedule_runs (job, counts, started_at)"
+                " values (%s, %s, coalesce(%s, now())) returning id",
+                (job, Jsonb(counts or {}), at),
             ).fetchone()
         assert row is not None
         run_id: UUID = row["id"]
         return run_id
 
     def finish(
-        self, run_id: UUID, *, status: str, counts: dict[str, Any], error: str | None = None
+        self,
+        run_id: UUID,
+        *,
+        status: str,
+        counts: dict[str, Any],
+        error: str | None = None,
+        at: datetime | None = None,
     ) -> None:
         with self._pool.connection() as conn:
             conn.execute(
-                "update public.schedule_runs set ended_at = now(), status = %s,"
+                "update public.schedule_runs set"
+                " ended_at = greatest(started_at, coalesce(%s, now())), status = %s,"
                 " counts = counts || %s, error = %s where id = %s",
-                (status, Jsonb(counts), error, run_id),
+                (at, status, Jsonb(counts), error, run_id),
             )
 
     def progress(self, run_id: UUID, counts: dict[str, Any]) -> None:
@@ -69,19 +81,38 @@ class ScheduleRunRepository:
             ).fetchone()
         return ScheduleRun.model_validate(row) if row else None
 
+    def last_started(self, job: str) -> datetime | None:
+        """When the latest run of `job` started (what a schedule's "is it due?" reads)."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "select max(started_at) as at from public.schedule_runs where job = %s", (job,)
+            ).fetchone()
+        return row["at"] if row else None
+
     @contextmanager
-    def track(self, job: str, *, run_id: UUID | None = None) -> Iterator[RunHandle]:
+    def track(
+        self,
+        job: str,
+        *,
+        run_id: UUID | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Iterator[RunHandle]:
         """Record one run of `job` (a new row, or `run_id` created earlier by a manual
         trigger). The handle collects final counts and reports progress; an exception marks
         the run failed with its message and is re-raised so the scheduler sees the failure."""
-        handle = RunHandle(self, run_id or self.start(job))
+        def stamp() -> datetime | None:
+            return clock() if clock is not None else None
+
+        handle = RunHandle(self, run_id or self.start(job, at=stamp()))
         try:
             yield handle
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            self.finish(handle.id, status="failed", counts=handle.counts, error=error)
+            self.finish(
+                handle.id, status="failed", counts=handle.counts, error=error, at=stamp()
+            )
             raise
-        self.finish(handle.id, status="succeeded", counts=handle.counts)
+        self.finish(handle.id, status="succeeded", counts=handle.counts, at=stamp())
 
     def recent(self, *, limit: int = 50, job: str | None = None) -> list[ScheduleRun]:
         with self._pool.connection() as conn:

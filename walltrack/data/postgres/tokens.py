@@ -39,6 +39,7 @@ _MARKET = (
 class TokenQuery:
     status: TokenStatus | None = None
     verdict: Literal["pass", "warn", "fail"] | None = None
+    filters_passed: bool | None = None
     search: str | None = None
     sort: SortField = "first_seen_at"
     descending: bool = True
@@ -70,6 +71,8 @@ def _token(row: DictRow) -> Token:
         market=TokenMarket(**{k: row[k] for k in _MARKET}),
         first_seen_at=row["first_seen_at"],
         last_refreshed_at=row["last_refreshed_at"],
+        filters_passed=row["filters_passed"],
+        filter_reasons=list(row["filter_reasons"]),
     )
 
 
@@ -117,13 +120,31 @@ class TokenRepository:
                     market_cap_usd = excluded.market_cap_usd,
                     txns_h1_buys = excluded.txns_h1_buys,
                     txns_h1_sells = excluded.txns_h1_sells,
-                    last_refreshed_at = excluded.last_refreshed_at
+                    last_refreshed_at = excluded.last_refreshed_at,
+                    filters_passed = true,
+                    filter_reasons = '[]'::jsonb,
+                    filters_checked_at = excluded.last_refreshed_at
                 where t.status <> 'blocked'
                 returning (xmax = 0) as inserted
                 """,
                 params,
             ).fetchone()
         return bool(row and row["inserted"])
+
+    def mark_rejected(self, rejected: dict[str, list[str]], *, at: datetime) -> int:
+        """Stored tokens that a scan's filters now reject: flagged with the reasons, kept.
+        Tokens the user added by hand are theirs: filters never flag them."""
+        if not rejected:
+            return 0
+        rows = [(mint, Jsonb(reasons)) for mint, reasons in rejected.items()]
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "update public.tokens set filters_passed = false, filter_reasons = %s,"
+                " filters_checked_at = %s"
+                " where mint = %s and not ('manual' = any(sources))",
+                [(reasons, at, mint) for mint, reasons in rows],
+            )
+            return max(cur.rowcount, 0)
 
     def get(self, mint: str) -> Token | None:
         with self._pool.connection() as conn:
@@ -142,6 +163,9 @@ class TokenRepository:
         if query.status:
             where.append(sql.SQL("status = %(status)s"))
             params["status"] = query.status
+        if query.filters_passed is not None:
+            where.append(sql.SQL("filters_passed = %(passed)s"))
+            params["passed"] = query.filters_passed
         if query.verdict:
             where.append(sql.SQL("safety_verdict = %(verdict)s"))
             params["verdict"] = query.verdict

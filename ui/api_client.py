@@ -52,3 +52,25 @@ class ApiClient:
 
     def schedule_runs(self, *, limit: int = 50) -> ApiResult:
         return self._request("GET", "/status/schedule-runs", params={"limit": limit})
+
+    def schedules(self) -> ApiResult:
+        return self._request("GET", "/status/schedules")
+
+    def run(self, run_id: str) -> ApiResult:
+        return self._request("GET", f"/status/schedule-runs/{run_id}")
+
+    def start_token_scan(self) -> ApiResult:
+        return self._request("POST", "/discovery/tokens/run")
+
+    def tokens(self, **params: Any) -> ApiResult:
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._request("GET", "/discovery/tokens", params=clean)
+
+    def token(self, mint: str) -> ApiResult:
+        return self._request("GET", f"/discovery/tokens/{mint}")
+
+    def add_token(self, mint: str) -> ApiResult:
+        return self._request("POST", "/discovery/tokens", json={"mint": mint})
+
+    def block_token(self, mint: str) -> ApiResult:
+        return self._request("DELETE", f"/discovery/tokens/{mint}")

@@ -1,7 +1,7 @@
 """The WallTrack dashboard (Gradio). It talks to the API over HTTP only.
 
-Tabs: Status (component health, scheduled runs) and Settings (every step's settings, validated
-by the API). Each later seed step adds one tab here.
+Tabs: Status (component health, schedules and their runs), Discovery (steps 1-2) and Settings
+(every step's settings, validated by the API). Each later seed step adds one tab here.
 """
 
 from __future__ import annotations
@@ -12,10 +12,28 @@ from typing import Any
 import gradio as gr
 
 from ui.api_client import ApiClient
+from ui.discovery import discovery_tab
 from ui.settings_form import form_fields, format_errors, to_display, to_payload
 
 HEALTH_HEADERS = ["component", "status", "latency (ms)", "error"]
 RUN_HEADERS = ["job", "status", "started", "ended", "duration (s)", "counts", "error"]
+SCHEDULE_HEADERS = ["job", "enabled", "every (min)", "last run", "next run"]
+
+
+def _schedule_rows(client: ApiClient) -> list[list[Any]]:
+    result = client.schedules()
+    if not result.ok or not isinstance(result.body, list):
+        return []
+    return [
+        [
+            s["job"],
+            "yes" if s["enabled"] else "no",
+            s["interval_minutes"],
+            s.get("last_started_at") or "never",
+            s.get("next_run_at") or "—",
+        ]
+        for s in result.body
+    ]
 
 
 def _health_rows(client: ApiClient) -> tuple[list[list[Any]], str]:
@@ -64,18 +82,24 @@ def _status_tab(client: ApiClient, blocks: gr.Blocks) -> None:
         health = gr.Dataframe(
             headers=HEALTH_HEADERS, label="Components", interactive=False, elem_id="health-table"
         )
+        schedules = gr.Dataframe(
+            headers=SCHEDULE_HEADERS,
+            label="Schedules (times are the market's clock)",
+            interactive=False,
+            elem_id="schedules-table",
+        )
         runs = gr.Dataframe(
             headers=RUN_HEADERS, label="Scheduled runs", interactive=False, elem_id="runs-table"
         )
         refresh = gr.Button("Refresh", elem_id="status-refresh")
 
-        def load() -> tuple[str, list[list[Any]], list[list[Any]]]:
+        def load() -> tuple[str, list[list[Any]], list[list[Any]], list[list[Any]]]:
             rows, text = _health_rows(client)
-            return text, rows, _run_rows(client)
+            return text, rows, _schedule_rows(client), _run_rows(client)
 
-        outputs = [summary, health, runs]
+        outputs = [summary, health, schedules, runs]
         refresh.click(load, outputs=outputs)
-        gr.Timer(15).tick(load, outputs=outputs)
+        gr.Timer(5).tick(load, outputs=outputs)
         blocks.load(load, outputs=outputs)
 
 
@@ -152,5 +176,6 @@ def build_ui(api_base_url: str) -> gr.Blocks:
         )
         with gr.Tabs():
             _status_tab(client, blocks)
+            discovery_tab(client, blocks)
             _settings_tab(client, blocks)
     return blocks

@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from walltrack.api.errors import install_error_handlers
-from walltrack.api.routes import config, health, status
+from walltrack.api.routes import config, discovery, health, status
 from walltrack.log import bind_context, get_logger
 
 
@@ -23,6 +23,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(config.router)
     app.include_router(status.router)
+    app.include_router(discovery.router)
     log = get_logger(component="api")
 
     @app.middleware("http")
@@ -36,7 +37,7 @@ def create_app() -> FastAPI:
         bind_context(function="api", request_id=request_id)
         response = await call_next(request)
         response.headers["x-request-id"] = request_id
-        if request.url.path.startswith(("/health", "/config", "/status")):
+        if request.url.path.startswith(("/health", "/config", "/status", "/discovery")):
             log.info(
                 "request",
                 method=request.method,

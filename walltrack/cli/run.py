@@ -84,7 +84,9 @@ def _serve(args: argparse.Namespace, market: Any) -> int:
         wait_until_ready(market)
         log.info("simulated market ready", base_url=market.options.base_url)
 
+    runtime = _start_runtime()
     app = _build_app(settings, with_ui=not args.no_ui)
+    app.include_router(runtime.url_router())
     import uvicorn
 
     base = f"http://{settings.api_host}:{settings.api_port}"
@@ -102,7 +104,32 @@ def _serve(args: argparse.Namespace, market: Any) -> int:
         pass
     finally:
         log.info("stopping")
+        runtime.close()
     return 0
+
+
+class _BusinessClock:
+    """The local runtime's schedules and visibility timeouts run on business time, so a
+    fast-forwarded market also fast-forwards the schedules that watch it."""
+
+    def now(self) -> Any:
+        from walltrack.config.clock import now
+
+        return now()
+
+
+def _start_runtime() -> Any:
+    """template.yaml's schedules and queues in this process (the API is served by uvicorn)."""
+    from walltrack.config.settings import get_settings
+    from walltrack.runtime.local import LocalRuntime
+
+    template = Path(__file__).resolve().parents[2] / "template.yaml"
+    runtime = LocalRuntime(
+        template, clock=_BusinessClock(), exclude={"ApiFunction"}, apply_env=True
+    )
+    get_settings.cache_clear()  # the queue URLs it set are part of the settings now
+    runtime.start()
+    return runtime
 
 
 def _build_app(settings: Any, *, with_ui: bool) -> Any:

@@ -50,6 +50,11 @@ class EnvSettings(BaseSettings):
     jupiter_base_url: str = "https://api.jup.ag"
     rugcheck_base_url: str = "https://api.rugcheck.xyz"
 
+    # Queues between steps: SQS URLs in AWS (template.yaml `!Ref`), `local://queue/<Id>` locally
+    # (set by the local runtime from the same template entries).
+    token_scan_queue_url: str | None = None
+    wallet_discovery_queue_url: str | None = None
+
     # Secrets: environment / AWS parameters only.
     helius_api_key: SecretStr | None = None
     jupiter_api_key: SecretStr | None = None

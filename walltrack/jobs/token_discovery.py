@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 from uuid import UUID
 
 import base58
 
+from walltrack.config.clock import Clock
+from walltrack.config.clock import now as product_now
 from walltrack.config.settings import EnvSettings, get_settings
 from walltrack.core.discovery.scan import (
     DiscoveryOutbox,
@@ -21,6 +23,7 @@ from walltrack.core.discovery.scan import (
     run_token_scan,
 )
 from walltrack.core.errors import InvalidInputError, NotFoundError
+from walltrack.core.schedules import ScheduleState, is_due, schedule_state
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
 from walltrack.data.models.token import Token
@@ -28,16 +31,13 @@ from walltrack.data.postgres.pool import get_pool
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 from walltrack.data.postgres.step_settings import StepSettingsRepository
 from walltrack.data.postgres.tokens import TokenRepository
+from walltrack.log import get_logger
 from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.helius import HeliusDasClient
 from walltrack.services.rugcheck import RugCheckClient
 from walltrack.services.token_market import DexScreenerCandidates, MarketSafetyFacts
 
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(tz=UTC)
+log = get_logger(component="token_discovery")
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class TokenDiscoveryJobs:
         *,
         outbox: DiscoveryOutbox,
         settings: EnvSettings | None = None,
-        clock: Clock = utc_now,
+        clock: Clock = product_now,
     ) -> None:
         self._env = settings or get_settings()
         pool = get_pool(self._env)
@@ -92,10 +92,60 @@ class TokenDiscoveryJobs:
     def tokens(self) -> TokenRepository:
         return self._tokens
 
+    @property
+    def runs(self) -> ScheduleRunRepository:
+        return self._runs
+
+    def start_manual_scan(self) -> UUID:
+        """The run record a manual scan reports into (the scan itself runs in token_scan)."""
+        return self._runs.start("token_scan", at=self._clock(), counts={"trigger": "manual"})
+
+    def scan_if_due(self) -> ScanReport | None:
+        """A schedule tick: scan when scheduled scans are on and the interval has passed."""
+        settings = self._steps.typed(TokenDiscoverySettings)
+        interval = timedelta(minutes=settings.scan_interval_minutes)
+        last = self._runs.last_started("token_scan")
+        if not settings.scheduled_scan or not is_due(
+            last_started=last, interval=interval, now=self._clock()
+        ):
+            return None
+        return self.scan()
+
+    def refresh_if_due(self) -> RefreshReport | None:
+        """A schedule tick: refresh when `interval_minutes` has passed since the last run."""
+        settings = self._steps.typed(TokenRefreshSettings)
+        interval = timedelta(minutes=settings.interval_minutes)
+        last = self._runs.last_started("token_refresh")
+        if not is_due(last_started=last, interval=interval, now=self._clock()):
+            return None
+        return self.refresh()
+
+    def schedules(self) -> list[ScheduleState]:
+        """Both jobs' schedules as the Status tab shows them (next run time included)."""
+        scan = self._steps.typed(TokenDiscoverySettings)
+        refresh = self._steps.typed(TokenRefreshSettings)
+        now = self._clock()
+        return [
+            schedule_state(
+                job="token_scan",
+                enabled=scan.scheduled_scan,
+                interval_minutes=scan.scan_interval_minutes,
+                last_started=self._runs.last_started("token_scan"),
+                now=now,
+            ),
+            schedule_state(
+                job="token_refresh",
+                enabled=True,
+                interval_minutes=refresh.interval_minutes,
+                last_started=self._runs.last_started("token_refresh"),
+                now=now,
+            ),
+        ]
+
     def scan(self, *, run_id: UUID | None = None) -> ScanReport:
         """Step 1, recorded as a `token_scan` run (progress readable while it runs)."""
         settings = self._steps.typed(TokenDiscoverySettings)
-        with self._runs.track("token_scan", run_id=run_id) as run:
+        with self._runs.track("token_scan", run_id=run_id, clock=self._clock) as run:
 
             async def go() -> ScanReport:
                 async with open_market(self._env) as market:
@@ -117,7 +167,7 @@ class TokenDiscoveryJobs:
         """Step 2, recorded as a `token_refresh` run."""
         settings = self._steps.typed(TokenRefreshSettings)
         discovery = self._steps.typed(TokenDiscoverySettings)
-        with self._runs.track("token_refresh") as run:
+        with self._runs.track("token_refresh", clock=self._clock) as run:
 
             async def go() -> RefreshReport:
                 async with open_market(self._env) as market:
@@ -164,3 +214,38 @@ class TokenDiscoveryJobs:
         if token is None:
             raise NotFoundError(f"unknown token {mint}")
         return token
+
+
+def _jobs() -> TokenDiscoveryJobs:
+    from walltrack.jobs.outbox import WalletDiscoveryOutbox
+
+    settings = get_settings()
+    return TokenDiscoveryJobs(outbox=WalletDiscoveryOutbox(settings), settings=settings)
+
+
+def scan_tick() -> ScanReport | None:
+    """token_scan's schedule tick."""
+    return _jobs().scan_if_due()
+
+
+def refresh_tick() -> RefreshReport | None:
+    """token_refresh's schedule tick."""
+    return _jobs().refresh_if_due()
+
+
+def scan_job_for_request(run_id: UUID) -> None:
+    """A manual scan request from the API. Idempotent: a redelivered request whose run already
+    ended does nothing. A scan that fails is recorded as failed in its run and not retried
+    (the user sees the error and can run again); only a failure to record it is re-raised."""
+    jobs = _jobs()
+    run = jobs.runs.get(run_id)
+    if run is None or run.status != "running":
+        log.info("scan request skipped", run_id=str(run_id), status=run and run.status)
+        return
+    try:
+        jobs.scan(run_id=run_id)
+    except Exception:
+        recorded = jobs.runs.get(run_id)
+        if recorded is None or recorded.status != "failed":
+            raise
+        log.warning("scan failed (recorded in its run)", run_id=str(run_id))

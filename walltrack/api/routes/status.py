@@ -7,10 +7,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from walltrack.api.deps import schedule_runs
+from walltrack.api.deps import schedule_runs, token_discovery_jobs
 from walltrack.core.errors import NotFoundError
+from walltrack.core.schedules import ScheduleState
 from walltrack.data.models.runs import ScheduleRun
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
+from walltrack.jobs.token_discovery import TokenDiscoveryJobs
 
 router = APIRouter(prefix="/status", tags=["status"])
 
@@ -22,6 +24,14 @@ def recent_runs(
     job: str | None = None,
 ) -> list[ScheduleRun]:
     return repo.recent(limit=limit, job=job)
+
+
+@router.get("/schedules", response_model=list[ScheduleState])
+def schedules(
+    jobs: Annotated[TokenDiscoveryJobs, Depends(token_discovery_jobs)],
+) -> list[ScheduleState]:
+    """Each scheduled job: enabled, interval, last start and next run time (business time)."""
+    return jobs.schedules()
 
 
 @router.get("/schedule-runs/{run_id}", response_model=ScheduleRun)

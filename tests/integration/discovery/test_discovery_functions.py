@@ -1,0 +1,216 @@
+"""Steps 1-2 end to end below the browser: the API, the token_scan / token_refresh functions run
+from their template.yaml entries by the local runtime, real Postgres, the simulated market."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from sim.server import SimConfig, SimServer
+from sim.world import Scenario, build_world
+from tests.conftest import REPO_ROOT
+from walltrack.cli.market import SIM_API_KEY, SIM_EPOCH
+from walltrack.config.clock import CLOCK_ENV, ScaledClock
+from walltrack.runtime.clock import ManualClock
+from walltrack.runtime.local import LocalRuntime
+
+EPOCH = datetime.fromisoformat(SIM_EPOCH)
+RELAXED = {
+    "min_liquidity_usd": "0",
+    "min_volume_24h_usd": "0",
+    "min_txns_1h": 0,
+    "max_pair_age_hours": 8760,
+    "scheduled_scan": False,
+}
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimServer]:
+    with SimServer(build_world(Scenario.small(seed=7)), SimConfig(speed=0)) as server:
+        yield server
+
+
+@pytest.fixture
+def stack(
+    app_env: None, sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, LocalRuntime]]:
+    from walltrack.api.app import create_app
+    from walltrack.config.settings import get_settings
+
+    for name in ("DEXSCREENER_BASE_URL", "HELIUS_API_BASE_URL", "HELIUS_RPC_URL"):
+        monkeypatch.setenv(f"WALLTRACK_{name}", sim.base_url)
+    monkeypatch.setenv("WALLTRACK_RUGCHECK_BASE_URL", sim.base_url)
+    monkeypatch.setenv("WALLTRACK_HELIUS_API_KEY", SIM_API_KEY)
+    # business time starts at the market's (frozen) time and moves in real time
+    monkeypatch.setenv(CLOCK_ENV, ScaledClock(EPOCH, time.time(), 1).encode())
+    env: dict[str, str] = {}
+    runtime = LocalRuntime(
+        REPO_ROOT / "template.yaml",
+        clock=ManualClock(EPOCH),
+        exclude={"ApiFunction"},
+        env=env,
+        apply_env=True,
+    )
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    client = TestClient(create_app())
+    _clean(client)
+    try:
+        yield client, runtime
+    finally:
+        runtime.close()
+
+
+def _clean(client: TestClient) -> None:
+    from walltrack.data.postgres.pool import get_pool
+
+    with get_pool().connection() as conn:
+        conn.execute("truncate public.tokens, public.token_snapshots, public.schedule_runs")
+        conn.execute("delete from public.step_settings")
+
+
+def _configure(client: TestClient, step: str, values: dict[str, Any]) -> None:
+    response = client.put(f"/config/{step}", json=values)
+    assert response.status_code == 200, response.text
+
+
+def _sim_json(sim: SimServer, path: str) -> Any:
+    return httpx.get(f"{sim.base_url}{path}", timeout=10).json()
+
+
+def test_run_now_scans_through_the_queue_and_lists_the_passing_tokens(
+    stack: tuple[TestClient, LocalRuntime],
+) -> None:
+    client, runtime = stack
+    _configure(client, "token_discovery", RELAXED)
+    # When the user asks for a scan
+    started = client.post("/discovery/tokens/run")
+    assert started.status_code == 202, started.text
+    run_id = started.json()["run_id"]
+    # Then the run is recorded at once and runs when the token_scan function takes the message
+    assert client.get(f"/status/schedule-runs/{run_id}").json()["status"] == "running"
+    runtime.run_until_idle()
+    run = client.get(f"/status/schedule-runs/{run_id}").json()
+    assert run["status"] == "succeeded", run
+    counts = run["counts"]
+    assert counts["passed_filters"] > 0
+    listed = client.get("/discovery/tokens", params={"filters": "passed", "limit": 500}).json()
+    assert listed["total"] == counts["passed_filters"]
+    # And each new token was announced to wallet discovery (step 3's queue)
+    assert runtime.queue("WalletDiscoveryQueue").approximate_count() == counts["new_tokens"]
+
+    # When the filters tighten to the single most liquid token and the scan runs again
+    liquidities = sorted(float(t["market"]["liquidity_usd"] or 0) for t in listed["items"])
+    _configure(client, "token_discovery", {"min_liquidity_usd": str(int(liquidities[-1]) - 1)})
+    second = client.post("/discovery/tokens/run").json()["run_id"]
+    runtime.run_until_idle()
+    # Then the passing list shrinks to it; the others stay stored, flagged with the reason
+    assert client.get(f"/status/schedule-runs/{second}").json()["status"] == "succeeded"
+    tight = client.get("/discovery/tokens", params={"filters": "passed"}).json()
+    assert tight["total"] == 1
+    rejected = client.get("/discovery/tokens", params={"filters": "rejected"}).json()
+    assert rejected["total"] == listed["total"] - 1
+    assert "liquidity" in rejected["items"][0]["filter_reasons"][0]
+
+
+def test_manual_add_valid_malformed_and_unknown(
+    stack: tuple[TestClient, LocalRuntime], sim: SimServer
+) -> None:
+    client, _ = stack
+    truth = _sim_json(sim, "/__sim/truth")
+    mint = truth["tokens"][-3]["mint"]
+    # A valid sim mint is added, with a safety verdict
+    added = client.post("/discovery/tokens", json={"mint": mint})
+    assert added.status_code == 201, added.text
+    assert added.json()["safety"]["verdict"] in {"pass", "warn", "fail"}
+    assert "manual" in added.json()["sources"]
+    # A malformed mint is a 422 with a clear message; an unknown one a 404; nothing stored
+    before = client.get("/discovery/tokens").json()["total"]
+    bad = client.post("/discovery/tokens", json={"mint": "not-a-mint"})
+    assert bad.status_code == 422
+    assert "not a Solana mint address" in bad.json()["message"]
+    unknown = client.post("/discovery/tokens", json={"mint": "11111111111111111111111111111112"})
+    assert unknown.status_code == 404
+    assert "no market knows the mint" in unknown.json()["message"]
+    assert client.get("/discovery/tokens").json()["total"] == before
+    # The detail has its snapshot and safety reasons; DELETE blocks it
+    detail = client.get(f"/discovery/tokens/{mint}").json()
+    assert len(detail["snapshots"]) == 1
+    assert detail["token"]["safety"]["checks"]
+    assert client.delete(f"/discovery/tokens/{mint}").json()["status"] == "blocked"
+    assert client.get("/discovery/tokens/NoSuchMint111").status_code == 404
+
+
+def test_a_token_with_a_live_freeze_authority_fails_with_that_reason(
+    stack: tuple[TestClient, LocalRuntime], sim: SimServer
+) -> None:
+    client, _ = stack
+    # Given a sim token whose freeze authority is still set (read from the sim's DAS)
+    frozen = None
+    for token in _sim_json(sim, "/__sim/truth")["tokens"]:
+        asset = httpx.post(
+            f"{sim.base_url}/?api-key={SIM_API_KEY}",
+            json={"jsonrpc": "2.0", "id": 1, "method": "getAsset", "params": {"id": token["mint"]}},
+            timeout=10,
+        ).json()
+        if asset.get("result", {}).get("token_info", {}).get("freeze_authority"):
+            frozen = token["mint"]
+            break
+    assert frozen is not None, "the small world has a token with a live freeze authority"
+    # When it is added
+    token = client.post("/discovery/tokens", json={"mint": frozen}).json()
+    # Then its verdict is fail, naming the freeze authority
+    assert token["safety"]["verdict"] == "fail"
+    assert any("freeze authority" in c["detail"] for c in token["safety"]["checks"]
+               if c["outcome"] == "fail")  # fmt: skip
+
+
+def test_the_refresh_schedule_runs_when_due_and_follows_its_setting(
+    stack: tuple[TestClient, LocalRuntime], sim: SimServer
+) -> None:
+    client, runtime = stack
+    mint = _sim_json(sim, "/__sim/truth")["tokens"][-2]["mint"]
+    assert client.post("/discovery/tokens", json={"mint": mint}).status_code == 201
+    # When token_refresh's template schedule fires (an EventBridge scheduled event)
+    first = runtime.fire_schedule("TokenRefreshFunction")
+    again = runtime.fire_schedule("TokenRefreshFunction")
+    # Then the first tick refreshes (never ran: due) and the second, a moment later, does not
+    assert first["ran"] is True
+    assert first["counts"]["snapshots"] >= 1
+    assert again["ran"] is False
+    runs = client.get("/status/schedule-runs", params={"job": "token_refresh"}).json()
+    assert len(runs) == 1
+    assert runs[0]["status"] == "succeeded"
+    schedules = {s["job"]: s for s in client.get("/status/schedules").json()}
+    assert schedules["token_refresh"]["next_run_at"] is not None
+    assert schedules["token_refresh"]["last_started_at"] == runs[0]["started_at"]
+    assert len(client.get(f"/discovery/tokens/{mint}").json()["snapshots"]) == 2
+
+
+def test_a_scan_whose_market_is_down_is_recorded_failed_and_keeps_previous_data(
+    stack: tuple[TestClient, LocalRuntime], sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from walltrack.config.settings import get_settings
+
+    client, runtime = stack
+    mint = _sim_json(sim, "/__sim/truth")["tokens"][-2]["mint"]
+    assert client.post("/discovery/tokens", json={"mint": mint}).status_code == 201
+    # Given DexScreener unreachable
+    monkeypatch.setenv("WALLTRACK_DEXSCREENER_BASE_URL", "http://127.0.0.1:9")
+    get_settings.cache_clear()
+    # When a scan runs
+    run_id = client.post("/discovery/tokens/run").json()["run_id"]
+    runtime.run_until_idle()
+    # Then it is recorded failed with the error, not retried into the DLQ, and data is intact
+    run = client.get(f"/status/schedule-runs/{run_id}").json()
+    assert run["status"] == "failed"
+    assert run["error"]
+    assert runtime.queue("TokenScanDLQ").approximate_count() == 0
+    assert client.get(f"/discovery/tokens/{mint}").status_code == 200

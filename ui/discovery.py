@@ -1,0 +1,268 @@
+"""Discovery tab (steps 1-2): run a scan with progress, the token table with filters, manual add,
+and a token's detail (safety reasons, price and liquidity charts from its snapshots)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from ui.api_client import ApiClient
+from ui.settings_form import format_errors
+
+TOKEN_HEADERS = [
+    "symbol",
+    "mint",
+    "age",
+    "price (USD)",
+    "liquidity (USD)",
+    "volume 24h (USD)",
+    "FDV (USD)",
+    "safety",
+    "status",
+]
+SORTS = {
+    "newest first": ("first_seen_at", "desc"),
+    "liquidity": ("liquidity_usd", "desc"),
+    "volume 24h": ("volume_h24_usd", "desc"),
+    "FDV": ("fdv_usd", "desc"),
+    "price": ("price_usd", "desc"),
+}
+ANY = "any"
+
+
+def _money(value: Any, *, places: int = 0) -> str:
+    if value is None:
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if places == 0:
+        return f"{amount:,.0f}"
+    return f"{amount:.{places}g}" if abs(amount) < 1 else f"{amount:,.4f}"
+
+
+def _age(created: str | None, as_of: str) -> str:
+    if not created:
+        return ""
+    seconds = (datetime.fromisoformat(as_of) - datetime.fromisoformat(created)).total_seconds()
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 1440} d"
+
+
+def token_rows(body: dict[str, Any]) -> list[list[Any]]:
+    rows = []
+    for token in body.get("items", []):
+        market = token.get("market") or {}
+        safety = token.get("safety") or {}
+        rows.append(
+            [
+                token.get("symbol") or "?",
+                token["mint"],
+                _age(token.get("pair_created_at"), body["as_of"]),
+                _money(market.get("price_usd"), places=6),
+                _money(market.get("liquidity_usd")),
+                _money(market.get("volume_h24_usd")),
+                _money(market.get("fdv_usd")),
+                safety.get("verdict", "unchecked"),
+                token.get("status", ""),
+            ]
+        )
+    return rows
+
+
+def run_progress(run: dict[str, Any]) -> str:
+    counts = run.get("counts") or {}
+    status = run.get("status", "?")
+    if status == "running":
+        done, total = counts.get("done"), counts.get("total")
+        stage = counts.get("stage", "fetching candidates")
+        figure = f" {done}/{total}" if total else ""
+        return f"Scan **running**: {stage}{figure}"
+    if status == "failed":
+        return f"Scan **failed**: {run.get('error') or 'unknown error'}"
+    return (
+        f"Scan **finished**: {counts.get('candidates', 0)} candidates, "
+        f"{counts.get('passed_filters', 0)} passed the filters, "
+        f"{counts.get('new_tokens', 0)} new, {counts.get('updated_tokens', 0)} updated, "
+        f"{counts.get('skipped_malformed', 0)} malformed skipped"
+    )
+
+
+def safety_markdown(token: dict[str, Any]) -> str:
+    safety = token.get("safety")
+    title = f"### {token.get('symbol') or '?'} — {token['mint']}\n"
+    status = f"Status: **{token.get('status')}**"
+    if token.get("status_reason"):
+        status += f" ({token['status_reason']})"
+    if not safety:
+        return f"{title}{status}\n\nSafety: not checked yet"
+    lines = [title, status, "", f"Safety verdict: **{safety['verdict']}**", ""]
+    lines.append("| check | outcome | detail | threshold |")
+    lines.append("|---|---|---|---|")
+    for check in safety.get("checks", []):
+        lines.append(
+            f"| {check['name']} | {check['outcome']} | {check['detail']} "
+            f"| {check.get('threshold') or ''} |"
+        )
+    return "\n".join(lines)
+
+
+def snapshot_frame(snapshots: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for snap in snapshots:
+        market = snap.get("market") or {}
+        rows.append(
+            {
+                "time": pd.Timestamp(snap["taken_at"]),
+                "price_usd": float(market.get("price_usd") or 0),  # chart only: floats are fine
+                "liquidity_usd": float(market.get("liquidity_usd") or 0),
+            }
+        )
+    return pd.DataFrame(rows, columns=["time", "price_usd", "liquidity_usd"])
+
+
+def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 - one layout
+    with gr.Tab("Discovery", id="discovery"):
+        with gr.Row():
+            run = gr.Button("Run scan", variant="primary", elem_id="discovery-run", scale=0)
+            progress = gr.Markdown("No scan started from this page yet.", elem_id="scan-progress")
+        run_id = gr.State(None)
+        with gr.Row():
+            status = gr.Dropdown(
+                [ANY, "active", "dead", "rugged", "blocked"],
+                value=ANY,
+                label="Status",
+                elem_id="filter-status",
+            )
+            verdict = gr.Dropdown(
+                [ANY, "pass", "warn", "fail"], value=ANY, label="Safety", elem_id="filter-verdict"
+            )
+            search = gr.Textbox(label="Search (symbol, name or mint)", elem_id="filter-search")
+            sort = gr.Dropdown(list(SORTS), value="newest first", label="Sort", elem_id="sort")
+        count = gr.Markdown(elem_id="tokens-count")
+        table = gr.Dataframe(
+            headers=TOKEN_HEADERS, interactive=False, elem_id="tokens-table", wrap=True
+        )
+        with gr.Row():
+            add_mint = gr.Textbox(label="Add a token by mint", elem_id="add-mint", scale=3)
+            add = gr.Button("Add", elem_id="add-mint-button", scale=0)
+        added = gr.Markdown(elem_id="add-mint-message")
+        gr.Markdown("### Token detail (click a row, or type a mint)")
+        with gr.Row():
+            detail_mint = gr.Textbox(label="Mint", elem_id="detail-mint", scale=3)
+            show = gr.Button("Show", elem_id="detail-show", scale=0)
+            block = gr.Button("Block token", variant="stop", elem_id="detail-block", scale=0)
+        detail = gr.Markdown(elem_id="token-detail")
+        snapshots_count = gr.Markdown(elem_id="token-snapshots")
+        with gr.Row():
+            price_plot = gr.LinePlot(
+                x="time", y="price_usd", title="Price (USD)", elem_id="token-price-chart"
+            )
+            liquidity_plot = gr.LinePlot(
+                x="time", y="liquidity_usd", title="Liquidity (USD)", elem_id="token-liq-chart"
+            )
+
+        def load_tokens(st: str, vd: str, q: str, so: str) -> tuple[str, list[list[Any]]]:
+            field, order = SORTS.get(so, SORTS["newest first"])
+            result = client.tokens(
+                status=None if st == ANY else st,
+                verdict=None if vd == ANY else vd,
+                q=q.strip() or None,
+                sort=field,
+                order=order,
+                limit=500,
+            )
+            if not result.ok:
+                return (
+                    f"**Could not list tokens ({result.status})**: {format_errors(result.body)}",
+                    [],
+                )
+            body = result.body
+            shown = len(body["items"])
+            more = f" (showing {shown})" if shown < body["total"] else ""
+            return f"**{body['total']} tokens**{more}", token_rows(body)
+
+        filters = [status, verdict, search, sort]
+        for control in (status, verdict, sort):
+            control.change(load_tokens, inputs=filters, outputs=[count, table])
+        search.submit(load_tokens, inputs=filters, outputs=[count, table])
+        blocks.load(load_tokens, inputs=filters, outputs=[count, table])
+
+        def start_run() -> tuple[str, str | None]:
+            result = client.start_token_scan()
+            if not result.ok:
+                return f"**Scan not started ({result.status})**: {format_errors(result.body)}", None
+            return "Scan **queued**…", str(result.body["run_id"])
+
+        def poll(
+            current: str | None, st: str, vd: str, q: str, so: str
+        ) -> tuple[Any, Any, Any, Any]:
+            if not current:
+                return gr.skip(), current, gr.skip(), gr.skip()
+            result = client.run(current)
+            if not result.ok:
+                return f"**Run unknown ({result.status})**", None, gr.skip(), gr.skip()
+            text = run_progress(result.body)
+            if result.body["status"] == "running":
+                return text, current, gr.skip(), gr.skip()
+            listed, rows = load_tokens(st, vd, q, so)
+            return text, None, listed, rows  # finished: stop polling, show the new list
+
+        run.click(start_run, outputs=[progress, run_id])
+        gr.Timer(1.5).tick(
+            poll, inputs=[run_id, *filters], outputs=[progress, run_id, count, table]
+        )
+
+        def add_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
+            result = client.add_token(mint.strip())
+            listed, rows = load_tokens(*current)
+            if result.ok:
+                token = result.body
+                verdict_text = (token.get("safety") or {}).get("verdict", "unchecked")
+                message = (
+                    f"Added **{token.get('symbol') or token['mint']}** (safety: {verdict_text})"
+                )
+                return message, listed, rows
+            return f"**Not added ({result.status})**: {format_errors(result.body)}", listed, rows
+
+        add.click(add_token, inputs=[add_mint, *filters], outputs=[added, count, table])
+
+        def show_detail(mint: str) -> tuple[str, str, pd.DataFrame, pd.DataFrame]:
+            empty = snapshot_frame([])
+            if not mint.strip():
+                return "", "", empty, empty
+            result = client.token(mint.strip())
+            if not result.ok:
+                return format_errors(result.body), "", empty, empty
+            frame = snapshot_frame(result.body["snapshots"])
+            snaps = f"**{len(frame)} snapshots**"
+            return safety_markdown(result.body["token"]), snaps, frame, frame
+
+        detail_outputs = [detail, snapshots_count, price_plot, liquidity_plot]
+        show.click(show_detail, inputs=[detail_mint], outputs=detail_outputs)
+
+        def pick_row(evt: gr.SelectData, rows: pd.DataFrame) -> str:
+            row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+            return str(rows.iloc[row]["mint"])
+
+        table.select(pick_row, inputs=[table], outputs=[detail_mint]).then(
+            show_detail, inputs=[detail_mint], outputs=detail_outputs
+        )
+
+        def block_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
+            result = client.block_token(mint.strip())
+            listed, rows = load_tokens(*current)
+            if not result.ok:
+                return format_errors(result.body), listed, rows
+            return safety_markdown(result.body), listed, rows
+
+        block.click(block_token, inputs=[detail_mint, *filters], outputs=[detail, count, table])

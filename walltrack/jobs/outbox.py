@@ -1,0 +1,46 @@
+"""Messages between steps, sent through the queue port (SQS in AWS, in-process locally).
+
+Messages carry ids, not objects (ARCHITECTURE §3): a consumer re-reads the state it needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from walltrack.config.settings import EnvSettings
+from walltrack.core.errors import DependencyUnavailableError
+from walltrack.log import get_logger
+
+if TYPE_CHECKING:
+    from walltrack.runtime.queues import QueuePort
+
+log = get_logger(component="outbox")
+
+
+def _port(url: str | None, variable: str) -> QueuePort:
+    from walltrack.runtime.queues import queue_port_for
+
+    if not url:
+        raise DependencyUnavailableError(
+            "queue", f"{variable} is not set (template.yaml sets it; `walltrack run` too)"
+        )
+    return queue_port_for(url)
+
+
+class WalletDiscoveryOutbox:
+    """token_scan → wallet_discovery: one message per newly discovered token."""
+
+    def __init__(self, settings: EnvSettings) -> None:
+        self._url = settings.wallet_discovery_queue_url
+
+    def token_discovered(self, mint: str) -> None:
+        port = _port(self._url, "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL")
+        port.send({"mint": mint})
+        log.debug("token announced", mint=mint)
+
+
+def request_token_scan(settings: EnvSettings, run_id: UUID) -> None:
+    """API → token_scan: run a scan now and report into `run_id`."""
+    port = _port(settings.token_scan_queue_url, "WALLTRACK_TOKEN_SCAN_QUEUE_URL")
+    port.send({"run_id": str(run_id)})

@@ -32,6 +32,7 @@ SORTS = {
     "price": ("price_usd", "desc"),
 }
 ANY = "any"
+PASSING = {"passing": "passed", "rejected by filters": "rejected", "any": "any"}
 
 
 def _money(value: Any, *, places: int = 0) -> str:
@@ -147,6 +148,9 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
                 [ANY, "pass", "warn", "fail"], value=ANY, label="Safety", elem_id="filter-verdict"
             )
             search = gr.Textbox(label="Search (symbol, name or mint)", elem_id="filter-search")
+            passing = gr.Dropdown(
+                list(PASSING), value="passing", label="Filters", elem_id="filter-passing"
+            )
             sort = gr.Dropdown(list(SORTS), value="newest first", label="Sort", elem_id="sort")
         count = gr.Markdown(elem_id="tokens-count")
         table = gr.Dataframe(
@@ -171,9 +175,10 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
                 x="time", y="liquidity_usd", title="Liquidity (USD)", elem_id="token-liq-chart"
             )
 
-        def load_tokens(st: str, vd: str, q: str, so: str) -> tuple[str, list[list[Any]]]:
+        def load_tokens(st: str, vd: str, q: str, ps: str, so: str) -> tuple[str, list[list[Any]]]:
             field, order = SORTS.get(so, SORTS["newest first"])
             result = client.tokens(
+                filters=PASSING.get(ps, "passed"),
                 status=None if st == ANY else st,
                 verdict=None if vd == ANY else vd,
                 q=q.strip() or None,
@@ -191,8 +196,8 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             more = f" (showing {shown})" if shown < body["total"] else ""
             return f"**{body['total']} tokens**{more}", token_rows(body)
 
-        filters = [status, verdict, search, sort]
-        for control in (status, verdict, sort):
+        filters = [status, verdict, search, passing, sort]
+        for control in (status, verdict, passing, sort):
             control.change(load_tokens, inputs=filters, outputs=[count, table])
         search.submit(load_tokens, inputs=filters, outputs=[count, table])
         blocks.load(load_tokens, inputs=filters, outputs=[count, table])
@@ -203,9 +208,7 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
                 return f"**Scan not started ({result.status})**: {format_errors(result.body)}", None
             return "Scan **queued**…", str(result.body["run_id"])
 
-        def poll(
-            current: str | None, st: str, vd: str, q: str, so: str
-        ) -> tuple[Any, Any, Any, Any]:
+        def poll(current: str | None, *current_filters: str) -> tuple[Any, Any, Any, Any]:
             if not current:
                 return gr.skip(), current, gr.skip(), gr.skip()
             result = client.run(current)
@@ -214,7 +217,7 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             text = run_progress(result.body)
             if result.body["status"] == "running":
                 return text, current, gr.skip(), gr.skip()
-            listed, rows = load_tokens(st, vd, q, so)
+            listed, rows = load_tokens(*current_filters)
             return text, None, listed, rows  # finished: stop polling, show the new list
 
         run.click(start_run, outputs=[progress, run_id])

@@ -1,0 +1,116 @@
+"""The real template.yaml keeps the house conventions (its header comment), whatever it grows to.
+
+sam validate (both modes) misses a visibility timeout below the consumer's timeout, so these
+checks are the project's own (ARCHITECTURE §5).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from walltrack.runtime.local import LocalRuntime, ManualClock
+from walltrack.runtime.schedules import parse_schedule
+from walltrack.runtime.template import (
+    check_queue_rules,
+    load_template,
+    parse_template,
+    resolve_handler,
+)
+
+TEMPLATE = load_template(REPO_ROOT / "template.yaml")
+SECRET_NAME = re.compile(r"Key|Secret|Password|DatabaseUrl")
+
+
+def test_the_template_declares_functions() -> None:
+    assert TEMPLATE.functions
+
+
+@pytest.mark.parametrize("function_id", sorted(TEMPLATE.functions))
+def test_every_handler_imports(function_id: str) -> None:
+    # Given a function of the template / When its handler is imported / Then it is callable
+    spec = TEMPLATE.functions[function_id]
+    assert callable(resolve_handler(spec.handler, function_id=function_id, code_dir=spec.code_dir))
+
+
+@pytest.mark.parametrize("function_id", sorted(TEMPLATE.functions))
+def test_every_function_sets_a_timeout(function_id: str) -> None:
+    # SAM's default (3 s) is never what a step wants; Globals or the function must say
+    assert "Timeout" in TEMPLATE.functions[function_id].properties
+
+
+def test_the_queue_rules_hold() -> None:
+    assert check_queue_rules(TEMPLATE) == []
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in TEMPLATE.parameters if SECRET_NAME.search(n))
+)  # fmt: skip
+def test_secret_parameters_are_no_echo(name: str) -> None:
+    assert TEMPLATE.parameters[name].no_echo, f"parameter {name} must be NoEcho: true"
+
+
+def test_every_schedule_expression_parses() -> None:
+    for spec in TEMPLATE.functions.values():
+        for event in spec.schedules:
+            parse_schedule(event.expression, timezone=event.timezone)
+
+
+def test_the_local_runtime_can_wire_the_whole_template() -> None:
+    # Given the real template / When the local runner wires it and applies its environment
+    env: dict[str, str] = {}
+    with LocalRuntime(TEMPLATE, clock=ManualClock(), env=env) as runtime:
+        runtime.apply_environment()
+    # Then every queue a function's env refers to resolved to an in-process URL
+    for spec in TEMPLATE.functions.values():
+        for var, value in spec.env.items():
+            if getattr(value, "target", None) in TEMPLATE.queues:
+                assert env[var] == f"local://queue/{value.target}"
+
+
+def test_the_rule_check_reports_each_broken_rule() -> None:
+    # Given a template that breaks every queue rule
+    bad = parse_template(
+        textwrap.dedent(
+            """
+            Resources:
+              NoDlqQueue:
+                Type: AWS::SQS::Queue
+                Properties: {VisibilityTimeout: 60}
+              ShortQueue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  VisibilityTimeout: 100
+                  RedrivePolicy:
+                    deadLetterTargetArn: !GetAtt ShortDLQ.Arn
+                    maxReceiveCount: 3
+              ShortDLQ:
+                Type: AWS::SQS::Queue
+              Consumer:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Handler: pkg.mod.handler
+                  Timeout: 30
+                  Events:
+                    A:
+                      Type: SQS
+                      Properties: {Queue: !GetAtt NoDlqQueue.Arn}
+                    B:
+                      Type: SQS
+                      Properties:
+                        Queue: !GetAtt ShortQueue.Arn
+                        FunctionResponseTypes: [ReportBatchItemFailures]
+            """
+        )
+    )
+    # When the rules are checked / Then every violation is listed, in words
+    assert check_queue_rules(bad) == [
+        "function Consumer event A: FunctionResponseTypes must include ReportBatchItemFailures",
+        "queue NoDlqQueue: no DLQ (RedrivePolicy missing)",
+        "queue NoDlqQueue: VisibilityTimeout 60s < 6 x Consumer Timeout 30s (= 180s)",
+        "queue ShortQueue: maxReceiveCount 3 < 5",
+        "queue ShortQueue: VisibilityTimeout 100s < 6 x Consumer Timeout 30s (= 180s)",
+    ]

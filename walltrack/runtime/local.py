@@ -1,0 +1,592 @@
+"""Run every function of a SAM template in this process, wired as AWS would wire it.
+
+`Schedule` events become timers, `SQS` events in-process queues with SQS semantics, and
+`FunctionUrlConfig` a local HTTP route fed payload-2.0 events — so a local run exercises the
+same handlers as production (ARCHITECTURE §5). Handlers are sync and may call asyncio.run, so
+they always run on the runner's thread or a worker thread, never inside an event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from walltrack.log import get_logger
+from walltrack.runtime.clock import Clock, ManualClock, SystemClock
+from walltrack.runtime.function_url import (
+    Headers,
+    Query,
+    build_function_url_event,
+    error_response,
+    function_url_response,
+)
+from walltrack.runtime.local_queue import LOCAL_ACCOUNT_ID, LocalMessage, LocalQueue
+from walltrack.runtime.queues import (
+    local_queue_url,
+    register_local_queue,
+    unregister_local_queue,
+)
+from walltrack.runtime.schedules import Schedule, parse_schedule
+from walltrack.runtime.template import (
+    FunctionSpec,
+    GetAtt,
+    Handler,
+    Ref,
+    ScheduleEvent,
+    SqsEvent,
+    Template,
+    TemplateError,
+    load_template,
+    resolve_handler,
+)
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+__all__ = [
+    "LambdaContext",
+    "LocalRuntime",
+    "ManualClock",
+    "SystemClock",
+    "UnknownFunctionError",
+]
+
+
+class UnknownFunctionError(LookupError):
+    """No such function in the runtime (or it has no Function URL / no such schedule)."""
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    timeout_seconds: int
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _started: float = field(default_factory=time.monotonic, repr=False)
+
+    def get_remaining_time_in_millis(self) -> int:
+        left = self._started + self.timeout_seconds - time.monotonic()
+        return max(0, int(left * 1000))
+
+
+@dataclass
+class _ScheduleState:
+    function_id: str
+    event: ScheduleEvent
+    schedule: Schedule
+    next_fire: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _SqsMapping:
+    function_id: str
+    event: SqsEvent
+
+
+def _default_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+class LocalRuntime:
+    """The template's functions, queues and schedules, in one process.
+
+    Drive it with `run_until_idle()` (deterministic, for tests with a ManualClock) or
+    `start()`/`stop()` (a daemon thread, real time). Queues are registered for
+    `queue_port_for("local://queue/<Id>")` from construction until `close()`.
+    `exclude`: functions not to run here (their queues and env vars still are); `env`: the
+    mapping `apply_environment` writes (default os.environ); `apply_env=True` applies it before
+    the handlers are imported, for handlers that read the environment at import.
+    Not modelled: FIFO groups, MaximumBatchingWindow, retries of failed scheduled invocations.
+    """
+
+    def __init__(
+        self,
+        template: Template | str | Path,
+        *,
+        clock: Clock | None = None,
+        exclude: frozenset[str] | set[str] = frozenset(),
+        env: MutableMapping[str, str] | None = None,
+        apply_env: bool = False,
+        poll_interval: float = 0.25,
+        region: str | None = None,
+    ) -> None:
+        self.template = template if isinstance(template, Template) else load_template(template)
+        self.clock: Clock = clock or SystemClock()
+        self.region = region or _default_region()
+        self.poll_interval = poll_interval
+        self._env: MutableMapping[str, str] = os.environ if env is None else env
+        self._log = get_logger(component="local_runtime")
+        unknown = set(exclude) - set(self.template.functions)
+        if unknown:
+            raise TemplateError(f"exclude names unknown function(s): {', '.join(sorted(unknown))}")
+        self.functions: dict[str, FunctionSpec] = {
+            fid: spec for fid, spec in self.template.functions.items() if fid not in exclude
+        }
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._drive_lock = threading.RLock()
+        self._thread: threading.Thread | None = None
+        self._queues = self._build_queues()
+        self._schedules = self._build_schedules()
+        self._mappings = self._build_mappings()
+        for queue_id, queue in self._queues.items():
+            register_local_queue(queue_id, queue)
+        try:
+            if apply_env:
+                self.apply_environment()
+            self._handlers: dict[str, Handler] = {
+                fid: resolve_handler(spec.handler, function_id=fid, code_dir=spec.code_dir)
+                for fid, spec in self.functions.items()
+            }
+        except BaseException:
+            self.close()
+            raise
+        self._arm_schedules(self.clock.now())
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _build_queues(self) -> dict[str, LocalQueue]:
+        specs = self.template.queues
+        queues: dict[str, LocalQueue] = {}
+
+        def build(queue_id: str, seen: tuple[str, ...] = ()) -> LocalQueue:
+            if queue_id in queues:
+                return queues[queue_id]
+            if queue_id in seen:
+                raise TemplateError(f"queue {queue_id}: its DLQ chain loops back to itself")
+            spec = specs[queue_id]
+            dlq = None
+            if spec.dlq_id is not None:
+                if spec.dlq_id not in specs:
+                    raise TemplateError(
+                        f"queue {queue_id}: DLQ {spec.dlq_id} is not a queue in the template"
+                    )
+                dlq = build(spec.dlq_id, (*seen, queue_id))
+            if spec.fifo:
+                self._log.warning("FIFO ordering is not modelled locally", queue=queue_id)
+            queues[queue_id] = LocalQueue(
+                queue_id,
+                clock=self.clock,
+                visibility_timeout=spec.visibility_timeout,
+                delay_seconds=spec.delay_seconds,
+                dead_letter=dlq,
+                max_receive_count=spec.max_receive_count if dlq is not None else None,
+                region=self.region,
+                on_send=self._wake.set,
+            )
+            return queues[queue_id]
+
+        for queue_id in specs:
+            build(queue_id)
+        return queues
+
+    def _build_schedules(self) -> list[_ScheduleState]:
+        states = []
+        for fid, spec in self.functions.items():
+            for event in spec.schedules:
+                try:
+                    schedule = parse_schedule(event.expression, timezone=event.timezone)
+                    if event.input is not None:
+                        json.loads(event.input)
+                except (TemplateError, ValueError) as exc:
+                    raise TemplateError(f"function {fid} event {event.name}: {exc}") from exc
+                states.append(_ScheduleState(fid, event, schedule))
+            if spec.unsupported_events:
+                self._log.warning(
+                    "events not run locally",
+                    function=fid,
+                    events=spec.unsupported_events,
+                )
+        return states
+
+    def _build_mappings(self) -> list[_SqsMapping]:
+        mappings = []
+        for fid, spec in self.functions.items():
+            for event in spec.sqs_events:
+                if event.queue_id not in self._queues:
+                    raise TemplateError(
+                        f"function {fid} event {event.name}: queue {event.queue_id} "
+                        "is not an SQS queue in the template"
+                    )
+                if event.enabled:
+                    mappings.append(_SqsMapping(fid, event))
+        return mappings
+
+    def _arm_schedules(self, now: datetime) -> None:
+        for state in self._schedules:
+            enabled = state.event.enabled
+            state.next_fire = state.schedule.next_after(now, anchor=now) if enabled else None
+
+    # -- environment ----------------------------------------------------------------------------
+
+    def apply_environment(self) -> dict[str, str]:
+        """Put each function's env vars into the (one, shared) process environment.
+
+        Queue refs always win (they must point at the in-process queues); literals and
+        parameter Defaults only fill vars not already set, so a developer's export wins.
+        Covers excluded functions as well. Returns what was written.
+        """
+        chosen: dict[str, tuple[str, bool, str]] = {}  # var -> (value, force, function)
+        # excluded functions too: their code may still run here another way (the API app)
+        for fid, spec in self.template.functions.items():
+            for var, raw in spec.env.items():
+                resolved = self._resolve_env_value(raw)
+                if resolved is None:
+                    continue
+                value, force = resolved
+                if var in chosen and chosen[var][0] != value:
+                    other = chosen[var][2]
+                    raise TemplateError(
+                        f"env var {var} is {chosen[var][0]!r} for {other} but {value!r} for "
+                        f"{fid}: functions share one process locally, so they must agree"
+                    )
+                chosen[var] = (value, force, fid)
+        written: dict[str, str] = {}
+        for var, (value, force, _fid) in chosen.items():
+            if force or var not in self._env:
+                self._env[var] = value
+                written[var] = value
+        self._env["WALLTRACK_LOCAL_RUNTIME"] = "1"
+        return written
+
+    def _resolve_env_value(self, raw: Any) -> tuple[str, bool] | None:
+        if isinstance(raw, bool):
+            return ("true" if raw else "false"), False
+        if isinstance(raw, str | int | float):
+            return str(raw), False
+        if isinstance(raw, Ref):
+            return self._resolve_ref(raw.target)
+        if isinstance(raw, GetAtt) and raw.resource in self._queues:
+            queue = self._queues[raw.resource]
+            by_attribute = {"QueueUrl": local_queue_url(raw.resource), "Arn": queue.arn}
+            by_attribute["QueueName"] = raw.resource
+            value = by_attribute.get(raw.attribute)
+            return (value, True) if value is not None else None
+        return None  # Fn::Sub, Fn::If, ...: not evaluated locally
+
+    def _resolve_ref(self, target: str) -> tuple[str, bool] | None:
+        if target in self._queues:
+            return local_queue_url(target), True
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": LOCAL_ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::StackName": "walltrack-local",
+        }
+        if target in pseudo:
+            return pseudo[target], False
+        parameter = self.template.parameters.get(target)
+        if parameter is None or not parameter.has_default:
+            return None
+        default = parameter.default
+        if isinstance(default, bool):
+            return ("true" if default else "false"), False
+        return ("" if default is None else str(default)), False
+
+    # -- accessors ------------------------------------------------------------------------------
+
+    def queue(self, queue_id: str) -> LocalQueue:
+        try:
+            return self._queues[queue_id]
+        except KeyError:
+            known = ", ".join(sorted(self._queues)) or "none"
+            raise UnknownFunctionError(f"no queue {queue_id!r} (queues: {known})") from None
+
+    def handler(self, function_id: str) -> Handler:
+        try:
+            return self._handlers[function_id]
+        except KeyError:
+            raise UnknownFunctionError(f"no function {function_id!r} in the runtime") from None
+
+    # -- invoking -------------------------------------------------------------------------------
+
+    def invoke(self, function_id: str, event: Any) -> Any:
+        """Call a handler with an event and a context; exceptions propagate to the caller."""
+        handler = self.handler(function_id)
+        spec = self.functions[function_id]
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError(
+                f"function {function_id}: handlers may call asyncio.run, so invoke them from a "
+                "worker thread, not inside a running event loop"
+            )
+        context = LambdaContext(
+            function_name=spec.function_name,
+            aws_request_id=str(uuid.uuid4()),
+            memory_limit_in_mb=spec.memory_size,
+            invoked_function_arn=(
+                f"arn:aws:lambda:{self.region}:{LOCAL_ACCOUNT_ID}:function:{spec.function_name}"
+            ),
+            timeout_seconds=spec.timeout,
+            log_group_name=f"/aws/lambda/{spec.function_name}",
+        )
+        started = time.monotonic()
+        try:
+            return handler(event, context)
+        finally:
+            elapsed = time.monotonic() - started
+            if elapsed > spec.timeout:
+                self._log.warning(
+                    "handler ran past its Timeout (AWS would have stopped it)",
+                    function=function_id,
+                    seconds=round(elapsed, 3),
+                    timeout=spec.timeout,
+                )
+
+    # -- schedules ------------------------------------------------------------------------------
+
+    def _schedule_event(self, state: _ScheduleState, when: datetime) -> Any:
+        if state.event.input is not None:
+            return json.loads(state.event.input)  # EventBridge: Input replaces the event
+        spec = self.functions[state.function_id]
+        rule = state.event.rule_name or f"{spec.function_name}-{state.event.name}"
+        if state.event.kind == "ScheduleV2":
+            resource = f"arn:aws:scheduler:{self.region}:{LOCAL_ACCOUNT_ID}:schedule/default/{rule}"
+        else:
+            resource = f"arn:aws:events:{self.region}:{LOCAL_ACCOUNT_ID}:rule/{rule}"
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": LOCAL_ACCOUNT_ID,
+            "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.region,
+            "resources": [resource],
+            "detail": {},
+        }
+
+    def _run_schedule(self, state: _ScheduleState, when: datetime) -> None:
+        log = self._log.bind(function=state.function_id, schedule=state.event.name)
+        log.info("schedule fired", at=when.isoformat())
+        try:
+            self.invoke(state.function_id, self._schedule_event(state, when))
+        except Exception:
+            # an async invoke's failure is logged, not raised: the next tick still runs
+            log.exception("scheduled invocation failed")
+
+    def fire_schedule(self, function_id: str, event_name: str | None = None) -> Any:
+        """Run a function's schedule now ("run now"), whatever its time or Enabled flag."""
+        states = [s for s in self._schedules if s.function_id == function_id]
+        if event_name is not None:
+            states = [s for s in states if s.event.name == event_name]
+        if not states:
+            what = f"schedule {event_name!r}" if event_name else "a schedule"
+            raise UnknownFunctionError(f"function {function_id!r} has no {what}")
+        state = states[0]
+        with self._drive_lock:
+            return self.invoke(function_id, self._schedule_event(state, self.clock.now()))
+
+    def _fire_due_schedules(self) -> int:
+        now = self.clock.now()
+        fired = 0
+        for state in self._schedules:
+            if state.next_fire is None or state.next_fire > now:
+                continue
+            when = state.next_fire
+            # fire once for any number of missed ticks: a blocked runner must not burst
+            state.next_fire = state.schedule.next_after(now, anchor=when)
+            self._run_schedule(state, when)
+            fired += 1
+        return fired
+
+    # -- queues ---------------------------------------------------------------------------------
+
+    def _deliver_batch(self, mapping: _SqsMapping) -> int:
+        """Receive one batch and invoke the consumer; 1 if anything happened, else 0."""
+        queue = self._queues[mapping.event.queue_id]
+        moved_before = queue.dead_lettered
+        batch = queue.receive(mapping.event.batch_size)
+        if not batch:
+            # a move to the DLQ is progress too: a DLQ consumer may have work now
+            return 1 if queue.dead_lettered > moved_before else 0
+        ids = [m.message_id for m in batch]
+        log = self._log.bind(function=mapping.function_id, queue=queue.queue_id)
+        log.debug("batch delivered", message_ids=ids)
+        try:
+            result = self.invoke(mapping.function_id, {"Records": [queue.record(m) for m in batch]})
+        except Exception:
+            log.exception("batch failed; its messages return after the visibility timeout")
+            return 1
+        failed = self._failed_ids(mapping.event, result, batch)
+        for message in batch:
+            if message.message_id not in failed and message.receipt_handle:
+                queue.delete(message.receipt_handle)
+        if failed:
+            log.warning("batch item failures", message_ids=sorted(failed))
+        return 1
+
+    def _failed_ids(self, event: SqsEvent, result: Any, batch: list[LocalMessage]) -> set[str]:
+        """Which messages stay, per AWS: a partial response counts only with
+        ReportBatchItemFailures; a malformed one fails the whole batch."""
+        if not event.report_batch_item_failures or not isinstance(result, Mapping):
+            return set()
+        items = result.get("batchItemFailures")
+        if not items:
+            return set()
+        ids = {m.message_id for m in batch}
+        if not isinstance(items, list):
+            return ids
+        failed: set[str] = set()
+        for item in items:
+            item_id = item.get("itemIdentifier") if isinstance(item, Mapping) else None
+            if not isinstance(item_id, str) or item_id not in ids:
+                self._log.warning("malformed batchItemFailures: the whole batch fails")
+                return ids
+            failed.add(item_id)
+        return failed
+
+    def _poll_queues(self) -> int:
+        return sum(self._deliver_batch(mapping) for mapping in self._mappings)
+
+    # -- driving --------------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """One pass: fire due schedules, deliver one batch per SQS mapping. Returns the number
+        of things that happened (invocations, moves to a DLQ); 0 means idle."""
+        with self._drive_lock:
+            return self._fire_due_schedules() + self._poll_queues()
+
+    def run_until_idle(self, max_iterations: int = 1000) -> int:
+        """Tick until nothing is due at the clock's current time; returns what `tick` counted.
+
+        Time does not move here: advance the ManualClock to let visibility timeouts expire
+        and schedules come due.
+        """
+        total = 0
+        for _ in range(max_iterations):
+            done = self.tick()
+            if done == 0:
+                return total
+            total += done
+        raise RuntimeError(
+            f"not idle after {max_iterations} passes: does a handler keep feeding its own queue?"
+        )
+
+    def start(self) -> None:
+        """Run schedules and queues on a daemon thread, in real time, until stop()."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        with self._drive_lock:
+            self._arm_schedules(self.clock.now())
+        self._thread = threading.Thread(target=self._loop, name="walltrack-runtime", daemon=True)
+        self._thread.start()
+        self._log.info(
+            "local runtime started",
+            functions=sorted(self.functions),
+            queues=sorted(self._queues),
+            schedules=len(self._schedules),
+        )
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                done = self.tick()
+            except Exception:  # noqa: BLE001 - the runner thread must outlive one bad tick
+                self._log.exception("local runtime tick failed")
+                done = 0
+            if done == 0:
+                self._wake.wait(self._idle_wait())
+
+    def _idle_wait(self) -> float:
+        """Sleep until the next schedule or in-flight message is due, at most poll_interval."""
+        now = self.clock.now()
+        consumed = {m.event.queue_id for m in self._mappings}
+        due = [s.next_fire for s in self._schedules if s.next_fire is not None]
+        due += [
+            t
+            for queue_id in consumed
+            if (t := self._queues[queue_id].next_visible_at()) is not None
+        ]
+        future = [t for t in due if t > now]
+        if not future:
+            return self.poll_interval
+        return min(self.poll_interval, (min(future) - now).total_seconds())
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                self._log.warning("local runtime thread still busy after stop", timeout=timeout)
+
+    def close(self) -> None:
+        """Stop and unregister the queues from `queue_port_for`."""
+        self.stop()
+        for queue_id, queue in self._queues.items():
+            unregister_local_queue(queue_id, queue)
+
+    def __enter__(self) -> LocalRuntime:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- Function URLs --------------------------------------------------------------------------
+
+    def url_functions(self) -> list[str]:
+        return sorted(fid for fid, spec in self.functions.items() if spec.function_url)
+
+    def invoke_url(  # noqa: PLR0917 - positional order is the agreed interface
+        self,
+        function_id: str,
+        method: str,
+        path: str = "/",
+        headers: Headers | None = None,
+        body: bytes | str | None = None,
+        query: Query = None,
+        *,
+        source_ip: str = "127.0.0.1",
+    ) -> dict[str, Any]:
+        """Call a Function URL handler with a payload-2.0 event; the normalised HTTP result."""
+        spec = self.functions.get(function_id)
+        if spec is None or not spec.function_url:
+            raise UnknownFunctionError(f"no function with a Function URL named {function_id!r}")
+        event = build_function_url_event(
+            function_name=spec.function_name,
+            method=method,
+            path=path,
+            headers=headers,
+            body=body,
+            query=query,
+            source_ip=source_ip,
+            region=self.region,
+            now=self.clock.now(),
+        )
+        log = self._log.bind(function=function_id, path=event["rawPath"], method=method.upper())
+        try:
+            result = self.invoke(function_id, event)
+        except Exception:
+            log.exception("function URL invocation failed")
+            return error_response()
+        response = function_url_response(result)
+        log.debug("function URL answered", status=response["statusCode"])
+        return response
+
+    def url_router(self) -> APIRouter:
+        """`/fn/{function_id}/{path}` → the function's handler, as its Function URL would."""
+        from walltrack.runtime.url_routes import function_url_router
+
+        return function_url_router(self.invoke_url)

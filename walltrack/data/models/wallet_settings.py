@@ -1,0 +1,140 @@
+"""Step 3 settings: how a wallet's history is read, replayed as a copier, flagged and scored.
+
+Defaults are what a new installation runs with; the copy replay's latency (3 s), slippage
+(5 %) and fees are the costs our own paper copier pays, so a high score means "still
+profitable after us", not "was profitable for them".
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from pydantic import Field, model_validator
+
+from walltrack.data.models.step_settings import StepSettings
+
+BPS = 10_000
+
+
+class WalletProfileSettings(StepSettings):
+    """Step 3 (wallet profiling): history window, copy replay costs, bot thresholds, score."""
+
+    step: ClassVar[str] = "wallet_profile"
+    title: ClassVar[str] = "Wallet profiling (step 3)"
+
+    # history
+    lookback_days: int = Field(30, ge=1, le=365, description="Days of history profiled")
+    history_max_transactions: int = Field(
+        1_000,
+        ge=10,
+        le=100_000,
+        description="Newest transactions read per wallet; reaching it marks the profile partial",
+    )
+    market_max_swaps_per_token: int = Field(
+        20_000,
+        ge=100,
+        le=1_000_000,
+        description="Other wallets' swaps read per token for the copy replay",
+    )
+    min_trades: int = Field(
+        10, ge=1, le=10_000, description="Trades (buys + sells) a wallet needs to qualify"
+    )
+
+    # copy replay: what copying this wallet would have cost us
+    copy_latency_seconds: float = Field(
+        3.0, ge=0, le=600, description="Our delay from the wallet's trade to our fill"
+    )
+    copy_slippage_bps: int = Field(
+        500, ge=0, le=5_000, description="Price worsening on each copied fill (bps)"
+    )
+    copy_fee_bps: int = Field(
+        100, ge=0, le=1_000, description="Venue/protocol fee on each copied fill (bps)"
+    )
+    copy_fee_sol: Decimal = Field(
+        Decimal("0.0005"),
+        ge=0,
+        le=1,
+        max_digits=20,
+        decimal_places=9,
+        description="Network + priority fee + tip per copied transaction (SOL)",
+    )
+    copy_size_sol: Decimal = Field(
+        Decimal("0.5"),
+        gt=0,
+        le=1_000,
+        max_digits=20,
+        decimal_places=9,
+        description="SOL our copy spends on each of the wallet's buys",
+    )
+    replay_max_gap_seconds: int = Field(
+        300,
+        ge=1,
+        le=86_400,
+        description="A print later than this after our fill time is stale: use the last before",
+    )
+
+    # bot flags
+    launch_window_slots: int = Field(
+        1,
+        ge=0,
+        le=150,
+        description="Buys at most this many slots after a launch / pool event are snipes",
+    )
+    max_launch_buy_share: float = Field(
+        0.25, gt=0, le=1, description="Share of buys that are snipes above which a bot is flagged"
+    )
+    launch_buy_min_count: int = Field(
+        2, ge=1, le=1_000, description="Snipes needed before the share can flag a wallet"
+    )
+    min_median_hold_seconds: float = Field(
+        30.0, ge=0, le=86_400, description="Median hold below this flags a bot (seconds)"
+    )
+    max_trades_per_day: float = Field(
+        500.0, gt=0, le=1_000_000, description="Trades per day above this flags a bot"
+    )
+    max_tokens_per_day: float = Field(
+        200.0, gt=0, le=1_000_000, description="Distinct tokens per day above this flags a bot"
+    )
+
+    # score
+    weight_copy_edge: float = Field(0.6, ge=0, le=1, description="Weight of the copy edge")
+    weight_win_rate: float = Field(0.2, ge=0, le=1, description="Weight of the copy win rate")
+    weight_consistency: float = Field(
+        0.2, ge=0, le=1, description="Weight of the edge without the single best trade"
+    )
+    edge_scale: float = Field(
+        0.25,
+        gt=0,
+        le=10,
+        description="Copy edge mapped to [-1, 1] by tanh(edge / scale): ±scale → ±0.76",
+    )
+    confidence_k: float = Field(
+        10.0,
+        gt=0,
+        le=1_000,
+        description="Copied buys at which confidence n/(n+k) reaches one half",
+    )
+    bot_penalty: float = Field(
+        2.0,
+        gt=1,
+        le=100,
+        description="Subtracted from a flagged wallet's score (>1 puts it below every unflagged)",
+    )
+
+    @model_validator(mode="after")
+    def _combinations_make_sense(self) -> WalletProfileSettings:
+        if self.weight_copy_edge + self.weight_win_rate + self.weight_consistency <= 0:
+            raise ValueError("at least one score weight must be positive")
+        if self.min_median_hold_seconds < self.copy_latency_seconds:
+            raise ValueError(
+                "min_median_hold_seconds must be at least copy_latency_seconds: a wallet that"
+                " exits before our copy arrives cannot be copied"
+            )
+        if self.copy_fee_sol >= self.copy_size_sol:
+            raise ValueError("copy_fee_sol must be smaller than copy_size_sol")
+        if self.copy_latency_seconds >= self.lookback_days * 86_400:
+            raise ValueError("copy_latency_seconds must be shorter than the lookback")
+        if self.min_trades > self.history_max_transactions:
+            raise ValueError("min_trades must not exceed history_max_transactions")
+        return self

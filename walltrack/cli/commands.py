@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from walltrack.cli import migrate, run, sim, ui
+from walltrack.cli import migrate, parse_helius, run, sim, ui
 
-ALL: list[ModuleType] = [migrate, run, sim, ui]
+ALL: list[ModuleType] = [migrate, run, sim, ui, parse_helius]

@@ -1,0 +1,285 @@
+"""Reads a Helius enhanced transaction (a raw dict) into checked, exact values.
+
+Every field the normaliser uses is type- and range-checked here, so the logic downstream never
+meets a KeyError, a float or an absurd number: anything unreadable is a `MalformedTransaction`
+naming the field. Absent lists count as empty (webhook bodies trim them); absent identity fields
+(signature, slot, timestamp, fee, feePayer) do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from walltrack.core.swaps.errors import MalformedTransaction
+
+U64_MAX = 2**64 - 1
+MAX_DECIMALS = 255
+"""SPL `decimals` is a u8."""
+_MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second datetime can hold
+_MAX_UI_DIGITS = 40  # a u64 with any decimals fits; larger is not an amount
+_MIN_UI_EXPONENT = -MAX_DECIMALS
+_RAW_AMOUNT = re.compile(r"[+-]?[0-9]{1,40}")
+
+
+@dataclass(frozen=True, slots=True)
+class NativeTransfer:
+    """A System-program transfer; lamports the programs move directly never appear here."""
+
+    sender: str
+    receiver: str
+    lamports: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenTransfer:
+    """A token transfer; `amount` is in UI units, exact as far as the JSON number was."""
+
+    sender: str
+    receiver: str
+    sender_account: str
+    receiver_account: str
+    mint: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TokenChange:
+    """A token account's balance change, exact: raw units with the mint's decimals applied."""
+
+    owner: str
+    token_account: str
+    mint: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """One `accountData` entry; rows keep the message's account order (signers first)."""
+
+    account: str
+    native_change: int
+    token_changes: tuple[TokenChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnhancedTx:
+    signature: str
+    slot: int
+    timestamp: datetime
+    fee: int
+    fee_payer: str
+    source: str
+    failed: bool
+    native_transfers: tuple[NativeTransfer, ...]
+    token_transfers: tuple[TokenTransfer, ...]
+    accounts: tuple[AccountRow, ...]
+
+
+def read_transaction(tx: Any) -> EnhancedTx:
+    """The checked view of one enhanced transaction, or `MalformedTransaction`."""
+    if not isinstance(tx, Mapping):
+        raise MalformedTransaction(f"transaction is {_kind(tx)}, expected an object")
+    signature = _text(tx, "signature", "signature")
+    try:
+        return _read_body(tx, signature)
+    except MalformedTransaction as exc:
+        raise MalformedTransaction(f"{exc} (signature {signature})") from None
+
+
+def _read_body(tx: Mapping[str, Any], signature: str) -> EnhancedTx:
+    slot = _integer(tx, "slot", "slot", low=0, high=U64_MAX)
+    seconds = _integer(tx, "timestamp", "timestamp", low=0, high=_MAX_TIMESTAMP)
+    fee = _integer(tx, "fee", "fee", low=0, high=U64_MAX)
+    fee_payer = _text(tx, "feePayer", "feePayer")
+    source = tx.get("source")
+    if source is not None and not isinstance(source, str):
+        raise MalformedTransaction(f"source is {_kind(source)}, expected a string")
+    return EnhancedTx(
+        signature=signature,
+        slot=slot,
+        timestamp=datetime.fromtimestamp(seconds, tz=UTC),
+        fee=fee,
+        fee_payer=fee_payer,
+        source=source or "UNKNOWN",
+        failed=tx.get("transactionError") is not None,
+        native_transfers=tuple(
+            _native_transfer(item, f"nativeTransfers[{i}]")
+            for i, item in enumerate(_objects(tx, "nativeTransfers"))
+        ),
+        token_transfers=tuple(
+            _token_transfer(item, f"tokenTransfers[{i}]")
+            for i, item in enumerate(_objects(tx, "tokenTransfers"))
+        ),
+        accounts=tuple(
+            _account_row(item, f"accountData[{i}]")
+            for i, item in enumerate(_objects(tx, "accountData"))
+        ),
+    )
+
+
+def _native_transfer(item: Mapping[str, Any], where: str) -> NativeTransfer:
+    return NativeTransfer(
+        sender=_user(item, "fromUserAccount", where),
+        receiver=_user(item, "toUserAccount", where),
+        lamports=_integer(item, "amount", f"{where}.amount", low=0, high=U64_MAX),
+    )
+
+
+def _token_transfer(item: Mapping[str, Any], where: str) -> TokenTransfer:
+    return TokenTransfer(
+        sender=_user(item, "fromUserAccount", where),
+        receiver=_user(item, "toUserAccount", where),
+        sender_account=_user(item, "fromTokenAccount", where),
+        receiver_account=_user(item, "toTokenAccount", where),
+        mint=_text(item, "mint", f"{where}.mint"),
+        amount=_ui_amount(item.get("tokenAmount"), f"{where}.tokenAmount"),
+    )
+
+
+def _account_row(item: Mapping[str, Any], where: str) -> AccountRow:
+    account = _text(item, "account", f"{where}.account")
+    changes = tuple(
+        _token_change(change, account, f"{where}.tokenBalanceChanges[{j}]")
+        for j, change in enumerate(_objects(item, "tokenBalanceChanges", where))
+    )
+    return AccountRow(
+        account=account,
+        native_change=_integer(
+            item, "nativeBalanceChange", f"{where}.nativeBalanceChange", low=-U64_MAX, high=U64_MAX
+        ),
+        token_changes=changes,
+    )
+
+
+def _token_change(item: Mapping[str, Any], row_account: str, where: str) -> TokenChange:
+    raw = item.get("rawTokenAmount")
+    if not isinstance(raw, Mapping):
+        raise MalformedTransaction(f"{where}.rawTokenAmount is {_kind(raw)}, expected an object")
+    decimals = _integer(raw, "decimals", f"{where}.rawTokenAmount.decimals", 0, MAX_DECIMALS)
+    units = _raw_units(raw.get("tokenAmount"), f"{where}.rawTokenAmount.tokenAmount")
+    token_account = _user(item, "tokenAccount", where) or row_account
+    return TokenChange(
+        owner=_user(item, "userAccount", where),
+        token_account=token_account,
+        mint=_text(item, "mint", f"{where}.mint"),
+        amount=Decimal(units).scaleb(-decimals),
+    )
+
+
+# ---------------------------------------------------------------------------- field readers
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    for types, name in _KINDS:
+        if isinstance(value, types):
+            return name
+    return f"a {type(value).__name__}"
+
+
+_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "a boolean"),  # before int: a bool is an int
+    (str, "a string"),
+    ((int, float, Decimal), "a number"),
+    (Mapping, "an object"),
+    (Sequence, "an array"),
+)
+
+
+def _text(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """A required non-empty string (an address, a mint, the signature)."""
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        found = "missing" if value is None else _kind(value)
+        raise MalformedTransaction(f"{where} is {found}, expected a non-empty string")
+    return value
+
+
+def _user(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """An optional account: Helius writes "" (or omits it) when it does not know the owner."""
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedTransaction(f"{where}.{key} is {_kind(value)}, expected a string")
+    return value
+
+
+def _integer(obj: Mapping[str, Any], key: str, where: str, low: int, high: int) -> int:
+    """An integer field; an integral JSON number parsed as Decimal or float is accepted."""
+    value = obj.get(key)
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 40:
+        number = int(value) if value == value.to_integral_value() else None
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e40:
+        number = int(value)
+    if number is None:
+        found = "missing" if value is None else f"{_kind(value)} ({value!r:.40})"
+        raise MalformedTransaction(f"{where} is {found}, expected an integer")
+    if not low <= number <= high:
+        raise MalformedTransaction(f"{where} is {number}, outside [{low}, {high}]")
+    return number
+
+
+def _raw_units(value: Any, where: str) -> int:
+    """A signed base-unit amount: Helius sends a string of digits (numbers are tolerated)."""
+    if isinstance(value, str) and _RAW_AMOUNT.fullmatch(value):
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        raise MalformedTransaction(
+            f"{where} is {_kind(value)} ({value!r:.40}), expected a string of digits"
+        )
+    if abs(number) > U64_MAX:
+        raise MalformedTransaction(f"{where} is {number}, beyond a u64 amount")
+    return number
+
+
+def _ui_amount(value: Any, where: str) -> Decimal:
+    """A non-negative UI amount; floats go through their shortest repr, never binary maths."""
+    amount: Decimal | None = None
+    if isinstance(value, bool):
+        amount = None
+    elif isinstance(value, int | Decimal):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            amount = None
+    if amount is None or not amount.is_finite():
+        raise MalformedTransaction(f"{where} is {_kind(value)} ({value!r:.40}), expected a number")
+    exponent = amount.as_tuple().exponent
+    if (
+        amount < 0
+        or amount.adjusted() >= _MAX_UI_DIGITS
+        or not isinstance(exponent, int)
+        or exponent < _MIN_UI_EXPONENT
+    ):
+        raise MalformedTransaction(f"{where} is {value!r:.40}, not a token amount")
+    return amount
+
+
+def _objects(obj: Mapping[str, Any], key: str, where: str = "") -> list[Mapping[str, Any]]:
+    """A list of objects; absent or null counts as empty."""
+    name = f"{where}.{key}" if where else key
+    value = obj.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise MalformedTransaction(f"{name} is {_kind(value)}, expected an array")
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise MalformedTransaction(f"{name}[{i}] is {_kind(item)}, expected an object")
+    return list(value)

@@ -100,6 +100,7 @@ class ScheduleRunRepository:
         """Record one run of `job` (a new row, or `run_id` created earlier by a manual
         trigger). The handle collects final counts and reports progress; an exception marks
         the run failed with its message and is re-raised so the scheduler sees the failure."""
+
         def stamp() -> datetime | None:
             return clock() if clock is not None else None
 
@@ -108,9 +109,7 @@ class ScheduleRunRepository:
             yield handle
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            self.finish(
-                handle.id, status="failed", counts=handle.counts, error=error, at=stamp()
-            )
+            self.finish(handle.id, status="failed", counts=handle.counts, error=error, at=stamp())
             raise
         self.finish(handle.id, status="succeeded", counts=handle.counts, at=stamp())
 

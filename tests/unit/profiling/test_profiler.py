@@ -427,3 +427,12 @@ def test_the_profile_is_a_frozen_model_that_serialises() -> None:
         == profile.score
     )
     assert profile.window_end - profile.window_start == timedelta(days=SETTINGS.lookback_days)
+
+
+def test_the_profiling_settings_are_a_step_the_settings_tab_can_edit() -> None:
+    # Given the registry the API and the Settings tab read
+    from walltrack.data.models.step_settings import STEP_SETTINGS
+
+    # Then step 3's settings are in it, and their defaults validate
+    model = STEP_SETTINGS["wallet_profile"]
+    assert model.model_validate({}).step == "wallet_profile"

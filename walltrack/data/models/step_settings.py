@@ -129,9 +129,13 @@ class TokenRefreshSettings(StepSettings):
         return self
 
 
-STEP_SETTINGS: dict[str, type[StepSettings]] = {
-    model.step: model for model in (TokenDiscoverySettings, TokenRefreshSettings)
-}
+def _all_steps() -> tuple[type[StepSettings], ...]:
+    from walltrack.data.models.wallet_settings import WalletProfileSettings
+
+    return (TokenDiscoverySettings, TokenRefreshSettings, WalletProfileSettings)
+
+
+STEP_SETTINGS: dict[str, type[StepSettings]] = {model.step: model for model in _all_steps()}
 
 
 class VersionedStepSettings(BaseModel):

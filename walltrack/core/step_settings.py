@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import ValidationError
 
 from walltrack.core.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from walltrack.data.models import wallet_settings  # noqa: F401 - registers step 3's model
 from walltrack.data.models.step_settings import (
     STEP_SETTINGS,
     StepSettings,

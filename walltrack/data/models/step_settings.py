@@ -129,13 +129,16 @@ class TokenRefreshSettings(StepSettings):
         return self
 
 
-def _all_steps() -> tuple[type[StepSettings], ...]:
-    from walltrack.data.models.wallet_settings import WalletProfileSettings
+STEP_SETTINGS: dict[str, type[StepSettings]] = {
+    model.step: model for model in (TokenDiscoverySettings, TokenRefreshSettings)
+}
+"""Every step's settings model; later steps' modules add theirs (see `register_step`)."""
 
-    return (TokenDiscoverySettings, TokenRefreshSettings, WalletProfileSettings)
 
-
-STEP_SETTINGS: dict[str, type[StepSettings]] = {model.step: model for model in _all_steps()}
+def register_step(model: type[StepSettings]) -> type[StepSettings]:
+    """Class decorator for a step settings model defined in its own module."""
+    STEP_SETTINGS[model.step] = model
+    return model
 
 
 class VersionedStepSettings(BaseModel):

@@ -45,3 +45,19 @@ def test_the_api_handler_answers_a_function_url_event(
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["step"] == "token_refresh"
     assert response["headers"]["x-request-id"] == "req-1"
+
+
+def test_the_api_handler_still_answers_after_asyncio_run_cleared_the_loop(
+    app_env: None, url_event: dict[str, object]
+) -> None:
+    import asyncio
+
+    from functions.api import handler
+
+    # Given code in the same thread that ran (and closed) its own event loop
+    asyncio.run(asyncio.sleep(0))
+    # When a Function URL event arrives
+    context = SimpleNamespace(aws_request_id="req-2", function_name="ApiFunction")
+    response = handler(_as_get(url_event, "/config/token_refresh"), context)
+    # Then it is answered
+    assert response["statusCode"] == 200

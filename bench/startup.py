@@ -39,6 +39,8 @@ def time_to_healthy(data_dir: Path) -> float:
         "WALLTRACK_GRAPH_BOLT_PORT": str(_free_port()),
         "WALLTRACK_GRAPH_REDIS_PORT": str(_free_port()),
         "WALLTRACK_API_BASE_URL": f"http://127.0.0.1:{port}",
+        # the default simulated market (a full day, built before the API answers)
+        "WALLTRACK_SIM_PORT": str(_free_port()),
     }
     start = time.perf_counter()
     proc = subprocess.Popen(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from walltrack.config.settings import get_settings
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.postgres.pool import get_pool
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 from walltrack.data.postgres.step_settings import StepSettingsRepository
-from walltrack.jobs.token_discovery import TokenDiscoveryJobs
+from walltrack.jobs.token_discovery import token_discovery_jobs
+
+__all__ = ["schedule_runs", "step_settings_service", "token_discovery_jobs"]
 
 
 def step_settings_service() -> StepSettingsService:
@@ -16,10 +17,3 @@ def step_settings_service() -> StepSettingsService:
 
 def schedule_runs() -> ScheduleRunRepository:
     return ScheduleRunRepository(get_pool())
-
-
-def token_discovery_jobs() -> TokenDiscoveryJobs:
-    from walltrack.jobs.outbox import WalletDiscoveryOutbox
-
-    settings = get_settings()
-    return TokenDiscoveryJobs(outbox=WalletDiscoveryOutbox(settings), settings=settings)

@@ -216,7 +216,8 @@ class TokenDiscoveryJobs:
         return token
 
 
-def _jobs() -> TokenDiscoveryJobs:
+def token_discovery_jobs() -> TokenDiscoveryJobs:
+    """The jobs wired to the process settings (the functions' and the API's one factory)."""
     from walltrack.jobs.outbox import WalletDiscoveryOutbox
 
     settings = get_settings()
@@ -225,19 +226,19 @@ def _jobs() -> TokenDiscoveryJobs:
 
 def scan_tick() -> ScanReport | None:
     """token_scan's schedule tick."""
-    return _jobs().scan_if_due()
+    return token_discovery_jobs().scan_if_due()
 
 
 def refresh_tick() -> RefreshReport | None:
     """token_refresh's schedule tick."""
-    return _jobs().refresh_if_due()
+    return token_discovery_jobs().refresh_if_due()
 
 
 def scan_job_for_request(run_id: UUID) -> None:
     """A manual scan request from the API. Idempotent: a redelivered request whose run already
     ended does nothing. A scan that fails is recorded as failed in its run and not retried
     (the user sees the error and can run again); only a failure to record it is re-raised."""
-    jobs = _jobs()
+    jobs = token_discovery_jobs()
     run = jobs.runs.get(run_id)
     if run is None or run.status != "running":
         log.info("scan request skipped", run_id=str(run_id), status=run and run.status)

@@ -136,13 +136,12 @@ class TokenRepository:
         Tokens the user added by hand are theirs: filters never flag them."""
         if not rejected:
             return 0
-        rows = [(mint, Jsonb(reasons)) for mint, reasons in rejected.items()]
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.executemany(
                 "update public.tokens set filters_passed = false, filter_reasons = %s,"
                 " filters_checked_at = %s"
                 " where mint = %s and not ('manual' = any(sources))",
-                [(reasons, at, mint) for mint, reasons in rows],
+                [(Jsonb(reasons), at, mint) for mint, reasons in rejected.items()],
             )
             return max(cur.rowcount, 0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -74,3 +75,14 @@ class ApiClient:
 
     def block_token(self, mint: str) -> ApiResult:
         return self._request("DELETE", f"/discovery/tokens/{mint}")
+
+    def start_wallet_discovery(self, mint: str | None) -> ApiResult:
+        """Discover one token's wallets, or every active token's when `mint` is None."""
+        return self._request("POST", "/discovery/wallets/run", json={"mint": mint} if mint else {})
+
+    def wallets(self, **params: Any) -> ApiResult:
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._request("GET", "/wallets", params=clean)
+
+    def wallet(self, address: str) -> ApiResult:
+        return self._request("GET", f"/wallets/{quote(address, safe='')}")

@@ -1,6 +1,7 @@
 """The WallTrack dashboard (Gradio). It talks to the API over HTTP only.
 
-Tabs: Status (component health, schedules and their runs), Discovery (steps 1-2) and Settings
+Tabs: Status (component health, schedules and their runs), Discovery (steps 1-2), Wallets
+(step 3) and Settings
 (every step's settings, validated by the API). Each later seed step adds one tab here.
 """
 
@@ -14,6 +15,7 @@ import gradio as gr
 from ui.api_client import ApiClient
 from ui.discovery import discovery_tab
 from ui.settings_form import form_fields, format_errors, to_display, to_payload
+from ui.wallets import wallets_tab
 
 HEALTH_HEADERS = ["component", "status", "latency (ms)", "error"]
 RUN_HEADERS = ["job", "status", "started", "ended", "duration (s)", "counts", "error"]
@@ -177,5 +179,6 @@ def build_ui(api_base_url: str) -> gr.Blocks:
         with gr.Tabs():
             _status_tab(client, blocks)
             discovery_tab(client, blocks)
+            wallets_tab(client, blocks)
             _settings_tab(client, blocks)
     return blocks

@@ -1,0 +1,532 @@
+"""Wallets tab (step 3): discover a token's wallets with progress (the discovery run, then the
+profiles still pending), the ranked wallet table with filters, and a wallet's detail (score
+breakdown, bot flags with reasons, partial-history warning, trades, cumulative PnL chart).
+
+The formatting helpers are pure functions of the API's JSON so they are unit-tested without a
+browser; the layout at the bottom only wires them to Gradio components.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from ui.api_client import ApiClient
+
+ALL_TOKENS = "__all__"
+ALL_TOKENS_LABEL = "All active tokens"
+ANY = "any"
+WALLET_HEADERS = [
+    "#",
+    "wallet",
+    "score",
+    "confidence",
+    "realised PnL (SOL)",
+    "win rate",
+    "median hold",
+    "trades",
+    "copy edge",
+    "flags",
+    "history",
+    "status",
+]
+TRADE_HEADERS = ["time", "side", "token", "token amount", "quote", "source", "signature"]
+SORTS = {
+    "score": ("score", "desc"),
+    "score (lowest first)": ("score", "asc"),
+    "confidence": ("confidence", "desc"),
+    "realised PnL": ("realised_pnl_sol", "desc"),
+    "win rate": ("win_rate", "desc"),
+    "trades": ("trades", "desc"),
+    "copy edge": ("copy_edge", "desc"),
+    "newest first": ("first_seen_at", "desc"),
+}
+SCOPES = {"selected token": "token", "all tokens": "all"}
+FLAG_FILTERS = {"any": "any", "clean (no bot flag)": "clean", "bot flagged": "bot"}
+STATUSES = [ANY, "candidate", "profiled", "failed"]
+QUALIFIED = {"any": "any", "qualified": "true", "not qualified": "false"}
+TABLE_LIMIT = 100
+SOL_MINT = "So11111111111111111111111111111111111111112"
+USDC_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+QUOTE_SYMBOLS = {SOL_MINT: "SOL", USDC_MINT: "USDC"}
+PARTIAL_WARNING = (
+    "⚠️ **Partial history**: this wallet's history reached the read cap, so only its most "
+    "recent transactions were profiled. PnL, win rate and score describe that part only."
+)
+
+
+# ---- formatting (pure) ---------------------------------------------------------------------
+
+
+def short_address(address: str | None, *, keep: int = 4) -> str:
+    """`AbCd…WxYz`: enough to tell wallets apart in a table, the full address is in the detail."""
+    if not address:
+        return ""
+    if len(address) <= 2 * keep + 1:
+        return address
+    return f"{address[:keep]}…{address[-keep:]}"
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def sol(value: Any, *, places: int = 4) -> str:
+    """A signed SOL amount from the API's decimal string (never through a float)."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    return f"{amount:+,.{places}f}"
+
+
+def percent(value: Any, *, signed: bool = False, places: int = 0) -> str:
+    """A ratio (0.62 or "0.62") as a percentage ("62 %")."""
+    ratio = _decimal(value)
+    if ratio is None:
+        return ""
+    sign = "+" if signed else ""
+    return f"{ratio * 100:{sign}.{places}f} %"
+
+
+def score_text(value: float | None) -> str:
+    return "" if value is None else f"{value:+.3f}"
+
+
+def duration(seconds: float | None) -> str:
+    """A holding time as people read it: 4.0 s, 3 min 05 s, 2 h 07 min, 3 d 04 h."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = int(seconds)
+    if whole < 3_600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    if whole < 86_400:
+        return f"{whole // 3_600} h {whole % 3_600 // 60:02d} min"
+    return f"{whole // 86_400} d {whole % 86_400 // 3_600:02d} h"
+
+
+def flags_text(wallet: dict[str, Any]) -> str:
+    """The bot flag kinds, or "clean" once profiled without any; blank while unprofiled."""
+    kinds = wallet.get("bot_flags") or []
+    if kinds:
+        return ", ".join(str(k) for k in kinds)
+    return "clean" if wallet.get("is_bot") is False else ""
+
+
+def wallet_rows(body: dict[str, Any], *, offset: int = 0) -> list[list[Any]]:
+    """One table row per WalletSummary, ranked in the order the API returned them."""
+    rows = []
+    for rank, wallet in enumerate(body.get("items", []), start=offset + 1):
+        trades = wallet.get("trades")
+        rows.append(
+            [
+                rank,
+                short_address(wallet["address"]),
+                score_text(wallet.get("score")),
+                "" if wallet.get("confidence") is None else f"{wallet['confidence']:.2f}",
+                sol(wallet.get("realised_pnl_sol")),
+                percent(wallet.get("win_rate")),
+                duration(wallet.get("median_hold_seconds")),
+                "" if trades is None else trades,
+                percent(wallet.get("copy_edge"), signed=True, places=1),
+                flags_text(wallet),
+                "⚠ partial" if wallet.get("partial") else "",
+                wallet.get("status", ""),
+            ]
+        )
+    return rows
+
+
+def address_index(body: dict[str, Any]) -> dict[str, str]:
+    """Short address (as shown in the table) → full address, to open a clicked row."""
+    return {short_address(w["address"]): w["address"] for w in body.get("items", [])}
+
+
+def count_text(body: dict[str, Any]) -> str:
+    shown = len(body.get("items", []))
+    total = body.get("total", shown)
+    more = f" (showing the first {shown})" if shown < total else ""
+    return f"**{total} wallets**{more}"
+
+
+def token_choices(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The token dropdown: each listed token as `SYMBOL — AbCd…WxYz`, then all active tokens."""
+    choices = [
+        (f"{t.get('symbol') or '?'} — {short_address(t['mint'])}", t["mint"])
+        for t in body.get("items", [])
+    ]
+    return [*choices, (ALL_TOKENS_LABEL, ALL_TOKENS)]
+
+
+def error_text(body: Any) -> str:
+    """An API error body ({"message", "detail"}) as one readable line per problem."""
+    if not isinstance(body, dict):
+        return str(body)
+    lines = [str(body.get("message") or "request failed")]
+    detail = body.get("detail")
+    if isinstance(detail, str):
+        lines = [detail] if "message" not in body else [*lines, detail]
+    elif isinstance(detail, list):
+        for err in detail:
+            if isinstance(err, dict):
+                loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query"))
+                lines.append(f"- **{loc or 'request'}**: {err.get('msg', '')}")
+            else:
+                lines.append(f"- {err}")
+    return "\n".join(lines)
+
+
+def pending_text(pending: int | None) -> str:
+    if pending is None:
+        return ""
+    return (
+        "profiles pending: **0** (all profiled)"
+        if pending == 0
+        else (f"profiles pending: **{pending}**")
+    )
+
+
+def discovery_progress(run: dict[str, Any], pending: int | None) -> str:
+    """The discovery run's counts, then how many of its wallets still wait for a profile."""
+    counts = run.get("counts") or {}
+    status = run.get("status", "?")
+    tail = f" · {pending_text(pending)}" if pending is not None else ""
+    if status == "running":
+        done, total = counts.get("tokens_done", 0), counts.get("tokens")
+        figure = f"{done}/{total} tokens" if total else "starting"
+        found = counts.get("candidates", 0)
+        swaps = counts.get("swaps", 0)
+        return f"Discovery **running**: {figure}, {swaps} swaps, {found} candidates{tail}"
+    if status == "failed":
+        return f"Discovery **failed**: {run.get('error') or 'unknown error'}{tail}"
+    return (
+        f"Discovery **finished**: {counts.get('tokens', 0)} tokens, "
+        f"{counts.get('transactions', 0)} transactions, {counts.get('swaps', 0)} swaps "
+        f"({counts.get('malformed', 0)} malformed skipped), "
+        f"{counts.get('candidates', 0)} candidates, {counts.get('new_wallets', 0)} new wallets, "
+        f"{counts.get('queued_profiles', 0)} profiles queued{tail}"
+    )
+
+
+def still_watching(run: dict[str, Any], pending: int | None) -> bool:
+    """Keep polling while the run works or any of its wallets waits for its profile."""
+    return run.get("status") == "running" or bool(pending)
+
+
+def _yes_no(value: bool | None) -> str:
+    return "—" if value is None else ("yes" if value else "no")
+
+
+def _reasons(discovered_from: list[dict[str, Any]]) -> str:
+    parts = [
+        f"{short_address(d['mint'])} ({', '.join(r.replace('_', ' ') for r in d['reasons'])})"
+        for d in discovered_from
+    ]
+    return "; ".join(parts) or "—"
+
+
+def breakdown_markdown(breakdown: dict[str, Any]) -> str:
+    """How the score was made: each component, then raw → shrunk → penalty → score."""
+    lines = [
+        "#### Score breakdown",
+        "",
+        "| component | value | normalised | weight | contribution |",
+        "|---|---|---|---|---|",
+    ]
+    for c in breakdown.get("components", []):
+        value = "—" if c.get("value") is None else f"{c['value']:.4g}"
+        lines.append(
+            f"| {c['name'].replace('_', ' ')} | {value} | {c['normalised']:+.3f} "
+            f"| {c['weight']:.2f} | {c['contribution']:+.3f} |"
+        )
+    lines += [
+        "",
+        f"raw **{breakdown['raw']:+.3f}** × confidence **{breakdown['confidence']:.2f}** "
+        f"(from {breakdown['sample_size']} copied buys) → **{breakdown['shrunk']:+.3f}**"
+        f"; bot penalty {breakdown['bot_penalty']:.2f} → score **{breakdown['score']:+.3f}**",
+    ]
+    return "\n".join(lines)
+
+
+def profile_markdown(detail: dict[str, Any]) -> str:
+    """The wallet's summary: status, headline figures, copy replay and score breakdown."""
+    wallet = detail["wallet"]
+    profile = detail.get("profile")
+    lines = [f"### {wallet['address']}", ""]
+    status = f"Status: **{wallet.get('status', '?')}**"
+    if wallet.get("status") == "profiled":
+        status += f" · qualified: **{_yes_no(wallet.get('qualified'))}**"
+    lines.append(status + f" · first seen {wallet.get('first_seen_at') or '—'}")
+    lines += ["", f"Discovered from: {_reasons(wallet.get('discovered_from') or [])}"]
+    if wallet.get("error"):
+        lines += ["", f"**Profile failed**: {wallet['error']}"]
+    if not profile:
+        if wallet.get("status") == "candidate":
+            lines += ["", "Not profiled yet: its profile is queued."]
+        return "\n".join(lines)
+    copy = profile.get("copyability") or {}
+    lines += [
+        "",
+        f"Profiled at {profile['profiled_at']} over {profile['window_start']} → "
+        f"{profile['window_end']}",
+        "",
+        f"Score **{score_text(profile['score'])}** · confidence "
+        f"**{profile['breakdown']['confidence']:.2f}** · realised PnL "
+        f"**{sol(profile['realised_pnl_sol'])} SOL** · unrealised "
+        f"{sol(profile['unrealised_pnl_sol'])} SOL · ROI "
+        f"{percent(profile.get('roi'), signed=True, places=1) or '—'}",
+        "",
+        f"Win rate {percent(profile.get('win_rate')) or '—'} · median hold "
+        f"{duration(profile.get('median_hold_seconds')) or '—'} · {profile['trades']} trades "
+        f"({profile['buys']} buys, {profile['sells']} sells) on {profile['tokens']} tokens · "
+        f"{profile['trades_per_day']:.1f} trades/day",
+        "",
+        f"Copy replay (our latency, slippage and fees): {copy.get('copied_buys', 0)} buys copied, "
+        f"edge **{percent(copy.get('edge'), signed=True, places=1) or '—'}** per SOL, "
+        f"win rate {percent(copy.get('win_rate')) or '—'}, without the best trade "
+        f"{percent(copy.get('edge_without_best'), signed=True, places=1) or '—'}, "
+        f"PnL {sol(copy.get('pnl_sol'))} SOL",
+        "",
+        breakdown_markdown(profile["breakdown"]),
+    ]
+    return "\n".join(lines)
+
+
+def flags_markdown(detail: dict[str, Any]) -> str:
+    """Bot flags with the observed value, the threshold and the reason, or why there are none."""
+    profile = detail.get("profile")
+    if not profile:
+        return ""
+    flags = profile.get("bot_flags") or []
+    if not flags:
+        return "#### Bot flags\n\nNo bot flag: copyable timing and activity."
+    lines = [
+        "#### Bot flags",
+        "",
+        f"**Flagged as a bot** ({len(flags)} flag{'s' if len(flags) > 1 else ''}): ranked "
+        "below every unflagged wallet.",
+        "",
+        "| flag | observed | threshold | reason |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {f['kind']} | {f['observed']:.4g} | {f['threshold']:.4g} | {f['reason']} |"
+        for f in flags
+    ]
+    return "\n".join(lines)
+
+
+def partial_markdown(detail: dict[str, Any]) -> str:
+    partial = (detail.get("profile") or {}).get("partial", detail["wallet"].get("partial"))
+    return PARTIAL_WARNING if partial else ""
+
+
+def trade_rows(trades: list[dict[str, Any]]) -> list[list[Any]]:
+    rows = []
+    for t in trades:
+        quote = QUOTE_SYMBOLS.get(t.get("quote_mint", ""), short_address(t.get("quote_mint")))
+        rows.append(
+            [
+                t["timestamp"],
+                t["side"],
+                short_address(t["token_mint"]),
+                str(t["token_amount"]),
+                f"{t['quote_amount']} {quote}",
+                t.get("source") or "",
+                short_address(t["signature"], keep=6),
+            ]
+        )
+    return rows
+
+
+def pnl_frame(curve: list[dict[str, Any]]) -> pd.DataFrame:
+    """The cumulative realised PnL curve for the chart (floats are fine for drawing only)."""
+    rows = [
+        {
+            "time": pd.Timestamp(p["at"]),
+            "cumulative_pnl_sol": float(Decimal(p["cumulative_pnl_sol"])),
+        }
+        for p in curve
+    ]
+    return pd.DataFrame(rows, columns=["time", "cumulative_pnl_sol"])
+
+
+# ---- layout --------------------------------------------------------------------------------
+
+
+def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 - one layout
+    with gr.Tab("Wallets", id="wallets") as tab:
+        gr.Markdown(
+            "A token's early buyers and best traders become candidate wallets; each is then "
+            "profiled (PnL, win rate, copy replay after our latency and costs, bot flags) and "
+            "ranked by score."
+        )
+        with gr.Row():
+            token = gr.Dropdown(
+                choices=[(ALL_TOKENS_LABEL, ALL_TOKENS)],
+                value=ALL_TOKENS,
+                label="Token (passing, active)",
+                elem_id="wallets-token",
+                scale=3,
+            )
+            run = gr.Button("Discover wallets", variant="primary", elem_id="wallets-run", scale=0)
+        progress = gr.Markdown(
+            "No wallet discovery started from this page yet.", elem_id="wallets-progress"
+        )
+        watch = gr.State(None)  # {"run_id", "mint"} while a run or its profiles are pending
+        with gr.Row():
+            scope = gr.Dropdown(
+                list(SCOPES), value="selected token", label="Wallets of", elem_id="wallets-scope"
+            )
+            flags = gr.Dropdown(
+                list(FLAG_FILTERS), value=ANY, label="Bot flags", elem_id="wallets-filter-flags"
+            )
+            status = gr.Dropdown(
+                STATUSES, value=ANY, label="Status", elem_id="wallets-filter-status"
+            )
+            qualified = gr.Dropdown(
+                list(QUALIFIED), value=ANY, label="Qualified", elem_id="wallets-filter-qualified"
+            )
+            sort = gr.Dropdown(list(SORTS), value="score", label="Sort", elem_id="wallets-sort")
+        count = gr.Markdown(elem_id="wallets-count")
+        table = gr.Dataframe(
+            headers=WALLET_HEADERS, interactive=False, elem_id="wallets-table", wrap=True
+        )
+        addresses = gr.State({})  # short → full address of the rows shown
+        gr.Markdown("### Wallet detail (click a row, or paste an address)")
+        with gr.Row():
+            address = gr.Textbox(label="Wallet address", elem_id="wallet-detail-address", scale=3)
+            show = gr.Button("Show", elem_id="wallet-detail-show", scale=0)
+        partial = gr.Markdown(elem_id="wallet-partial")
+        detail = gr.Markdown(elem_id="wallet-detail")
+        bot_flags = gr.Markdown(elem_id="wallet-flags")
+        pnl_plot = gr.LinePlot(
+            x="time",
+            y="cumulative_pnl_sol",
+            title="Cumulative realised PnL (SOL)",
+            elem_id="wallet-pnl-chart",
+        )
+        trades = gr.Dataframe(
+            headers=TRADE_HEADERS, interactive=False, label="Trades", elem_id="wallet-trades"
+        )
+
+        def load_tokens(current: str | None) -> Any:
+            # Fetched when the page opens or the tab is shown: tokens are added all the time.
+            result = client.tokens(
+                filters="passed", status="active", sort="first_seen_at", order="desc", limit=500
+            )
+            if not result.ok:
+                return gr.Dropdown(choices=[(ALL_TOKENS_LABEL, ALL_TOKENS)], value=ALL_TOKENS)
+            choices = token_choices(result.body)
+            values = [value for _, value in choices]
+            value = current if current in values else values[0]
+            return gr.Dropdown(choices=choices, value=value)
+
+        def _token_param(mint: str | None, sc: str) -> str | None:
+            if SCOPES.get(sc) == "all" or not mint or mint == ALL_TOKENS:
+                return None
+            return mint
+
+        def load_wallets(*controls: Any) -> tuple[str, list[list[Any]], dict[str, str]]:
+            mint, sc, fl, st, qu, so = controls  # the `filters` components, in order
+            field, order = SORTS.get(so, SORTS["score"])
+            result = client.wallets(
+                token=_token_param(mint, sc),
+                flags=FLAG_FILTERS.get(fl, ANY),
+                status=st or ANY,
+                qualified=QUALIFIED.get(qu, ANY),
+                sort=field,
+                order=order,
+                limit=TABLE_LIMIT,
+                offset=0,
+            )
+            if not result.ok:
+                return (
+                    f"**Could not list wallets ({result.status})**: {error_text(result.body)}",
+                    [],
+                    {},
+                )
+            body = result.body
+            return count_text(body), wallet_rows(body), address_index(body)
+
+        def pending_of(mint: str | None) -> int | None:
+            result = client.wallets(token=mint, limit=1)
+            return int(result.body.get("pending", 0)) if result.ok else None
+
+        filters = [token, scope, flags, status, qualified, sort]
+        listing = [count, table, addresses]
+        for control in filters:
+            control.change(load_wallets, inputs=filters, outputs=listing)
+        blocks.load(load_tokens, inputs=[token], outputs=[token]).then(
+            load_wallets, inputs=filters, outputs=listing
+        )
+        tab.select(load_tokens, inputs=[token], outputs=[token])
+
+        def start_run(mint: str | None) -> tuple[str, dict[str, Any] | None]:
+            chosen = None if not mint or mint == ALL_TOKENS else mint
+            result = client.start_wallet_discovery(chosen)
+            if not result.ok:
+                return (
+                    f"**Discovery not started ({result.status})**: {error_text(result.body)}",
+                    None,
+                )
+            tokens = result.body.get("tokens")
+            what = f"{tokens} token{'s' if tokens != 1 else ''}" if tokens is not None else "tokens"
+            return f"Discovery **queued** for {what}…", {
+                "run_id": str(result.body["run_id"]),
+                "mint": chosen,
+            }
+
+        def poll(current: dict[str, Any] | None, *current_filters: Any) -> tuple[Any, ...]:
+            if not current:
+                return gr.skip(), current, gr.skip(), gr.skip(), gr.skip()
+            result = client.run(current["run_id"])
+            if not result.ok:
+                return f"**Run unknown ({result.status})**", None, gr.skip(), gr.skip(), gr.skip()
+            pending = pending_of(current["mint"])
+            text = discovery_progress(result.body, pending)
+            listed, rows, index = load_wallets(*current_filters)
+            keep = current if still_watching(result.body, pending) else None
+            return text, keep, listed, rows, index
+
+        run.click(start_run, inputs=[token], outputs=[progress, watch])
+        gr.Timer(1.5).tick(poll, inputs=[watch, *filters], outputs=[progress, watch, *listing])
+
+        def show_detail(addr: str) -> tuple[str, str, str, pd.DataFrame, list[list[Any]]]:
+            empty = pnl_frame([])
+            if not addr.strip():
+                return "", "", "", empty, []
+            result = client.wallet(addr.strip())
+            if not result.ok:
+                text = f"**Wallet not shown ({result.status})**: {error_text(result.body)}"
+                return "", text, "", empty, []
+            body = result.body
+            return (
+                partial_markdown(body),
+                profile_markdown(body),
+                flags_markdown(body),
+                pnl_frame(body.get("pnl_curve") or []),
+                trade_rows(body.get("trades") or []),
+            )
+
+        detail_outputs = [partial, detail, bot_flags, pnl_plot, trades]
+        show.click(show_detail, inputs=[address], outputs=detail_outputs)
+        address.submit(show_detail, inputs=[address], outputs=detail_outputs)
+
+        def pick_row(evt: gr.SelectData, index: dict[str, str]) -> str:
+            row = evt.row_value or []
+            shown = str(row[1]) if len(row) > 1 else ""
+            return index.get(shown, shown)
+
+        table.select(pick_row, inputs=[addresses], outputs=[address]).then(
+            show_detail, inputs=[address], outputs=detail_outputs
+        )

@@ -185,21 +185,20 @@ def error_text(body: Any) -> str:
     return "\n".join(lines)
 
 
-def pending_text(pending: int | None) -> str:
-    if pending is None:
-        return ""
-    return (
-        "profiles pending: **0** (all profiled)"
-        if pending == 0
-        else (f"profiles pending: **{pending}**")
-    )
+def pending_text(pending: int, *, finished: bool) -> str:
+    """How many wallets still wait for their profile; "all profiled" only once the run is over
+    (while it runs, more candidates may still be queued)."""
+    if pending == 0 and finished:
+        return "profiles pending: **0** (all profiled)"
+    return f"profiles pending: **{pending}**"
 
 
 def discovery_progress(run: dict[str, Any], pending: int | None) -> str:
     """The discovery run's counts, then how many of its wallets still wait for a profile."""
     counts = run.get("counts") or {}
     status = run.get("status", "?")
-    tail = f" · {pending_text(pending)}" if pending is not None else ""
+    finished = status != "running"
+    tail = f" · {pending_text(pending, finished=finished)}" if pending is not None else ""
     if status == "running":
         done, total = counts.get("tokens_done", 0), counts.get("tokens")
         figure = f"{done}/{total} tokens" if total else "starting"

@@ -219,6 +219,8 @@ def test_progress_shows_the_run_then_the_profiles_still_pending() -> None:
         "Discovery **running**: 2/4 tokens, 800 swaps, 60 candidates · profiles pending: **12**"
     )
     assert still_watching(running, 0)
+    # And nothing is called "all profiled" while the run may still queue candidates
+    assert discovery_progress(running, 0).endswith("profiles pending: **0**")
     # Given the run finished but profiles still queued: the counts, and polling goes on
     finished = {
         "status": "succeeded",

@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from walltrack.api.errors import install_error_handlers
-from walltrack.api.routes import config, discovery, health, status
+from walltrack.api.routes import config, discovery, health, status, wallets
 from walltrack.log import bind_context, get_logger
 
 
@@ -24,6 +24,7 @@ def create_app() -> FastAPI:
     app.include_router(config.router)
     app.include_router(status.router)
     app.include_router(discovery.router)
+    app.include_router(wallets.router)
     log = get_logger(component="api")
 
     @app.middleware("http")

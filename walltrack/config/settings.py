@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+HeliusPlan = Literal["free", "developer", "business", "professional"]
 
 
 class EnvSettings(BaseSettings):
@@ -49,11 +52,14 @@ class EnvSettings(BaseSettings):
     helius_rpc_url: str = "https://mainnet.helius-rpc.com"
     jupiter_base_url: str = "https://api.jup.ag"
     rugcheck_base_url: str = "https://api.rugcheck.xyz"
+    # The Helius plan sets the request rates our limiters keep to (DAS + enhanced per second).
+    helius_plan: HeliusPlan = "free"
 
     # Queues between steps: SQS URLs in AWS (template.yaml `!Ref`), `local://queue/<Id>` locally
     # (set by the local runtime from the same template entries).
     token_scan_queue_url: str | None = None
     wallet_discovery_queue_url: str | None = None
+    wallet_profile_queue_url: str | None = None
 
     # Secrets: environment / AWS parameters only.
     helius_api_key: SecretStr | None = None

@@ -5,6 +5,7 @@ Messages carry ids, not objects (ARCHITECTURE §3): a consumer re-reads the stat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -38,6 +39,24 @@ class WalletDiscoveryOutbox:
         port = _port(self._url, "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL")
         port.send({"mint": mint})
         log.debug("token announced", mint=mint)
+
+
+class WalletProfileOutbox:
+    """wallet_discovery → wallet_profile: one message per wallet to (re)profile."""
+
+    def __init__(self, settings: EnvSettings) -> None:
+        self._url = settings.wallet_profile_queue_url
+
+    def profiles_requested(self, wallets: Sequence[str]) -> None:
+        port = _port(self._url, "WALLTRACK_WALLET_PROFILE_QUEUE_URL")
+        port.send_many({"address": wallet} for wallet in wallets)
+        log.debug("profiles requested", wallets=len(wallets))
+
+
+def request_wallet_discovery(settings: EnvSettings, run_id: UUID, mints: Sequence[str]) -> None:
+    """API → wallet_discovery: find the wallets of `mints` and report into `run_id`."""
+    port = _port(settings.wallet_discovery_queue_url, "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL")
+    port.send({"run_id": str(run_id), "mints": list(mints)})
 
 
 def request_token_scan(settings: EnvSettings, run_id: UUID) -> None:

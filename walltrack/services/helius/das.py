@@ -77,6 +77,9 @@ class HeliusDasClient(ServiceClient):
 
     @classmethod
     def from_settings(cls, settings: EnvSettings, **kwargs: Any) -> Self:
+        plan = settings.helius_plan
+        kwargs.setdefault("das_rate", DAS_RATE_BY_PLAN[plan])
+        kwargs.setdefault("rpc_rate", RPC_RATE_BY_PLAN[plan])
         return cls(settings.helius_rpc_url, api_key=settings.helius_api_key, **kwargs)
 
     async def get_asset(self, mint: str) -> DasAsset:

@@ -6,11 +6,8 @@ Helius client (DAS now; enhanced transactions and webhooks later).
 
 from __future__ import annotations
 
-from typing import Literal
-
+from walltrack.config.settings import HeliusPlan
 from walltrack.services.base import RateLimit
-
-HeliusPlan = Literal["free", "developer", "business", "professional"]
 
 DAS_RATE_BY_PLAN: dict[HeliusPlan, RateLimit] = {
     "free": RateLimit(2, 1.0),
@@ -29,3 +26,5 @@ RPC_RATE_BY_PLAN: dict[HeliusPlan, RateLimit] = {
 """Standard JSON-RPC (getSignaturesForAddress, getTransaction, ...)."""
 
 DEFAULT_PLAN: HeliusPlan = "free"
+
+__all__ = ["DAS_RATE_BY_PLAN", "DEFAULT_PLAN", "RPC_RATE_BY_PLAN", "HeliusPlan"]

@@ -103,6 +103,7 @@ class HeliusTransactionsClient(ServiceClient):
 
     @classmethod
     def from_settings(cls, settings: EnvSettings, **kwargs: Any) -> Self:
+        kwargs.setdefault("enhanced_rate", DAS_RATE_BY_PLAN[settings.helius_plan])
         return cls(settings.helius_api_base_url, api_key=settings.helius_api_key, **kwargs)
 
     # --- history -----------------------------------------------------------------------------

@@ -1,0 +1,126 @@
+"""Step 3 over HTTP: find a token's (or every active token's) wallets, list and inspect them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict
+
+from walltrack.config.clock import now as clock_now
+from walltrack.config.settings import get_settings
+from walltrack.core.errors import NotFoundError
+from walltrack.data.models.swap import Swap
+from walltrack.data.models.wallet import WalletProfile
+from walltrack.data.models.wallet_discovery import WalletStatus, WalletSummary
+from walltrack.data.postgres.wallets import FlagFilter, WalletQuery, WalletSort
+from walltrack.jobs.wallet_discovery import WalletJobs, validate_address, wallet_jobs
+
+router = APIRouter(tags=["wallets"])
+Jobs = Annotated[WalletJobs, Depends(wallet_jobs)]
+MAX_TRADES = 500
+
+
+class DiscoverWallets(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mint: str | None = None  # None: every active token
+
+
+class DiscoveryStarted(BaseModel):
+    run_id: UUID
+    status_url: str
+    tokens: int
+
+
+class WalletPage(BaseModel):
+    items: list[WalletSummary]
+    total: int
+    pending: int  # candidates in this scope still waiting for their profile
+    limit: int
+    offset: int
+    as_of: datetime
+
+
+class PnlPoint(BaseModel):
+    at: datetime
+    cumulative_pnl_sol: Decimal
+
+
+class WalletDetail(BaseModel):
+    wallet: WalletSummary
+    profile: WalletProfile | None
+    trades: list[Swap]  # newest MAX_TRADES of the profiled window, oldest first
+    pnl_curve: list[PnlPoint]  # realised PnL of the profile's round trips, by sell time
+
+
+@router.post("/discovery/wallets/run", response_model=DiscoveryStarted, status_code=202)
+def run_discovery(body: DiscoverWallets, jobs: Jobs) -> DiscoveryStarted:
+    """Find the wallets of one token (or all active ones) now; progress at `status_url`,
+    profiles follow asynchronously (`GET /wallets` counts those `pending`)."""
+    from walltrack.jobs.outbox import request_wallet_discovery
+
+    run_id, mints = jobs.start_manual(body.mint)
+    try:
+        request_wallet_discovery(get_settings(), run_id, mints)
+    except Exception as exc:
+        jobs.runs.finish(run_id, status="failed", counts={}, error=f"not dispatched: {exc}")
+        raise
+    return DiscoveryStarted(
+        run_id=run_id, status_url=f"/status/schedule-runs/{run_id}", tokens=len(mints)
+    )
+
+
+@router.get("/wallets", response_model=WalletPage)
+def list_wallets(  # one query parameter per filter the Wallets tab offers
+    *,
+    jobs: Jobs,
+    token: Annotated[str | None, Query(max_length=64)] = None,
+    flags: FlagFilter = "any",
+    status: WalletStatus | Literal["any"] = "any",
+    qualified: Literal["any", "true", "false"] = "any",
+    sort: WalletSort = "score",
+    order: Literal["asc", "desc"] = "desc",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> WalletPage:
+    query = WalletQuery(
+        token=token or None,
+        status=None if status == "any" else status,
+        flags=flags,
+        qualified=None if qualified == "any" else qualified == "true",
+        sort=sort,
+        descending=order == "desc",
+        limit=limit,
+        offset=offset,
+    )
+    items, total, pending = jobs.wallets.page(query)
+    return WalletPage(
+        items=items, total=total, pending=pending, limit=limit, offset=offset, as_of=clock_now()
+    )
+
+
+@router.get("/wallets/{address}", response_model=WalletDetail)
+def wallet_detail(address: str, jobs: Jobs) -> WalletDetail:
+    address = validate_address(address)
+    wallet = jobs.wallets.get(address)
+    if wallet is None:
+        raise NotFoundError(f"unknown wallet {address}")
+    profile = jobs.wallets.latest_profile(address)
+    since = profile.window_start if profile else None
+    trades = jobs.wallets.wallet_swaps(address, since=since)[-MAX_TRADES:]
+    return WalletDetail(wallet=wallet, profile=profile, trades=trades, pnl_curve=pnl_curve(profile))
+
+
+def pnl_curve(profile: WalletProfile | None) -> list[PnlPoint]:
+    if profile is None:
+        return []
+    total = Decimal(0)
+    points = []
+    for trip in sorted(profile.round_trips, key=lambda t: t.sold_at):
+        total += trip.pnl_sol
+        points.append(PnlPoint(at=trip.sold_at, cumulative_pnl_sol=total))
+    return points

@@ -1,0 +1,364 @@
+"""swaps, token_tapes, wallets, wallet_discoveries, wallet_profiles: the only place their SQL
+lives. Amounts go in and out as exact decimals (numeric without a scale limit)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from psycopg import Connection, sql
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from walltrack.data.models.swap import Swap
+from walltrack.data.models.wallet import WalletProfile
+from walltrack.data.models.wallet_discovery import (
+    DiscoveredFrom,
+    TokenTape,
+    WalletCandidate,
+    WalletStatus,
+    WalletSummary,
+)
+
+WalletSort = Literal[
+    "score",
+    "confidence",
+    "realised_pnl_sol",
+    "win_rate",
+    "trades",
+    "copy_edge",
+    "first_seen_at",
+    "profiled_at",
+]
+FlagFilter = Literal["any", "bot", "clean"]
+
+_SUMMARY_FIELDS = (
+    "score",
+    "confidence",
+    "realised_pnl_sol",
+    "unrealised_pnl_sol",
+    "win_rate",
+    "median_hold_seconds",
+    "trades",
+    "tokens",
+    "copy_edge",
+    "copy_win_rate",
+    "is_bot",
+    "bot_flags",
+    "partial",
+    "qualified",
+)
+
+
+@dataclass(frozen=True)
+class WalletQuery:
+    token: str | None = None
+    status: WalletStatus | None = None
+    flags: FlagFilter = "any"
+    qualified: bool | None = None
+    sort: WalletSort = "score"
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0
+
+
+def _swap(row: DictRow) -> Swap:
+    return Swap(
+        signature=row["signature"],
+        wallet=row["wallet"],
+        side=row["side"],
+        token_mint=row["token_mint"],
+        token_amount=row["token_amount"],
+        quote_mint=row["quote_mint"],
+        quote_amount=row["quote_amount"],
+        source=row["source"],
+        timestamp=row["ts"],
+        slot=row["slot"],
+    )
+
+
+def _summary(row: DictRow, found: Sequence[DiscoveredFrom] = ()) -> WalletSummary:
+    return WalletSummary(
+        address=row["address"],
+        status=row["status"],
+        first_seen_at=row["first_seen_at"],
+        profile_requested_at=row["profile_requested_at"],
+        profiled_at=row["profiled_at"],
+        error=row["error"],
+        malformed_transactions=row["malformed_transactions"],
+        discovered_from=tuple(found),
+        **{k: row[k] for k in _SUMMARY_FIELDS if k != "bot_flags"},
+        bot_flags=tuple(row["bot_flags"]),
+    )
+
+
+class WalletRepository:
+    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
+        self._pool = pool
+
+    # --- swaps and tapes ---------------------------------------------------------------------
+
+    def add_swaps(self, swaps: Sequence[Swap]) -> int:
+        """Store swaps once each (signature + wallet + mint); returns how many were new."""
+        if not swaps:
+            return 0
+        columns = list(zip(*(
+            (s.signature, s.wallet, s.token_mint, s.side, s.token_amount, s.quote_mint,
+             s.quote_amount, s.source, s.timestamp, s.slot)
+            for s in swaps
+        ), strict=True))  # fmt: skip
+        # One statement over arrays: fast, and rowcount says how many were new.
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                "insert into public.swaps (signature, wallet, token_mint, side, token_amount,"
+                " quote_mint, quote_amount, source, ts, slot)"
+                " select * from unnest(%s::text[], %s::text[], %s::text[], %s::text[],"
+                " %s::numeric[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[],"
+                " %s::bigint[])"
+                " on conflict (signature, wallet, token_mint) do nothing",
+                [list(c) for c in columns],
+            )
+            return max(cur.rowcount, 0)
+
+    def token_swaps(self, mint: str, *, since: datetime | None, limit: int) -> list[Swap]:
+        """The newest `limit` swaps on a token since `since`, oldest first."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "select * from (select * from public.swaps"
+                " where token_mint = %s and (%s::timestamptz is null or ts >= %s)"
+                " order by ts desc, slot desc limit %s) newest order by ts, slot",
+                (mint, since, since, limit),
+            ).fetchall()
+        return [_swap(r) for r in rows]
+
+    def wallet_swaps(self, wallet: str, *, since: datetime | None) -> list[Swap]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "select * from public.swaps"
+                " where wallet = %s and (%s::timestamptz is null or ts >= %s)"
+                " order by ts, slot",
+                (wallet, since, since),
+            ).fetchall()
+        return [_swap(r) for r in rows]
+
+    def tape(self, mint: str) -> TokenTape | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "select mint, fetched_at, newest_signature, transactions, swaps, partial"
+                " from public.token_tapes where mint = %s",
+                (mint,),
+            ).fetchone()
+        return TokenTape.model_validate(dict(row)) if row else None
+
+    def save_tape(self, tape: TokenTape) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(
+                "insert into public.token_tapes"
+                " (mint, fetched_at, newest_signature, transactions, swaps, partial)"
+                " values (%(mint)s, %(fetched_at)s, %(newest_signature)s, %(transactions)s,"
+                " %(swaps)s, %(partial)s)"
+                " on conflict (mint) do update set fetched_at = excluded.fetched_at,"
+                " newest_signature = excluded.newest_signature,"
+                " transactions = excluded.transactions, swaps = excluded.swaps,"
+                " partial = excluded.partial",
+                tape.model_dump(),
+            )
+
+    # --- candidates --------------------------------------------------------------------------
+
+    def add_candidates(
+        self, candidates: Sequence[WalletCandidate], *, at: datetime, profiled_before: datetime
+    ) -> list[str]:
+        """Store candidates with why they were found; the wallets to profile now: new ones and
+        those whose profile (or last request) is older than `profiled_before`. Their request
+        time is stamped here, so a token found twice does not queue its wallets twice."""
+        if not candidates:
+            return []
+        wallets = list(dict.fromkeys(c.wallet for c in candidates))
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "insert into public.wallets (address, first_seen_at) values (%s, %s)"
+                " on conflict (address) do nothing",
+                [(w, at) for w in wallets],
+            )
+            cur.executemany(
+                "insert into public.wallet_discoveries (wallet, mint, reasons, first_buy_at,"
+                " bought_sol, realised_pnl_sol, trades, discovered_at)"
+                " values (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " on conflict (wallet, mint) do update set reasons = excluded.reasons,"
+                " first_buy_at = excluded.first_buy_at, bought_sol = excluded.bought_sol,"
+                " realised_pnl_sol = excluded.realised_pnl_sol, trades = excluded.trades",
+                [
+                    (c.wallet, c.mint, list(c.reasons), c.first_buy_at, c.bought_sol,
+                     c.realised_pnl_sol, c.trades, at)
+                    for c in candidates
+                ],
+            )  # fmt: skip
+            rows = cur.execute(
+                "update public.wallets set profile_requested_at = %s"
+                " where address = any(%s)"
+                " and coalesce(greatest(profiled_at, profile_requested_at), '-infinity')"
+                " < %s"
+                " returning address",
+                (at, wallets, profiled_before),
+            ).fetchall()
+        due = {r["address"] for r in rows}
+        return [w for w in wallets if w in due]
+
+    # --- profiles ----------------------------------------------------------------------------
+
+    def save_profile(self, profile: WalletProfile, *, malformed_transactions: int) -> None:
+        """Keep the whole profile and put its headline figures on the wallet row."""
+        copy = profile.copyability
+        values: dict[str, Any] = {
+            "address": profile.wallet,
+            "at": profile.profiled_at,
+            "profile": Jsonb(profile.model_dump(mode="json")),
+            "score": profile.score,
+            "confidence": profile.breakdown.confidence,
+            "realised_pnl_sol": profile.realised_pnl_sol,
+            "unrealised_pnl_sol": profile.unrealised_pnl_sol,
+            "win_rate": profile.win_rate,
+            "median_hold_seconds": profile.median_hold_seconds,
+            "trades": profile.trades,
+            "tokens": profile.tokens,
+            "copy_edge": copy.edge,
+            "copy_win_rate": copy.win_rate,
+            "is_bot": profile.is_bot,
+            "bot_flags": [f.kind for f in profile.bot_flags],
+            "partial": profile.partial,
+            "qualified": profile.qualified,
+            "malformed": malformed_transactions,
+        }
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute(
+                "insert into public.wallets (address, first_seen_at) values (%(address)s, %(at)s)"
+                " on conflict (address) do nothing",
+                values,
+            )
+            conn.execute(
+                "insert into public.wallet_profiles (wallet, profiled_at, profile)"
+                " values (%(address)s, %(at)s, %(profile)s)"
+                " on conflict (wallet, profiled_at) do update set profile = excluded.profile",
+                values,
+            )
+            conn.execute(
+                """
+                update public.wallets set status = 'profiled', profiled_at = %(at)s,
+                    error = null, score = %(score)s, confidence = %(confidence)s,
+                    realised_pnl_sol = %(realised_pnl_sol)s,
+                    unrealised_pnl_sol = %(unrealised_pnl_sol)s, win_rate = %(win_rate)s,
+                    median_hold_seconds = %(median_hold_seconds)s, trades = %(trades)s,
+                    tokens = %(tokens)s, copy_edge = %(copy_edge)s,
+                    copy_win_rate = %(copy_win_rate)s, is_bot = %(is_bot)s,
+                    bot_flags = %(bot_flags)s, partial = %(partial)s,
+                    qualified = %(qualified)s, malformed_transactions = %(malformed)s
+                where address = %(address)s
+                """,
+                values,
+            )
+
+    def mark_failed(self, wallet: str, error: str) -> None:
+        """A profile attempt failed: shown on the row; an earlier profile's figures stay."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "update public.wallets set error = %s,"
+                " status = case when profiled_at is null then 'failed' else status end"
+                " where address = %s",
+                (error[:500], wallet),
+            )
+
+    def latest_profile(self, wallet: str) -> WalletProfile | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "select profile from public.wallet_profiles where wallet = %s"
+                " order by profiled_at desc limit 1",
+                (wallet,),
+            ).fetchone()
+        return WalletProfile.model_validate(row["profile"]) if row else None
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, address: str) -> WalletSummary | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "select * from public.wallets where address = %s", (address,)
+            ).fetchone()
+        if row is None:
+            return None
+        return _summary(row, self._found([address]).get(address, []))
+
+    def page(self, query: WalletQuery) -> tuple[list[WalletSummary], int, int]:
+        """A page of wallets, the total matching, and how many of those await a profile."""
+        where = [sql.SQL("true")]
+        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+        if query.token:
+            where.append(
+                sql.SQL(
+                    "address in (select wallet from public.wallet_discoveries"
+                    " where mint = %(token)s)"
+                )
+            )
+            params["token"] = query.token
+        if query.flags == "bot":
+            where.append(sql.SQL("is_bot"))
+        elif query.flags == "clean":
+            where.append(sql.SQL("is_bot is false"))
+        if query.qualified is not None:
+            where.append(sql.SQL("qualified = %(qualified)s"))
+            params["qualified"] = query.qualified
+        scope = sql.SQL(" and ").join(where)
+        condition = scope
+        if query.status:
+            condition = sql.SQL(" and ").join([scope, sql.SQL("status = %(status)s")])
+            params["status"] = query.status
+        order = sql.SQL("{} {} nulls last, address").format(
+            sql.Identifier(query.sort), sql.SQL("desc" if query.descending else "asc")
+        )
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                sql.SQL(
+                    "select * from public.wallets where {} order by {}"
+                    " limit %(limit)s offset %(offset)s"
+                ).format(condition, order),
+                params,
+            ).fetchall()
+            total = conn.execute(
+                sql.SQL("select count(*) as n from public.wallets where {}").format(condition),
+                params,
+            ).fetchone()
+            pending = conn.execute(
+                sql.SQL(
+                    "select count(*) as n from public.wallets where {} and status = 'candidate'"
+                ).format(scope),
+                params,
+            ).fetchone()
+        found = self._found([r["address"] for r in rows])
+        items = [_summary(r, found.get(r["address"], [])) for r in rows]
+        return items, int(total["n"]) if total else 0, int(pending["n"]) if pending else 0
+
+    def _found(self, wallets: Sequence[str]) -> dict[str, list[DiscoveredFrom]]:
+        if not wallets:
+            return {}
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "select wallet, mint, reasons, first_buy_at, realised_pnl_sol"
+                " from public.wallet_discoveries where wallet = any(%s)"
+                " order by discovered_at, mint",
+                (list(wallets),),
+            ).fetchall()
+        found: dict[str, list[DiscoveredFrom]] = defaultdict(list)
+        for r in rows:
+            found[r["wallet"]].append(
+                DiscoveredFrom(
+                    mint=r["mint"],
+                    reasons=tuple(r["reasons"]),
+                    first_buy_at=r["first_buy_at"],
+                    realised_pnl_sol=r["realised_pnl_sol"],
+                )
+            )
+        return found

@@ -1,0 +1,71 @@
+"""Adapters from the market APIs to step 3's ports (`walltrack.core.discovery.wallets`).
+
+`HeliusHistory` is the HistorySource: an address's enhanced transactions newest first through
+Helius, stopping at a cap, a time, or a signature we already hold. `JupiterSolPrices` is the
+PriceSource: Jupiter Price v3 in USD turned into SOL (and SOL per USDC). A price is a nicety
+for the profile (unrealised PnL, marks), not a reason to fail it: an unavailable price API
+gives "unknown" prices, logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from walltrack.core.discovery.wallets import History, SolPrices
+from walltrack.data.models.swap import SOL_MINT, USDC_MINT
+from walltrack.log import get_logger
+from walltrack.services.errors import ServiceError
+from walltrack.services.helius.transactions import HeliusTransactionsClient
+from walltrack.services.jupiter import JupiterClient
+
+log = get_logger(component="wallet_market")
+
+
+class HeliusHistory:
+    def __init__(self, client: HeliusTransactionsClient) -> None:
+        self._client = client
+
+    async def history(
+        self,
+        address: str,
+        *,
+        max_transactions: int,
+        until_time: datetime | None = None,
+        stop_at_signature: str | None = None,
+    ) -> History:
+        walk = self._client.iter_history(
+            address, max_transactions=max_transactions, until_time=until_time
+        )
+        transactions: list[dict[str, Any]] = []
+        reached_known = False
+        async for tx in walk:
+            if stop_at_signature is not None and tx["signature"] == stop_at_signature:
+                reached_known = True
+                break
+            transactions.append(tx)
+        return History(transactions=transactions, partial=walk.partial and not reached_known)
+
+
+class JupiterSolPrices:
+    def __init__(self, client: JupiterClient) -> None:
+        self._client = client
+
+    async def sol_prices(self, mints: Sequence[str]) -> SolPrices:
+        wanted = [SOL_MINT, USDC_MINT, *(m for m in mints if m not in (SOL_MINT, USDC_MINT))]
+        try:
+            usd = await self._client.price(wanted)
+        except ServiceError as exc:
+            log.warning("prices unavailable; profiling without them", error=str(exc))
+            return SolPrices(sol_per_usdc=None)
+        sol_usd = usd.get(SOL_MINT)
+        if not sol_usd:
+            log.warning("no SOL price; profiling without prices")
+            return SolPrices(sol_per_usdc=None)
+        usdc_usd = usd.get(USDC_MINT, Decimal(1))
+        return SolPrices(
+            sol_per_usdc=usdc_usd / sol_usd,
+            tokens_sol={m: usd[m] / sol_usd for m in mints if m in usd},
+        )

@@ -85,6 +85,9 @@ def point_services_at(base_url: str) -> None:
     os.environ["WALLTRACK_RUGCHECK_BASE_URL"] = base_url
     os.environ["WALLTRACK_HELIUS_API_KEY"] = SIM_API_KEY
     os.environ["WALLTRACK_JUPITER_API_KEY"] = SIM_API_KEY
+    # The simulated market enforces no plan unless asked (`--rate-limits documented`); the
+    # developer plan's 10 req/s keeps local wallet profiling quick. An export wins.
+    os.environ.setdefault("WALLTRACK_HELIUS_PLAN", "developer")
 
 
 @dataclass

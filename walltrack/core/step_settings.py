@@ -14,7 +14,10 @@ from typing import Any, Protocol, TypeVar
 from pydantic import ValidationError
 
 from walltrack.core.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
-from walltrack.data.models import wallet_settings  # noqa: F401 - registers step 3's model
+from walltrack.data.models import (  # noqa: F401 - registers step 3's models
+    wallet_discovery_settings,
+    wallet_settings,
+)
 from walltrack.data.models.step_settings import (
     STEP_SETTINGS,
     StepSettings,

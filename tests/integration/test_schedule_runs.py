@@ -57,3 +57,21 @@ def test_progress_is_readable_while_running_and_kept_at_the_end(
     assert after.status == "succeeded"
     assert after.counts["new_tokens"] == 4
     assert after.counts["trigger"] == "manual"
+
+
+def test_a_fanned_out_run_counts_each_item_once(runs: ScheduleRunRepository) -> None:
+    # Given a run over two items
+    run_id = runs.start("fan_out", counts={"tokens": 2, "tokens_done": 0})
+    # When the first item is done twice (a redelivered message) and the second once
+    first = runs.item_done(run_id, "a", {"tokens_done": 1, "swaps": 5})
+    again = runs.item_done(run_id, "a", {"tokens_done": 1, "swaps": 5})
+    second = runs.item_done(run_id, "b", {"tokens_done": 1, "swaps": 2, "errors": 1})
+    # Then the redelivery is not counted and the sums add up across items
+    assert first is not None
+    assert first.counts == {"tokens": 2, "tokens_done": 1, "swaps": 5}
+    assert again is None
+    assert second is not None
+    assert second.counts == {"tokens": 2, "tokens_done": 2, "swaps": 7, "errors": 1}
+    # And a finished run takes no more items
+    runs.finish(run_id, status="succeeded", counts={})
+    assert runs.item_done(run_id, "c", {"tokens_done": 1}) is None

@@ -54,9 +54,9 @@ class WalletProfileOutbox:
 
 
 def request_wallet_discovery(settings: EnvSettings, run_id: UUID, mints: Sequence[str]) -> None:
-    """API → wallet_discovery: find the wallets of `mints` and report into `run_id`."""
+    """API → wallet_discovery: one message per token, each reporting into `run_id`."""
     port = _port(settings.wallet_discovery_queue_url, "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL")
-    port.send({"run_id": str(run_id), "mints": list(mints)})
+    port.send_many({"run_id": str(run_id), "mint": mint} for mint in mints)
 
 
 def request_token_scan(settings: EnvSettings, run_id: UUID) -> None:

@@ -7,7 +7,7 @@ wallet_discovery: a token (from token_scan, or a manual run over one token or al
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +25,7 @@ from walltrack.core.discovery.wallets import (
 )
 from walltrack.core.errors import InvalidInputError, NotFoundError
 from walltrack.core.step_settings import StepSettingsService
+from walltrack.data.models.runs import ScheduleRun
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
 from walltrack.data.postgres.pool import get_pool
@@ -112,34 +113,54 @@ class WalletJobs:
         run_id = self._runs.start(JOB, at=self._clock(), counts=counts)
         return run_id, mints
 
-    def discover(self, mints: Sequence[str], *, run_id: UUID | None = None) -> dict[str, Any]:
-        """Each token's candidates, recorded as one `wallet_discovery` run with progress.
-        A token whose history cannot be read is counted and named; the run fails only when
-        every token failed (then there is nothing to show but the error)."""
+    def discover(self, mint: str) -> DiscoveryReport:
+        """One token's candidates as a `wallet_discovery` run of its own (a token announced
+        by token_scan)."""
         settings = self._steps.typed(WalletDiscoverySettings)
-        totals: dict[str, Any] = {"tokens": len(mints), "tokens_done": 0, "token_errors": 0}
-        with self._runs.track(JOB, run_id=run_id, clock=self._clock) as run:
+        with self._runs.track(JOB, clock=self._clock) as run:
 
-            async def go() -> None:
+            async def go() -> DiscoveryReport:
                 async with open_wallet_market(self._env) as market:
-                    last_error: ServiceError | None = None
-                    for mint in mints:
-                        try:
-                            report = await self._discover_one(mint, settings, market)
-                        except ServiceError as exc:
-                            last_error = exc
-                            totals["token_errors"] += 1
-                            log.warning("token history unavailable", mint=mint, error=str(exc))
-                        else:
-                            _add(totals, report)
-                        totals["tokens_done"] += 1
-                        run.progress(totals)
-                    if last_error is not None and totals["token_errors"] == len(mints):
-                        raise last_error
+                    return await self._discover_one(mint, settings, market)
 
-            asyncio.run(go())
-            run.counts.update(totals)
-        return totals
+            report = asyncio.run(go())
+            run.counts.update({"tokens": 1, "tokens_done": 1} | _counts(report))
+        return report
+
+    def discover_item(self, run_id: UUID, mint: str) -> ScheduleRun | None:
+        """One token of a manual run (one message per token, so no single invocation has to
+        fit every token in its timeout). Counted once per token even when redelivered; the
+        token that completes the count closes the run, failed only if every token failed.
+        A token whose history cannot be read is counted with its error, not retried."""
+        run = self._runs.get(run_id)
+        if run is None or run.status != "running":
+            log.info("discovery item skipped", run_id=str(run_id), status=run and run.status)
+            return None
+        settings = self._steps.typed(WalletDiscoverySettings)
+
+        async def go() -> DiscoveryReport:
+            async with open_wallet_market(self._env) as market:
+                return await self._discover_one(mint, settings, market)
+
+        error: str | None = None
+        try:
+            increments = _counts(asyncio.run(go()))
+        except ServiceError as exc:
+            error = f"{mint}: {exc}"
+            log.warning("token history unavailable", mint=mint, error=str(exc))
+            self._runs.progress(run_id, {"last_error": error})
+            increments = {"token_errors": 1}
+        after = self._runs.item_done(run_id, mint, increments | {"tokens_done": 1})
+        if after is not None and after.counts.get("tokens_done") == after.counts.get("tokens"):
+            every_token_failed = after.counts.get("token_errors", 0) == after.counts["tokens"]
+            self._runs.finish(
+                run_id,
+                status="failed" if every_token_failed else "succeeded",
+                counts={},
+                error=(error or after.counts.get("last_error")) if every_token_failed else None,
+                at=self._clock(),
+            )
+        return after
 
     async def _discover_one(
         self, mint: str, settings: WalletDiscoverySettings, market: WalletMarket
@@ -190,10 +211,8 @@ class WalletJobs:
         return report
 
 
-def _add(totals: dict[str, Any], report: DiscoveryReport) -> None:
-    for key, value in report.counts().items():
-        totals[key] = totals.get(key, 0) + value
-    totals["partial_tokens"] = totals.get("partial_tokens", 0) + int(report.partial)
+def _counts(report: DiscoveryReport) -> dict[str, int]:
+    return report.counts() | {"partial_tokens": int(report.partial)}
 
 
 def wallet_jobs() -> WalletJobs:
@@ -205,25 +224,14 @@ def wallet_jobs() -> WalletJobs:
 
 
 def discovery_job_for_message(body: dict[str, Any]) -> None:
-    """A wallet_discovery message: `{"mint"}` from token_scan (a run of its own), or
-    `{"run_id", "mints"}` from the API. A manual run whose record already ended is a
-    redelivery and does nothing; a run that fails is recorded and not retried."""
+    """A wallet_discovery message: `{"mint"}` from token_scan (a run of its own) or
+    `{"run_id", "mint"}`, one token of a manual run from the API."""
     jobs = wallet_jobs()
-    if "run_id" not in body:
-        jobs.discover([validate_mint(str(body["mint"]))])
-        return
-    run_id = UUID(str(body["run_id"]))
-    run = jobs.runs.get(run_id)
-    if run is None or run.status != "running":
-        log.info("discovery request skipped", run_id=str(run_id), status=run and run.status)
-        return
-    try:
-        jobs.discover([str(m) for m in body["mints"]], run_id=run_id)
-    except Exception:
-        recorded = jobs.runs.get(run_id)
-        if recorded is None or recorded.status != "failed":
-            raise
-        log.warning("wallet discovery failed (recorded in its run)", run_id=str(run_id))
+    mint = validate_mint(str(body["mint"]))
+    if "run_id" in body:
+        jobs.discover_item(UUID(str(body["run_id"])), mint)
+    else:
+        jobs.discover(mint)
 
 
 def profile_job_for_message(body: dict[str, Any]) -> None:

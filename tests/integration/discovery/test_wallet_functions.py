@@ -184,6 +184,29 @@ def test_a_wallet_over_the_history_cap_is_profiled_as_partial(
     assert detail["profile"]["trades"] <= 10
 
 
+def test_all_active_tokens_run_one_message_per_token_and_close_once(
+    stack: tuple[TestClient, LocalRuntime], world: World
+) -> None:
+    client, runtime = stack
+    per = traders_by_label(world)
+    mints = sorted(per, key=lambda m: len(per[m]["retail"]))[:2]  # two small tokens
+    for mint in mints:
+        assert client.post("/discovery/tokens", json={"mint": mint}).status_code == 201
+    runtime.run_until_idle()  # the discoveries the manual adds announced
+    # When the user runs discovery over every active token
+    started = client.post("/discovery/wallets/run", json={})
+    assert started.status_code == 202, started.text
+    assert started.json()["tokens"] == 2
+    # Then one message per token is queued, and the run closes when both are done
+    assert runtime.queue("WalletDiscoveryQueue").approximate_count() == 2
+    runtime.run_until_idle()
+    run = client.get(started.json()["status_url"]).json()
+    assert run["status"] == "succeeded", run
+    assert run["counts"]["tokens_done"] == 2
+    assert run["counts"]["candidates"] > 0
+    assert run["ended_at"] is not None
+
+
 def test_bad_requests_are_clear_and_store_nothing(stack: tuple[TestClient, LocalRuntime]) -> None:
     client, runtime = stack
     # A malformed mint is a 422, a token we do not hold a 404; no run is recorded

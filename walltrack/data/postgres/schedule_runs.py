@@ -63,6 +63,32 @@ class ScheduleRunRepository:
                 (at, status, Jsonb(counts), error, run_id),
             )
 
+    def item_done(self, run_id: UUID, item: str, increments: dict[str, int]) -> ScheduleRun | None:
+        """Count one item of a fanned-out run once: `increments` are added to its counts.
+        Returns the run as it is after, or None when the item was already counted (a
+        redelivered message) or the run is no longer running."""
+        with self._pool.connection() as conn, conn.transaction():
+            inserted = conn.execute(
+                "insert into public.schedule_run_items (run_id, item) values (%s, %s)"
+                " on conflict do nothing returning item",
+                (run_id, item),
+            ).fetchone()
+            if inserted is None:
+                return None
+            row = conn.execute(
+                """
+                update public.schedule_runs as r set counts = r.counts || (
+                    select coalesce(jsonb_object_agg(
+                        e.key, to_jsonb(coalesce((r.counts ->> e.key)::numeric, 0)
+                                        + e.value::numeric)), '{}'::jsonb)
+                    from jsonb_each_text(%s) as e)
+                where r.id = %s and r.status = 'running'
+                returning id, job, started_at, ended_at, status, counts, error
+                """,
+                (Jsonb(increments), run_id),
+            ).fetchone()
+        return ScheduleRun.model_validate(row) if row else None
+
     def progress(self, run_id: UUID, counts: dict[str, Any]) -> None:
         """Merge progress figures into a running run (readable while it runs)."""
         with self._pool.connection() as conn:

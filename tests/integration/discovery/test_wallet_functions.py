@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -41,6 +42,26 @@ def sim(world: World) -> Iterator[SimServer]:
 @pytest.fixture
 def stack(
     app_env: None, sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, LocalRuntime]]:
+    yield from _stack(sim, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def flaky_sim(world: World) -> Iterator[SimServer]:
+    """The same market answering 10 % of Helius calls with a 503."""
+    with SimServer(world, SimConfig(speed=0, error_5xx=0.1)) as server:
+        yield server
+
+
+@pytest.fixture
+def flaky_stack(
+    app_env: None, flaky_sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, LocalRuntime]]:
+    yield from _stack(flaky_sim, monkeypatch)
+
+
+def _stack(
+    sim: SimServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, LocalRuntime]]:
     from walltrack.api.app import create_app
     from walltrack.config.settings import get_settings
@@ -205,6 +226,25 @@ def test_all_active_tokens_run_one_message_per_token_and_close_once(
     assert run["counts"]["tokens_done"] == 2
     assert run["counts"]["candidates"] > 0
     assert run["ended_at"] is not None
+
+
+def test_helius_5xx_are_retried_and_every_wallet_still_gets_profiled(
+    flaky_stack: tuple[TestClient, LocalRuntime], flaky_sim: SimServer, world: World
+) -> None:
+    client, runtime = flaky_stack
+    per = traders_by_label(world)
+    mint = sorted(per, key=lambda m: len(per[m]["retail"]))[0]
+    # Given a market that answers one Helius call in ten with a 503
+    # When a token's wallets are found and profiled
+    run = _discover(client, runtime, mint)
+    # Then the 503s were retried: the run succeeded and no profile is pending or dead-lettered
+    assert run["status"] == "succeeded", run
+    page = client.get("/wallets", params={"token": mint, "limit": 500}).json()
+    assert page["total"] > 0
+    assert page["pending"] == 0
+    assert all(w["status"] == "profiled" for w in page["items"])
+    assert runtime.queue("WalletProfileDLQ").approximate_count() == 0
+    assert httpx.get(f"{flaky_sim.base_url}/__sim/status").json()["injected5xx"] > 0
 
 
 def test_bad_requests_are_clear_and_store_nothing(stack: tuple[TestClient, LocalRuntime]) -> None:

@@ -101,7 +101,7 @@ def test_a_sniper_is_flagged_and_ranks_below_a_patient_wallet() -> None:
     kinds = {flag.kind: flag for flag in sniper.bot_flags}
     assert set(kinds) == {"launch_sniper", "fast_flipper"}
     assert kinds["fast_flipper"].reason == "median hold 5.0 s < 30 s"
-    assert kinds["launch_sniper"].reason.startswith("10 of 10 buys (100%) within 1 slot(s)")
+    assert kinds["launch_sniper"].reason.startswith("10 of 10 buys (100%) within 8 slot(s)")
     # And copying it loses money while copying the patient wallet does not
     assert sniper.copyability.edge is not None
     assert sniper.copyability.edge < 0

@@ -4,6 +4,10 @@ Every field the normaliser uses is type- and range-checked here, so the logic do
 meets a KeyError, a float or an absurd number: anything unreadable is a `MalformedTransaction`
 naming the field. Absent lists count as empty (webhook bodies trim them); absent identity fields
 (signature, slot, timestamp, fee, feePayer) do not.
+
+Speed: this is the parser's hot path (most of a transaction's parse time). Each field reader
+checks the common case first (an exact `dict`, `list`, `int` or `str`) and builds a field's
+label only when it reports an error; the checks and messages are the same either way.
 """
 
 from __future__ import annotations
@@ -82,9 +86,9 @@ class EnhancedTx:
 
 def read_transaction(tx: Any) -> EnhancedTx:
     """The checked view of one enhanced transaction, or `MalformedTransaction`."""
-    if not isinstance(tx, Mapping):
+    if type(tx) is not dict and not isinstance(tx, Mapping):
         raise MalformedTransaction(f"transaction is {_kind(tx)}, expected an object")
-    signature = _text(tx, "signature", "signature")
+    signature = _text(tx, "signature")
     try:
         return _read_body(tx, signature)
     except MalformedTransaction as exc:
@@ -92,10 +96,10 @@ def read_transaction(tx: Any) -> EnhancedTx:
 
 
 def _read_body(tx: Mapping[str, Any], signature: str) -> EnhancedTx:
-    slot = _integer(tx, "slot", "slot", low=0, high=U64_MAX)
-    seconds = _integer(tx, "timestamp", "timestamp", low=0, high=_MAX_TIMESTAMP)
-    fee = _integer(tx, "fee", "fee", low=0, high=U64_MAX)
-    fee_payer = _text(tx, "feePayer", "feePayer")
+    slot = _integer(tx, "slot", "", low=0, high=U64_MAX)
+    seconds = _integer(tx, "timestamp", "", low=0, high=_MAX_TIMESTAMP)
+    fee = _integer(tx, "fee", "", low=0, high=U64_MAX)
+    fee_payer = _text(tx, "feePayer")
     source = tx.get("source")
     if source is not None and not isinstance(source, str):
         raise MalformedTransaction(f"source is {_kind(source)}, expected a string")
@@ -115,18 +119,36 @@ def _read_body(tx: Mapping[str, Any], signature: str) -> EnhancedTx:
             _token_transfer(item, f"tokenTransfers[{i}]")
             for i, item in enumerate(_objects(tx, "tokenTransfers"))
         ),
-        accounts=tuple(
-            _account_row(item, f"accountData[{i}]")
-            for i, item in enumerate(_objects(tx, "accountData"))
-        ),
+        accounts=_account_rows(_objects(tx, "accountData")),
     )
+
+
+def _account_rows(items: list[Mapping[str, Any]]) -> tuple[AccountRow, ...]:
+    """Rows in order; the common row (an address, an int, no token changes) is read inline,
+    anything else by `_account_row`, which checks and names every field."""
+    rows = []
+    for i, item in enumerate(items):
+        account = item.get("account")
+        native = item.get("nativeBalanceChange")
+        listed = item.get("tokenBalanceChanges")
+        if (
+            type(account) is str
+            and account
+            and type(native) is int
+            and -U64_MAX <= native <= U64_MAX
+            and (listed is None or (type(listed) is list and not listed))
+        ):
+            rows.append(AccountRow(account, native, ()))
+        else:
+            rows.append(_account_row(item, f"accountData[{i}]"))
+    return tuple(rows)
 
 
 def _native_transfer(item: Mapping[str, Any], where: str) -> NativeTransfer:
     return NativeTransfer(
         sender=_user(item, "fromUserAccount", where),
         receiver=_user(item, "toUserAccount", where),
-        lamports=_integer(item, "amount", f"{where}.amount", low=0, high=U64_MAX),
+        lamports=_integer(item, "amount", where, low=0, high=U64_MAX),
     )
 
 
@@ -136,37 +158,55 @@ def _token_transfer(item: Mapping[str, Any], where: str) -> TokenTransfer:
         receiver=_user(item, "toUserAccount", where),
         sender_account=_user(item, "fromTokenAccount", where),
         receiver_account=_user(item, "toTokenAccount", where),
-        mint=_text(item, "mint", f"{where}.mint"),
-        amount=_ui_amount(item.get("tokenAmount"), f"{where}.tokenAmount"),
+        mint=_text(item, "mint", where),
+        amount=_ui_amount(item.get("tokenAmount"), where, "tokenAmount"),
     )
 
 
 def _account_row(item: Mapping[str, Any], where: str) -> AccountRow:
-    account = _text(item, "account", f"{where}.account")
-    changes = tuple(
-        _token_change(change, account, f"{where}.tokenBalanceChanges[{j}]")
-        for j, change in enumerate(_objects(item, "tokenBalanceChanges", where))
-    )
+    account = _text(item, "account", where)
+    listed = item.get("tokenBalanceChanges")
+    changes: tuple[TokenChange, ...] = ()
+    if listed is not None and (type(listed) is not list or listed):
+        changes = tuple(
+            _token_change(change, account, f"{where}.tokenBalanceChanges[{j}]")
+            for j, change in enumerate(_objects(item, "tokenBalanceChanges", where))
+        )
     return AccountRow(
         account=account,
-        native_change=_integer(
-            item, "nativeBalanceChange", f"{where}.nativeBalanceChange", low=-U64_MAX, high=U64_MAX
-        ),
+        native_change=_integer(item, "nativeBalanceChange", where, low=-U64_MAX, high=U64_MAX),
         token_changes=changes,
     )
 
 
 def _token_change(item: Mapping[str, Any], row_account: str, where: str) -> TokenChange:
     raw = item.get("rawTokenAmount")
-    if not isinstance(raw, Mapping):
+    if type(raw) is dict:  # the common, well-formed change, read inline
+        decimals, units = raw.get("decimals"), raw.get("tokenAmount")
+        owner, account, mint = item.get("userAccount"), item.get("tokenAccount"), item.get("mint")
+        if (
+            type(decimals) is int
+            and 0 <= decimals <= MAX_DECIMALS
+            and type(units) is str
+            and _RAW_AMOUNT.fullmatch(units)
+            and (owner is None or type(owner) is str)
+            and (account is None or type(account) is str)
+            and type(mint) is str
+            and mint
+            and abs(number := int(units)) <= U64_MAX
+        ):
+            return TokenChange(
+                owner or "", account or row_account, mint, Decimal(number).scaleb(-decimals)
+            )
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise MalformedTransaction(f"{where}.rawTokenAmount is {_kind(raw)}, expected an object")
-    decimals = _integer(raw, "decimals", f"{where}.rawTokenAmount.decimals", 0, MAX_DECIMALS)
+    decimals = _integer(raw, "decimals", f"{where}.rawTokenAmount", 0, MAX_DECIMALS)
     units = _raw_units(raw.get("tokenAmount"), f"{where}.rawTokenAmount.tokenAmount")
     token_account = _user(item, "tokenAccount", where) or row_account
     return TokenChange(
         owner=_user(item, "userAccount", where),
         token_account=token_account,
-        mint=_text(item, "mint", f"{where}.mint"),
+        mint=_text(item, "mint", where),
         amount=Decimal(units).scaleb(-decimals),
     )
 
@@ -190,12 +230,19 @@ _KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
 )
 
 
-def _text(obj: Mapping[str, Any], key: str, where: str) -> str:
+def _label(where: str, key: str) -> str:
+    """A field's name in messages: `key` at the top level, else `where.key`."""
+    return f"{where}.{key}" if where else key
+
+
+def _text(obj: Mapping[str, Any], key: str, where: str = "") -> str:
     """A required non-empty string (an address, a mint, the signature)."""
     value = obj.get(key)
+    if type(value) is str and value:
+        return value
     if not isinstance(value, str) or not value:
         found = "missing" if value is None else _kind(value)
-        raise MalformedTransaction(f"{where} is {found}, expected a non-empty string")
+        raise MalformedTransaction(f"{_label(where, key)} is {found}, expected a non-empty string")
     return value
 
 
@@ -212,6 +259,8 @@ def _user(obj: Mapping[str, Any], key: str, where: str) -> str:
 def _integer(obj: Mapping[str, Any], key: str, where: str, low: int, high: int) -> int:
     """An integer field; an integral JSON number parsed as Decimal or float is accepted."""
     value = obj.get(key)
+    if type(value) is int and low <= value <= high:
+        return value
     number: int | None = None
     if isinstance(value, bool):
         number = None
@@ -223,9 +272,9 @@ def _integer(obj: Mapping[str, Any], key: str, where: str, low: int, high: int) 
         number = int(value)
     if number is None:
         found = "missing" if value is None else f"{_kind(value)} ({value!r:.40})"
-        raise MalformedTransaction(f"{where} is {found}, expected an integer")
+        raise MalformedTransaction(f"{_label(where, key)} is {found}, expected an integer")
     if not low <= number <= high:
-        raise MalformedTransaction(f"{where} is {number}, outside [{low}, {high}]")
+        raise MalformedTransaction(f"{_label(where, key)} is {number}, outside [{low}, {high}]")
     return number
 
 
@@ -244,8 +293,9 @@ def _raw_units(value: Any, where: str) -> int:
     return number
 
 
-def _ui_amount(value: Any, where: str) -> Decimal:
+def _ui_amount(value: Any, where: str, key: str) -> Decimal:
     """A non-negative UI amount; floats go through their shortest repr, never binary maths."""
+    where = _label(where, key)
     amount: Decimal | None = None
     if isinstance(value, bool):
         amount = None
@@ -273,10 +323,16 @@ def _ui_amount(value: Any, where: str) -> Decimal:
 
 def _objects(obj: Mapping[str, Any], key: str, where: str = "") -> list[Mapping[str, Any]]:
     """A list of objects; absent or null counts as empty."""
-    name = f"{where}.{key}" if where else key
     value = obj.get(key)
     if value is None:
         return []
+    if type(value) is list:
+        for item in value:
+            if type(item) is not dict:
+                break
+        else:
+            return value
+    name = _label(where, key)
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise MalformedTransaction(f"{name} is {_kind(value)}, expected an array")
     for i, item in enumerate(value):

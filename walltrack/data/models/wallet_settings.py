@@ -77,10 +77,11 @@ class WalletProfileSettings(StepSettings):
 
     # bot flags
     launch_window_slots: int = Field(
-        1,
+        8,
         ge=0,
         le=150,
-        description="Buys at most this many slots after a launch / pool event are snipes",
+        description="Buys at most this many slots after a launch / pool event are snipes"
+        " (default 8 slots = 3.2 s, our copy latency: such a buy cannot be copied at its price)",
     )
     max_launch_buy_share: float = Field(
         0.25, gt=0, le=1, description="Share of buys that are snipes above which a bot is flagged"

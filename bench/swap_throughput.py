@@ -1,0 +1,97 @@
+"""Benchmark: step 3's hot paths, the swap parser and the FIFO PnL.
+
+Parser: every transaction of a simulated world (swaps, transfers, failed, wraps, liquidity
+pulls, in the mix the world produced) is rendered as a Helius enhanced transaction and put
+through a JSON round trip beforehand, so only `normalize_transaction` on parsed JSON is timed.
+Target >= 20,000 transactions/s.
+
+FIFO: every swap of the simulated day (`tests.support.sim_market.swaps_of`), all wallets and
+tokens in one ledger: `build_ledger` (SOL valuation, time sort, matching) and `match_fifo`
+alone over the pre-converted trades. Target >= 50,000 swaps/s.
+
+Each figure is the best of ``--repeat`` runs (default 3). Run from the repo root:
+``.venv/bin/python bench/swap_throughput.py [--seed 7] [--hours 24] [--check]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests.support
+
+from sim.render import Renderer
+from sim.world import SWAP, Scenario, build_world
+from tests.support.sim_market import day_world, sol_per_usdc, swaps_of
+from walltrack.core.discovery.fifo import build_ledger, match_fifo, sol_trades
+from walltrack.core.swaps import normalize_transaction
+
+TARGET_PARSE = 20_000
+TARGET_FIFO = 50_000
+
+
+def best(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Fastest wall time of `repeat` runs, and the last run's result."""
+    fastest, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = run()
+        fastest = min(fastest, time.perf_counter() - started)
+    return fastest, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hours", type=float, default=24.0, help="history of the FIFO's day")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+
+    world = build_world(Scenario.small(seed=args.seed))
+    renderer = Renderer(world)
+    txs = [json.loads(json.dumps(renderer.enhanced(i))) for i in range(world.n_tx())]
+    swap_txs = [tx for i, tx in enumerate(txs) if world.t_kind[i] == SWAP]
+
+    def parse_all(batch: list[dict[str, Any]]) -> int:
+        return sum(len(normalize_transaction(tx)) for tx in batch)
+
+    t_all, n_swaps = best(lambda: parse_all(txs), args.repeat)
+    t_swaps, _ = best(lambda: parse_all(swap_txs), args.repeat)
+    parse_rate = len(txs) / t_all
+    print(
+        f"parser: {len(txs):,} transactions ({len(swap_txs):,} swaps) -> {n_swaps:,} swaps in "
+        f"{t_all:.3f} s = {parse_rate:,.0f} tx/s (swap transactions only: "
+        f"{len(swap_txs) / t_swaps:,.0f} tx/s); target >= {TARGET_PARSE:,}"
+    )
+
+    day = day_world(args.seed, hours=args.hours)
+    swaps = swaps_of(day)
+    price = sol_per_usdc(day)
+    t_ledger, ledger = best(lambda: build_ledger(swaps, sol_per_usdc=price), args.repeat)
+    trades, skipped = sol_trades(swaps, sol_per_usdc=price)
+    t_match, _ = best(lambda: match_fifo(trades, skipped=skipped), args.repeat)
+    fifo_rate = len(swaps) / t_ledger
+    print(
+        f"fifo: {len(swaps):,} swaps -> {len(ledger.round_trips):,} round trips, "
+        f"{len(ledger.open_lots):,} open lots; build_ledger {t_ledger:.3f} s = "
+        f"{fifo_rate:,.0f} swaps/s, match_fifo alone {len(trades) / t_match:,.0f} swaps/s; "
+        f"target >= {TARGET_FIFO:,}"
+    )
+    misses = []
+    if parse_rate < TARGET_PARSE:
+        misses.append(f"parser {parse_rate:,.0f} tx/s < {TARGET_PARSE:,}")
+    if fifo_rate < TARGET_FIFO:
+        misses.append(f"fifo {fifo_rate:,.0f} swaps/s < {TARGET_FIFO:,}")
+    print("PASS" if not misses else "MISSED: " + "; ".join(misses))
+    if args.check and misses:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

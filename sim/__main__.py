@@ -25,7 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history-hours", type=float, default=None)
     parser.add_argument("--api-key", default="sim-key")
     parser.add_argument("--rate-limits", choices=("off", "documented"), default="off")
-    parser.add_argument("--error-5xx", type=float, default=0.0)
+    parser.add_argument("--error-5xx", type=float, default=0.0, help="503 chance, Helius")
+    parser.add_argument("--dex-error-5xx", type=float, default=0.0, help="503 chance, DexScreener")
+    parser.add_argument(
+        "--dex-malformed", type=float, default=0.0, help="share of broken DexScreener items"
+    )
+    parser.add_argument("--feed-size", type=int, default=30, help="profiles/boosts per answer")
     parser.add_argument("--drop", type=float, default=0.0)
     parser.add_argument("--duplicate", type=float, default=0.0)
     parser.add_argument("--reorder", type=float, default=0.0)
@@ -43,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
             api_key=args.api_key,
             rate_limits=dict(DOCUMENTED_LIMITS) if args.rate_limits == "documented" else {},
             error_5xx=args.error_5xx,
+            dex_error_5xx=args.dex_error_5xx,
+            dex_malformed=args.dex_malformed,
+            feed_size=args.feed_size,
             faults=Faults(
                 drop=args.drop,
                 duplicate=args.duplicate,

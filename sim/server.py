@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
+import math
 import random
 import socket
 import threading
@@ -36,17 +38,31 @@ from sim.world import FAILED, Scenario, Token, World, build_world
 Handler = Callable[[Request], Awaitable[Response]]
 HELIUS_WALLET = "T2PKmuHX56mP7hmfAkwZeFT9hixeuogMawQCFbfCvP6"
 DOCUMENTED_LIMITS = {"dex_slow": 60, "dex_fast": 300, "helius": 600, "jupiter": 60, "rugcheck": 120}
+RATE_WINDOW_S = 60.0  # rate limits are per minute: at most N requests in any 60 s window
+REQUEST_LOG_CAP = 100_000  # entries kept per endpoint group in the request log
 
 
 @dataclass(slots=True)
 class SimConfig:
-    """Server knobs: keys, clock speed, rate limits (per minute, 0 = off) and faults."""
+    """Server knobs: keys, clock speed, rate limits (per minute, 0 = off) and faults.
+
+    ``clock`` (seconds, monotonic) times the rate-limit windows and the request log; a test can
+    inject a virtual clock that its clients' injected ``sleep`` advances. DexScreener faults:
+    ``dex_error_5xx`` is the chance of a 503 per call, ``dex_malformed`` the share of list items
+    (profiles, boosts, pairs) served with a broken field, chosen by seed and item so the same item
+    is broken in every answer. ``feed_size`` caps the profile/boost feeds (30 like the real ones;
+    a benchmark raises it to list every launched token).
+    """
 
     api_key: str = "sim-key"
     speed: float = 0.0  # 0 = frozen after fast-forward; 1 = real time; N = N x real time
     tick_s: float = 0.2
     rate_limits: dict[str, int] = field(default_factory=dict)
-    error_5xx: float = 0.0
+    error_5xx: float = 0.0  # Helius calls
+    dex_error_5xx: float = 0.0
+    dex_malformed: float = 0.0
+    feed_size: int = 30
+    clock: Callable[[], float] = time.monotonic
     faults: Faults = field(default_factory=Faults)
 
 
@@ -90,30 +106,77 @@ class SimApp:
         self.clock = SimClock(world.now_ms, config.speed)
         self.deliverer = Deliverer(world, self.r, config.faults, world.seed)
         self.hits: dict[str, deque[float]] = {}
+        # per endpoint group: (clock seconds, status, Retry-After) of every request received;
+        # status is 429 (rate-limited), 503 (injected fault) or 200 (answered by the handler)
+        self.requests: dict[str, deque[tuple[float, int, int | None]]] = {}
         self.injected_5xx = 0
         self.rate_limited = 0
+        self.malformed_served = 0
+        self._t0 = config.clock()
         self._fault_rng = random.Random(world.seed * 13 + 1)
+        self._dex_fault_rng = random.Random(world.seed * 13 + 2)
         self._ticker: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ plumbing
     def _limited(self, group: str) -> Response | None:
+        """Log the request; a 429 with ``Retry-After`` when ``group`` is over its limit."""
+        now = self.config.clock()
+        log = self.requests.setdefault(group, deque(maxlen=REQUEST_LOG_CAP))
         limit = self.config.rate_limits.get(group, 0)
-        if not limit:
-            return None
-        now = time.monotonic()
-        q = self.hits.setdefault(group, deque())
-        while q and now - q[0] > 60:
-            q.popleft()
-        if len(q) >= limit:
-            self.rate_limited += 1
-            retry = max(1, int(60 - (now - q[0])) + 1)
-            return _json(
-                {"code": 429, "message": "You have exceeded the rate limit"},
-                429,
-                {"Retry-After": str(retry)},
-            )
-        q.append(now)
+        if limit:
+            q = self.hits.setdefault(group, deque())
+            while q and now - q[0] >= RATE_WINDOW_S:
+                q.popleft()
+            if len(q) >= limit:
+                self.rate_limited += 1
+                # whole seconds until the oldest admitted request leaves the window
+                retry = max(1, math.ceil(RATE_WINDOW_S - (now - q[0])))
+                log.append((now, 429, retry))
+                return _json(
+                    {"code": 429, "message": "You have exceeded the rate limit"},
+                    429,
+                    {"Retry-After": str(retry)},
+                )
+            q.append(now)
+        log.append((now, 200, None))
         return None
+
+    def _mark_5xx(self, group: str) -> None:
+        self.injected_5xx += 1
+        log = self.requests[group]
+        log[-1] = (log[-1][0], 503, None)
+
+    def _dex(self, group: str) -> Response | None:
+        """Gate of every DexScreener route: rate limit, then the injected 503."""
+        if limited := self._limited(group):
+            return limited
+        if self.config.dex_error_5xx and self._dex_fault_rng.random() < self.config.dex_error_5xx:
+            self._mark_5xx(group)
+            return _json({"error": "Service temporarily unavailable"}, 503)
+        return None
+
+    def is_malformed(self, kind: str, key: str) -> bool:
+        """Is the ``kind`` (``pair``, ``profile``, ``boost``) item of ``key`` served broken?"""
+        share = self.config.dex_malformed
+        if not share:
+            return False
+        digest = hashlib.blake2b(f"{self.world.seed}:{kind}:{key}".encode(), digest_size=8)
+        return int.from_bytes(digest.digest()) / 2**64 < share
+
+    def _pair(self, pid: int) -> dict[str, Any]:
+        item: dict[str, Any] = self.r.pair(pid)
+        if not self.is_malformed("pair", item["pairAddress"]):
+            return item
+        self.malformed_served += 1
+        base = {k: v for k, v in item["baseToken"].items() if k != "address"}
+        return {**item, "baseToken": base}  # no base token address: not a usable pair
+
+    def _profile(self, tok: Token, *, boost: bool = False) -> dict[str, Any]:
+        item: dict[str, Any] = self.r.profile(tok, boost=boost)
+        if not self.is_malformed("boost" if boost else "profile", tok.mint):
+            return item
+        self.malformed_served += 1
+        return {**item, "tokenAddress": None}
 
     def _key_ok(self, request: Request, *, header: bool = False) -> bool:
         key = request.headers.get("x-api-key") if header else request.query_params.get("api-key")
@@ -121,7 +184,7 @@ class SimApp:
 
     def _fault(self) -> Response | None:
         if self.config.error_5xx and self._fault_rng.random() < self.config.error_5xx:
-            self.injected_5xx += 1
+            self._mark_5xx("helius")
             return _helius_error(503, "Service temporarily unavailable", -32503)
         return None
 
@@ -156,36 +219,34 @@ class SimApp:
 
     async def profiles(self, request: Request) -> Response:
         """GET /token-profiles/latest/v1: newest token profiles first."""
-        if limited := self._limited("dex_slow"):
-            return limited
-        toks = sorted(self._launched(), key=lambda t: (-t.created_ms, t.idx))[:30]
-        return _json([self.r.profile(t) for t in toks])
+        if failed := self._dex("dex_slow"):
+            return failed
+        toks = sorted(self._launched(), key=lambda t: (-t.created_ms, t.idx))
+        return _json([self._profile(t) for t in toks[: self.config.feed_size]])
 
     async def boosts_latest(self, request: Request) -> Response:
         """GET /token-boosts/latest/v1."""
-        if limited := self._limited("dex_slow"):
-            return limited
+        if failed := self._dex("dex_slow"):
+            return failed
         toks = sorted(
             (t for t in self._launched() if t.boost), key=lambda t: (-t.created_ms, t.idx)
-        )[:30]
-        return _json([self.r.profile(t, boost=True) for t in toks])
+        )
+        return _json([self._profile(t, boost=True) for t in toks[: self.config.feed_size]])
 
     async def boosts_top(self, request: Request) -> Response:
         """GET /token-boosts/top/v1: most boosted first."""
-        if limited := self._limited("dex_slow"):
-            return limited
-        toks = sorted((t for t in self._launched() if t.boost), key=lambda t: (-t.boost, t.idx))[
-            :30
-        ]
-        return _json([self.r.profile(t, boost=True) for t in toks])
+        if failed := self._dex("dex_slow"):
+            return failed
+        toks = sorted((t for t in self._launched() if t.boost), key=lambda t: (-t.boost, t.idx))
+        return _json([self._profile(t, boost=True) for t in toks[: self.config.feed_size]])
 
     def _main_pair(self, tok: Token) -> int:
         return tok.active_pool
 
     async def search(self, request: Request) -> Response:
         """GET /latest/dex/search?q=: fuzzy match on symbol, name or address."""
-        if limited := self._limited("dex_fast"):
-            return limited
+        if failed := self._dex("dex_fast"):
+            return failed
         q = request.query_params.get("q", "").strip()
         if not q:
             return _json({"error": "query parameter q is required"}, 400)
@@ -193,15 +254,15 @@ class SimApp:
         pairs: list[dict[str, Any]] = []
         for tok in self._launched():
             if ql in tok.symbol.lower() or ql in tok.name.lower() or ql == tok.mint.lower():
-                pairs.extend(self.r.pair(p) for p in tok.pools)
+                pairs.extend(self._pair(p) for p in tok.pools)
             if len(pairs) >= 30:
                 break
         return _json({"schemaVersion": "1.0.0", "pairs": pairs[:30]})
 
     async def tokens_v1(self, request: Request) -> Response:
         """GET /tokens/v1/{chainId}/{addresses}: one main pair per known token, bare array."""
-        if limited := self._limited("dex_fast"):
-            return limited
+        if failed := self._dex("dex_fast"):
+            return failed
         addrs = [a for a in request.path_params["addresses"].split(",") if a]
         if len(addrs) > 30:
             return _json({"error": "at most 30 token addresses per request"}, 400)
@@ -215,27 +276,27 @@ class SimApp:
                 and idx > 0
                 and self.world.tokens[idx].created_ms <= self.world.now_ms
             ):
-                out.append(self.r.pair(self._main_pair(self.world.tokens[idx])))
+                out.append(self._pair(self._main_pair(self.world.tokens[idx])))
         return _json(out)
 
     async def token_pairs(self, request: Request) -> Response:
         """GET /token-pairs/v1/{chainId}/{tokenAddress}: every pool of one token."""
-        if limited := self._limited("dex_fast"):
-            return limited
+        if failed := self._dex("dex_fast"):
+            return failed
         idx = self.world.by_mint.get(request.path_params["address"])
         if request.path_params["chain"] != "solana" or idx is None or idx == 0:
             return _json([])
-        return _json([self.r.pair(p) for p in self.world.tokens[idx].pools])
+        return _json([self._pair(p) for p in self.world.tokens[idx].pools])
 
     async def pairs(self, request: Request) -> Response:
         """GET /latest/dex/pairs/{chainId}/{pairId}: ``pairs`` is null when unknown."""
-        if limited := self._limited("dex_fast"):
-            return limited
+        if failed := self._dex("dex_fast"):
+            return failed
         out = []
         for pair_id in request.path_params["pair"].split(","):
             pid = self.world.by_pool_addr.get(pair_id)
             if pid is not None and request.path_params["chain"] == "solana":
-                out.append(self.r.pair(pid))
+                out.append(self._pair(pid))
         return _json({"schemaVersion": "1.0.0", "pairs": out or None})
 
     # ------------------------------------------------------------------ Helius REST
@@ -937,9 +998,35 @@ class SimApp:
                 "counts": w.counts(),
                 "rateLimited": self.rate_limited,
                 "injected5xx": self.injected_5xx,
+                "malformedServed": self.malformed_served,
+                "requests": {group: len(log) for group, log in sorted(self.requests.items())},
                 "deliveries": self.deliverer.status(),
             }
         )
+
+    def request_log(self, *, with_log: bool = False) -> dict[str, Any]:
+        """Per endpoint group: requests received, 429s, injected 503s and the most requests in
+        any 60 s window (all received, and those the rate limiter admitted)."""
+        groups: dict[str, Any] = {}
+        for group, log in sorted(self.requests.items()):
+            entries = list(log)
+            out: dict[str, Any] = {
+                "limit": self.config.rate_limits.get(group, 0),
+                "requests": len(entries),
+                "rateLimited": sum(1 for e in entries if e[1] == 429),
+                "errors5xx": sum(1 for e in entries if e[1] == 503),
+                "maxPerWindow": max_in_window([e[0] for e in entries]),
+                "maxAdmittedPerWindow": max_in_window([e[0] for e in entries if e[1] != 429]),
+            }
+            if with_log:
+                out["log"] = [[round(t - self._t0, 6), status, ra] for t, status, ra in entries]
+            groups[group] = out
+        return {"windowS": RATE_WINDOW_S, "groups": groups}
+
+    async def requests_route(self, request: Request) -> Response:
+        """GET /__sim/requests[?log=1]: the request log per endpoint group (``log`` rows are
+        ``[seconds since start, status, Retry-After]``)."""
+        return _json(self.request_log(with_log=request.query_params.get("log") in ("1", "true")))
 
     async def truth(self, request: Request) -> Response:
         """GET /__sim/truth: hidden labels, clusters, copyable edge and fates."""
@@ -975,8 +1062,19 @@ class SimApp:
             Route("/price/v3", self.price),
             Route("/v1/tokens/{mint}/report/summary", self.rugcheck),
             Route("/__sim/status", self.status),
+            Route("/__sim/requests", self.requests_route),
             Route("/__sim/truth", self.truth),
         ]
+
+
+def max_in_window(times: list[float], window_s: float = RATE_WINDOW_S) -> int:
+    """The most of ``times`` (ascending) inside any half-open window ``[t, t + window_s)``."""
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while t - times[lo] >= window_s:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
 
 
 def create_app(world: World, config: SimConfig | None = None) -> Starlette:

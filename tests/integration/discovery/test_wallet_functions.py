@@ -4,9 +4,7 @@ simulated market over HTTP. Only the assertions read the sim's truth."""
 
 from __future__ import annotations
 
-import os
 import statistics
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
@@ -18,10 +16,8 @@ from fastapi.testclient import TestClient
 
 from sim.server import SimConfig, SimServer
 from sim.world import SWAP, Scenario, World, build_world
-from tests.conftest import REPO_ROOT
-from walltrack.cli.market import SIM_API_KEY, SIM_EPOCH
-from walltrack.config.clock import CLOCK_ENV, ScaledClock
-from walltrack.runtime.clock import ManualClock
+from tests.integration.discovery.conftest import local_stack
+from walltrack.cli.market import SIM_EPOCH
 from walltrack.runtime.local import LocalRuntime
 
 EPOCH = datetime.fromisoformat(SIM_EPOCH)
@@ -43,7 +39,7 @@ def sim(world: World) -> Iterator[SimServer]:
 def stack(
     app_env: None, sim: SimServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, LocalRuntime]]:
-    yield from _stack(sim, monkeypatch)
+    yield from local_stack(sim, monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -57,51 +53,7 @@ def flaky_sim(world: World) -> Iterator[SimServer]:
 def flaky_stack(
     app_env: None, flaky_sim: SimServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, LocalRuntime]]:
-    yield from _stack(flaky_sim, monkeypatch)
-
-
-def _stack(
-    sim: SimServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, LocalRuntime]]:
-    from walltrack.api.app import create_app
-    from walltrack.config.settings import get_settings
-    from walltrack.data.postgres.pool import get_pool
-
-    for name in (
-        "DEXSCREENER_BASE_URL",
-        "HELIUS_API_BASE_URL",
-        "HELIUS_RPC_URL",
-        "RUGCHECK_BASE_URL",
-        "JUPITER_BASE_URL",
-    ):
-        monkeypatch.setenv(f"WALLTRACK_{name}", sim.base_url)
-    monkeypatch.setenv("WALLTRACK_HELIUS_API_KEY", SIM_API_KEY)
-    monkeypatch.setenv("WALLTRACK_JUPITER_API_KEY", SIM_API_KEY)
-    monkeypatch.setenv("WALLTRACK_HELIUS_PLAN", "professional")
-    monkeypatch.setenv(CLOCK_ENV, ScaledClock(EPOCH, time.time(), 1).encode())
-    env = dict(os.environ)  # the template's parameter defaults fill only what is unset
-    runtime = LocalRuntime(
-        REPO_ROOT / "template.yaml",
-        clock=ManualClock(EPOCH),
-        exclude={"ApiFunction"},
-        env=env,
-        apply_env=True,
-    )
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    client = TestClient(create_app())
-    with get_pool().connection() as conn:
-        conn.execute(
-            "truncate public.tokens, public.token_snapshots, public.schedule_runs,"
-            " public.swaps, public.token_tapes, public.wallets, public.wallet_discoveries,"
-            " public.wallet_profiles"
-        )
-        conn.execute("delete from public.step_settings")
-    try:
-        yield client, runtime
-    finally:
-        runtime.close()
+    yield from local_stack(flaky_sim, monkeypatch)
 
 
 def traders_by_label(world: World) -> dict[str, dict[str, set[str]]]:

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -141,6 +141,7 @@ class LocalRuntime:
         self._stopping = threading.Event()
         self._drive_lock = threading.RLock()
         self._thread: threading.Thread | None = None
+        self._workers: dict[str, threading.Thread] = {}  # background mode: one per function
         self._queues = self._build_queues()
         self._schedules = self._build_schedules()
         self._mappings = self._build_mappings()
@@ -501,12 +502,52 @@ class LocalRuntime:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                done = self.tick()
-            except Exception:  # noqa: BLE001 - the runner thread must outlive one bad tick
-                self._log.exception("local runtime tick failed")
+                done = self._dispatch()
+            except Exception:  # noqa: BLE001 - the runner thread must outlive one bad pass
+                self._log.exception("local runtime dispatch failed")
                 done = 0
             if done == 0:
                 self._wake.wait(self._idle_wait())
+
+    def _dispatch(self) -> int:
+        """Background mode: each function runs on a worker thread of its own, one invocation
+        at a time (like reserved concurrency 1), so a long profiling batch never holds back
+        another function's schedule, as in AWS. A busy function skips a schedule tick (its
+        handler decides what is due) and leaves its queue for later. `tick()` stays
+        sequential: tests drive it deterministically."""
+        started = 0
+        now = self.clock.now()
+        for state in self._schedules:
+            if state.next_fire is None or state.next_fire > now:
+                continue
+            when = state.next_fire
+            state.next_fire = state.schedule.next_after(now, anchor=when)
+            if self._start_worker(state.function_id, self._run_schedule, state, when):
+                started += 1
+        for mapping in self._mappings:
+            if self._queues[mapping.event.queue_id].approximate_count() == 0:
+                continue
+            if self._start_worker(mapping.function_id, self._deliver_batch, mapping):
+                started += 1
+        return started
+
+    def _start_worker(self, function_id: str, work: Callable[..., Any], *args: Any) -> bool:
+        worker = self._workers.get(function_id)
+        if worker is not None and worker.is_alive():
+            return False
+
+        def run() -> None:
+            try:
+                work(*args)
+            except Exception:  # noqa: BLE001 - a worker must never die silently
+                self._log.exception("local runtime worker failed", function=function_id)
+            finally:
+                self._wake.set()  # its queue may hold more, or another function's may now
+
+        worker = threading.Thread(target=run, name=f"walltrack-{function_id}", daemon=True)
+        self._workers[function_id] = worker
+        worker.start()
+        return True
 
     def _idle_wait(self) -> float:
         """Sleep until the next schedule or in-flight message is due, at most poll_interval."""
@@ -531,6 +572,11 @@ class LocalRuntime:
             thread.join(timeout)
             if thread.is_alive():
                 self._log.warning("local runtime thread still busy after stop", timeout=timeout)
+        deadline = time.monotonic() + timeout
+        for function_id, worker in list(self._workers.items()):
+            worker.join(max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                self._log.warning("function still running after stop", function=function_id)
 
     def close(self) -> None:
         """Stop and unregister the queues from `queue_port_for`."""

@@ -53,7 +53,8 @@ def stack(
     runtime = LocalRuntime(
         REPO_ROOT / "template.yaml",
         clock=ManualClock(EPOCH),
-        exclude={"ApiFunction"},
+        # step 3's consumers left out: the wallet-discovery queue keeps what token_scan sent
+        exclude={"ApiFunction", "WalletDiscoveryFunction", "WalletProfileFunction"},
         env=env,
         apply_env=True,
     )

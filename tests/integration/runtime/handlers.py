@@ -2,7 +2,8 @@
 
 Message bodies steer behaviour: `{"poison": true}` always fails as a batch item;
 `{"crash_below_receive": n}` raises (failing the whole batch) until delivered n times;
-`{"signal": true}` sets `delivered`, for the real-thread test.
+`{"signal": true}` sets `delivered`, for the real-thread test; `{"block": true}` waits until
+`release` is set (a long invocation).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ seen: list[dict[str, Any]] = []  # every record delivered: function, id, body, r
 done: list[str] = []  # message ids processed successfully
 events: dict[str, list[Any]] = defaultdict(list)  # function name -> events received
 delivered = threading.Event()
+release = threading.Event()
 
 
 def reset() -> None:
@@ -26,6 +28,7 @@ def reset() -> None:
     done.clear()
     events.clear()
     delivered.clear()
+    release.clear()
 
 
 def work(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -48,6 +51,8 @@ def work(event: dict[str, Any], context: Any) -> dict[str, Any]:
             raise RuntimeError("the whole batch fails")
     for record in records:
         body = json.loads(record["body"])
+        if body.get("block"):
+            release.wait(timeout=30)
         if body.get("poison"):
             failures.append({"itemIdentifier": record["messageId"]})
             continue

@@ -447,6 +447,24 @@ def test_start_and_stop_deliver_a_message_on_the_runner_thread() -> None:
     assert len(rt.queue("WorkQueue")) == 0
 
 
+def test_in_the_background_a_long_invocation_does_not_hold_back_another_function() -> None:
+    # Given a running runtime whose WorkerFunction is busy with a long invocation
+    handlers.reset()
+    with LocalRuntime(TEMPLATE_PATH, env={}, poll_interval=0.05) as rt:
+        rt.start()
+        rt.queue("WorkQueue").send({"block": True})
+        # When a message arrives for another function
+        rt.queue("LegacyQueue").send({"signal": True})
+        # Then it is delivered while the first is still running (as separate Lambdas would)
+        try:
+            assert handlers.delivered.wait(timeout=10)
+            assert len(rt.queue("WorkQueue")) == 1
+        finally:
+            handlers.release.set()
+        rt.stop()
+    assert len(rt.queue("WorkQueue")) == 0
+
+
 # -- the events against Powertools' own models of the AWS shapes ----------------------------------
 
 

@@ -181,7 +181,7 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
                 filters=PASSING.get(ps, "passed"),
                 status=None if st == ANY else st,
                 verdict=None if vd == ANY else vd,
-                q=q.strip() or None,
+                q=(q or "").strip() or None,
                 sort=field,
                 order=order,
                 limit=500,

@@ -20,6 +20,7 @@ from walltrack.core.discovery.wallets import (
     DiscoveryReport,
     ProfileOutbox,
     ProfileReport,
+    TapeCache,
     discover_wallets,
     profile_address,
 )
@@ -43,6 +44,9 @@ from walltrack.services.wallet_market import HeliusHistory, JupiterSolPrices
 log = get_logger(component="wallet_discovery")
 
 JOB = "wallet_discovery"
+TAPES = TapeCache()
+"""One per process: a warm Lambda container (or the local runtime) profiles many wallets that
+trade the same tokens, so their price tapes are built once."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,7 @@ class WalletJobs:
                     prices=market.prices,
                     store=self._wallets,
                     now=self._clock(),
+                    cache=TAPES,
                 )
 
         try:

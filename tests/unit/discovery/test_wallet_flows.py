@@ -13,6 +13,7 @@ from tests.unit.swaps.builders import T0, TOKEN, TRADER, TradeSpec, trade_tx
 from walltrack.core.discovery.wallets import (
     History,
     SolPrices,
+    TapeCache,
     discover_wallets,
     profile_address,
     refresh_tape,
@@ -176,3 +177,36 @@ def test_a_capped_wallet_history_gives_a_partial_profile_with_malformed_counted(
     assert report.malformed == 1
     assert report.profile.trades == 4
     assert store.profiles == [(report.profile, 1)]
+
+
+class CountingStore(MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tape_reads: list[str] = []
+
+    def token_swaps(self, mint: str, *, since: datetime | None, limit: int) -> list[Swap]:
+        self.tape_reads.append(mint)
+        return super().token_swaps(mint, since=since, limit=limit)
+
+
+def test_profiles_in_one_process_share_a_token_tape_until_it_changes() -> None:
+    store, cache = CountingStore(), TapeCache()
+    own = [tx(2, "sell"), tx(1)]
+    history = FakeHistory({TRADER: own, TOKEN: own})
+    settings, discovery = WalletProfileSettings(), WalletDiscoverySettings()
+
+    def profile(now: datetime) -> None:
+        asyncio.run(
+            profile_address(TRADER, settings=settings, discovery=discovery, history=history,
+                            prices=NoPrices(), store=store, now=now, cache=cache)
+        )  # fmt: skip
+
+    # Given a profile that built the token's tape
+    profile(NOW)
+    assert store.tape_reads == [TOKEN]
+    # When another profile needs it while the stored tape is unchanged: no rebuild
+    profile(NOW + timedelta(minutes=1))
+    assert store.tape_reads == [TOKEN]
+    # And once the tape is refreshed (stale, new fetch), it is rebuilt
+    profile(NOW + timedelta(hours=1))
+    assert store.tape_reads == [TOKEN, TOKEN]

@@ -11,11 +11,14 @@ skipped and counted; the rest of the history is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any, Protocol
+
+from cachetools import LRUCache
 
 from walltrack.core.discovery.profiler import MarketContext, TokenHistory, profile_wallet
 from walltrack.core.discovery.wallet_scanner import market_events, select_candidates
@@ -206,6 +209,71 @@ async def discover_wallets(
     )
 
 
+USDC_PRICE_DIGITS = 4
+"""SOL per USDC is rounded to this many significant digits for a whole profile: a 0.01 % price
+step is far below the replay's slippage and fees, and it lets one price tape serve many
+profiles while the live SOL price ticks."""
+
+
+class TapeCache:
+    """Price tapes shared by the profiles one process makes (a Lambda container profiles many
+    wallets that trade the same tokens): a token's tape is rebuilt only when its stored trades
+    change. Least recently used first out, bounded by the prints held (memory)."""
+
+    def __init__(self, max_prints: int = 400_000) -> None:
+        self._cache: LRUCache[Hashable, TokenHistory] = LRUCache(
+            maxsize=max_prints, getsizeof=lambda tape: max(1, len(tape.times))
+        )
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe
+
+    def get(self, key: Hashable) -> TokenHistory | None:
+        with self._lock:
+            return self._cache.get(key)
+
+    def put(self, key: Hashable, tape: TokenHistory) -> None:
+        with self._lock:
+            if max(1, len(tape.times)) <= self._cache.maxsize:
+                self._cache[key] = tape
+
+
+def _round_price(price: Decimal | None) -> Decimal | None:
+    return None if price is None else Context(prec=USDC_PRICE_DIGITS).plus(price)
+
+
+def _tape_for(
+    mint: str,
+    *,
+    store: WalletStore,
+    cache: TapeCache,
+    limit: int,
+    sol_per_usdc: Decimal | None,
+) -> TokenHistory:
+    """The token's price tape without a current price (the caller adds today's quote)."""
+    stored = store.tape(mint)
+    key = (
+        mint,
+        stored.fetched_at if stored else None,
+        stored.swaps if stored else None,
+        limit,
+        sol_per_usdc,
+    )
+    if stored is not None and (hit := cache.get(key)) is not None:
+        return hit
+    swaps = store.token_swaps(mint, since=None, limit=limit)
+    complete = stored is not None and not stored.partial and len(swaps) < limit
+    events = market_events(swaps, complete=complete)
+    tape = TokenHistory.from_swaps(
+        mint,
+        swaps,
+        sol_per_usdc=sol_per_usdc,
+        launch_slot=events.launch_slot,
+        pool_event_slots=events.pool_event_slots,
+    )
+    if stored is not None:
+        cache.put(key, tape)
+    return tape
+
+
 @dataclass
 class ProfileReport:
     profile: WalletProfile
@@ -223,8 +291,10 @@ async def profile_address(
     prices: PriceSource,
     store: WalletStore,
     now: datetime,
+    cache: TapeCache | None = None,
 ) -> ProfileReport:
     """One wallet's profile from its own recent history and the tapes of what it traded."""
+    cache = cache if cache is not None else TapeCache()
     since = now - timedelta(days=settings.lookback_days)
     own = await history.history(
         wallet, max_transactions=settings.history_max_transactions, until_time=since
@@ -247,28 +317,24 @@ async def profile_address(
         )
         refreshed += report.fetched
     quotes = await prices.sol_prices(mints)
+    sol_per_usdc = _round_price(quotes.sol_per_usdc)
     tapes = {}
     for mint in mints:
-        tape_swaps = store.token_swaps(mint, since=None, limit=settings.market_max_swaps_per_token)
-        stored = store.tape(mint)
-        complete = (
-            stored is not None
-            and not stored.partial
-            and len(tape_swaps) < settings.market_max_swaps_per_token
-        )
-        events = market_events(tape_swaps, complete=complete)
-        tapes[mint] = TokenHistory.from_swaps(
+        tape = _tape_for(
             mint,
-            tape_swaps or [s for s in swaps if s.token_mint == mint],
-            sol_per_usdc=quotes.sol_per_usdc,
-            launch_slot=events.launch_slot,
-            pool_event_slots=events.pool_event_slots,
-            current_price_sol=quotes.tokens_sol.get(mint),
+            store=store,
+            cache=cache,
+            limit=settings.market_max_swaps_per_token,
+            sol_per_usdc=sol_per_usdc,
         )
+        if not tape.times:  # nothing stored for it: the wallet's own trades are all we know
+            mine = [s for s in swaps if s.token_mint == mint]
+            tape = TokenHistory.from_swaps(mint, mine, sol_per_usdc=sol_per_usdc)
+        tapes[mint] = replace(tape, current_price_sol=quotes.tokens_sol.get(mint))
     profile = profile_wallet(
         wallet=wallet,
         swaps=swaps,
-        market=MarketContext(tokens=tapes, sol_per_usdc=quotes.sol_per_usdc),
+        market=MarketContext(tokens=tapes, sol_per_usdc=sol_per_usdc),
         settings=settings,
         now=now,
         partial=own.partial,

@@ -272,7 +272,9 @@ async def test_an_answer_to_another_request_id_is_invalid(
 
 def test_from_settings_uses_the_rpc_url_key_and_free_plan_limit() -> None:
     # Given settings with a key
-    settings = EnvSettings(helius_rpc_url="http://127.0.0.1:9/rpc", helius_api_key=KEY)
+    settings = EnvSettings(
+        helius_rpc_url="http://127.0.0.1:9/rpc", helius_api_key=KEY, helius_plan="free"
+    )
     # When built
     client = HeliusDasClient.from_settings(settings)
     # Then the configured URL, DAS at 2 req/s and plain RPC at 10 req/s (Free plan)

@@ -272,7 +272,9 @@ async def test_retry_log_lines_never_carry_the_key(
 
 
 def test_from_settings_puts_signatures_and_balance_in_the_rpc_group() -> None:
-    settings = EnvSettings(helius_rpc_url="http://127.0.0.1:9", helius_api_key=KEY)
+    settings = EnvSettings(
+        helius_rpc_url="http://127.0.0.1:9", helius_api_key=KEY, helius_plan="free"
+    )
     client = HeliusRpcClient.from_settings(settings)
     assert client.base_url == "http://127.0.0.1:9"
     assert client.rate_limits["rpc"] == RateLimit(10, 1.0)

@@ -509,7 +509,17 @@ async def test_retry_and_info_log_lines_never_carry_the_key(
 
 
 def test_from_settings_uses_the_rest_base_url_key_and_free_plan_rate() -> None:
-    settings = EnvSettings(helius_api_base_url="http://127.0.0.1:9/", helius_api_key=KEY)
+    settings = EnvSettings(
+        helius_api_base_url="http://127.0.0.1:9/", helius_api_key=KEY, helius_plan="free"
+    )
     client = HeliusTransactionsClient.from_settings(settings)
     assert client.base_url == "http://127.0.0.1:9"
     assert client.rate_limits == {"enhanced": RateLimit(2, 1.0)}
+
+
+def test_from_settings_keeps_to_the_configured_plan() -> None:
+    # Given a developer-plan account
+    settings = EnvSettings(helius_api_base_url="http://127.0.0.1:9/", helius_plan="developer")
+    # Then enhanced transactions are paced at that plan's 10 req/s
+    client = HeliusTransactionsClient.from_settings(settings)
+    assert client.rate_limits == {"enhanced": RateLimit(10, 1.0)}

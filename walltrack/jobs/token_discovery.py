@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-import base58
-
 from walltrack.config.clock import Clock
 from walltrack.config.clock import now as product_now
 from walltrack.config.settings import EnvSettings, get_settings
+from walltrack.core.addresses import validate_mint
 from walltrack.core.discovery.scan import (
     DiscoveryOutbox,
     RefreshReport,
@@ -22,15 +21,12 @@ from walltrack.core.discovery.scan import (
     run_token_refresh,
     run_token_scan,
 )
-from walltrack.core.errors import InvalidInputError, NotFoundError
+from walltrack.core.errors import NotFoundError
 from walltrack.core.schedules import ScheduleState, is_due, schedule_state
-from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
 from walltrack.data.models.token import Token
-from walltrack.data.postgres.pool import get_pool
-from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
-from walltrack.data.postgres.step_settings import StepSettingsRepository
 from walltrack.data.postgres.tokens import TokenRepository
+from walltrack.jobs.base import StepJobs
 from walltrack.log import get_logger
 from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.helius import HeliusDasClient
@@ -57,22 +53,7 @@ async def open_market(settings: EnvSettings) -> AsyncIterator[Market]:
         yield Market(DexScreenerCandidates(dex), MarketSafetyFacts(das, rug))
 
 
-def validate_mint(mint: str) -> str:
-    """A Solana mint is 32 bytes, base58-encoded; anything else is a clear 422."""
-    text = mint.strip()
-    try:
-        raw = base58.b58decode(text)
-    except ValueError:
-        raw = b""
-    if not text or len(raw) != 32:
-        raise InvalidInputError(
-            f"{mint!r} is not a Solana mint address (base58 of 32 bytes)",
-            [{"loc": ["mint"], "msg": "not a base58 32-byte address", "type": "value_error"}],
-        )
-    return text
-
-
-class TokenDiscoveryJobs:
+class TokenDiscoveryJobs(StepJobs):
     def __init__(
         self,
         *,
@@ -80,21 +61,13 @@ class TokenDiscoveryJobs:
         settings: EnvSettings | None = None,
         clock: Clock = product_now,
     ) -> None:
-        self._env = settings or get_settings()
-        pool = get_pool(self._env)
-        self._tokens = TokenRepository(pool)
-        self._runs = ScheduleRunRepository(pool)
-        self._steps = StepSettingsService(StepSettingsRepository(pool))
+        super().__init__(settings=settings, clock=clock)
+        self._tokens = TokenRepository(self._pool)
         self._outbox = outbox
-        self._clock = clock
 
     @property
     def tokens(self) -> TokenRepository:
         return self._tokens
-
-    @property
-    def runs(self) -> ScheduleRunRepository:
-        return self._runs
 
     def start_manual_scan(self) -> UUID:
         """The run record a manual scan reports into (the scan itself runs in token_scan)."""

@@ -16,6 +16,7 @@ from uuid import UUID
 from walltrack.config.clock import Clock
 from walltrack.config.clock import now as product_now
 from walltrack.config.settings import EnvSettings, get_settings
+from walltrack.core.addresses import validate_address, validate_mint
 from walltrack.core.discovery.wallets import (
     DiscoveryReport,
     ProfileOutbox,
@@ -24,17 +25,13 @@ from walltrack.core.discovery.wallets import (
     discover_wallets,
     profile_address,
 )
-from walltrack.core.errors import InvalidInputError, NotFoundError
-from walltrack.core.step_settings import StepSettingsService
+from walltrack.core.errors import NotFoundError
 from walltrack.data.models.runs import ScheduleRun
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
-from walltrack.data.postgres.pool import get_pool
-from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
-from walltrack.data.postgres.step_settings import StepSettingsRepository
 from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
-from walltrack.jobs.token_discovery import validate_mint
+from walltrack.jobs.base import StepJobs
 from walltrack.log import get_logger
 from walltrack.services.errors import ServiceError
 from walltrack.services.helius.transactions import HeliusTransactionsClient
@@ -65,18 +62,7 @@ async def open_wallet_market(settings: EnvSettings) -> AsyncIterator[WalletMarke
         yield WalletMarket(HeliusHistory(helius), JupiterSolPrices(jupiter))
 
 
-def validate_address(address: str) -> str:
-    """A wallet address has the same shape as a mint (base58 of 32 bytes)."""
-    try:
-        return validate_mint(address)
-    except InvalidInputError:
-        raise InvalidInputError(
-            f"{address!r} is not a Solana address (base58 of 32 bytes)",
-            [{"loc": ["address"], "msg": "not a base58 32-byte address", "type": "value_error"}],
-        ) from None
-
-
-class WalletJobs:
+class WalletJobs(StepJobs):
     def __init__(
         self,
         *,
@@ -84,22 +70,14 @@ class WalletJobs:
         settings: EnvSettings | None = None,
         clock: Clock = product_now,
     ) -> None:
-        self._env = settings or get_settings()
-        pool = get_pool(self._env)
-        self._wallets = WalletRepository(pool)
-        self._tokens = TokenRepository(pool)
-        self._runs = ScheduleRunRepository(pool)
-        self._steps = StepSettingsService(StepSettingsRepository(pool))
+        super().__init__(settings=settings, clock=clock)
+        self._wallets = WalletRepository(self._pool)
+        self._tokens = TokenRepository(self._pool)
         self._outbox = outbox
-        self._clock = clock
 
     @property
     def wallets(self) -> WalletRepository:
         return self._wallets
-
-    @property
-    def runs(self) -> ScheduleRunRepository:
-        return self._runs
 
     def start_manual(self, mint: str | None) -> tuple[UUID, list[str]]:
         """The run record a manual discovery reports into, and the tokens it covers: one
@@ -120,14 +98,8 @@ class WalletJobs:
     def discover(self, mint: str) -> DiscoveryReport:
         """One token's candidates as a `wallet_discovery` run of its own (a token announced
         by token_scan)."""
-        settings = self._steps.typed(WalletDiscoverySettings)
         with self._runs.track(JOB, clock=self._clock) as run:
-
-            async def go() -> DiscoveryReport:
-                async with open_wallet_market(self._env) as market:
-                    return await self._discover_one(mint, settings, market)
-
-            report = asyncio.run(go())
+            report = self._discover_one(mint)
             run.counts.update({"tokens": 1, "tokens_done": 1} | _counts(report))
         return report
 
@@ -140,15 +112,9 @@ class WalletJobs:
         if run is None or run.status != "running":
             log.info("discovery item skipped", run_id=str(run_id), status=run and run.status)
             return None
-        settings = self._steps.typed(WalletDiscoverySettings)
-
-        async def go() -> DiscoveryReport:
-            async with open_wallet_market(self._env) as market:
-                return await self._discover_one(mint, settings, market)
-
         error: str | None = None
         try:
-            increments = _counts(asyncio.run(go()))
+            increments = _counts(self._discover_one(mint))
         except ServiceError as exc:
             error = f"{mint}: {exc}"
             log.warning("token history unavailable", mint=mint, error=str(exc))
@@ -166,21 +132,25 @@ class WalletJobs:
             )
         return after
 
-    async def _discover_one(
-        self, mint: str, settings: WalletDiscoverySettings, market: WalletMarket
-    ) -> DiscoveryReport:
+    def _discover_one(self, mint: str) -> DiscoveryReport:
+        settings = self._steps.typed(WalletDiscoverySettings)
         token = self._tokens.get(mint)
         pool = [token.pair_address] if token and token.pair_address else []
-        return await discover_wallets(
-            mint,
-            settings=settings,
-            history=market.history,
-            prices=market.prices,
-            store=self._wallets,
-            outbox=self._outbox,
-            now=self._clock(),
-            exclude=pool,
-        )
+
+        async def go() -> DiscoveryReport:
+            async with open_wallet_market(self._env) as market:
+                return await discover_wallets(
+                    mint,
+                    settings=settings,
+                    history=market.history,
+                    prices=market.prices,
+                    store=self._wallets,
+                    outbox=self._outbox,
+                    now=self._clock(),
+                    exclude=pool,
+                )
+
+        return asyncio.run(go())
 
     def profile(self, address: str) -> ProfileReport:
         """One wallet's profile; a failure is shown on its row and re-raised (SQS retries)."""

@@ -12,12 +12,13 @@ from pydantic import BaseModel, ConfigDict
 
 from walltrack.config.clock import now as clock_now
 from walltrack.config.settings import get_settings
+from walltrack.core.addresses import validate_address
 from walltrack.core.errors import NotFoundError
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_discovery import WalletStatus, WalletSummary
 from walltrack.data.postgres.wallets import FlagFilter, WalletQuery, WalletSort
-from walltrack.jobs.wallet_discovery import WalletJobs, validate_address, wallet_jobs
+from walltrack.jobs.wallet_discovery import WalletJobs, wallet_jobs
 
 router = APIRouter(tags=["wallets"])
 Jobs = Annotated[WalletJobs, Depends(wallet_jobs)]

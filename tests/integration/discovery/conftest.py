@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 import pytest
@@ -21,8 +21,18 @@ from walltrack.runtime.local import LocalRuntime
 EPOCH = datetime.fromisoformat(SIM_EPOCH)
 
 
+RELAXED = {
+    "min_liquidity_usd": "0",
+    "min_volume_24h_usd": "0",
+    "min_txns_1h": 0,
+    "max_pair_age_hours": 8760,
+    "scheduled_scan": False,
+}
+"""token_discovery settings that let every sim token through the filters."""
+
+
 def local_stack(
-    sim: SimServer, monkeypatch: pytest.MonkeyPatch
+    sim: SimServer, monkeypatch: pytest.MonkeyPatch, *, exclude: Collection[str] = ()
 ) -> Iterator[tuple[TestClient, LocalRuntime]]:
     """Point every service at `sim`, start the runtime, empty the tables; business time starts
     at the market's (frozen) time and moves in real time."""
@@ -46,7 +56,7 @@ def local_stack(
     runtime = LocalRuntime(
         REPO_ROOT / "template.yaml",
         clock=ManualClock(EPOCH),
-        exclude={"ApiFunction"},
+        exclude={"ApiFunction", *exclude},
         env=env,
         apply_env=True,
     )

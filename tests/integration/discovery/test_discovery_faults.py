@@ -19,6 +19,7 @@ import pytest
 
 from sim.server import DOCUMENTED_LIMITS, SimConfig, SimServer, max_in_window
 from sim.world import Scenario, build_world
+from tests.integration.discovery.conftest import RELAXED
 from walltrack.cli.market import SIM_API_KEY, SIM_EPOCH
 from walltrack.jobs import token_discovery
 from walltrack.jobs.token_discovery import TokenDiscoveryJobs
@@ -26,13 +27,6 @@ from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.errors import TemporaryServiceError
 
 EPOCH = datetime.fromisoformat(SIM_EPOCH)
-RELAXED = {
-    "min_liquidity_usd": "0",
-    "min_volume_24h_usd": "0",
-    "min_txns_1h": 0,
-    "max_pair_age_hours": 8760,
-    "scheduled_scan": False,
-}
 REJECT_ALL = RELAXED | {"min_liquidity_usd": "1000000000"}  # no safety calls: fast
 FEW_PASS = RELAXED | {"min_liquidity_usd": "20000"}  # the small world's two deep pools
 

@@ -3,9 +3,7 @@ from their template.yaml entries by the local runtime, real Postgres, the simula
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -14,20 +12,9 @@ from fastapi.testclient import TestClient
 
 from sim.server import SimConfig, SimServer
 from sim.world import Scenario, build_world
-from tests.conftest import REPO_ROOT
-from walltrack.cli.market import SIM_API_KEY, SIM_EPOCH
-from walltrack.config.clock import CLOCK_ENV, ScaledClock
-from walltrack.runtime.clock import ManualClock
+from tests.integration.discovery.conftest import RELAXED, local_stack
+from walltrack.cli.market import SIM_API_KEY
 from walltrack.runtime.local import LocalRuntime
-
-EPOCH = datetime.fromisoformat(SIM_EPOCH)
-RELAXED = {
-    "min_liquidity_usd": "0",
-    "min_volume_24h_usd": "0",
-    "min_txns_1h": 0,
-    "max_pair_age_hours": 8760,
-    "scheduled_scan": False,
-}
 
 
 @pytest.fixture(scope="module")
@@ -40,41 +27,10 @@ def sim() -> Iterator[SimServer]:
 def stack(
     app_env: None, sim: SimServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, LocalRuntime]]:
-    from walltrack.api.app import create_app
-    from walltrack.config.settings import get_settings
-
-    for name in ("DEXSCREENER_BASE_URL", "HELIUS_API_BASE_URL", "HELIUS_RPC_URL"):
-        monkeypatch.setenv(f"WALLTRACK_{name}", sim.base_url)
-    monkeypatch.setenv("WALLTRACK_RUGCHECK_BASE_URL", sim.base_url)
-    monkeypatch.setenv("WALLTRACK_HELIUS_API_KEY", SIM_API_KEY)
-    # business time starts at the market's (frozen) time and moves in real time
-    monkeypatch.setenv(CLOCK_ENV, ScaledClock(EPOCH, time.time(), 1).encode())
-    env: dict[str, str] = {}
-    runtime = LocalRuntime(
-        REPO_ROOT / "template.yaml",
-        clock=ManualClock(EPOCH),
-        # step 3's consumers left out: the wallet-discovery queue keeps what token_scan sent
-        exclude={"ApiFunction", "WalletDiscoveryFunction", "WalletProfileFunction"},
-        env=env,
-        apply_env=True,
+    # step 3's consumers left out: the wallet-discovery queue keeps what token_scan sent
+    yield from local_stack(
+        sim, monkeypatch, exclude={"WalletDiscoveryFunction", "WalletProfileFunction"}
     )
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    client = TestClient(create_app())
-    _clean(client)
-    try:
-        yield client, runtime
-    finally:
-        runtime.close()
-
-
-def _clean(client: TestClient) -> None:
-    from walltrack.data.postgres.pool import get_pool
-
-    with get_pool().connection() as conn:
-        conn.execute("truncate public.tokens, public.token_snapshots, public.schedule_runs")
-        conn.execute("delete from public.step_settings")
 
 
 def _configure(client: TestClient, step: str, values: dict[str, Any]) -> None:

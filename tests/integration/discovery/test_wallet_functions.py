@@ -7,7 +7,6 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -17,10 +16,8 @@ from fastapi.testclient import TestClient
 from sim.server import SimConfig, SimServer
 from sim.world import SWAP, Scenario, World, build_world
 from tests.integration.discovery.conftest import local_stack
-from walltrack.cli.market import SIM_EPOCH
 from walltrack.runtime.local import LocalRuntime
 
-EPOCH = datetime.fromisoformat(SIM_EPOCH)
 UNKNOWN = "11111111111111111111111111111112"
 
 

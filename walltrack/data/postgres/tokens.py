@@ -20,6 +20,7 @@ from walltrack.data.models.token import (
     TokenSnapshot,
     TokenStatus,
 )
+from walltrack.data.postgres.paging import fetch_page
 
 SortField = Literal[
     "first_seen_at", "liquidity_usd", "volume_h24_usd", "fdv_usd", "price_usd", "pair_created_at"
@@ -173,22 +174,17 @@ class TokenRepository:
             params["q"] = f"%{query.search}%"
             params["exact"] = query.search
         condition = sql.SQL(" and ").join(where)
-        order = sql.SQL("{} {} nulls last, mint").format(
-            sql.Identifier(query.sort), sql.SQL("desc" if query.descending else "asc")
-        )
         with self._pool.connection() as conn:
-            rows = conn.execute(
-                sql.SQL(
-                    "select * from public.tokens where {} order by {}"
-                    " limit %(limit)s offset %(offset)s"
-                ).format(condition, order),
-                params,
-            ).fetchall()
-            total = conn.execute(
-                sql.SQL("select count(*) as n from public.tokens where {}").format(condition),
-                params,
-            ).fetchone()
-        return [_token(r) for r in rows], int(total["n"]) if total else 0
+            rows, total = fetch_page(
+                conn,
+                table="tokens",
+                condition=condition,
+                sort=query.sort,
+                descending=query.descending,
+                tiebreak="mint",
+                params=params,
+            )
+        return [_token(r) for r in rows], total
 
     def active_mints(self) -> list[str]:
         with self._pool.connection() as conn:

@@ -23,6 +23,7 @@ from walltrack.data.models.wallet_discovery import (
     WalletStatus,
     WalletSummary,
 )
+from walltrack.data.postgres.paging import fetch_page
 
 WalletSort = Literal[
     "score",
@@ -316,21 +317,16 @@ class WalletRepository:
         if query.status:
             condition = sql.SQL(" and ").join([scope, sql.SQL("status = %(status)s")])
             params["status"] = query.status
-        order = sql.SQL("{} {} nulls last, address").format(
-            sql.Identifier(query.sort), sql.SQL("desc" if query.descending else "asc")
-        )
         with self._pool.connection() as conn:
-            rows = conn.execute(
-                sql.SQL(
-                    "select * from public.wallets where {} order by {}"
-                    " limit %(limit)s offset %(offset)s"
-                ).format(condition, order),
-                params,
-            ).fetchall()
-            total = conn.execute(
-                sql.SQL("select count(*) as n from public.wallets where {}").format(condition),
-                params,
-            ).fetchone()
+            rows, total = fetch_page(
+                conn,
+                table="wallets",
+                condition=condition,
+                sort=query.sort,
+                descending=query.descending,
+                tiebreak="address",
+                params=params,
+            )
             pending = conn.execute(
                 sql.SQL(
                     "select count(*) as n from public.wallets where {} and status = 'candidate'"
@@ -339,7 +335,7 @@ class WalletRepository:
             ).fetchone()
         found = self._found([r["address"] for r in rows])
         items = [_summary(r, found.get(r["address"], [])) for r in rows]
-        return items, int(total["n"]) if total else 0, int(pending["n"]) if pending else 0
+        return items, total, int(pending["n"]) if pending else 0
 
     def _found(self, wallets: Sequence[str]) -> dict[str, list[DiscoveredFrom]]:
         if not wallets:

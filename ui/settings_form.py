@@ -77,12 +77,20 @@ def to_payload(fields: list[FormField], raw_values: list[Any]) -> dict[str, Any]
     return payload
 
 
-def format_errors(body: Any) -> str:
-    """A 422 body → one readable line per field problem."""
+def format_errors(body: Any, *, default_loc: str = "settings") -> str:
+    """An API error body ({"message", "detail"}) as one readable line per problem; a field
+    error without a location is shown under `default_loc`."""
     if not isinstance(body, dict):
         return str(body)
-    lines = [str(body.get("message", "request failed"))]
-    for err in body.get("detail") or []:
-        loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("body",)) or "settings"
-        lines.append(f"- **{loc}**: {err.get('msg', '')}")
+    lines = [str(body.get("message") or "request failed")]
+    detail = body.get("detail")
+    if isinstance(detail, str):
+        lines = [detail] if "message" not in body else [*lines, detail]
+    elif isinstance(detail, list):
+        for err in detail:
+            if isinstance(err, dict):
+                loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query"))
+                lines.append(f"- **{loc or default_loc}**: {err.get('msg', '')}")
+            else:
+                lines.append(f"- {err}")
     return "\n".join(lines)

@@ -15,6 +15,7 @@ import gradio as gr
 import pandas as pd
 
 from ui.api_client import ApiClient
+from ui.settings_form import format_errors
 
 ALL_TOKENS = "__all__"
 ALL_TOKENS_LABEL = "All active tokens"
@@ -168,21 +169,8 @@ def token_choices(body: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def error_text(body: Any) -> str:
-    """An API error body ({"message", "detail"}) as one readable line per problem."""
-    if not isinstance(body, dict):
-        return str(body)
-    lines = [str(body.get("message") or "request failed")]
-    detail = body.get("detail")
-    if isinstance(detail, str):
-        lines = [detail] if "message" not in body else [*lines, detail]
-    elif isinstance(detail, list):
-        for err in detail:
-            if isinstance(err, dict):
-                loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query"))
-                lines.append(f"- **{loc or 'request'}**: {err.get('msg', '')}")
-            else:
-                lines.append(f"- {err}")
-    return "\n".join(lines)
+    """An API error body as one readable line per problem."""
+    return format_errors(body, default_loc="request")
 
 
 def pending_text(pending: int, *, finished: bool) -> str:

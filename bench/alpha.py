@@ -14,13 +14,12 @@ with one) and against the sim's whole-day copyable edge. Bot recall: share of th
 wash profiles the profiler flags. Targets: precision@20 >= 0.9, bot recall >= 0.9, rho > 0.5.
 Only the figures read the truth, never the profiler.
 
-Settings: the product's defaults are for a 30-day lookback (10 trades to qualify, a confidence
-n/(n + 10) over copied buys). Half a simulated day holds ~5 buys per smart wallet, so those
-defaults leave most smart wallets unqualified and shrink the rest below retail wallets with
-50+ mediocre buys. The bench therefore profiles with settings for its window (printed with the
-figures): `min_trades` 4 (two copied round trips, the least evidence that has an average and a
-spread) and `confidence_k` 1 (the prior weighs one copied buy); the copy replay's costs are the
-product's. ``--product-defaults`` runs the product's defaults instead.
+Settings: the product's defaults are for a 30-day lookback (10 trades to qualify). Half a
+simulated day holds ~5 buys per smart wallet, so that threshold leaves most smart wallets
+unqualified. The bench therefore qualifies wallets with `min_trades` 4 (two copied round
+trips, the least evidence that has an average and a spread; printed with the figures);
+everything else, the confidence n/(n + 10) and the copy replay's costs included, is the
+product's. ``--product-defaults`` runs the product's defaults throughout.
 
 Run: ``.venv/bin/python bench/alpha.py --seed 7 [--hours 24] [--product-defaults] [--check]``
 (from the repo root; ``--check`` exits 1 when a target is missed).
@@ -58,7 +57,7 @@ BOT_LABELS = ("sniper", "wash")
 TARGET_PRECISION = 0.9
 TARGET_RECALL = 0.9
 TARGET_RHO = 0.5
-WINDOW_SETTINGS = {"min_trades": 4, "confidence_k": 1.0}
+WINDOW_SETTINGS = {"min_trades": 4}
 """Evidence settings for a half-day window (module doc); everything else is the default."""
 
 

@@ -281,7 +281,8 @@ def profile_markdown(detail: dict[str, Any]) -> str:
         f"edge **{percent(copy.get('edge'), signed=True, places=1) or '—'}** per SOL, "
         f"win rate {percent(copy.get('win_rate')) or '—'}, without the best trade "
         f"{percent(copy.get('edge_without_best'), signed=True, places=1) or '—'}, "
-        f"PnL {sol(copy.get('pnl_sol'))} SOL",
+        f"PnL {sol(copy.get('pnl_sol'))} SOL; typical buy (each gain capped, what the score "
+        f"uses) {percent(copy.get('capped_edge'), signed=True, places=1) or '—'}",
         "",
         breakdown_markdown(profile["breakdown"]),
     ]

@@ -262,6 +262,8 @@ def test_the_detail_shows_the_score_breakdown_and_copy_replay() -> None:
     assert "Runn…pump (early buyer, top trader)" in text
     assert f"Score **{patient.score:+.3f}**" in text
     assert f"{patient.copyability.copied_buys} buys copied" in text
+    capped = percent(patient.copyability.capped_edge, signed=True, places=1)
+    assert f"typical buy (each gain capped, what the score uses) {capped}" in text
     for name in ("copy edge", "win rate", "consistency"):
         assert f"| {name} |" in text
     assert f"score **{patient.breakdown.score:+.3f}**" in text

@@ -175,6 +175,49 @@ def test_a_small_sample_big_winner_ranks_below_a_large_sample_steady_winner() ->
     assert lucky.breakdown.confidence < steady.breakdown.confidence
 
 
+def test_one_lucky_buy_counts_only_up_to_the_gain_cap() -> None:
+    # Given two wallets with 12 buys each: one with a single x10 and eleven -20 % trades,
+    # one with twelve +25 % trades
+    ten_x, ten_x_market = _runner("Lucky", 1, gain=D("10"))
+    losers, loser_market = _runner("Lucky", 11, gain=D("0.8"), first=1)
+    lucky_market = MarketContext(tokens={**ten_x_market.tokens, **loser_market.tokens})
+    steady_swaps, steady_market = _runner("Steady", 12, gain=D("1.25"))
+    # When both are profiled with the same sample size
+    lucky = _profile("Lucky", ten_x + losers, lucky_market)
+    steady = _profile("Steady", steady_swaps, steady_market)
+    # Then the lucky wallet has the larger pooled copy edge, yet the smaller capped edge
+    # (its x10 counts as +40 %) and the lower score
+    assert lucky.breakdown.confidence == steady.breakdown.confidence
+    lucky_edge, steady_edge = lucky.copyability.edge, steady.copyability.edge
+    assert lucky_edge is not None
+    assert steady_edge is not None
+    assert lucky_edge > steady_edge > 0
+    lucky_capped, steady_capped = lucky.copyability.capped_edge, steady.copyability.capped_edge
+    assert lucky_capped is not None
+    assert steady_capped is not None
+    assert lucky_capped < 0 < steady_capped < D(str(SETTINGS.copy_gain_cap))
+    assert steady.score > 0 > lucky.score
+    # And the breakdown shows the capped edge the score used
+    component = {c.name: c for c in lucky.breakdown.components}["copy_edge"]
+    assert component.value == float(lucky_capped)
+
+
+def test_the_gain_cap_is_what_the_score_reads() -> None:
+    # Given one wallet with a single x10 and eleven -20 % trades
+    ten_x, ten_x_market = _runner("Lucky", 1, gain=D("10"))
+    losers, loser_market = _runner("Lucky", 11, gain=D("0.8"), first=1)
+    market = MarketContext(tokens={**ten_x_market.tokens, **loser_market.tokens})
+    # When it is profiled with the default cap and with a cap above its x10
+    capped = _profile("Lucky", ten_x + losers, market)
+    uncapped = _profile(
+        "Lucky", ten_x + losers, market, SETTINGS.model_copy(update={"copy_gain_cap": 20.0})
+    )
+    # Then only the cap differs, and raising it turns the score positive
+    assert capped.copyability.edge == uncapped.copyability.edge
+    assert uncapped.copyability.capped_edge == uncapped.copyability.edge
+    assert uncapped.score > 0 > capped.score
+
+
 def test_a_flagged_wallet_ranks_below_any_unflagged_one() -> None:
     # Given copy stats with a large positive edge, and the same with a bot flag
     stats = CopyStats(
@@ -187,6 +230,8 @@ def test_a_flagged_wallet_ranks_below_any_unflagged_one() -> None:
         edge=D(1),
         win_rate=1.0,
         edge_without_best=D(1),
+        capped_edge=D("0.4"),
+        capped_edge_without_best=D("0.4"),
     )
     flag = BotFlag(kind="fast_flipper", observed=1, threshold=30, reason="median hold 1 s < 30 s")
     # When scored
@@ -218,6 +263,8 @@ def test_unflagged_scores_stay_in_minus_one_one_and_flagged_below(
         edge=edge if n else None,
         win_rate=win if n else None,
         edge_without_best=edge if n > 1 else None,
+        capped_edge=min(edge, D("0.4")) if n else None,
+        capped_edge_without_best=min(edge, D("0.4")) if n > 1 else None,
     )
     flags = [BotFlag(kind="high_frequency", observed=900, threshold=500, reason="x")]
     breakdown = score_copyability(stats, flags if flagged else [], SETTINGS)

@@ -17,7 +17,9 @@ Modelling choices (one place):
   sold of its in-window holding, at price·(1 − slippage), less the venue fee and
   `copy_fee_sol` (never below zero: a copier would rather hold). What the copy still holds
   is marked at the current price (else the last print) as if sold now, with the same costs.
-- Score: components mapped to [-1, 1] and averaged by weight, times a confidence n/(n + k)
+- Score: the copy edge and the edge without the best buy, each buy's return capped at
+  `copy_gain_cap`, and the copy win rate, mapped to [-1, 1] and averaged by weight, times a
+  confidence n/(n + k)
   (n = copied buys), so small samples shrink toward zero. A flagged bot scores
   min(shrunk, 0) − bot_penalty; unflagged scores lie in [-1, 1] and bot_penalty > 1, so every
   flagged wallet ranks below every unflagged one.
@@ -233,11 +235,22 @@ def replay_copies(
     with localcontext() as ctx:
         ctx.prec = PRECISION
         fills, no_market = _copy_fills(trades, market, settings)
-        return _copy_stats(match_fifo(fills), no_market, market, _CopyCosts.of(settings))
+        return _copy_stats(
+            match_fifo(fills),
+            no_market,
+            market,
+            _CopyCosts.of(settings),
+            gain_cap=Decimal(str(settings.copy_gain_cap)),
+        )
 
 
 def _copy_stats(
-    ledger: FifoLedger, no_market: int, market: MarketContext, costs: _CopyCosts
+    ledger: FifoLedger,
+    no_market: int,
+    market: MarketContext,
+    costs: _CopyCosts,
+    *,
+    gain_cap: Decimal,
 ) -> CopyStats:
     """Per copied buy: what came back (sales + the open rest marked now) against its cost."""
     back: dict[str, Decimal] = {}
@@ -254,6 +267,7 @@ def _copy_stats(
     pnls = [back.get(sig, ZERO) - cost_per_lot for sig in _lot_signatures(ledger)]
     cost = cost_per_lot * len(pnls)
     total = realised + marked
+    capped = [min(p / cost_per_lot, gain_cap) for p in pnls]
     return CopyStats(
         copied_buys=len(pnls),
         skipped_no_market=no_market,
@@ -264,12 +278,19 @@ def _copy_stats(
         edge=_ratio(total, cost),
         win_rate=sum(p > 0 for p in pnls) / len(pnls) if pnls else None,
         edge_without_best=_ratio(total - max(pnls), cost - cost_per_lot) if pnls else None,
+        capped_edge=_mean(capped),
+        capped_edge_without_best=_mean(sorted(capped)[:-1]),
     )
 
 
 def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     """A money ratio rounded like a stored amount (18 places); None when there is no whole."""
     return (part / whole).quantize(SOL_QUANTUM) if whole > 0 else None
+
+
+def _mean(values: Sequence[Decimal]) -> Decimal | None:
+    """A mean of per-buy returns rounded like a stored amount; None for no buys."""
+    return (sum(values, ZERO) / len(values)).quantize(SOL_QUANTUM) if values else None
 
 
 def _lot_signatures(ledger: FifoLedger) -> list[str]:
@@ -386,10 +407,16 @@ def score_copyability(
     copy: CopyStats, flags: Sequence[BotFlag], settings: WalletProfileSettings
 ) -> ScoreBreakdown:
     """Weighted copy edge, copy win rate and consistency (the edge without the best trade),
-    shrunk toward zero by confidence n/(n + k); flagged bots go below every unflagged wallet."""
+    shrunk toward zero by confidence n/(n + k); flagged bots go below every unflagged wallet.
+
+    Both edges are capped per buy (`copy_gain_cap`): the score asks what a typical copied buy
+    makes. Uncapped, one lucky 10x outweighs twenty steady wins, and luck does not repeat: on
+    the simulated market the capped edge put 0.90–1.00 of the top 20 on smart wallets over
+    ten seeds, the uncapped one 0.35–0.75 (bench/alpha.py, same settings otherwise)."""
     scale = settings.edge_scale
+    edge, without_best = copy.capped_edge, copy.capped_edge_without_best
     parts = (
-        ("copy_edge", copy.edge, _squash(copy.edge, scale), settings.weight_copy_edge),
+        ("copy_edge", edge, _squash(edge, scale), settings.weight_copy_edge),
         (
             "win_rate",
             copy.win_rate,
@@ -398,8 +425,8 @@ def score_copyability(
         ),
         (
             "consistency",
-            copy.edge_without_best,
-            _squash(copy.edge_without_best, scale),
+            without_best,
+            _squash(without_best, scale),
             settings.weight_consistency,
         ),
     )

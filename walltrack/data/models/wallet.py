@@ -88,7 +88,8 @@ class ScoreBreakdown(BaseModel):
 class CopyStats(BaseModel):
     """The copy replay: each of the wallet's buys copied after our latency, slippage and fees,
     sold when the wallet sold (same fraction, same latency), the rest marked at the current
-    price. `edge` is PnL per SOL spent; all copied buys have the same size."""
+    price. `edge` is PnL per SOL spent; all copied buys have the same size. The capped
+    edges count each buy's return up to the settings' `copy_gain_cap`: what the score uses."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -101,6 +102,8 @@ class CopyStats(BaseModel):
     edge: Decimal | None
     win_rate: float | None = Field(ge=0, le=1)
     edge_without_best: Decimal | None
+    capped_edge: Decimal | None = None
+    capped_edge_without_best: Decimal | None = None
 
 
 class WalletProfile(BaseModel):

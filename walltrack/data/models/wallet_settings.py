@@ -105,6 +105,13 @@ class WalletProfileSettings(StepSettings):
     weight_consistency: float = Field(
         0.2, ge=0, le=1, description="Weight of the edge without the single best trade"
     )
+    copy_gain_cap: float = Field(
+        0.4,
+        gt=0,
+        le=100,
+        description="In the score, each copied buy counts for at most this return (0.4 = +40%):"
+        " the typical copied buy repeats, a rare 10x does not",
+    )
     edge_scale: float = Field(
         0.25,
         gt=0,

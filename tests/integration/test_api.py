@@ -93,10 +93,9 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
 
 
 def test_schedule_runs_are_listed_newest_first(client: TestClient, pg_url: str) -> None:
-    from walltrack.data.postgres.pool import get_pool
-    from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
+    from walltrack.api.deps import schedule_runs
 
-    repo = ScheduleRunRepository(get_pool())
+    repo = schedule_runs()
     first = repo.start("probe_job")
     repo.finish(first, status="succeeded", counts={"tokens": 3})
     second = repo.start("probe_job")
@@ -120,10 +119,9 @@ def test_secrets_are_never_returned(client: TestClient, monkeypatch: pytest.Monk
 
 
 def test_one_run_is_readable_by_id_and_unknown_is_404(client: TestClient) -> None:
-    from walltrack.data.postgres.pool import get_pool
-    from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
+    from walltrack.api.deps import schedule_runs
 
-    run_id = ScheduleRunRepository(get_pool()).start("probe_one", counts={"done": 1})
+    run_id = schedule_runs().start("probe_one", counts={"done": 1})
     body = client.get(f"/status/schedule-runs/{run_id}").json()
     assert body["status"] == "running"
     assert body["counts"] == {"done": 1}

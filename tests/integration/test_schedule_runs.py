@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from walltrack.data.postgres.pool import create_pool
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 
+DEADLINE = timedelta(hours=3)
+
 
 @pytest.fixture
 def runs(pg_url: str) -> ScheduleRunRepository:
-    return ScheduleRunRepository(create_pool(pg_url, min_size=0, max_size=2))
+    return ScheduleRunRepository(create_pool(pg_url, min_size=0, max_size=2), deadline=DEADLINE)
 
 
 def test_a_successful_run_records_its_counts(runs: ScheduleRunRepository) -> None:
@@ -75,3 +79,28 @@ def test_a_fanned_out_run_counts_each_item_once(runs: ScheduleRunRepository) -> 
     # And a finished run takes no more items
     runs.finish(run_id, status="succeeded", counts={})
     assert runs.item_done(run_id, "c", {"tokens_done": 1}) is None
+
+
+def test_a_run_left_open_past_the_deadline_is_closed_as_failed(
+    runs: ScheduleRunRepository,
+) -> None:
+    # Given a run whose invocation died 4 h ago (no end recorded) and one started 1 h ago
+    now = datetime.now(UTC)
+    dead = runs.start("overdue_dead", counts={"tokens": 3, "tokens_done": 1}, at=now - 4 * HOUR)
+    alive = runs.start("overdue_alive", at=now - HOUR)
+    # When any job starts a new run now
+    fresh = runs.start("overdue_next", at=now)
+    # Then the dead run is failed with the reason and keeps its figures; the others run on
+    closed = runs.get(dead)
+    assert closed is not None
+    assert closed.status == "failed"
+    assert closed.ended_at == now
+    assert closed.error is not None
+    assert closed.error.startswith("no end recorded within 180 min of its start")
+    assert closed.counts == {"tokens": 3, "tokens_done": 1}
+    assert [runs.get(r).status for r in (alive, fresh)] == ["running", "running"]  # type: ignore[union-attr]
+    # And a late item of the closed run is not counted any more
+    assert runs.item_done(dead, "late-token", {"tokens_done": 1}) is None
+
+
+HOUR = timedelta(hours=1)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from walltrack.config.settings import get_settings
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.postgres.pool import get_pool
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
@@ -16,4 +19,5 @@ def step_settings_service() -> StepSettingsService:
 
 
 def schedule_runs() -> ScheduleRunRepository:
-    return ScheduleRunRepository(get_pool())
+    deadline = timedelta(minutes=get_settings().run_deadline_minutes)
+    return ScheduleRunRepository(get_pool(), deadline=deadline)

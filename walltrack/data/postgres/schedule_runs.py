@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,13 +29,22 @@ class RunHandle:
 
 
 class ScheduleRunRepository:
-    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool[Connection[DictRow]],
+        *,
+        deadline: timedelta,
+    ) -> None:
+        """`deadline`: longer than any run can last (EnvSettings.run_deadline_minutes)."""
         self._pool = pool
+        self._deadline = deadline
 
     def start(
         self, job: str, *, counts: dict[str, Any] | None = None, at: datetime | None = None
     ) -> UUID:
-        """`at` is business time (the market's clock); the database clock when omitted."""
+        """`at` is business time (the market's clock); the database clock when omitted.
+        Runs still open past the deadline are closed first (`close_overdue`)."""
+        self.close_overdue(at=at)
         with self._pool.connection() as conn:
             row = conn.execute(
                 "insert into public.schedule_runs (job, counts, started_at)"
@@ -45,6 +54,27 @@ class ScheduleRunRepository:
         assert row is not None
         run_id: UUID = row["id"]
         return run_id
+
+    def close_overdue(self, *, at: datetime | None = None) -> int:
+        """Mark failed every run still `running` longer than the deadline after its start.
+        Such a run will never end by itself: its invocation hit the function timeout or
+        crashed (a Lambda timeout runs no `finally`), or a fanned-out item went to the DLQ.
+        Without this the Scheduler tab would show it running forever."""
+        with self._pool.connection() as conn:
+            closed = conn.execute(
+                "update public.schedule_runs set status = 'failed',"
+                " ended_at = coalesce(%(at)s, now()), error = %(error)s"
+                " where status = 'running'"
+                " and started_at < coalesce(%(at)s, now()) - %(deadline)s",
+                {
+                    "at": at,
+                    "deadline": self._deadline,
+                    "error": f"no end recorded within {_minutes(self._deadline)} of its start:"
+                    " the invocation timed out or crashed, or an item went to the DLQ"
+                    " (see the function's logs)",
+                },
+            ).rowcount
+        return closed
 
     def finish(
         self,
@@ -148,3 +178,7 @@ class ScheduleRunRepository:
                 {"job": job, "limit": limit},
             ).fetchall()
         return [ScheduleRun.model_validate(row) for row in rows]
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{span.total_seconds() / 60:g} min"

@@ -66,7 +66,7 @@ bench: install
 	$(BIN)/python bench/cold_imports.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/swap_throughput.py
-	$(BIN)/python bench/alpha.py --seed 7
+	$(BIN)/python bench/alpha.py --seed 7 11 3
 
 # Lambda packaging for `sam build` (Metadata: BuildMethod: makefile): the runtime dependencies
 # only — no UI, no embedded engines, no test tools.

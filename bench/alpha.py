@@ -21,7 +21,8 @@ trips, the least evidence that has an average and a spread; printed with the fig
 everything else, the confidence n/(n + 10) and the copy replay's costs included, is the
 product's. ``--product-defaults`` runs the product's defaults throughout.
 
-Run: ``.venv/bin/python bench/alpha.py --seed 7 [--hours 24] [--product-defaults] [--check]``
+Run: ``.venv/bin/python bench/alpha.py --seed 7 [11 3 ...] [--hours 24] [--product-defaults]
+[--check]`` (several seeds end with a one-line-per-seed summary)
 (from the repo root; ``--check`` exits 1 when a target is missed).
 """
 
@@ -248,9 +249,28 @@ def report(o: Outcome, swaps_per_half: tuple[int, int] | None = None) -> str:
     return "\n".join(lines)
 
 
+def summary(outcomes: Sequence[Outcome]) -> str:
+    """One line per seed: the table the issue asks for, for several worlds at once."""
+    names = list(outcomes[0].figures)
+    lines = [
+        f"{'seed':>6}  {'p@20 ' + ' / '.join(names):<36}{'rho 2nd half':>24}{'rho truth':>11}"
+        f"{'oracle rho':>12}{'bot recall':>12}"
+    ]
+    for o in outcomes:
+        p = " / ".join(f"{o.figures[n].precision:.2f}" for n in names)
+        r = " / ".join(f"{o.figures[n].rho_second_half:+.2f}" for n in names)
+        lines.append(
+            f"{o.seed:>6}  {p:<36}{r:>24}{o.figures['score'].rho_truth:>+11.2f}"
+            f"{o.rho_oracle:>+12.2f}{o.bot_recall:>12.2f}"
+        )
+    met = sum(o.figures["score"].precision >= TARGET_PRECISION for o in outcomes)
+    lines.append(f"precision@20 >= {TARGET_PRECISION} on {met} of {len(outcomes)} seeds")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--seed", type=int, nargs="+", required=True, help="one world per seed")
     parser.add_argument("--hours", type=float, default=24.0, help="history of the day world")
     parser.add_argument(
         "--product-defaults",
@@ -259,11 +279,18 @@ def main() -> None:
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
-    outcome = run(args.seed, args.hours, window_settings(product_defaults=args.product_defaults))
-    print(report(outcome))
-    misses = outcome.misses()
-    print("PASS" if not misses else "MISSED: " + "; ".join(misses))
-    if args.check and misses:
+    settings = window_settings(product_defaults=args.product_defaults)
+    outcomes, missed = [], False
+    for seed in args.seed:
+        outcome = run(seed, args.hours, settings)
+        outcomes.append(outcome)
+        print(report(outcome))
+        misses = outcome.misses()
+        missed = missed or bool(misses)
+        print("PASS" if not misses else "MISSED: " + "; ".join(misses), end="\n\n", flush=True)
+    if len(outcomes) > 1:
+        print(summary(outcomes))
+    if args.check and missed:
         raise SystemExit(1)
 
 

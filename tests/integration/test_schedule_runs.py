@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from uuid import UUID
 
+import psycopg
 import pytest
 
 from walltrack.data.postgres.pool import create_pool
@@ -81,26 +83,44 @@ def test_a_fanned_out_run_counts_each_item_once(runs: ScheduleRunRepository) -> 
     assert runs.item_done(run_id, "c", {"tokens_done": 1}) is None
 
 
-def test_a_run_left_open_past_the_deadline_is_closed_as_failed(
-    runs: ScheduleRunRepository,
+def test_a_run_silent_past_the_deadline_is_closed_as_failed(
+    runs: ScheduleRunRepository, pg_url: str
 ) -> None:
-    # Given a run whose invocation died 4 h ago (no end recorded) and one started 1 h ago
-    now = datetime.now(UTC)
-    dead = runs.start("overdue_dead", counts={"tokens": 3, "tokens_done": 1}, at=now - 4 * HOUR)
-    alive = runs.start("overdue_alive", at=now - HOUR)
-    # When any job starts a new run now
-    fresh = runs.start("overdue_next", at=now)
+    # Given a run whose invocation died 4 h ago, a run started 1 h ago (silent since), and
+    # two runs started 4 h ago that show signs of life: an item counted, progress reported
+    dead = runs.start("overdue_dead", counts={"tokens": 3, "tokens_done": 1})
+    quiet = runs.start("overdue_quiet")
+    fanned = runs.start("overdue_fanned", counts={"tokens": 9, "tokens_done": 0})
+    scanning = runs.start("overdue_scanning")
+    _silent_since(pg_url, {dead: 4 * HOUR, quiet: HOUR, fanned: 4 * HOUR, scanning: 4 * HOUR})
+    runs.item_done(fanned, "token-1", {"tokens_done": 1})
+    runs.progress(scanning, {"stage": "safety", "done": 40, "total": 90})
+    # When any job starts a new run
+    fresh = runs.start("overdue_next")
     # Then the dead run is failed with the reason and keeps its figures; the others run on
     closed = runs.get(dead)
     assert closed is not None
     assert closed.status == "failed"
-    assert closed.ended_at == now
+    assert closed.ended_at is not None
     assert closed.error is not None
-    assert closed.error.startswith("no end recorded within 180 min of its start")
+    assert closed.error.startswith("no sign of life for 180 min")
     assert closed.counts == {"tokens": 3, "tokens_done": 1}
-    assert [runs.get(r).status for r in (alive, fresh)] == ["running", "running"]  # type: ignore[union-attr]
+    for run_id in (quiet, fanned, scanning, fresh):
+        alive = runs.get(run_id)
+        assert alive is not None
+        assert alive.status == "running"
     # And a late item of the closed run is not counted any more
     assert runs.item_done(dead, "late-token", {"tokens_done": 1}) is None
+
+
+def _silent_since(pg_url: str, spans: dict[UUID, timedelta]) -> None:
+    """Set when runs last showed signs of life (the wall clock cannot be stepped)."""
+    with psycopg.connect(pg_url) as conn:
+        for run_id, span in spans.items():
+            conn.execute(
+                "update public.schedule_runs set heartbeat_at = now() - %s where id = %s",
+                (span, run_id),
+            )
 
 
 HOUR = timedelta(hours=1)

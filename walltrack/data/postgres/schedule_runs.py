@@ -43,8 +43,8 @@ class ScheduleRunRepository:
         self, job: str, *, counts: dict[str, Any] | None = None, at: datetime | None = None
     ) -> UUID:
         """`at` is business time (the market's clock); the database clock when omitted.
-        Runs still open past the deadline are closed first (`close_overdue`)."""
-        self.close_overdue(at=at)
+        Runs silent past the deadline are closed first (`close_overdue`)."""
+        self.close_overdue()
         with self._pool.connection() as conn:
             row = conn.execute(
                 "insert into public.schedule_runs (job, counts, started_at)"
@@ -55,23 +55,21 @@ class ScheduleRunRepository:
         run_id: UUID = row["id"]
         return run_id
 
-    def close_overdue(self, *, at: datetime | None = None) -> int:
-        """Mark failed every run still `running` longer than the deadline after its start.
-        Such a run will never end by itself: its invocation hit the function timeout or
-        crashed (a Lambda timeout runs no `finally`), or a fanned-out item went to the DLQ.
-        Without this the Scheduler tab would show it running forever."""
+    def close_overdue(self) -> int:
+        """Mark failed every run still `running` with no sign of life (start, progress, an
+        item done) for longer than the deadline, on the database's wall clock. Such a run
+        will never end by itself: its invocation hit the function timeout or crashed (a
+        Lambda timeout runs no `finally`), or a fanned-out item went to the DLQ. Without
+        this the Scheduler tab would show it running forever."""
         with self._pool.connection() as conn:
             closed = conn.execute(
                 "update public.schedule_runs set status = 'failed',"
-                " ended_at = coalesce(%(at)s, now()), error = %(error)s"
-                " where status = 'running'"
-                " and started_at < coalesce(%(at)s, now()) - %(deadline)s",
+                " ended_at = greatest(started_at, now()), error = %(error)s"
+                " where status = 'running' and heartbeat_at < now() - %(deadline)s",
                 {
-                    "at": at,
                     "deadline": self._deadline,
-                    "error": f"no end recorded within {_minutes(self._deadline)} of its start:"
-                    " the invocation timed out or crashed, or an item went to the DLQ"
-                    " (see the function's logs)",
+                    "error": f"no sign of life for {_minutes(self._deadline)}: the invocation"
+                    " timed out or crashed, or an item went to the DLQ (see the function's logs)",
                 },
             ).rowcount
         return closed
@@ -111,7 +109,7 @@ class ScheduleRunRepository:
                     select coalesce(jsonb_object_agg(
                         e.key, to_jsonb(coalesce((r.counts ->> e.key)::numeric, 0)
                                         + e.value::numeric)), '{}'::jsonb)
-                    from jsonb_each_text(%s) as e)
+                    from jsonb_each_text(%s) as e), heartbeat_at = now()
                 where r.id = %s and r.status = 'running'
                 returning id, job, started_at, ended_at, status, counts, error
                 """,
@@ -123,7 +121,7 @@ class ScheduleRunRepository:
         """Merge progress figures into a running run (readable while it runs)."""
         with self._pool.connection() as conn:
             conn.execute(
-                "update public.schedule_runs set counts = counts || %s"
+                "update public.schedule_runs set counts = counts || %s, heartbeat_at = now()"
                 " where id = %s and status = 'running'",
                 (Jsonb(counts), run_id),
             )

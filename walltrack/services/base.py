@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypedDict, TypeVar
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -169,6 +169,18 @@ class stop_if_retry_after_exceeds(stop_base):  # noqa: N801 (tenacity's naming)
             and error.retry_after is not None
             and error.retry_after > self.max_wait_s
         )
+
+
+class Transport(TypedDict, total=False):
+    """How any client talks HTTP, forwarded unchanged by every subclass (`**transport`): a
+    shared httpx client, the timeouts, the retry policy, and the sleep and clock that pace
+    rate limits and `Retry-After` (tests inject fakes here). Defaults: `ServiceClient`."""
+
+    http: httpx.AsyncClient | None
+    timeout: float | httpx.Timeout
+    retry: RetryPolicy | None
+    sleep: Sleep
+    clock: Clock
 
 
 class ServiceClient:

@@ -8,12 +8,10 @@ business logic and lives in core, not here.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel
 
 from walltrack.config.settings import EnvSettings
@@ -25,13 +23,9 @@ from walltrack.data.models.market import (
     TokenProfile,
 )
 from walltrack.services.base import (
-    DEFAULT_TIMEOUT,
-    Clock,
     RateLimit,
-    RetryPolicy,
     ServiceClient,
-    Sleep,
-    utc_now,
+    Transport,
 )
 from walltrack.services.errors import InvalidResponseError
 
@@ -50,22 +44,14 @@ class DexScreenerClient(ServiceClient):
         self,
         base_url: str = DEFAULT_BASE_URL,
         *,
-        http: httpx.AsyncClient | None = None,
         profiles_rate: RateLimit = PROFILES_RATE,
         pairs_rate: RateLimit = PAIRS_RATE,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Clock = utc_now,
+        **transport: Unpack[Transport],
     ) -> None:
         super().__init__(
             base_url=base_url,
             rate_limits={"profiles": profiles_rate, "pairs": pairs_rate},
-            http=http,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            clock=clock,
+            **transport,
         )
 
     @classmethod

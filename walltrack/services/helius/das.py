@@ -8,10 +8,9 @@ JSON-RPC errors become typed errors; "not found" (in any status) becomes `NotFou
 
 from __future__ import annotations
 
-import asyncio
 import re
 from itertools import count
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 import httpx
 from pydantic import SecretStr
@@ -19,13 +18,9 @@ from pydantic import SecretStr
 from walltrack.config.settings import EnvSettings
 from walltrack.data.models.market import DasAsset, TokenAccountBalance
 from walltrack.services.base import (
-    DEFAULT_TIMEOUT,
-    Clock,
     RateLimit,
-    RetryPolicy,
     ServiceClient,
-    Sleep,
-    utc_now,
+    Transport,
 )
 from walltrack.services.errors import (
     BadRequestError,
@@ -52,24 +47,16 @@ class HeliusDasClient(ServiceClient):
         rpc_url: str = DEFAULT_RPC_URL,
         *,
         api_key: SecretStr | None = None,
-        http: httpx.AsyncClient | None = None,
         das_rate: RateLimit = DAS_RATE_BY_PLAN[DEFAULT_PLAN],
         rpc_rate: RateLimit = RPC_RATE_BY_PLAN[DEFAULT_PLAN],
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Clock = utc_now,
+        **transport: Unpack[Transport],
     ) -> None:
         key = api_key.get_secret_value() if api_key is not None else None
         super().__init__(
             base_url=rpc_url,
             rate_limits={"das": das_rate, "rpc": rpc_rate},
-            http=http,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            clock=clock,
             secrets=[key],
+            **transport,
         )
         # No key is allowed for the local simulated market; Helius itself answers 401.
         self._params = {"api-key": key} if key else None

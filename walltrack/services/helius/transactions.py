@@ -13,13 +13,12 @@ window answers an error object naming the signature to continue from; that becom
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -27,13 +26,9 @@ from pydantic import SecretStr
 
 from walltrack.config.settings import EnvSettings
 from walltrack.services.base import (
-    DEFAULT_TIMEOUT,
-    Clock,
     RateLimit,
-    RetryPolicy,
     ServiceClient,
-    Sleep,
-    utc_now,
+    Transport,
 )
 from walltrack.services.errors import InvalidResponseError, ServiceError
 from walltrack.services.helius.limits import DAS_RATE_BY_PLAN, DEFAULT_PLAN
@@ -80,24 +75,16 @@ class HeliusTransactionsClient(ServiceClient):
         api_base_url: str = DEFAULT_API_BASE_URL,
         *,
         api_key: SecretStr | None = None,
-        http: httpx.AsyncClient | None = None,
         enhanced_rate: RateLimit = DAS_RATE_BY_PLAN[DEFAULT_PLAN],
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Clock = utc_now,
+        **transport: Unpack[Transport],
     ) -> None:
         key = api_key.get_secret_value() if api_key is not None else None
         # Enhanced Transactions share the DAS requests-per-second limit of the plan (§2.6).
         super().__init__(
             base_url=api_base_url,
             rate_limits={"enhanced": enhanced_rate},
-            http=http,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            clock=clock,
             secrets=[key],
+            **transport,
         )
         self._key_params = {"api-key": key} if key else {}
 

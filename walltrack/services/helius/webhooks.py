@@ -12,9 +12,8 @@ Enhanced/DAS rate by default (an assumption, not a documented figure).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
-from typing import Any, Self
+from typing import Any, Self, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -30,13 +29,9 @@ from walltrack.data.models.helius import (
 )
 from walltrack.log import register_secrets
 from walltrack.services.base import (
-    DEFAULT_TIMEOUT,
-    Clock,
     RateLimit,
-    RetryPolicy,
     ServiceClient,
-    Sleep,
-    utc_now,
+    Transport,
 )
 from walltrack.services.errors import BadRequestError
 from walltrack.services.helius.limits import DAS_RATE_BY_PLAN, DEFAULT_PLAN
@@ -58,23 +53,15 @@ class HeliusWebhooksClient(ServiceClient):
         api_base_url: str = DEFAULT_API_BASE_URL,
         *,
         api_key: SecretStr | None = None,
-        http: httpx.AsyncClient | None = None,
         webhooks_rate: RateLimit = DAS_RATE_BY_PLAN[DEFAULT_PLAN],
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Clock = utc_now,
+        **transport: Unpack[Transport],
     ) -> None:
         key = api_key.get_secret_value() if api_key is not None else None
         super().__init__(
             base_url=api_base_url,
             rate_limits={"webhooks": webhooks_rate},
-            http=http,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            clock=clock,
             secrets=[key],
+            **transport,
         )
         self._key_params = {"api-key": key} if key else {}
 

@@ -12,11 +12,10 @@ A 400 is either a market fact or our bug: only `COULD_NOT_FIND_ANY_ROUTE`, `NO_R
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, Unpack
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -25,13 +24,9 @@ from walltrack.config.settings import EnvSettings
 from walltrack.data.models.jupiter import Quote, SwapMode, TokenPrice
 from walltrack.data.models.market import describe_validation_error
 from walltrack.services.base import (
-    DEFAULT_TIMEOUT,
-    Clock,
     RateLimit,
-    RetryPolicy,
     ServiceClient,
-    Sleep,
-    utc_now,
+    Transport,
 )
 from walltrack.services.errors import (
     BadRequestError,
@@ -86,12 +81,8 @@ class JupiterClient(ServiceClient):
         base_url: str = DEFAULT_BASE_URL,
         *,
         api_key: SecretStr | None = None,
-        http: httpx.AsyncClient | None = None,
         rate: RateLimit | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Clock = utc_now,
+        **transport: Unpack[Transport],
     ) -> None:
         key = api_key.get_secret_value() if api_key is not None else None
         if rate is None:
@@ -99,12 +90,8 @@ class JupiterClient(ServiceClient):
         super().__init__(
             base_url=base_url,
             rate_limits={"jupiter": rate},
-            http=http,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            clock=clock,
             secrets=[key],
+            **transport,
         )
         self._headers = {"x-api-key": key} if key else None
 

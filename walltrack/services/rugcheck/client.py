@@ -7,8 +7,7 @@ not 404; that is mapped to `NotFoundError` here.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Self
+from typing import Any, Self, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -17,13 +16,9 @@ from pydantic import SecretStr
 from walltrack.config.settings import EnvSettings
 from walltrack.data.models.market import RugCheckSummary
 from walltrack.services.base import (
-    DEFAULT_TIMEOUT,
-    Clock,
     RateLimit,
-    RetryPolicy,
     ServiceClient,
-    Sleep,
-    utc_now,
+    Transport,
 )
 from walltrack.services.errors import NotFoundError, ServiceError
 
@@ -39,23 +34,15 @@ class RugCheckClient(ServiceClient):
         base_url: str = DEFAULT_BASE_URL,
         *,
         api_key: SecretStr | None = None,
-        http: httpx.AsyncClient | None = None,
         reports_rate: RateLimit = REPORTS_RATE,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Clock = utc_now,
+        **transport: Unpack[Transport],
     ) -> None:
         key = api_key.get_secret_value() if api_key is not None else None
         super().__init__(
             base_url=base_url,
             rate_limits={"reports": reports_rate},
-            http=http,
-            timeout=timeout,
-            retry=retry,
-            sleep=sleep,
-            clock=clock,
             secrets=[key],
+            **transport,
         )
         # swagger declares an apiKey in the `Authorization` header
         self._headers = {"Authorization": key} if key else None

@@ -90,12 +90,18 @@ def run_progress(run: dict[str, Any]) -> str:
         return f"Scan **running**: {stage}{figure}"
     if status == "failed":
         return f"Scan **failed**: {run.get('error') or 'unknown error'}"
-    return (
+    text = (
         f"Scan **finished**: {counts.get('candidates', 0)} candidates, "
         f"{counts.get('passed_filters', 0)} passed the filters, "
         f"{counts.get('new_tokens', 0)} new, {counts.get('updated_tokens', 0)} updated, "
         f"{counts.get('skipped_malformed', 0)} malformed skipped"
     )
+    if counts.get("deferred"):
+        text += (
+            f"; **{counts['deferred']} left for the next scan** (the run's time limit came"
+            " before their safety checks)"
+        )
+    return text
 
 
 def safety_markdown(token: dict[str, Any]) -> str:

@@ -124,6 +124,55 @@ def test_scan_stores_passing_tokens_and_announces_only_new_ones(store: TokenRepo
     assert store.get("scan-thin") is None
 
 
+class Countdown:
+    """An invocation's remaining time that drops by `per_check` seconds per safety check."""
+
+    def __init__(self, safety: Safety, *, start: float, per_check: float) -> None:
+        self.safety, self.start, self.per_check = safety, start, per_check
+
+    def __call__(self) -> float:
+        return self.start - self.safety.calls * self.per_check
+
+
+def test_a_scan_short_of_time_checks_new_tokens_first_and_leaves_the_rest(
+    store: TokenRepository,
+) -> None:
+    # Given a stored token, and a feed with it plus three new tokens
+    market = Market([_cand("budget-known", "70000")])
+    outbox, settings = Outbox(), TokenDiscoverySettings()
+    asyncio.run(
+        run_token_scan(settings=settings, source=market, safety=Safety(set()), store=store,
+                       outbox=outbox, now=T0)
+    )  # fmt: skip
+    for mint in ("budget-new-1", "budget-new-2", "budget-new-3"):
+        market.pairs[mint] = _cand(mint, "60000")
+    # When a scan has time for two safety checks only (100 s left, 40 s per check)
+    safety = Safety(set())
+    report = asyncio.run(
+        run_token_scan(settings=settings, source=market, safety=safety, store=store,
+                       outbox=outbox, now=T0 + timedelta(minutes=5),
+                       time_left=Countdown(safety, start=100, per_check=40))
+    )  # fmt: skip
+    # Then two new tokens were checked, stored and announced before the known one,
+    # and the other two passing tokens are left for the next scan
+    assert safety.calls == 2
+    assert report.new_tokens == 2
+    assert report.updated_tokens == 0
+    assert report.deferred == 2
+    assert report.counts()["deferred"] == 2
+    assert outbox.sent == ["budget-known", "budget-new-1", "budget-new-2"]
+    assert store.get("budget-new-3") is None
+    # And the next scan, with time enough, takes the new token left over
+    later = asyncio.run(
+        run_token_scan(settings=settings, source=market, safety=Safety(set()), store=store,
+                       outbox=outbox, now=T0 + timedelta(minutes=10),
+                       time_left=lambda: 300.0)
+    )  # fmt: skip
+    assert later.new_tokens == 1
+    assert later.deferred == 0
+    assert outbox.sent[-1] == "budget-new-3"
+
+
 def test_a_tighter_rescan_flags_stored_tokens_it_now_rejects(store: TokenRepository) -> None:
     # Given two stored tokens from a scan, one of them also added by hand
     market = Market([_cand("tight-small", "20000"), _cand("tight-big", "90000")])

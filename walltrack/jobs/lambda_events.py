@@ -21,6 +21,14 @@ def start_invocation(function: str, context: Any) -> None:
     bind_context(function=function, request_id=getattr(context, "aws_request_id", None))
 
 
+def time_left(context: Any) -> Callable[[], float] | None:
+    """Seconds the invocation has left, read from the Lambda context (None without one)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return lambda: remaining() / 1000
+
+
 def is_sqs_event(event: dict[str, Any]) -> bool:
     records = event.get("Records") or []
     return bool(records) and records[0].get("eventSource") == "aws:sqs"

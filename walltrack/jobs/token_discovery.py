@@ -17,6 +17,7 @@ from walltrack.core.discovery.scan import (
     DiscoveryOutbox,
     RefreshReport,
     ScanReport,
+    TimeLeft,
     add_token_manually,
     run_token_refresh,
     run_token_scan,
@@ -73,7 +74,7 @@ class TokenDiscoveryJobs(StepJobs):
         """The run record a manual scan reports into (the scan itself runs in token_scan)."""
         return self._runs.start("token_scan", at=self._clock(), counts={"trigger": "manual"})
 
-    def scan_if_due(self) -> ScanReport | None:
+    def scan_if_due(self, *, time_left: TimeLeft | None = None) -> ScanReport | None:
         """A schedule tick: scan when scheduled scans are on and the interval has passed."""
         settings = self._steps.typed(TokenDiscoverySettings)
         interval = timedelta(minutes=settings.scan_interval_minutes)
@@ -82,7 +83,7 @@ class TokenDiscoveryJobs(StepJobs):
             last_started=last, interval=interval, now=self._clock()
         ):
             return None
-        return self.scan()
+        return self.scan(time_left=time_left)
 
     def refresh_if_due(self) -> RefreshReport | None:
         """A schedule tick: refresh when `interval_minutes` has passed since the last run."""
@@ -115,8 +116,9 @@ class TokenDiscoveryJobs(StepJobs):
             ),
         ]
 
-    def scan(self, *, run_id: UUID | None = None) -> ScanReport:
-        """Step 1, recorded as a `token_scan` run (progress readable while it runs)."""
+    def scan(self, *, run_id: UUID | None = None, time_left: TimeLeft | None = None) -> ScanReport:
+        """Step 1, recorded as a `token_scan` run (progress readable while it runs); with
+        `time_left`, it stops short of the invocation's time limit."""
         settings = self._steps.typed(TokenDiscoverySettings)
         with self._runs.track("token_scan", run_id=run_id, clock=self._clock) as run:
 
@@ -130,6 +132,7 @@ class TokenDiscoveryJobs(StepJobs):
                         outbox=self._outbox,
                         now=self._clock(),
                         progress=run.progress,
+                        time_left=time_left,
                     )
 
             report = asyncio.run(go())
@@ -197,9 +200,9 @@ def token_discovery_jobs() -> TokenDiscoveryJobs:
     return TokenDiscoveryJobs(outbox=WalletDiscoveryOutbox(settings), settings=settings)
 
 
-def scan_tick() -> ScanReport | None:
+def scan_tick(*, time_left: TimeLeft | None = None) -> ScanReport | None:
     """token_scan's schedule tick."""
-    return token_discovery_jobs().scan_if_due()
+    return token_discovery_jobs().scan_if_due(time_left=time_left)
 
 
 def refresh_tick() -> RefreshReport | None:
@@ -207,7 +210,7 @@ def refresh_tick() -> RefreshReport | None:
     return token_discovery_jobs().refresh_if_due()
 
 
-def scan_job_for_request(run_id: UUID) -> None:
+def scan_job_for_request(run_id: UUID, *, time_left: TimeLeft | None = None) -> None:
     """A manual scan request from the API. Idempotent: a redelivered request whose run already
     ended does nothing. A scan that fails is recorded as failed in its run and not retried
     (the user sees the error and can run again); only a failure to record it is re-raised."""
@@ -217,7 +220,7 @@ def scan_job_for_request(run_id: UUID) -> None:
         log.info("scan request skipped", run_id=str(run_id), status=run and run.status)
         return
     try:
-        jobs.scan(run_id=run_id)
+        jobs.scan(run_id=run_id, time_left=time_left)
     except Exception:
         recorded = jobs.runs.get(run_id)
         if recorded is None or recorded.status != "failed":

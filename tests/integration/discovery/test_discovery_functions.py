@@ -171,3 +171,34 @@ def test_a_scan_whose_market_is_down_is_recorded_failed_and_keeps_previous_data(
     assert run["error"]
     assert runtime.queue("TokenScanDLQ").approximate_count() == 0
     assert client.get(f"/discovery/tokens/{mint}").status_code == 200
+
+
+def test_a_scan_invoked_with_little_time_left_defers_its_tokens_to_the_next_scan(
+    stack: tuple[TestClient, LocalRuntime],
+) -> None:
+    from functions.token_scan import handler
+    from walltrack.runtime.local import LambdaContext
+
+    client, runtime = stack
+    _configure(client, "token_discovery", RELAXED)
+    # Given a manual scan request taken by an invocation with 20 s left (under the reserve)
+    run_id = client.post("/discovery/tokens/run").json()["run_id"]
+    queue = runtime.queue("TokenScanQueue")
+    [message] = queue.receive(max_messages=1)
+    context = LambdaContext(
+        function_name="token_scan",
+        aws_request_id="short-of-time",
+        memory_limit_in_mb=512,
+        invoked_function_arn="arn:aws:lambda:local:000000000000:function:token_scan",
+        timeout_seconds=20,
+    )
+    # When the handler runs it
+    response = handler({"Records": [queue.record(message)]}, context)
+    # Then the run succeeds with every passing token deferred, nothing checked or stored
+    assert response == {"batchItemFailures": []}
+    run = client.get(f"/status/schedule-runs/{run_id}").json()
+    assert run["status"] == "succeeded", run
+    assert run["counts"]["passed_filters"] > 0
+    assert run["counts"]["deferred"] == run["counts"]["passed_filters"]
+    assert run["counts"]["new_tokens"] == 0
+    assert client.get("/discovery/tokens").json()["total"] == 0

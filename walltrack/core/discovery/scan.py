@@ -28,6 +28,14 @@ from walltrack.data.models.token import (
 )
 
 Progress = Callable[[dict[str, object]], None]
+TimeLeft = Callable[[], float]
+"""Seconds the invocation has left (the Lambda context's remaining time)."""
+
+SAFETY_RESERVE_S = 30.0
+"""A scan starts the next token's safety checks only with this much time left: three calls,
+usually a second or two, more when RugCheck's 1 req/s or a retry paces them. The tokens left
+over wait for the next scan (new ones are still new then) instead of the function timing out
+mid-run with nothing recorded."""
 
 
 class CandidateSource(Protocol):
@@ -74,6 +82,7 @@ class ScanReport:
     safety: dict[str, int] = field(default_factory=lambda: {"pass": 0, "warn": 0, "fail": 0})
     skipped_malformed: int = 0
     now_rejected: int = 0  # stored tokens these filters reject (kept, flagged)
+    deferred: int = 0  # passing tokens left for the next scan: the time ran short
     errors: list[str] = field(default_factory=list)
     rejected: dict[str, list[str]] = field(default_factory=dict)
 
@@ -111,7 +120,10 @@ async def run_token_scan(
     outbox: DiscoveryOutbox,
     now: datetime,
     progress: Progress | None = None,
+    time_left: TimeLeft | None = None,
 ) -> ScanReport:
+    """One scan. With `time_left`, new tokens are checked before known ones (their safety is
+    re-checked by refresh anyway) and the scan stops short of the time limit (`deferred`)."""
     report = ScanReport()
     # 1. fetch
     batch = await source.discover(settings)
@@ -130,10 +142,15 @@ async def run_token_scan(
             report.rejected[candidate.mint] = list(decision.reasons)
     report.passed_filters = len(passing)
     report.now_rejected = store.mark_rejected(report.rejected, at=now)
+    if time_left is not None:
+        passing.sort(key=lambda c: store.get(c.mint) is not None)  # new first, stable
     if progress:
         progress({"stage": "safety", "done": 0, "total": len(passing)})
     # 4. safety  5. store  6. announce
     for done, candidate in enumerate(passing, start=1):
+        if time_left is not None and time_left() < SAFETY_RESERVE_S:
+            report.deferred = len(passing) - done + 1
+            break
         is_new, verdict = await _store_with_safety(
             candidate, settings=settings, safety=safety, store=store, now=now
         )

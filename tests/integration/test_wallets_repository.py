@@ -53,6 +53,10 @@ def test_swaps_are_stored_once_with_exact_amounts(repo: WalletRepository) -> Non
     assert stored[0].quote_amount == Decimal("0.000000001")
     # And the newest N of a token come back oldest first
     assert [s.side for s in repo.token_swaps(MINT, since=None, limit=1)] == ["sell"]
+    # And a window cuts the wallet's swaps at both ends (a profile's window_start..end)
+    first, second = stored
+    assert repo.wallet_swaps("w1", since=None, until=first.timestamp) == [first]
+    assert repo.wallet_swaps("w1", since=second.timestamp, until=second.timestamp) == [second]
 
 
 def test_candidates_are_queued_once_until_their_profile_is_stale(repo: WalletRepository) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -127,11 +128,27 @@ def test_a_tokens_wallets_are_found_profiled_and_ranked(
     assert best["trades"]
     if best["pnl_curve"]:
         assert best["pnl_curve"][-1]["cumulative_pnl_sol"] == best["profile"]["realised_pnl_sol"]
+    # And its trades are those of the profiled window: a swap seen after it is not listed
+    _store_swap_after_the_window(best)
+    again = client.get(f"/wallets/{ranked[0]}").json()
+    assert again["trades"] == best["trades"]
     # And the smart wallets found on the token say why
     reasons = {r for a in per[mint]["smart"] if a in by_address for r in
                by_address[a]["discovered_from"][0]["reasons"]}  # fmt: skip
     assert reasons
     assert reasons <= {"early_buyer", "top_trader"}
+
+
+def _store_swap_after_the_window(detail: dict[str, Any]) -> None:
+    from walltrack.data.models.swap import Swap
+    from walltrack.data.postgres.pool import get_pool
+    from walltrack.data.postgres.wallets import WalletRepository
+
+    last = Swap.model_validate(detail["trades"][-1])
+    end = datetime.fromisoformat(detail["profile"]["window_end"])
+    later = last.model_copy(update={"signature": f"after-{last.signature}"[:88],
+                                    "timestamp": end + timedelta(hours=1)})  # fmt: skip
+    assert WalletRepository(get_pool()).add_swaps([later]) == 1
 
 
 def test_a_wallet_over_the_history_cap_is_profiled_as_partial(

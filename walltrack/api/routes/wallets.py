@@ -111,8 +111,8 @@ def wallet_detail(address: str, jobs: Jobs) -> WalletDetail:
     if wallet is None:
         raise NotFoundError(f"unknown wallet {address}")
     profile = jobs.wallets.latest_profile(address)
-    since = profile.window_start if profile else None
-    trades = jobs.wallets.wallet_swaps(address, since=since)[-MAX_TRADES:]
+    since, until = (profile.window_start, profile.window_end) if profile else (None, None)
+    trades = jobs.wallets.wallet_swaps(address, since=since, until=until)[-MAX_TRADES:]
     return WalletDetail(wallet=wallet, profile=profile, trades=trades, pnl_curve=pnl_curve(profile))
 
 

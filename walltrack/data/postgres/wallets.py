@@ -136,13 +136,18 @@ class WalletRepository:
             ).fetchall()
         return [_swap(r) for r in rows]
 
-    def wallet_swaps(self, wallet: str, *, since: datetime | None) -> list[Swap]:
+    def wallet_swaps(
+        self, wallet: str, *, since: datetime | None, until: datetime | None = None
+    ) -> list[Swap]:
+        """The wallet's stored swaps in [since, until] (either end open when None), oldest
+        first."""
         with self._pool.connection() as conn:
             rows = conn.execute(
-                "select * from public.swaps"
-                " where wallet = %s and (%s::timestamptz is null or ts >= %s)"
+                "select * from public.swaps where wallet = %(wallet)s"
+                " and (%(since)s::timestamptz is null or ts >= %(since)s)"
+                " and (%(until)s::timestamptz is null or ts <= %(until)s)"
                 " order by ts, slot",
-                (wallet, since, since),
+                {"wallet": wallet, "since": since, "until": until},
             ).fetchall()
         return [_swap(r) for r in rows]
 

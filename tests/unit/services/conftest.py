@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,7 +10,9 @@ from typing import Any
 
 import pytest
 import respx
+import structlog
 
+from walltrack.log import configure_logging
 from walltrack.services.base import RateLimit, RetryPolicy
 
 # Fast enough that no test waits on the limiter, slow enough to still be a real limiter.
@@ -56,3 +59,13 @@ def mock_api() -> Iterator[respx.MockRouter]:
     """Every request must hit a declared route; nothing reaches the network."""
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
         yield router
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """JSON log lines written to a buffer for the test, the console renderer restored after."""
+    configure_logging(json_output=True, level="DEBUG")
+    buffer = io.StringIO()
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
+    yield buffer
+    configure_logging(json_output=False)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 import respx
-import structlog
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
 from walltrack.config.settings import EnvSettings
-from walltrack.log import configure_logging
 from walltrack.services.base import RateLimit
 from walltrack.services.errors import (
     AuthError,
@@ -227,16 +225,6 @@ async def test_a_timeout_error_never_carries_the_key(
     assert KEY not in str(caught.value)
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """JSON log lines written to a buffer for the test, the console renderer restored after."""
-    configure_logging(json_output=True, level="DEBUG")
-    buffer = io.StringIO()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
-    yield buffer
-    configure_logging(json_output=False)
 
 
 async def test_retry_log_lines_never_carry_the_key(

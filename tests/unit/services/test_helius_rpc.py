@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 import respx
-import structlog
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
 from walltrack.config.settings import EnvSettings
-from walltrack.log import configure_logging
 from walltrack.services.base import RateLimit
 from walltrack.services.errors import (
     AuthError,
@@ -245,16 +243,6 @@ async def test_a_body_that_is_not_json_is_invalid(
     async with make_client(sleep) as client:
         with pytest.raises(InvalidResponseError, match="not JSON"):
             await client.get_balance(W1)
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """JSON log lines written to a buffer for the test, the console renderer restored after."""
-    configure_logging(json_output=True, level="DEBUG")
-    buffer = io.StringIO()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
-    yield buffer
-    configure_logging(json_output=False)
 
 
 async def test_retry_log_lines_never_carry_the_key(

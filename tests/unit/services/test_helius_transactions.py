@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,12 +13,10 @@ from typing import Any
 import httpx
 import pytest
 import respx
-import structlog
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
 from walltrack.config.settings import EnvSettings
-from walltrack.log import configure_logging
 from walltrack.services.base import RateLimit
 from walltrack.services.errors import (
     AuthError,
@@ -477,16 +475,6 @@ async def test_a_malformed_body_is_an_invalid_response(
         with pytest.raises(InvalidResponseError, match=reason):
             await client.transactions_for_address(W1)
     assert route.call_count == 1
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """JSON log lines written to a buffer for the test, the console renderer restored after."""
-    configure_logging(json_output=True, level="DEBUG")
-    buffer = io.StringIO()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
-    yield buffer
-    configure_logging(json_output=False)
 
 
 async def test_retry_and_info_log_lines_never_carry_the_key(

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 import respx
-import structlog
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
 from walltrack.config.settings import EnvSettings
 from walltrack.data.models.helius import MAX_ADDRESSES_PER_WEBHOOK
-from walltrack.log import configure_logging
 from walltrack.services.errors import (
     AuthError,
     BadRequestError,
@@ -46,16 +44,6 @@ def make_client(sleep: RecordingSleep) -> HeliusWebhooksClient:
     return HeliusWebhooksClient(
         BASE, api_key=SecretStr(KEY), webhooks_rate=FAST_RATE, retry=TEST_RETRY, sleep=sleep
     )
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """JSON log lines written to a buffer for the test, the console renderer restored after."""
-    configure_logging(json_output=True, level="DEBUG")
-    buffer = io.StringIO()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
-    yield buffer
-    configure_logging(json_output=False)
 
 
 async def test_create_sends_the_documented_body_and_parses_the_webhook(

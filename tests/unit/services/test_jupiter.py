@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,12 +11,10 @@ from typing import Any
 import httpx
 import pytest
 import respx
-import structlog
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
 from walltrack.config.settings import EnvSettings
-from walltrack.log import configure_logging
 from walltrack.services.base import RateLimit
 from walltrack.services.errors import (
     AuthError,
@@ -340,16 +338,6 @@ async def test_keyless_calls_send_no_key_header(
     async with make_client(sleep, api_key=None) as client:
         await client.price([SOL])
     assert "x-api-key" not in route.calls.last.request.headers
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """JSON log lines written to a buffer for the test, the console renderer restored after."""
-    configure_logging(json_output=True, level="DEBUG")
-    buffer = io.StringIO()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
-    yield buffer
-    configure_logging(json_output=False)
 
 
 async def test_the_key_never_reaches_logs_or_errors(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from walltrack.config.settings import get_settings
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.postgres.pool import get_pool
@@ -19,5 +17,4 @@ def step_settings_service() -> StepSettingsService:
 
 
 def schedule_runs() -> ScheduleRunRepository:
-    deadline = timedelta(minutes=get_settings().run_deadline_minutes)
-    return ScheduleRunRepository(get_pool(), deadline=deadline)
+    return ScheduleRunRepository(get_pool(), deadline=get_settings().run_deadline)

@@ -7,6 +7,7 @@ Per-step business settings live in Postgres instead (see `walltrack.data.models.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -79,6 +80,10 @@ class EnvSettings(BaseSettings):
     @property
     def uses_embedded_graph(self) -> bool:
         return self.neo4j_uri is None
+
+    @property
+    def run_deadline(self) -> timedelta:
+        return timedelta(minutes=self.run_deadline_minutes)
 
     def secret_values(self) -> list[str]:
         secrets = [self.database_url, self.neo4j_password, self.helius_api_key]

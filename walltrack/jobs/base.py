@@ -3,8 +3,6 @@ and the business clock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from walltrack.config.clock import Clock
 from walltrack.config.clock import now as product_now
 from walltrack.config.settings import EnvSettings, get_settings
@@ -18,9 +16,7 @@ class StepJobs:
     def __init__(self, *, settings: EnvSettings | None = None, clock: Clock = product_now) -> None:
         self._env = settings or get_settings()
         self._pool = get_pool(self._env)
-        self._runs = ScheduleRunRepository(
-            self._pool, deadline=timedelta(minutes=self._env.run_deadline_minutes)
-        )
+        self._runs = ScheduleRunRepository(self._pool, deadline=self._env.run_deadline)
         self._steps = StepSettingsService(StepSettingsRepository(self._pool))
         self._clock = clock
 

@@ -38,13 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--malformed", type=float, default=0.0)
     parser.add_argument("--retry-delay", type=float, default=60.0)
     args = parser.parse_args(argv)
-    sc = Scenario.small(args.seed) if args.small else Scenario(seed=args.seed)
+    scenario = Scenario.small(args.seed) if args.small else Scenario(seed=args.seed)
     if args.history_hours is not None:
-        sc.history_hours = args.history_hours
+        scenario.history_hours = args.history_hours
     if args.command == "serve":
         from sim.server import DOCUMENTED_LIMITS
 
-        cfg = SimConfig(
+        config = SimConfig(
             api_key=args.api_key,
             rate_limits=dict(DOCUMENTED_LIMITS) if args.rate_limits == "documented" else {},
             error_5xx=args.error_5xx,
@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
                 retry_delay_s=args.retry_delay,
             ),
         )
-        run(host=args.host, port=args.port, speed=args.speed, scenario=sc, config=cfg)
+        run(host=args.host, port=args.port, speed=args.speed, scenario=scenario, config=config)
         return 0
     started = time.perf_counter()
-    world = build_world(sc)
+    world = build_world(scenario)
     if args.command == "truth":
         sys.stdout.buffer.write(orjson.dumps(world.truth(), option=orjson.OPT_INDENT_2) + b"\n")
     else:

@@ -57,14 +57,14 @@ def b58(data: bytes) -> str:
     return base58.b58encode(data).decode("ascii")
 
 
-def derive_bytes(seed: int, label: str, n: int) -> bytes:
+def derive_bytes(seed: int, label: str, length: int) -> bytes:
     """Deterministic pseudo-random bytes for one labelled thing of one world."""
     out = b""
     counter = 0
-    while len(out) < n:
+    while len(out) < length:
         out += hashlib.blake2b(f"{seed}:{label}:{counter}".encode(), digest_size=64).digest()
         counter += 1
-    return out[:n]
+    return out[:length]
 
 
 def derive_address(seed: int, label: str) -> str:
@@ -102,7 +102,7 @@ class SignatureCodec:
         self._salt = derive_bytes(seed, "sigsalt", 16)
         self._cache: dict[int, str] = {}
 
-    def _head(self, tx_id: int) -> bytes:
+    def _keyed_hash(self, tx_id: int) -> bytes:
         return hashlib.blake2b(tx_id.to_bytes(8, "big"), digest_size=56, key=self._salt).digest()
 
     def encode(self, tx_id: int) -> str:
@@ -111,10 +111,10 @@ class SignatureCodec:
         if cached is not None:
             return cached
         tail = (((tx_id ^ self._key) * _MIX) & _MASK64).to_bytes(8, "big")
-        sig = b58(self._head(tx_id) + tail)
+        signature = b58(self._keyed_hash(tx_id) + tail)
         if len(self._cache) < 2_000_000:
-            self._cache[tx_id] = sig
-        return sig
+            self._cache[tx_id] = signature
+        return signature
 
     def decode(self, signature: str) -> int | None:
         """The transaction id of a signature of this world, or None for anything else."""
@@ -125,7 +125,7 @@ class SignatureCodec:
         if len(raw) != 64:
             return None
         tx_id = ((int.from_bytes(raw[56:], "big") * _MIX_INV) & _MASK64) ^ self._key
-        if tx_id >= 1 << 40 or raw[:56] != self._head(tx_id):
+        if tx_id >= 1 << 40 or raw[:56] != self._keyed_hash(tx_id):
             return None
         return tx_id
 
@@ -138,7 +138,7 @@ class Pool:
     ``real_quote``/``real_base`` are what the accounts actually hold.
     """
 
-    pid: int
+    pool_id: int
     token: int  # token index
     quote_mint: str  # WSOL_MINT or USDC_MINT
     venue: str  # "pumpfun", "pumpswap", "raydium"
@@ -154,14 +154,14 @@ class Pool:
     def buy_out(self, amount_in: int) -> tuple[int, int]:
         """(base out, venue fee) for ``amount_in`` quote units paid in (fee included)."""
         if self.is_curve:
-            net = amount_in * 10_000 // (10_000 + self.fee_bps)
-            fee = amount_in - net
-            out = self.base * net // (self.quote + net)
+            net_in = amount_in * 10_000 // (10_000 + self.fee_bps)
+            fee = amount_in - net_in
+            out = self.base * net_in // (self.quote + net_in)
             out = min(out, self.real_base)
             return out, fee
-        eff = amount_in * (10_000 - self.fee_bps) // 10_000
-        out = self.base * eff // (self.quote + eff)
-        return out, amount_in - eff
+        net_in = amount_in * (10_000 - self.fee_bps) // 10_000
+        out = self.base * net_in // (self.quote + net_in)
+        return out, amount_in - net_in
 
     def sell_out(self, amount_in: int) -> tuple[int, int]:
         """(quote out, venue fee) for ``amount_in`` base units sold."""
@@ -170,21 +170,21 @@ class Pool:
             gross = min(gross, self.real_quote)
             fee = gross * self.fee_bps // 10_000
             return gross - fee, fee
-        eff = amount_in * (10_000 - self.fee_bps) // 10_000
-        out = self.quote * eff // (self.base + eff)
+        net_in = amount_in * (10_000 - self.fee_bps) // 10_000
+        out = self.quote * net_in // (self.base + net_in)
         return out, 0
 
-    def impact(self, side_buy: bool, amount_in: int) -> float:
+    def impact(self, is_buy: bool, amount_in: int) -> float:
         """Price impact as a fraction: how far the fill is from the spot price."""
-        if side_buy:
-            eff = amount_in * 10_000 // (10_000 + self.fee_bps) if self.is_curve else amount_in
+        if is_buy:
+            net_in = amount_in * 10_000 // (10_000 + self.fee_bps) if self.is_curve else amount_in
             reserve = self.quote
         else:
-            eff = amount_in
+            net_in = amount_in
             reserve = self.base
-        if reserve + eff <= 0:
+        if reserve + net_in <= 0:
             return 1.0
-        return eff / (reserve + eff)
+        return net_in / (reserve + net_in)
 
     def apply_buy(self, amount_in: int) -> tuple[int, int]:
         """Execute a buy; returns (base out, fee). The reserves move exactly as quoted."""

@@ -17,29 +17,31 @@ from sim.world import World
 class Hop:
     """One leg of a route: a pool crossed in one direction."""
 
-    pool: int
+    pool_id: int
     input_mint: str
     output_mint: str
-    buy: bool  # quote -> base
+    is_buy: bool  # quote -> base
 
 
-def _edges(world: World, mint: str) -> list[Hop]:
+def _hops_from(world: World, mint: str) -> list[Hop]:
+    """Every active pool crossing that starts with ``mint``: sells of it, then buys with it."""
     hops: list[Hop] = []
-    tidx = world.by_mint.get(mint)
-    if tidx is not None:
-        for pid in world.tokens[tidx].pools:
-            pool = world.pools[pid]
+    token_index = world.by_mint.get(mint)
+    if token_index is not None:
+        for pool_id in world.tokens[token_index].pools:
+            pool = world.pools[pool_id]
             if pool.active:
-                hops.append(Hop(pid, mint, pool.quote_mint, buy=False))
-    for quote in (WSOL_MINT,):
-        if mint == quote:
-            for pool in world.pools:
-                if pool.active and pool.quote_mint == quote:
-                    hops.append(Hop(pool.pid, quote, world.tokens[pool.token].mint, buy=True))
+                hops.append(Hop(pool_id, mint, pool.quote_mint, is_buy=False))
+    if mint == WSOL_MINT:
+        for pool in world.pools:
+            if pool.active and pool.quote_mint == WSOL_MINT:
+                hops.append(
+                    Hop(pool.pool_id, WSOL_MINT, world.tokens[pool.token].mint, is_buy=True)
+                )
     if mint != WSOL_MINT:
         for pool in world.pools:
             if pool.active and pool.quote_mint == mint and pool.quote_mint != WSOL_MINT:
-                hops.append(Hop(pool.pid, mint, world.tokens[pool.token].mint, buy=True))
+                hops.append(Hop(pool.pool_id, mint, world.tokens[pool.token].mint, is_buy=True))
     return hops
 
 
@@ -48,14 +50,14 @@ def routes(
 ) -> list[list[Hop]]:
     """Every one- or two-hop path from ``input_mint`` to ``output_mint`` over active pools."""
     found: list[list[Hop]] = []
-    for first in _edges(world, input_mint):
+    for first in _hops_from(world, input_mint):
         if first.output_mint == output_mint:
             found.append([first])
         elif not direct_only:
             found.extend(
                 [first, second]
-                for second in _edges(world, first.output_mint)
-                if second.output_mint == output_mint and second.pool != first.pool
+                for second in _hops_from(world, first.output_mint)
+                if second.output_mint == output_mint and second.pool_id != first.pool_id
             )
     return found
 
@@ -66,12 +68,12 @@ def simulate(
     """Per hop (in, out, fee, impact); with ``apply`` the pools' reserves are moved."""
     legs = []
     for hop in route:
-        pool = pools[hop.pool]
-        impact = pool.impact(hop.buy, amount)
+        pool = pools[hop.pool_id]
+        impact = pool.impact(hop.is_buy, amount)
         if apply:
-            out, fee = pool.apply_buy(amount) if hop.buy else pool.apply_sell(amount)
+            out, fee = pool.apply_buy(amount) if hop.is_buy else pool.apply_sell(amount)
         else:
-            out, fee = pool.buy_out(amount) if hop.buy else pool.sell_out(amount)
+            out, fee = pool.buy_out(amount) if hop.is_buy else pool.sell_out(amount)
         legs.append((amount, out, fee, impact))
         amount = out
     return legs
@@ -93,6 +95,6 @@ def best_route(
 
 def execute_on_copy(world: World, route: list[Hop], amount: int) -> int:
     """Output of executing ``route`` on copies of the current pools (the world is untouched)."""
-    pools = {hop.pool: copy.copy(world.pools[hop.pool]) for hop in route}
+    pools = {hop.pool_id: copy.copy(world.pools[hop.pool_id]) for hop in route}
     legs = simulate(pools, route, amount, apply=True)
     return legs[-1][1]

@@ -30,7 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sim.chain import USDC_MINT, WSOL_MINT, slot_at
-from sim.market import best_route
+from sim.market import Hop, best_route
 from sim.render import Renderer
 from sim.webhooks import Deliverer, Faults
 from sim.world import FAILED, Scenario, Token, World, build_world
@@ -72,11 +72,11 @@ class SimClock:
     def __init__(self, start_ms: int, speed: float) -> None:
         self.start_ms = start_ms
         self.speed = speed
-        self._real0 = time.monotonic()
+        self._real_start = time.monotonic()
 
     def now_ms(self) -> int:
         """Current sim time."""
-        return self.start_ms + int((time.monotonic() - self._real0) * self.speed * 1000)
+        return self.start_ms + int((time.monotonic() - self._real_start) * self.speed * 1000)
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -102,9 +102,10 @@ class SimApp:
     def __init__(self, world: World, config: SimConfig) -> None:
         self.world = world
         self.config = config
-        self.r = Renderer(world)
+        self.renderer = Renderer(world)
         self.clock = SimClock(world.now_ms, config.speed)
-        self.deliverer = Deliverer(world, self.r, config.faults, world.seed)
+        self.deliverer = Deliverer(world, self.renderer, config.faults, world.seed)
+        # per endpoint group: clock seconds of the requests admitted in the current window
         self.hits: dict[str, deque[float]] = {}
         # per endpoint group: (clock seconds, status, Retry-After) of every request received;
         # status is 429 (rate-limited), 503 (injected fault) or 200 (answered by the handler)
@@ -112,8 +113,8 @@ class SimApp:
         self.injected_5xx = 0
         self.rate_limited = 0
         self.malformed_served = 0
-        self._t0 = config.clock()
-        self._fault_rng = random.Random(world.seed * 13 + 1)
+        self._clock_start = config.clock()
+        self._helius_fault_rng = random.Random(world.seed * 13 + 1)
         self._dex_fault_rng = random.Random(world.seed * 13 + 2)
         self._ticker: asyncio.Task[None] | None = None
 
@@ -124,20 +125,20 @@ class SimApp:
         log = self.requests.setdefault(group, deque(maxlen=REQUEST_LOG_CAP))
         limit = self.config.rate_limits.get(group, 0)
         if limit:
-            q = self.hits.setdefault(group, deque())
-            while q and now - q[0] >= RATE_WINDOW_S:
-                q.popleft()
-            if len(q) >= limit:
+            admitted = self.hits.setdefault(group, deque())
+            while admitted and now - admitted[0] >= RATE_WINDOW_S:
+                admitted.popleft()
+            if len(admitted) >= limit:
                 self.rate_limited += 1
                 # whole seconds until the oldest admitted request leaves the window
-                retry = max(1, math.ceil(RATE_WINDOW_S - (now - q[0])))
-                log.append((now, 429, retry))
+                retry_after = max(1, math.ceil(RATE_WINDOW_S - (now - admitted[0])))
+                log.append((now, 429, retry_after))
                 return _json(
                     {"code": 429, "message": "You have exceeded the rate limit"},
                     429,
-                    {"Retry-After": str(retry)},
+                    {"Retry-After": str(retry_after)},
                 )
-            q.append(now)
+            admitted.append(now)
         log.append((now, 200, None))
         return None
 
@@ -163,16 +164,16 @@ class SimApp:
         digest = hashlib.blake2b(f"{self.world.seed}:{kind}:{key}".encode(), digest_size=8)
         return int.from_bytes(digest.digest()) / 2**64 < share
 
-    def _pair(self, pid: int) -> dict[str, Any]:
-        item: dict[str, Any] = self.r.pair(pid)
+    def _pair(self, pool_id: int) -> dict[str, Any]:
+        item: dict[str, Any] = self.renderer.pair(pool_id)
         if not self.is_malformed("pair", item["pairAddress"]):
             return item
         self.malformed_served += 1
-        base = {k: v for k, v in item["baseToken"].items() if k != "address"}
-        return {**item, "baseToken": base}  # no base token address: not a usable pair
+        base_token = {key: value for key, value in item["baseToken"].items() if key != "address"}
+        return {**item, "baseToken": base_token}  # no base token address: not a usable pair
 
     def _profile(self, tok: Token, *, boost: bool = False) -> dict[str, Any]:
-        item: dict[str, Any] = self.r.profile(tok, boost=boost)
+        item: dict[str, Any] = self.renderer.profile(tok, boost=boost)
         if not self.is_malformed("boost" if boost else "profile", tok.mint):
             return item
         self.malformed_served += 1
@@ -182,8 +183,9 @@ class SimApp:
         key = request.headers.get("x-api-key") if header else request.query_params.get("api-key")
         return key == self.config.api_key
 
-    def _fault(self) -> Response | None:
-        if self.config.error_5xx and self._fault_rng.random() < self.config.error_5xx:
+    def _helius_fault(self) -> Response | None:
+        """The injected 503 of a Helius call (chance ``config.error_5xx``)."""
+        if self.config.error_5xx and self._helius_fault_rng.random() < self.config.error_5xx:
             self._mark_5xx("helius")
             return _helius_error(503, "Service temporarily unavailable", -32503)
         return None
@@ -213,32 +215,37 @@ class SimApp:
             await self.deliverer.close()
 
     # ------------------------------------------------------------------ DexScreener
-    def _launched(self) -> list[Any]:
+    def _launched(self) -> list[Token]:
         now = self.world.now_ms
-        return [t for t in self.world.tokens[1:] if t.created_ms <= now]
+        return [tok for tok in self.world.tokens[1:] if tok.created_ms <= now]
 
     async def profiles(self, request: Request) -> Response:
         """GET /token-profiles/latest/v1: newest token profiles first."""
         if failed := self._dex("dex_slow"):
             return failed
-        toks = sorted(self._launched(), key=lambda t: (-t.created_ms, t.idx))
-        return _json([self._profile(t) for t in toks[: self.config.feed_size]])
+        newest = sorted(self._launched(), key=lambda tok: (-tok.created_ms, tok.idx))
+        return _json([self._profile(tok) for tok in newest[: self.config.feed_size]])
 
     async def boosts_latest(self, request: Request) -> Response:
         """GET /token-boosts/latest/v1."""
         if failed := self._dex("dex_slow"):
             return failed
-        toks = sorted(
-            (t for t in self._launched() if t.boost), key=lambda t: (-t.created_ms, t.idx)
+        newest = sorted(
+            (tok for tok in self._launched() if tok.boost),
+            key=lambda tok: (-tok.created_ms, tok.idx),
         )
-        return _json([self._profile(t, boost=True) for t in toks[: self.config.feed_size]])
+        return _json([self._profile(tok, boost=True) for tok in newest[: self.config.feed_size]])
 
     async def boosts_top(self, request: Request) -> Response:
         """GET /token-boosts/top/v1: most boosted first."""
         if failed := self._dex("dex_slow"):
             return failed
-        toks = sorted((t for t in self._launched() if t.boost), key=lambda t: (-t.boost, t.idx))
-        return _json([self._profile(t, boost=True) for t in toks[: self.config.feed_size]])
+        most_boosted = sorted(
+            (tok for tok in self._launched() if tok.boost), key=lambda tok: (-tok.boost, tok.idx)
+        )
+        return _json(
+            [self._profile(tok, boost=True) for tok in most_boosted[: self.config.feed_size]]
+        )
 
     def _main_pair(self, tok: Token) -> int:
         return tok.active_pool
@@ -247,14 +254,18 @@ class SimApp:
         """GET /latest/dex/search?q=: fuzzy match on symbol, name or address."""
         if failed := self._dex("dex_fast"):
             return failed
-        q = request.query_params.get("q", "").strip()
-        if not q:
+        query = request.query_params.get("q", "").strip()
+        if not query:
             return _json({"error": "query parameter q is required"}, 400)
-        ql = q.lower()
+        needle = query.lower()
         pairs: list[dict[str, Any]] = []
         for tok in self._launched():
-            if ql in tok.symbol.lower() or ql in tok.name.lower() or ql == tok.mint.lower():
-                pairs.extend(self._pair(p) for p in tok.pools)
+            if (
+                needle in tok.symbol.lower()
+                or needle in tok.name.lower()
+                or needle == tok.mint.lower()
+            ):
+                pairs.extend(self._pair(pool_id) for pool_id in tok.pools)
             if len(pairs) >= 30:
                 break
         return _json({"schemaVersion": "1.0.0", "pairs": pairs[:30]})
@@ -263,70 +274,68 @@ class SimApp:
         """GET /tokens/v1/{chainId}/{addresses}: one main pair per known token, bare array."""
         if failed := self._dex("dex_fast"):
             return failed
-        addrs = [a for a in request.path_params["addresses"].split(",") if a]
-        if len(addrs) > 30:
+        mints = [mint for mint in request.path_params["addresses"].split(",") if mint]
+        if len(mints) > 30:
             return _json({"error": "at most 30 token addresses per request"}, 400)
         if request.path_params["chain"] != "solana":
             return _json([])
         out = []
-        for a in addrs:
-            idx = self.world.by_mint.get(a)
+        for mint in mints:
+            token_index = self.world.by_mint.get(mint)
             if (
-                idx is not None
-                and idx > 0
-                and self.world.tokens[idx].created_ms <= self.world.now_ms
+                token_index is not None
+                and token_index > 0
+                and self.world.tokens[token_index].created_ms <= self.world.now_ms
             ):
-                out.append(self._pair(self._main_pair(self.world.tokens[idx])))
+                out.append(self._pair(self._main_pair(self.world.tokens[token_index])))
         return _json(out)
 
     async def token_pairs(self, request: Request) -> Response:
         """GET /token-pairs/v1/{chainId}/{tokenAddress}: every pool of one token."""
         if failed := self._dex("dex_fast"):
             return failed
-        idx = self.world.by_mint.get(request.path_params["address"])
-        if request.path_params["chain"] != "solana" or idx is None or idx == 0:
+        token_index = self.world.by_mint.get(request.path_params["address"])
+        if request.path_params["chain"] != "solana" or token_index is None or token_index == 0:
             return _json([])
-        return _json([self._pair(p) for p in self.world.tokens[idx].pools])
+        return _json([self._pair(pool_id) for pool_id in self.world.tokens[token_index].pools])
 
     async def pairs(self, request: Request) -> Response:
         """GET /latest/dex/pairs/{chainId}/{pairId}: ``pairs`` is null when unknown."""
         if failed := self._dex("dex_fast"):
             return failed
         out = []
-        for pair_id in request.path_params["pair"].split(","):
-            pid = self.world.by_pool_addr.get(pair_id)
-            if pid is not None and request.path_params["chain"] == "solana":
-                out.append(self._pair(pid))
+        for pair_address in request.path_params["pair"].split(","):
+            pool_id = self.world.by_pool_addr.get(pair_address)
+            if pool_id is not None and request.path_params["chain"] == "solana":
+                out.append(self._pair(pool_id))
         return _json({"schemaVersion": "1.0.0", "pairs": out or None})
 
     # ------------------------------------------------------------------ Helius REST
-    async def history(self, request: Request) -> Response:  # noqa: PLR0911,PLR0912 - one flat dispatch reads better than fragments
+    async def history(self, request: Request) -> Response:  # noqa: PLR0911,PLR0912 - validates each documented query parameter in turn, one 400 each
         """GET /v0/addresses/{address}/transactions with the current and legacy paging params."""
         if not self._key_ok(request):
             return _helius_error(401, "invalid api key provided", -32401)
-        if (limited := self._limited("helius")) or (limited := self._fault()):
+        if (limited := self._limited("helius")) or (limited := self._helius_fault()):
             return limited
         address = request.path_params["address"]
         if not _valid_address(address):
             return _helius_error(400, f"invalid address: {address}")
-        qp = request.query_params
+        params = request.query_params
         try:
-            limit = int(qp.get("limit", "10"))
+            limit = int(params.get("limit", "10"))
         except ValueError:
             return _helius_error(400, "limit must be an integer")
         if limit < 1:
             return _helius_error(400, "limit must be at least 1")
         limit = min(limit, 100)
-        order = qp.get("sort-order", "desc")
+        order = params.get("sort-order", "desc")
         if order not in ("asc", "desc"):
             return _helius_error(400, "sort-order must be asc or desc")
-        w = self.world
-        ent = w.by_addr.get(address)
-        txs = w.tx_index.get(ent, []) if ent is not None else []
+        world = self.world
         bounds: dict[str, int] = {}
         for name in ("before-signature", "before", "after-signature", "until"):
-            if name in qp:
-                tx = w.sigs.decode(qp[name])
+            if name in params:
+                tx = world.sigs.decode(params[name])
                 if tx is None:
                     return _helius_error(400, f"invalid signature for {name}")
                 bounds[name] = tx
@@ -341,57 +350,81 @@ class SimApp:
             "lt-slot",
             "lte-slot",
         ):
-            if name in qp:
+            if name in params:
                 try:
-                    filters[name] = int(qp[name])
+                    filters[name] = int(params[name])
                 except ValueError:
                     return _helius_error(400, f"{name} must be an integer")
-        if any("time" in k for k in filters) and any("slot" in k for k in filters):
+        if any("time" in key for key in filters) and any("slot" in key for key in filters):
             return _helius_error(400, "time and slot filters cannot be combined")
-        tx_type, source = qp.get("type"), qp.get("source")
-        hi_excl = min(bounds.get("before-signature", 1 << 62), bounds.get("before", 1 << 62))
-        lo_excl = max(bounds.get("after-signature", -1), bounds.get("until", -1))
-        now_tx = w.n_tx()
-        seq = reversed(txs) if order == "desc" else iter(txs)
+        entity = world.by_addr.get(address)
+        page = self._history_page(
+            world.tx_index.get(entity, []) if entity is not None else [],
+            descending=order == "desc",
+            before_tx=min(bounds.get("before-signature", 1 << 62), bounds.get("before", 1 << 62)),
+            after_tx=max(bounds.get("after-signature", -1), bounds.get("until", -1)),
+            filters=filters,
+            tx_type=params.get("type"),
+            source=params.get("source"),
+            limit=limit,
+        )
+        return Response(
+            b"[" + b",".join(orjson.dumps(self.renderer.enhanced(tx)) for tx in page) + b"]",
+            media_type="application/json",
+        )
+
+    def _history_page(
+        self,
+        txs: list[int],
+        *,
+        descending: bool,
+        before_tx: int,
+        after_tx: int,
+        filters: dict[str, int],
+        tx_type: str | None,
+        source: str | None,
+        limit: int,
+    ) -> list[int]:
+        """Up to ``limit`` of an address's ``txs`` strictly between ``after_tx`` and
+        ``before_tx`` (and executed by now), newest or oldest first, that pass the filters."""
+        n_executed = self.world.n_tx()
         page: list[int] = []
-        for tx in seq:
-            if tx >= hi_excl or tx >= now_tx:
-                if order == "desc":
+        for tx in reversed(txs) if descending else iter(txs):
+            if tx >= before_tx or tx >= n_executed:
+                if descending:
                     continue
                 break
-            if tx <= lo_excl:
-                if order == "desc":
+            if tx <= after_tx:
+                if descending:
                     break
                 continue
-            if filters and not self._passes(tx, filters):
+            if filters and not self._passes_filters(tx, filters):
                 continue
-            if tx_type and self.r.type_of(tx) != tx_type:
+            if tx_type and self.renderer.type_of(tx) != tx_type:
                 continue
             if source and self._source(tx) != source:
                 continue
             page.append(tx)
             if len(page) >= limit:
                 break
-        return Response(
-            b"[" + b",".join(orjson.dumps(self.r.enhanced(tx)) for tx in page) + b"]",
-            media_type="application/json",
-        )
+        return page
 
     def _source(self, tx: int) -> str:
-        return str(self.r.enhanced(tx)["source"])
+        return str(self.renderer.enhanced(tx)["source"])
 
-    def _passes(self, tx: int, f: dict[str, int]) -> bool:
-        ts = self.world.t_ts[tx] // 1000
+    def _passes_filters(self, tx: int, filters: dict[str, int]) -> bool:
+        """Does ``tx`` pass every ``gt/gte/lt/lte-time`` (block time, s) and ``-slot`` bound?"""
+        block_time = self.world.t_ts[tx] // 1000
         slot = slot_at(self.world.t_ts[tx])
         checks = {
-            "gt-time": ts > f.get("gt-time", ts - 1),
-            "gte-time": ts >= f.get("gte-time", ts),
-            "lt-time": ts < f.get("lt-time", ts + 1),
-            "lte-time": ts <= f.get("lte-time", ts),
-            "gt-slot": slot > f.get("gt-slot", slot - 1),
-            "gte-slot": slot >= f.get("gte-slot", slot),
-            "lt-slot": slot < f.get("lt-slot", slot + 1),
-            "lte-slot": slot <= f.get("lte-slot", slot),
+            "gt-time": block_time > filters.get("gt-time", block_time - 1),
+            "gte-time": block_time >= filters.get("gte-time", block_time),
+            "lt-time": block_time < filters.get("lt-time", block_time + 1),
+            "lte-time": block_time <= filters.get("lte-time", block_time),
+            "gt-slot": slot > filters.get("gt-slot", slot - 1),
+            "gte-slot": slot >= filters.get("gte-slot", slot),
+            "lt-slot": slot < filters.get("lt-slot", slot + 1),
+            "lte-slot": slot <= filters.get("lte-slot", slot),
         }
         return all(checks.values())
 
@@ -399,36 +432,37 @@ class SimApp:
         """POST /v0/transactions: render up to 100 signatures; unknown ones are left out."""
         if not self._key_ok(request):
             return _helius_error(401, "invalid api key provided", -32401)
-        if (limited := self._limited("helius")) or (limited := self._fault()):
+        if (limited := self._limited("helius")) or (limited := self._helius_fault()):
             return limited
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             return _helius_error(400, "invalid JSON body")
-        sigs = body.get("transactions") if isinstance(body, dict) else None
-        if not isinstance(sigs, list) or not all(isinstance(s, str) for s in sigs):
+        signatures = body.get("transactions") if isinstance(body, dict) else None
+        if not isinstance(signatures, list) or not all(isinstance(s, str) for s in signatures):
             return _helius_error(400, 'body must be {"transactions": [signature, ...]}')
-        if len(sigs) > 100:
+        if len(signatures) > 100:
             return _helius_error(400, "at most 100 transactions per request")
         out = []
-        for sig in sigs:
-            tx = self.world.sigs.decode(sig)
+        for signature in signatures:
+            tx = self.world.sigs.decode(signature)
             if tx is not None and tx < self.world.n_tx():
-                out.append(self.r.enhanced(tx))
+                out.append(self.renderer.enhanced(tx))
         return _json(out)
 
     # ------------------------------------------------------------------ webhooks
-    def _hook_body(self, body: Any) -> dict[str, Any] | str:
+    def _validated_hook_body(self, body: Any) -> dict[str, Any] | str:
+        """The webhook body, or the message of the first thing wrong with it."""
         if not isinstance(body, dict):
             return "body must be a JSON object"
         if not isinstance(body.get("webhookURL"), str) or not body["webhookURL"]:
             return "webhookURL is required"
-        addrs = body.get("accountAddresses", [])
-        if not isinstance(addrs, list) or len(addrs) > 100_000:
+        addresses = body.get("accountAddresses", [])
+        if not isinstance(addresses, list) or len(addresses) > 100_000:
             return "accountAddresses must be a list of at most 100000 addresses"
-        bad = [a for a in addrs if not isinstance(a, str) or not _valid_address(a)]
-        if bad:
-            return f"invalid address in accountAddresses: {bad[0]}"
+        invalid = [a for a in addresses if not isinstance(a, str) or not _valid_address(a)]
+        if invalid:
+            return f"invalid address in accountAddresses: {invalid[0]}"
         if body.get("webhookType", "enhanced") not in (
             "enhanced",
             "raw",
@@ -444,23 +478,23 @@ class SimApp:
         """POST/GET /v0/webhooks: create or list."""
         if not self._key_ok(request):
             return _helius_error(401, "invalid api key provided", -32401)
-        d = self.deliverer
+        deliverer = self.deliverer
         if request.method == "GET":
-            return _json([h.public(HELIUS_WALLET) for h in d.hooks.values()])
+            return _json([hook.public(HELIUS_WALLET) for hook in deliverer.hooks.values()])
         try:
-            body = self._hook_body(orjson.loads(await request.body()))
+            body = self._validated_hook_body(orjson.loads(await request.body()))
         except orjson.JSONDecodeError:
             return _helius_error(400, "invalid JSON body")
         if isinstance(body, str):
             return _helius_error(400, body)
-        if len(d.hooks) >= 50:
+        if len(deliverer.hooks) >= 50:
             return _helius_error(400, "webhook limit reached")
-        hook = d.add(body)
+        hook = deliverer.add(body)
         public = hook.public(HELIUS_WALLET)
         return _json(
             {
-                k: public[k]
-                for k in (
+                key: public[key]
+                for key in (
                     "webhookID",
                     "wallet",
                     "webhookURL",
@@ -484,11 +518,11 @@ class SimApp:
             return _json({"message": "Webhook deleted"})
         if request.method in ("PUT", "PATCH"):
             try:
-                raw = orjson.loads(await request.body())
+                changes = orjson.loads(await request.body())
             except orjson.JSONDecodeError:
                 return _helius_error(400, "invalid JSON body")
-            merged = {**hook.body, **raw} if isinstance(raw, dict) else raw
-            body = self._hook_body(merged)
+            merged = {**hook.body, **changes} if isinstance(changes, dict) else changes
+            body = self._validated_hook_body(merged)
             if isinstance(body, str):
                 return _helius_error(400, body)
             hook.body = body
@@ -506,7 +540,7 @@ class SimApp:
                 },
                 401,
             )
-        if (limited := self._limited("helius")) or (limited := self._fault()):
+        if (limited := self._limited("helius")) or (limited := self._helius_fault()):
             return limited
         try:
             body = orjson.loads(await request.body())
@@ -515,39 +549,40 @@ class SimApp:
                 {"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": None}
             )
         if isinstance(body, list):
-            return _json([self._rpc_one(b) for b in body])
-        return _json(self._rpc_one(body))
+            return _json([self._rpc_call(call) for call in body])
+        return _json(self._rpc_call(body))
 
-    def _rpc_one(self, body: Any) -> dict[str, Any]:
-        rid = body.get("id") if isinstance(body, dict) else None
+    def _rpc_call(self, body: Any) -> dict[str, Any]:
+        """Answer one JSON-RPC call (an element of a batch, or the whole body)."""
+        request_id = body.get("id") if isinstance(body, dict) else None
         if not isinstance(body, dict) or not isinstance(body.get("method"), str):
             return {
                 "jsonrpc": "2.0",
                 "error": {"code": -32600, "message": "Invalid Request"},
-                "id": rid,
+                "id": request_id,
             }
         method, params = body["method"], body.get("params")
-        fn = {
-            "getSignaturesForAddress": self._sigs_for,
+        handler = {
+            "getSignaturesForAddress": self._signatures_for_address,
             "getAsset": self._asset,
-            "getTokenLargestAccounts": self._largest,
+            "getTokenLargestAccounts": self._largest_accounts,
             "getBalance": self._balance,
         }.get(method)
-        if fn is None:
+        if handler is None:
             return {
                 "jsonrpc": "2.0",
                 "error": {"code": -32601, "message": "Method not found"},
-                "id": rid,
+                "id": request_id,
             }
         try:
-            result = fn(params)
+            result = handler(params)
         except ValueError as exc:
             return {
                 "jsonrpc": "2.0",
                 "error": {"code": -32602, "message": f"Invalid params: {exc}"},
-                "id": rid,
+                "id": request_id,
             }
-        return {"jsonrpc": "2.0", "result": result, "id": rid}
+        return {"jsonrpc": "2.0", "result": result, "id": request_id}
 
     def _first_address(self, params: Any) -> str:
         if not isinstance(params, list) or not params or not isinstance(params[0], str):
@@ -556,33 +591,33 @@ class SimApp:
             raise ValueError("Invalid param: WrongSize")
         return params[0]
 
-    def _sigs_for(self, params: Any) -> list[dict[str, Any]]:
-        w = self.world
+    def _signatures_for_address(self, params: Any) -> list[dict[str, Any]]:
+        world = self.world
         address = self._first_address(params)
-        opts = params[1] if len(params) > 1 and isinstance(params[1], dict) else {}
-        limit = opts.get("limit", 1000)
+        options = params[1] if len(params) > 1 and isinstance(params[1], dict) else {}
+        limit = options.get("limit", 1000)
         if not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValueError("limit must be between 1 and 1000")
-        before = w.sigs.decode(opts["before"]) if opts.get("before") else None
-        until = w.sigs.decode(opts["until"]) if opts.get("until") else None
-        if (opts.get("before") and before is None) or (opts.get("until") and until is None):
+        before = world.sigs.decode(options["before"]) if options.get("before") else None
+        until = world.sigs.decode(options["until"]) if options.get("until") else None
+        if (options.get("before") and before is None) or (options.get("until") and until is None):
             raise ValueError("invalid signature")
-        ent = w.by_addr.get(address)
-        txs = w.tx_index.get(ent, []) if ent is not None else []
+        entity = world.by_addr.get(address)
+        txs = world.tx_index.get(entity, []) if entity is not None else []
         out = []
         for tx in reversed(txs):
             if before is not None and tx >= before:
                 continue
             if until is not None and tx <= until:
                 break
-            failed = w.t_kind[tx] == FAILED
+            failed = world.t_kind[tx] == FAILED
             out.append(
                 {
-                    "signature": w.sigs.encode(tx),
-                    "slot": slot_at(w.t_ts[tx]),
+                    "signature": world.sigs.encode(tx),
+                    "slot": slot_at(world.t_ts[tx]),
                     "err": {"InstructionError": [2, {"Custom": 6002}]} if failed else None,
                     "memo": None,
-                    "blockTime": w.t_ts[tx] // 1000,
+                    "blockTime": world.t_ts[tx] // 1000,
                     "confirmationStatus": "finalized",
                 }
             )
@@ -590,21 +625,22 @@ class SimApp:
                 break
         return out
 
-    def _token(self, mint: Any) -> Any:
+    def _launched_token(self, mint: Any) -> Token | None:
+        """The token of ``mint`` once it exists (None before its launch or when unknown)."""
         if not isinstance(mint, str) or not _valid_address(mint):
             raise ValueError("invalid mint address")
-        idx = self.world.by_mint.get(mint)
-        if idx is None or self.world.tokens[idx].created_ms > self.world.now_ms:
+        token_index = self.world.by_mint.get(mint)
+        if token_index is None or self.world.tokens[token_index].created_ms > self.world.now_ms:
             return None
-        return self.world.tokens[idx]
+        return self.world.tokens[token_index]
 
     def _asset(self, params: Any) -> dict[str, Any]:
         mint = params.get("id") if isinstance(params, dict) else None
-        tok = self._token(mint)
+        tok = self._launched_token(mint)
         if tok is None:
             raise ValueError("Asset Not Found")
-        w = self.world
-        price = w.token_price_sol(tok.idx) * w.sol_usd() if tok.idx else 1.0
+        world = self.world
+        price = world.token_price_sol(tok.idx) * world.sol_usd() if tok.idx else 1.0
         info: dict[str, Any] = {
             "symbol": tok.symbol,
             "supply": tok.supply,
@@ -612,9 +648,9 @@ class SimApp:
             "token_program": tok.program,
         }
         if tok.mint_authority is not None:
-            info["mint_authority"] = w.addr[tok.mint_authority]
+            info["mint_authority"] = world.addr[tok.mint_authority]
         if tok.freeze_authority is not None:
-            info["freeze_authority"] = w.addr[tok.freeze_authority]
+            info["freeze_authority"] = world.addr[tok.freeze_authority]
         info["price_info"] = {"price_per_token": float(f"{price:.10g}"), "currency": "USDC"}
         slug = tok.symbol.lower()
         out: dict[str, Any] = {
@@ -632,7 +668,7 @@ class SimApp:
                 },
                 "links": {"image": f"https://{slug}.example.com/logo.png"},
             },
-            "authorities": [{"address": w.addr[tok.creator], "scopes": ["full"]}],
+            "authorities": [{"address": world.addr[tok.creator], "scopes": ["full"]}],
             "compression": {
                 "eligible": False,
                 "compressed": False,
@@ -664,74 +700,78 @@ class SimApp:
             "mutable": not tok.is_pump,
             "burnt": False,
             "token_info": info,
-            "last_indexed_slot": w.slot(),
+            "last_indexed_slot": world.slot(),
         }
         if tok.extensions:
-            out["mint_extensions"] = {e: {} for e in tok.extensions}
+            out["mint_extensions"] = {extension: {} for extension in tok.extensions}
         return out
 
-    def _largest(self, params: Any) -> dict[str, Any]:
-        w = self.world
+    def _largest_accounts(self, params: Any) -> dict[str, Any]:
+        """getTokenLargestAccounts: the 20 largest holdings, pool vaults included."""
+        world = self.world
         mint = params[0] if isinstance(params, list) and params else None
-        tok = self._token(mint)
+        tok = self._launched_token(mint)
         if tok is None:
             raise ValueError("Invalid param: could not find mint")
-        rows = [
-            (w.pools[p].real_base, self.r.vault(p, "b"))
-            for p in tok.pools
-            if w.pools[p].real_base > 0
+        holdings = [
+            (world.pools[pool_id].real_base, self.renderer.vault(pool_id, "b"))
+            for pool_id in tok.pools
+            if world.pools[pool_id].real_base > 0
         ]
-        rows += [
-            (w.holdings.get((h, tok.idx), 0), w.ata(h, tok.idx)) for h in set(w.holders[tok.idx])
+        holdings += [
+            (world.holdings.get((holder, tok.idx), 0), world.ata(holder, tok.idx))
+            for holder in set(world.holders[tok.idx])
         ]
-        rows = sorted((r for r in rows if r[0] > 0), key=lambda r: (-r[0], r[1]))[:20]
+        largest = sorted(
+            (row for row in holdings if row[0] > 0), key=lambda row: (-row[0], row[1])
+        )[:20]
         value = []
-        for amount, acc in rows:
-            ui = Decimal(amount).scaleb(-tok.decimals)
+        for amount, account in largest:
+            ui_amount = Decimal(amount).scaleb(-tok.decimals)
             value.append(
                 {
-                    "address": acc,
+                    "address": account,
                     "amount": str(amount),
                     "decimals": tok.decimals,
-                    "uiAmount": float(ui),
-                    "uiAmountString": format(ui.normalize(), "f"),
+                    "uiAmount": float(ui_amount),
+                    "uiAmountString": format(ui_amount.normalize(), "f"),
                 }
             )
-        return {"context": {"slot": w.slot(), "apiVersion": "2.2.0"}, "value": value}
+        return {"context": {"slot": world.slot(), "apiVersion": "2.2.0"}, "value": value}
 
     def _balance(self, params: Any) -> dict[str, Any]:
-        w = self.world
+        world = self.world
         address = self._first_address(params)
-        ent = w.by_addr.get(address)
+        entity = world.by_addr.get(address)
         return {
-            "context": {"slot": w.slot(), "apiVersion": "2.2.0"},
-            "value": w.sol[ent] if ent is not None else 0,
+            "context": {"slot": world.slot(), "apiVersion": "2.2.0"},
+            "value": world.sol[entity] if entity is not None else 0,
         }
 
     # ------------------------------------------------------------------ Jupiter
-    async def quote(self, request: Request) -> Response:  # noqa: PLR0911,PLR0912 - one flat dispatch reads better than fragments
+    async def quote(self, request: Request) -> Response:  # noqa: PLR0911 - validates each documented query parameter in turn, one 400 each
         """GET /swap/v1/quote: best route of at most two hops over the live pools."""
         if not self._key_ok(request, header=True):
             return _json({"code": 401, "message": "Unauthorized"}, 401)
         if limited := self._limited("jupiter"):
             return limited
-        qp = request.query_params
-        in_mint, out_mint = qp.get("inputMint"), qp.get("outputMint")
+        params = request.query_params
+        in_mint, out_mint = params.get("inputMint"), params.get("outputMint")
         if not in_mint or not out_mint:
             return _json({"error": "inputMint and outputMint are required"}, 400)
-        for m in (in_mint, out_mint):
-            if not _valid_address(m):
-                return _json({"error": f"Invalid mint: {m}"}, 400)
+        for mint in (in_mint, out_mint):
+            if not _valid_address(mint):
+                return _json({"error": f"Invalid mint: {mint}"}, 400)
         try:
-            amount = int(qp.get("amount", ""))
-            slippage = int(qp.get("slippageBps", "50"))
+            amount = int(params.get("amount", ""))
+            slippage_bps = int(params.get("slippageBps", "50"))
         except ValueError:
             return _json({"error": "Invalid amount"}, 400)
         if amount <= 0 or amount >= 1 << 64:
             return _json({"error": "Invalid amount"}, 400)
-        if not 0 <= slippage <= 10_000:
+        if not 0 <= slippage_bps <= 10_000:
             return _json({"error": "Invalid slippageBps"}, 400)
-        if qp.get("swapMode", "ExactIn") != "ExactIn":
+        if params.get("swapMode", "ExactIn") != "ExactIn":
             return _json(
                 {
                     "error": "ExactOut is not supported by these markets",
@@ -752,33 +792,60 @@ class SimApp:
             in_mint,
             out_mint,
             amount,
-            direct_only=qp.get("onlyDirectRoutes", "false") == "true",
+            direct_only=params.get("onlyDirectRoutes", "false") == "true",
         )
         if found is None:
-            for m in (in_mint, out_mint):
-                idx = self.world.by_mint.get(m)
-                if idx is not None and not any(
-                    self.world.pools[p].active for p in self.world.tokens[idx].pools
-                ):
-                    return _json(
-                        {
-                            "error": f"The token {m} is not tradable",
-                            "errorCode": "TOKEN_NOT_TRADABLE",
-                        },
-                        400,
-                    )
-            return _json(
-                {"error": "Could not find any route", "errorCode": "COULD_NOT_FIND_ANY_ROUTE"}, 400
-            )
+            return self._no_route(in_mint, out_mint)
         route, legs = found
         out_amount = legs[-1][1]
-        keep = 1.0
-        plan = []
-        for hop, (a_in, a_out, fee, impact) in zip(route, legs, strict=True):
-            keep *= 1 - impact
-            pool = self.world.pools[hop.pool]
+        route_plan, kept_share = self._route_plan(route, legs)
+        return _json(
+            {
+                "inputMint": in_mint,
+                "inAmount": str(amount),
+                "outputMint": out_mint,
+                "outAmount": str(out_amount),
+                "otherAmountThreshold": str(out_amount * (10_000 - slippage_bps) // 10_000),
+                "swapMode": "ExactIn",
+                "slippageBps": slippage_bps,
+                "platformFee": None,
+                "priceImpactPct": f"{1 - kept_share:.16f}",
+                "routePlan": route_plan,
+                "contextSlot": self.world.slot(),
+                # deterministic stand-in for the routing time, so equal seeds give equal bytes
+                "timeTaken": round(0.0015 + (amount % 997) / 1e6, 9),
+            }
+        )
+
+    def _no_route(self, in_mint: str, out_mint: str) -> Response:
+        """Jupiter's 400 when nothing routes: a token without an active pool, or no path."""
+        for mint in (in_mint, out_mint):
+            token_index = self.world.by_mint.get(mint)
+            if token_index is not None and not any(
+                self.world.pools[pool_id].active for pool_id in self.world.tokens[token_index].pools
+            ):
+                return _json(
+                    {
+                        "error": f"The token {mint} is not tradable",
+                        "errorCode": "TOKEN_NOT_TRADABLE",
+                    },
+                    400,
+                )
+        return _json(
+            {"error": "Could not find any route", "errorCode": "COULD_NOT_FIND_ANY_ROUTE"}, 400
+        )
+
+    def _route_plan(
+        self, route: list[Hop], legs: list[tuple[int, int, int, float]]
+    ) -> tuple[list[dict[str, Any]], float]:
+        """(``routePlan`` entries, share of the value kept after every hop's price impact)."""
+        kept_share = 1.0
+        route_plan = []
+        for hop, (amount_in, amount_out, fee, impact) in zip(route, legs, strict=True):
+            kept_share *= 1 - impact
+            pool = self.world.pools[hop.pool_id]
             info: dict[str, Any] = {
-                "ammKey": self.world.addr[self.world.pool_ent[hop.pool]],
+                "ammKey": self.world.addr[self.world.pool_entity[hop.pool_id]],
                 "label": {
                     "pumpfun": "Pump.fun",
                     "pumpswap": "Pump.fun Amm",
@@ -786,30 +853,15 @@ class SimApp:
                 }[pool.venue],
                 "inputMint": hop.input_mint,
                 "outputMint": hop.output_mint,
-                "inAmount": str(a_in),
-                "outAmount": str(a_out),
+                "inAmount": str(amount_in),
+                "outAmount": str(amount_out),
             }
             if fee:
                 info["feeAmount"] = str(fee)
-                info["feeMint"] = pool.quote_mint if (pool.is_curve or hop.buy) else hop.input_mint
-            plan.append({"swapInfo": info, "percent": 100, "bps": 10_000})
-        return _json(
-            {
-                "inputMint": in_mint,
-                "inAmount": str(amount),
-                "outputMint": out_mint,
-                "outAmount": str(out_amount),
-                "otherAmountThreshold": str(out_amount * (10_000 - slippage) // 10_000),
-                "swapMode": "ExactIn",
-                "slippageBps": slippage,
-                "platformFee": None,
-                "priceImpactPct": f"{1 - keep:.16f}",
-                "routePlan": plan,
-                "contextSlot": self.world.slot(),
-                # deterministic stand-in for the routing time, so equal seeds give equal bytes
-                "timeTaken": round(0.0015 + (amount % 997) / 1e6, 9),
-            }
-        )
+                fee_in_quote = pool.is_curve or hop.is_buy
+                info["feeMint"] = pool.quote_mint if fee_in_quote else hop.input_mint
+            route_plan.append({"swapInfo": info, "percent": 100, "bps": 10_000})
+        return route_plan, kept_share
 
     async def price(self, request: Request) -> Response:
         """GET /price/v3?ids=: keyed by mint; mints without a market are left out."""
@@ -817,62 +869,63 @@ class SimApp:
             return _json({"code": 401, "message": "Unauthorized"}, 401)
         if limited := self._limited("jupiter"):
             return limited
-        ids = [i for i in request.query_params.get("ids", "").split(",") if i]
+        ids = [mint for mint in request.query_params.get("ids", "").split(",") if mint]
         if not ids:
             return _json({"error": "ids is required"}, 400)
         if len(ids) > 50:
             return _json({"error": "at most 50 ids"}, 400)
-        w = self.world
-        sol_usd = w.sol_usd()
+        world = self.world
+        sol_usd = world.sol_usd()
         out: dict[str, Any] = {}
         for mint in ids:
             if mint == WSOL_MINT:
                 out[mint] = {
                     "createdAt": "2024-06-05T08:55:25.527Z",
                     "liquidity": round(
-                        w.pools[w.tokens[0].active_pool].real_quote / 1e9 * sol_usd * 2, 2
+                        world.pools[world.tokens[0].active_pool].real_quote / 1e9 * sol_usd * 2, 2
                     ),
                     "usdPrice": round(sol_usd, 6),
-                    "blockId": w.slot(),
+                    "blockId": world.slot(),
                     "decimals": 9,
-                    "priceChange24h": self._change24(0, invert=True),
+                    "priceChange24h": self._price_change_24h(0, invert=True),
                 }
                 continue
-            idx = w.by_mint.get(mint)
-            if idx is None:
+            token_index = world.by_mint.get(mint)
+            if token_index is None:
                 continue
-            tok = w.tokens[idx]
-            pool = w.pools[tok.active_pool]
-            if tok.created_ms > w.now_ms or not pool.active or pool.base <= 0:
+            tok = world.tokens[token_index]
+            pool = world.pools[tok.active_pool]
+            if tok.created_ms > world.now_ms or not pool.active or pool.base <= 0:
                 continue
-            usd = 1.0 if mint == USDC_MINT else w.token_price_sol(idx) * sol_usd
-            liq = (
+            usd = 1.0 if mint == USDC_MINT else world.token_price_sol(token_index) * sol_usd
+            liquidity_usd = (
                 sum(
-                    w.pools[p].real_quote
-                    / (1e9 if w.pools[p].quote_mint == WSOL_MINT else 1e6 / (1 / sol_usd))
-                    for p in tok.pools
-                    if w.pools[p].active
+                    world.pools[pool_id].real_quote
+                    / (1e9 if world.pools[pool_id].quote_mint == WSOL_MINT else 1e6 / (1 / sol_usd))
+                    for pool_id in tok.pools
+                    if world.pools[pool_id].active
                 )
                 * sol_usd
                 * 2
             )
-            txs = w.pool_txs[pool.pid]
+            txs = world.pool_txs[pool.pool_id]
             out[mint] = {
                 "createdAt": dt.datetime.fromtimestamp(tok.created_ms / 1000, tz=dt.UTC).strftime(
                     "%Y-%m-%dT%H:%M:%S."
                 )
                 + f"{tok.created_ms % 1000:03d}Z",
-                "liquidity": round(liq, 2),
+                "liquidity": round(liquidity_usd, 2),
                 "usdPrice": float(f"{usd:.11g}"),
-                "blockId": slot_at(w.t_ts[txs[-1]]) if txs else w.slot(),
+                "blockId": slot_at(world.t_ts[txs[-1]]) if txs else world.slot(),
                 "decimals": tok.decimals,
-                "priceChange24h": self._change24(idx),
+                "priceChange24h": self._price_change_24h(token_index),
             }
         return _json(out)
 
-    def _change24(self, idx: int, *, invert: bool = False) -> float | None:
-        pid = self.world.tokens[idx].active_pool
-        change = self.r.pool_window(pid, 86_400)[3]
+    def _price_change_24h(self, token_index: int, *, invert: bool = False) -> float | None:
+        """24 h price change (%) of a token's active pool; ``invert`` gives the quote's change."""
+        pool_id = self.world.tokens[token_index].active_pool
+        change = self.renderer.pool_window(pool_id, 86_400)[3]
         if change is None:
             return None
         return round((1 / (1 + change / 100) - 1) * 100, 4) if invert else change
@@ -885,16 +938,22 @@ class SimApp:
         mint = request.path_params["mint"]
         if not _valid_address(mint):
             return _json({"error": "invalid mint: failed to decode base58 public key"}, 400)
-        idx = self.world.by_mint.get(mint)
-        if idx is None or self.world.tokens[idx].created_ms > self.world.now_ms:
+        token_index = self.world.by_mint.get(mint)
+        if token_index is None or self.world.tokens[token_index].created_ms > self.world.now_ms:
             return _json({"error": "not found"}, 400)
-        tok = self.world.tokens[idx]
-        w = self.world
+        tok = self.world.tokens[token_index]
+        world = self.world
         risks: list[dict[str, Any]] = []
 
-        def risk(name: str, value: str, desc: str, score: int, level: str) -> None:
+        def risk(name: str, value: str, description: str, score: int, level: str) -> None:
             risks.append(
-                {"name": name, "value": value, "description": desc, "score": score, "level": level}
+                {
+                    "name": name,
+                    "value": value,
+                    "description": description,
+                    "score": score,
+                    "level": level,
+                }
             )
 
         if tok.mint_authority is not None:
@@ -929,7 +988,7 @@ class SimApp:
                 1_000,
                 "warn",
             )
-        pool = w.pools[tok.active_pool]
+        pool = world.pools[tok.active_pool]
         if tok.rugged_ms is not None and not pool.active:
             risk("LP Withdrawn", "", "Liquidity has been removed from the pool.", 20_000, "danger")
         if not pool.is_curve and tok.lp_locked_pct < 50:
@@ -943,8 +1002,8 @@ class SimApp:
             )
         liq_usd = (
             pool.real_quote
-            / (1e9 if pool.quote_mint == WSOL_MINT else 1e6 / (1 / w.sol_usd()))
-            * w.sol_usd()
+            / (1e9 if pool.quote_mint == WSOL_MINT else 1e6 / (1 / world.sol_usd()))
+            * world.sol_usd()
         )
         if liq_usd < 5_000:
             risk(
@@ -954,8 +1013,14 @@ class SimApp:
                 1_000,
                 "danger",
             )
-        held = sorted((w.holdings.get((h, idx), 0) for h in set(w.holders[idx])), reverse=True)[:10]
-        if tok.supply and sum(held) * 100 // tok.supply >= 30:
+        top_holdings = sorted(
+            (
+                world.holdings.get((holder, token_index), 0)
+                for holder in set(world.holders[token_index])
+            ),
+            reverse=True,
+        )[:10]
+        if tok.supply and sum(top_holdings) * 100 // tok.supply >= 30:
             risk(
                 "Top 10 holders high ownership",
                 "",
@@ -971,7 +1036,7 @@ class SimApp:
                 100,
                 "warn",
             )
-        score = 1 + sum(r["score"] for r in risks)
+        score = 1 + sum(item["score"] for item in risks)
         return _json(
             {
                 "tokenProgram": tok.program,
@@ -986,16 +1051,16 @@ class SimApp:
     # ------------------------------------------------------------------ sim
     async def status(self, request: Request) -> Response:
         """GET /__sim/status: clock, sizes, deliveries and injected faults."""
-        w = self.world
+        world = self.world
         return _json(
             {
                 "clock": {
-                    "nowMs": w.now_ms,
-                    "slot": w.slot(),
+                    "nowMs": world.now_ms,
+                    "slot": world.slot(),
                     "speed": self.config.speed,
-                    "startMs": w.start_ms,
+                    "startMs": world.start_ms,
                 },
-                "counts": w.counts(),
+                "counts": world.counts(),
                 "rateLimited": self.rate_limited,
                 "injected5xx": self.injected_5xx,
                 "malformedServed": self.malformed_served,
@@ -1013,13 +1078,18 @@ class SimApp:
             out: dict[str, Any] = {
                 "limit": self.config.rate_limits.get(group, 0),
                 "requests": len(entries),
-                "rateLimited": sum(1 for e in entries if e[1] == 429),
-                "errors5xx": sum(1 for e in entries if e[1] == 503),
-                "maxPerWindow": max_in_window([e[0] for e in entries]),
-                "maxAdmittedPerWindow": max_in_window([e[0] for e in entries if e[1] != 429]),
+                "rateLimited": sum(1 for _, status, _ in entries if status == 429),
+                "errors5xx": sum(1 for _, status, _ in entries if status == 503),
+                "maxPerWindow": max_in_window([at for at, _, _ in entries]),
+                "maxAdmittedPerWindow": max_in_window(
+                    [at for at, status, _ in entries if status != 429]
+                ),
             }
             if with_log:
-                out["log"] = [[round(t - self._t0, 6), status, ra] for t, status, ra in entries]
+                out["log"] = [
+                    [round(at - self._clock_start, 6), status, retry_after]
+                    for at, status, retry_after in entries
+                ]
             groups[group] = out
         return {"windowS": RATE_WINDOW_S, "groups": groups}
 
@@ -1069,11 +1139,11 @@ class SimApp:
 
 def max_in_window(times: list[float], window_s: float = RATE_WINDOW_S) -> int:
     """The most of ``times`` (ascending) inside any half-open window ``[t, t + window_s)``."""
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while t - times[lo] >= window_s:
-            lo += 1
-        best = max(best, hi - lo + 1)
+    best, first = 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= window_s:
+            first += 1
+        best = max(best, last - first + 1)
     return best
 
 
@@ -1138,7 +1208,8 @@ class SimServer:
         self._thread.join(timeout=10)
 
 
-def run(  # noqa: PLR0917 - one flat dispatch reads better than fragments
+def run(
+    *,
     host: str = "127.0.0.1",
     port: int = 8765,
     seed: int = 1,
@@ -1147,8 +1218,7 @@ def run(  # noqa: PLR0917 - one flat dispatch reads better than fragments
     config: SimConfig | None = None,
 ) -> None:
     """Build the world (fast-forwarding its history) and serve it until interrupted."""
-    sc = scenario or Scenario(seed=seed)
-    world = build_world(sc)
-    cfg = config or SimConfig()
-    cfg.speed = speed
-    uvicorn.run(create_app(world, cfg), host=host, port=port, log_level="warning")
+    world = build_world(scenario or Scenario(seed=seed))
+    config = config or SimConfig()
+    config.speed = speed
+    uvicorn.run(create_app(world, config), host=host, port=port, log_level="warning")

@@ -12,7 +12,7 @@ import httpx
 import orjson
 
 from sim.render import Renderer
-from sim.world import FAILED, World
+from sim.world import FAILED, FLAG_FUNDER_PAYS, SOL_TRANSFER, TOKEN_TRANSFER, World
 
 
 @dataclass(slots=True)
@@ -43,16 +43,16 @@ class Webhook:
 
     def public(self, wallet: str) -> dict[str, Any]:
         """The documented Webhook fields plus the undocumented extras the real list shows."""
-        b = self.body
+        body = self.body
         return {
             "webhookID": self.webhook_id,
             "wallet": wallet,
-            "webhookURL": b["webhookURL"],
-            "transactionTypes": b.get("transactionTypes", ["ANY"]),
-            "accountAddresses": b.get("accountAddresses", []),
-            "webhookType": b.get("webhookType", "enhanced"),
-            "authHeader": b.get("authHeader", ""),
-            "txnStatus": b.get("txnStatus", "all"),
+            "webhookURL": body["webhookURL"],
+            "transactionTypes": body.get("transactionTypes", ["ANY"]),
+            "accountAddresses": body.get("accountAddresses", []),
+            "webhookType": body.get("webhookType", "enhanced"),
+            "authHeader": body.get("authHeader", ""),
+            "txnStatus": body.get("txnStatus", "all"),
             "active": True,
         }
 
@@ -99,24 +99,25 @@ class Deliverer:
         types = hook.body.get("transactionTypes") or ["ANY"]
         if "ANY" not in types and self.renderer.type_of(tx) not in types:
             return False
-        return any(self.world.addr[e] in watched for e in self._entities(tx))
+        return any(self.world.addr[entity] in watched for entity in self._entities(tx))
 
     def _entities(self, tx: int) -> list[int]:
-        w = self.world
-        ents = [w.t_wallet[tx]]
-        aux = w.t_aux[tx]
-        if aux >= 0 and w.t_kind[tx] in (2, 3):
-            ents.append(aux)
-        pool = w.t_pool[tx]
+        """Entities a transaction touches: signer, transfer recipient, pool, mint, fee payer."""
+        world = self.world
+        entities = [world.t_wallet[tx]]
+        recipient = world.t_counterpart[tx]
+        if recipient >= 0 and world.t_kind[tx] in (SOL_TRANSFER, TOKEN_TRANSFER):
+            entities.append(recipient)
+        pool = world.t_pool[tx]
         if pool >= 0:
-            ents.append(w.pool_ent[pool])
-        token = w.t_token[tx]
+            entities.append(world.pool_entity[pool])
+        token = world.t_token[tx]
         if token >= 0:
-            ents.append(w.tokens[token].ent)
-        wallet = w.t_wallet[tx]
-        if wallet in w.cluster_of and w.t_flags[tx] & 2:
-            ents.append(w.cluster_funder[w.cluster_of[wallet]])
-        return ents
+            entities.append(world.tokens[token].entity)
+        wallet = world.t_wallet[tx]
+        if wallet in world.cluster_of and world.t_flags[tx] & FLAG_FUNDER_PAYS:
+            entities.append(world.cluster_funder[world.cluster_of[wallet]])
+        return entities
 
     def collect(self) -> list[tuple[Webhook, list[int]]]:
         """New matching transactions per webhook since its cursor (advances the cursors)."""
@@ -142,30 +143,30 @@ class Deliverer:
                 task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, hook: Webhook, batch: list[int]) -> None:
-        f, rng = self.faults, self.rng
-        sigs = [self.world.sigs.encode(tx) for tx in batch]
-        if rng.random() < f.drop:
+        faults, rng = self.faults, self.rng
+        signatures = [self.world.sigs.encode(tx) for tx in batch]
+        if rng.random() < faults.drop:
             self.counters["injectedDrops"] += 1
-            hook.dropped.extend(sigs)
+            hook.dropped.extend(signatures)
             return
         body_items = [self.renderer.enhanced(tx) for tx in batch]
-        if len(body_items) > 1 and rng.random() < f.reorder:
+        if len(body_items) > 1 and rng.random() < faults.reorder:
             self.counters["injectedReorders"] += 1
             body_items.reverse()
-        if rng.random() < f.delay:
+        if rng.random() < faults.delay:
             self.counters["injectedDelays"] += 1
-            await asyncio.sleep(f.delay_s)
+            await asyncio.sleep(faults.delay_s)
         body = orjson.dumps(body_items)
-        copies = 2 if rng.random() < f.duplicate else 1
+        copies = 2 if rng.random() < faults.duplicate else 1
         if copies == 2:
             self.counters["injectedDuplicates"] += 1
-        malformed = rng.random() < f.malformed
+        malformed = rng.random() < faults.malformed
         for _ in range(copies):
             ok = False
-            for attempt in range(f.max_retries + 1):
+            for attempt in range(faults.max_retries + 1):
                 if attempt:
                     self.counters["retries"] += 1
-                    await asyncio.sleep(f.retry_delay_s)
+                    await asyncio.sleep(faults.retry_delay_s)
                 payload = body
                 if malformed and attempt == 0:
                     self.counters["injectedMalformed"] += 1
@@ -174,10 +175,10 @@ class Deliverer:
                     ok = True
                     break
             if ok:
-                hook.delivered.update(sigs)
+                hook.delivered.update(signatures)
             else:
                 self.counters["lostAfterRetries"] += 1
-                hook.lost.extend(sigs)
+                hook.lost.extend(signatures)
 
     async def _post(self, hook: Webhook, payload: bytes) -> bool:
         if self._client is None:
@@ -221,15 +222,15 @@ class Deliverer:
             "inFlight": len(self._tasks),
             "webhooks": [
                 {
-                    "webhookID": h.webhook_id,
-                    "matched": len(h.matched),
-                    "delivered": len(h.delivered),
-                    "dropped": len(h.dropped),
-                    "lost": len(h.lost),
+                    "webhookID": hook.webhook_id,
+                    "matched": len(hook.matched),
+                    "delivered": len(hook.delivered),
+                    "dropped": len(hook.dropped),
+                    "lost": len(hook.lost),
                     "undelivered": sorted(
-                        set(h.matched) - h.delivered - set(h.dropped) - set(h.lost)
+                        set(hook.matched) - hook.delivered - set(hook.dropped) - set(hook.lost)
                     )[:100],
                 }
-                for h in self.hooks.values()
+                for hook in self.hooks.values()
             ],
         }

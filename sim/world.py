@@ -36,24 +36,28 @@ from sim.chain import (
     slot_at,
 )
 
-# transaction kinds
-SWAP, FAILED, SOL_TRANSFER, TOKEN_TRANSFER, LIQ_WITHDRAW, WRAP = 0, 1, 2, 3, 4, 5
-# flags
-F_NEW_ATA, F_FUNDER_PAYS, F_MULTIHOP, F_NEW_DEST_ATA, F_STANDING_WSOL = 1, 2, 4, 8, 16
-# heap event codes
+# transaction kinds (``World.t_kind``)
+SWAP, FAILED, SOL_TRANSFER, TOKEN_TRANSFER, LIQUIDITY_WITHDRAW, WRAP = 0, 1, 2, 3, 4, 5
+# transaction flags (``World.t_flags``, a bit set)
+FLAG_NEW_ATA = 1  # the trader's token account is created (rent paid)
+FLAG_FUNDER_PAYS = 2  # the cluster funder pays the fee, not the trader
+FLAG_MULTIHOP = 4  # a two-hop route: SOL -> USDC -> token
+FLAG_NEW_DEST_ATA = 8  # a token transfer creates the recipient's token account
+FLAG_STANDING_WSOL = 16  # a bot swaps from its standing WSOL account
+# event codes of the schedule heap; ``World.advance_to`` lists each one's arguments
 (
-    E_LAUNCH,
-    E_BUY,
-    E_SELL,
-    E_RBUY,
-    E_RSELL,
-    E_FUND,
-    E_PULL,
-    E_XFER,
-    E_CBUY,
-    E_CSELL,
-    E_GIFT,
-    E_WRAP,
+    EVENT_LAUNCH,
+    EVENT_BUY,
+    EVENT_SELL,
+    EVENT_RETAIL_BUY,
+    EVENT_RETAIL_SELL,
+    EVENT_FUND,
+    EVENT_LIQUIDITY_PULL,
+    EVENT_USDC_TRANSFER,
+    EVENT_COPY_BUY,
+    EVENT_COPY_SELL,
+    EVENT_TOKEN_GIFT,
+    EVENT_WRAP,
 ) = range(12)
 
 LABELS = ("retail", "smart", "sniper", "insider", "wash", "dev", "funder", "exchange")
@@ -144,8 +148,8 @@ class Scenario:
 class Token:
     """A mint with its metadata, hidden fate and markets."""
 
-    idx: int
-    ent: int
+    idx: int  # position in ``World.tokens`` (0 is USDC)
+    entity: int  # the mint's entity id (index into ``World.addr``)
     mint: str
     name: str
     symbol: str
@@ -171,8 +175,8 @@ class Token:
 class World:
     """State and history of one simulated market, deterministic from ``scenario.seed``."""
 
-    def __init__(self, scenario: Scenario) -> None:  # noqa: PLR0915 - one flat dispatch reads better than fragments
-        self.sc = scenario
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
         self.seed = scenario.seed
         self.rng = random.Random(scenario.seed)
         self.sigs = SignatureCodec(scenario.seed)
@@ -180,7 +184,16 @@ class World:
         self.history_end_ms = T0 * 1000
         self.horizon_ms = T0 * 1000 + int(scenario.live_hours * 3_600_000)
         self.now_ms = self.start_ms
-        # entities (anything with an address)
+        self._init_entities()
+        self._init_markets()
+        self._init_transaction_columns()
+        self._init_copy_bookkeeping()
+        self.heap: list[tuple[int, int, int, int, int, int]] = []
+        self._event_seq = 0
+        self._build()
+
+    def _init_entities(self) -> None:
+        """Anything with an address: wallets, exchanges, funders, devs, mints and pools."""
         self.addr: list[str] = []
         self.role: list[str] = []
         self.by_addr: dict[str, int] = {}
@@ -192,56 +205,60 @@ class World:
         self.cluster_funder: list[int] = []
         self.cluster_fee_payer: list[bool] = []
         self.ata_cache: dict[tuple[int, int], str] = {}
-        # tokens and pools
+
+    def _init_markets(self) -> None:
+        """Tokens, pools and who holds what."""
         self.tokens: list[Token] = []
         self.by_mint: dict[str, int] = {}
         self.pools: list[Pool] = []
-        self.pool_ent: list[int] = []
-        self.pool_init: list[tuple[int, int]] = []
+        self.pool_entity: list[int] = []
+        self.pool_initial_reserves: list[tuple[int, int]] = []  # (quote, base) at creation
         self.by_pool_addr: dict[str, int] = {}
         self.holdings: dict[tuple[int, int], int] = {}
         self.genesis_tokens: dict[tuple[int, int], int] = {}
         self.holders: dict[int, list[int]] = {}
-        self.wsol: dict[int, int] = {}  # SOL wrapped in standing WSOL accounts (bots)
-        # transactions (parallel arrays)
-        self.t_kind = array("b")
-        self.t_side = array("b")
-        self.t_flags = array("b")
-        self.t_ts = array("q")
-        self.t_wallet = array("l")
-        self.t_pool = array("l")
-        self.t_token = array("l")
-        self.t_in = array("q")
-        self.t_out = array("q")
-        self.t_vfee = array("q")
-        self.t_fee = array("q")
-        self.t_tip = array("q")
-        self.t_rq = array("q")
-        self.t_rb = array("q")
-        self.t_aux = array("q")
-        self.t_mid = array("q")
-        self.tx_index: dict[int, list[int]] = {}
+        self.standing_wsol: dict[int, int] = {}  # SOL wrapped in standing WSOL accounts (bots)
+
+    def _init_transaction_columns(self) -> None:
+        """Transactions as parallel arrays: transaction id ``tx`` is index ``tx`` of each."""
+        self.t_kind = array("b")  # SWAP, FAILED, SOL_TRANSFER, ...
+        self.t_side = array("b")  # 0 buy, 1 sell
+        self.t_flags = array("b")  # FLAG_* bits
+        self.t_ts = array("q")  # sim time, Unix ms
+        self.t_wallet = array("l")  # signer entity
+        self.t_pool = array("l")  # pool id (-1 when none)
+        self.t_token = array("l")  # token index (-1 when none)
+        self.t_in = array("q")  # amount paid in (quote units for a buy, base units for a sell)
+        self.t_out = array("q")  # amount received
+        self.t_venue_fee = array("q")  # fee kept by the venue (curve fee, pool fee)
+        self.t_fee = array("q")  # network fee in lamports
+        self.t_tip = array("q")  # Jito tip in lamports
+        self.t_reserve_quote = array("q")  # the pool's real quote reserve after the trade
+        self.t_reserve_base = array("q")  # the pool's real base reserve after the trade
+        # recipient entity of a transfer, first-hop pool of a two-hop swap, -1 otherwise
+        self.t_counterpart = array("q")
+        self.t_hop_amount = array("q")  # USDC passed between the two hops of a two-hop swap
+        self.tx_index: dict[int, list[int]] = {}  # entity -> its transaction ids, ascending
         self.pool_txs: dict[int, list[int]] = {}
-        # copy-edge bookkeeping (truth only)
+
+    def _init_copy_bookkeeping(self) -> None:
+        """What copying each wallet would have cost and returned (truth only)."""
         self.copy_cost: dict[int, int] = {}
-        self.copy_back: dict[int, int] = {}
-        self.copy_pos: dict[tuple[int, int], int] = {}
+        self.copy_proceeds: dict[int, int] = {}
+        self.copy_position: dict[tuple[int, int], int] = {}
         self.copy_skipped: dict[int, int] = {}
-        self.pnl_in: dict[int, int] = {}
-        self.pnl_out: dict[int, int] = {}
-        self.heap: list[tuple[int, int, int, int, int, int]] = []
-        self._seq = 0
-        self._build()
+        self.sol_spent: dict[int, int] = {}
+        self.sol_received: dict[int, int] = {}
 
     # ------------------------------------------------------------------ entities
-    def _ent(self, role: str, label: str, address: str | None = None) -> int:
-        eid = len(self.addr)
+    def _new_entity(self, role: str, label: str, address: str | None = None) -> int:
+        entity = len(self.addr)
         text = address or derive_address(self.seed, label)
         self.addr.append(text)
         self.role.append(role)
-        self.by_addr[text] = eid
+        self.by_addr[text] = entity
         self.sol.append(0)
-        return eid
+        return entity
 
     def ata(self, owner: int, token: int) -> str:
         """Associated token account of (owner, token), derived on demand."""
@@ -252,76 +269,96 @@ class World:
             self.ata_cache[key] = text
         return text
 
-    def _push(self, ts: int, code: int, a: int = 0, b: int = 0, c: int = 0) -> None:
-        self._seq += 1
-        heapq.heappush(self.heap, (ts, self._seq, code, a, b, c))
+    def _schedule(
+        self, time_ms: int, event: int, arg1: int = 0, arg2: int = 0, arg3: int = 0
+    ) -> None:
+        self._event_seq += 1
+        heapq.heappush(self.heap, (time_ms, self._event_seq, event, arg1, arg2, arg3))
 
-    def _build(self) -> None:  # noqa: PLR0912 - one flat dispatch reads better than fragments
-        sc, rng = self.sc, self.rng
-        self.exchanges = [self._ent("exchange", f"exchange:{i}") for i in range(sc.n_exchanges)]
-        for ex in self.exchanges:
-            self.sol[ex] = 10**9 * LAMPORTS_PER_SOL
-            self.genesis_sol[ex] = self.sol[ex]
-        self.wallets_by_label: dict[str, list[int]] = {k: [] for k in LABELS}
+    def _build(self) -> None:
+        rng = self.rng
+        self._create_actors(rng)
+        self._create_usdc(rng)  # the USDC token and the SOL/USDC reference pool
+        for index in range(self.scenario.n_established):
+            self._create_established_token(index, rng)
+        self._schedule_funding(rng)
+        self._schedule_launches(rng)
+
+    def _create_actors(self, rng: random.Random) -> None:
+        """Exchanges, labelled wallets and insider clusters (each with its funder)."""
+        scenario = self.scenario
+        self.exchanges = [
+            self._new_entity("exchange", f"exchange:{i}") for i in range(scenario.n_exchanges)
+        ]
+        for exchange in self.exchanges:
+            self.sol[exchange] = 10**9 * LAMPORTS_PER_SOL
+            self.genesis_sol[exchange] = self.sol[exchange]
+        self.wallets_by_label: dict[str, list[int]] = {label: [] for label in LABELS}
         for label, count in (
-            ("retail", sc.n_retail),
-            ("smart", sc.n_smart),
-            ("sniper", sc.n_snipers),
-            ("wash", sc.n_wash),
+            ("retail", scenario.n_retail),
+            ("smart", scenario.n_smart),
+            ("sniper", scenario.n_snipers),
+            ("wash", scenario.n_wash),
         ):
             for i in range(count):
-                self.wallets_by_label[label].append(self._ent(label, f"{label}:{i}"))
-        for c in range(sc.n_clusters):
-            funder = self._ent("funder", f"funder:{c}")
+                self.wallets_by_label[label].append(self._new_entity(label, f"{label}:{i}"))
+        for cluster in range(scenario.n_clusters):
+            funder = self._new_entity("funder", f"funder:{cluster}")
             self.wallets_by_label["funder"].append(funder)
-            size = rng.randint(sc.cluster_min, sc.cluster_max)
-            members = [self._ent("insider", f"insider:{c}:{i}") for i in range(size)]
+            size = rng.randint(scenario.cluster_min, scenario.cluster_max)
+            members = [self._new_entity("insider", f"insider:{cluster}:{i}") for i in range(size)]
             self.wallets_by_label["insider"].extend(members)
             self.clusters.append(members)
             self.cluster_funder.append(funder)
             self.cluster_fee_payer.append(rng.random() < 0.4)
-            for m in members:
-                self.cluster_of[m] = c
-                self.funder_of[m] = funder
-        # SOL/USDC reference pool and the USDC token
-        self._usdc_token(rng)
-        for i in range(sc.n_established):
-            self._established(i, rng)
-        # funding: exchange -> wallets (funders first, then members)
-        t = self.start_ms + 1_000
+            for member in members:
+                self.cluster_of[member] = cluster
+                self.funder_of[member] = funder
+
+    def _schedule_funding(self, rng: random.Random) -> None:
+        """Exchange -> funders and wallets, funders -> cluster members, USDC to some retail."""
+        fund_ms = self.start_ms + 1_000
         for funder in self.wallets_by_label["funder"]:
             self.funder_of[funder] = rng.choice(self.exchanges)
-            self._push(t, E_FUND, funder, int(rng.uniform(60, 200) * LAMPORTS_PER_SOL))
-            t += rng.randint(50, 400)
-        for label, lo, hi in (
+            sol = int(rng.uniform(60, 200) * LAMPORTS_PER_SOL)
+            self._schedule(fund_ms, EVENT_FUND, funder, sol)
+            fund_ms += rng.randint(50, 400)
+        for label, min_sol, max_sol in (
             ("smart", 60, 300),
             ("sniper", 30, 120),
             ("wash", 20, 60),
             ("retail", 0.5, 25),
         ):
-            for w in self.wallets_by_label[label]:
-                self.funder_of.setdefault(w, rng.choice(self.exchanges))
-                amount = int(math.exp(rng.uniform(math.log(lo), math.log(hi))) * LAMPORTS_PER_SOL)
-                self._push(t, E_FUND, w, amount)
+            for wallet in self.wallets_by_label[label]:
+                self.funder_of.setdefault(wallet, rng.choice(self.exchanges))
+                log_sol = rng.uniform(math.log(min_sol), math.log(max_sol))
+                amount = int(math.exp(log_sol) * LAMPORTS_PER_SOL)
+                self._schedule(fund_ms, EVENT_FUND, wallet, amount)
                 if label == "wash":
-                    self._push(t + 2_000, E_WRAP, w, amount // 2)
-                t += rng.randint(5, 60)
-        for c, members in enumerate(self.clusters):
-            base_t = self.start_ms + 300_000 + c * 2_000
-            for k, m in enumerate(members):
-                self._push(base_t + k * 400, E_FUND, m, int(rng.uniform(5, 15) * LAMPORTS_PER_SOL))
-        for w in self.wallets_by_label["retail"][: sc.n_usdc_retail]:
-            self._push(t, E_XFER, self.exchanges[0], w, int(rng.uniform(50, 2_000) * 10**6))
-            t += 30
-        # launches over the whole horizon
+                    self._schedule(fund_ms + 2_000, EVENT_WRAP, wallet, amount // 2)
+                fund_ms += rng.randint(5, 60)
+        for cluster, members in enumerate(self.clusters):
+            cluster_fund_ms = self.start_ms + 300_000 + cluster * 2_000
+            for position, member in enumerate(members):
+                sol = int(rng.uniform(5, 15) * LAMPORTS_PER_SOL)
+                self._schedule(cluster_fund_ms + position * 400, EVENT_FUND, member, sol)
+        for wallet in self.wallets_by_label["retail"][: self.scenario.n_usdc_retail]:
+            usdc = int(rng.uniform(50, 2_000) * 10**6)
+            self._schedule(fund_ms, EVENT_USDC_TRANSFER, self.exchanges[0], wallet, usdc)
+            fund_ms += 30
+
+    def _schedule_launches(self, rng: random.Random) -> None:
+        """pump.fun launches over the whole horizon."""
         span = self.horizon_ms - self.start_ms
-        n_launch = int(sc.launches_per_day * span / 86_400_000)
+        n_launch = int(self.scenario.launches_per_day * span / 86_400_000)
         gap = (span - 600_000) / max(n_launch, 1)  # evenly spread, jittered: stable daily counts
         for i in range(n_launch):
-            self._push(self.start_ms + 600_000 + int((i + rng.random()) * gap), E_LAUNCH, i)
+            launch_ms = self.start_ms + 600_000 + int((i + rng.random()) * gap)
+            self._schedule(launch_ms, EVENT_LAUNCH, i)
 
-    def _new_token(  # noqa: PLR0917 - one flat dispatch reads better than fragments
+    def _new_token(
         self,
+        *,
         mint: str,
         name: str,
         symbol: str,
@@ -330,13 +367,12 @@ class World:
         created_ms: int,
         fate: str,
         creator: int,
-        *,
         is_pump: bool,
     ) -> Token:
-        ent = self._ent("mint", "", mint)
+        entity = self._new_entity("mint", "", mint)
         tok = Token(
             idx=len(self.tokens),
-            ent=ent,
+            entity=entity,
             mint=mint,
             name=name,
             symbol=symbol,
@@ -356,363 +392,451 @@ class World:
         self.holders[tok.idx] = []
         return tok
 
-    def _new_pool(  # noqa: PLR0917 - one flat dispatch reads better than fragments
+    def _new_pool(
         self,
         tok: Token,
+        *,
         quote_mint: str,
         venue: str,
         quote: int,
         base: int,
-        ms: int,
-        *,
+        created_ms: int,
         curve: bool,
     ) -> Pool:
-        pid = len(self.pools)
-        ent = self._ent("pool", f"pool:{pid}")
-        fee = CURVE_FEE_BPS if curve else CPMM_FEE_BPS
+        """A pool of ``tok``; a curve starts from the pump.fun virtual reserves instead."""
+        pool_id = len(self.pools)
+        entity = self._new_entity("pool", f"pool:{pool_id}")
+        fee_bps = CURVE_FEE_BPS if curve else CPMM_FEE_BPS
         if curve:
             pool = Pool(
-                pid,
-                tok.idx,
-                quote_mint,
-                venue,
-                fee,
-                CURVE_VIRTUAL_SOL,
-                CURVE_VIRTUAL_TOKENS,
-                0,
-                CURVE_REAL_TOKENS,
-                ms,
-                True,
-                True,
+                pool_id=pool_id,
+                token=tok.idx,
+                quote_mint=quote_mint,
+                venue=venue,
+                fee_bps=fee_bps,
+                quote=CURVE_VIRTUAL_SOL,
+                base=CURVE_VIRTUAL_TOKENS,
+                real_quote=0,
+                real_base=CURVE_REAL_TOKENS,
+                created_ms=created_ms,
+                active=True,
+                is_curve=True,
             )
         else:
-            pool = Pool(pid, tok.idx, quote_mint, venue, fee, quote, base, quote, base, ms)
+            pool = Pool(
+                pool_id=pool_id,
+                token=tok.idx,
+                quote_mint=quote_mint,
+                venue=venue,
+                fee_bps=fee_bps,
+                quote=quote,
+                base=base,
+                real_quote=quote,
+                real_base=base,
+                created_ms=created_ms,
+            )
         self.pools.append(pool)
-        self.pool_ent.append(ent)
-        self.pool_init.append((pool.quote, pool.base))
-        self.by_pool_addr[self.addr[ent]] = pid
-        self.pool_txs[pid] = []
-        tok.pools.append(pid)
+        self.pool_entity.append(entity)
+        self.pool_initial_reserves.append((pool.quote, pool.base))
+        self.by_pool_addr[self.addr[entity]] = pool_id
+        self.pool_txs[pool_id] = []
+        tok.pools.append(pool_id)
         return pool
 
-    def _usdc_token(self, rng: random.Random) -> None:
-        issuer = self._ent("dev", "usdc-issuer")
+    def _create_usdc(self, rng: random.Random) -> None:
+        issuer = self._new_entity("dev", "usdc-issuer")
         tok = self._new_token(
-            USDC_MINT,
-            "USD Coin",
-            "USDC",
-            6,
-            10**16,
-            self.start_ms - 10**11,
-            "stable",
-            issuer,
+            mint=USDC_MINT,
+            name="USD Coin",
+            symbol="USDC",
+            decimals=6,
+            supply=10**16,
+            created_ms=self.start_ms - 10**11,
+            fate="stable",
+            creator=issuer,
             is_pump=False,
         )
         tok.mint_authority = issuer
         tok.freeze_authority = issuer
         pool = self._new_pool(
             tok,
-            WSOL_MINT,
-            "raydium",
-            200_000 * LAMPORTS_PER_SOL,
-            30_000_000 * 10**6,
-            self.start_ms - 10**10,
+            quote_mint=WSOL_MINT,
+            venue="raydium",
+            quote=200_000 * LAMPORTS_PER_SOL,
+            base=30_000_000 * 10**6,
+            created_ms=self.start_ms - 10**10,
             curve=False,
         )
-        tok.active_pool = pool.pid
+        tok.active_pool = pool.pool_id
         self.holdings[(self.exchanges[0], tok.idx)] = 10**15
         self.genesis_tokens[(self.exchanges[0], tok.idx)] = 10**15
 
-    def _name(self, rng: random.Random) -> tuple[str, str]:
-        a, b = rng.choice(_WORDS), rng.choice(_WORDS)
-        return f"{a.title()} {b.title()}", (a[:2] + b[:3]).upper()
+    def _token_name(self, rng: random.Random) -> tuple[str, str]:
+        """(name, symbol) from two random words, e.g. ("Moon Frog", "MOFRO")."""
+        first_word, second_word = rng.choice(_WORDS), rng.choice(_WORDS)
+        name = f"{first_word.title()} {second_word.title()}"
+        return name, (first_word[:2] + second_word[:3]).upper()
 
-    def _established(self, i: int, rng: random.Random) -> None:
-        dev = self._ent("dev", f"est-dev:{i}")
-        name, symbol = self._name(rng)
+    def _create_established_token(self, index: int, rng: random.Random) -> None:
+        """An SPL / Token-2022 token with a Raydium CPMM pool and a steady retail flow."""
+        dev = self._new_entity("dev", f"est-dev:{index}")
+        name, symbol = self._token_name(rng)
         decimals = rng.choice((6, 9, 9, 8))
         supply = rng.choice((10**8, 10**9)) * 10**decimals
         tok = self._new_token(
-            derive_address(self.seed, f"est-mint:{i}"),
-            name,
-            symbol,
-            decimals,
-            supply,
-            self.start_ms - rng.randint(1, 30) * 86_400_000,
-            "bleed",
-            dev,
+            mint=derive_address(self.seed, f"est-mint:{index}"),
+            name=name,
+            symbol=symbol,
+            decimals=decimals,
+            supply=supply,
+            created_ms=self.start_ms - rng.randint(1, 30) * 86_400_000,
+            fate="bleed",
+            creator=dev,
             is_pump=False,
         )
-        if i % 3 == 1:
+        if index % 3 == 1:
             tok.mint_authority = dev
-        if i % 4 == 2:
+        if index % 4 == 2:
             tok.freeze_authority = dev
-        if i % 5 == 3:
+        if index % 5 == 3:
             tok.program = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"
             tok.extensions = (
-                ("permanentDelegate", "transferFeeConfig") if i % 2 else ("metadataPointer",)
+                ("permanentDelegate", "transferFeeConfig") if index % 2 else ("metadataPointer",)
             )
-        tok.lp_locked_pct = 0.0 if i % 3 == 1 else 100.0
+        tok.lp_locked_pct = 0.0 if index % 3 == 1 else 100.0
         tok.boost = rng.choice((0, 0, 100, 500))
-        sol_liq = rng.randint(300, 3_000) * LAMPORTS_PER_SOL
-        base = supply * rng.randint(30, 60) // 100
-        pool = self._new_pool(tok, WSOL_MINT, "raydium", sol_liq, base, tok.created_ms, curve=False)
-        tok.active_pool = pool.pid
-        self.holdings[(dev, tok.idx)] = supply - base
-        self.genesis_tokens[(dev, tok.idx)] = supply - base
+        sol_liquidity = rng.randint(300, 3_000) * LAMPORTS_PER_SOL
+        pool_base = supply * rng.randint(30, 60) // 100
+        pool = self._new_pool(
+            tok,
+            quote_mint=WSOL_MINT,
+            venue="raydium",
+            quote=sol_liquidity,
+            base=pool_base,
+            created_ms=tok.created_ms,
+            curve=False,
+        )
+        tok.active_pool = pool.pool_id
+        self.holdings[(dev, tok.idx)] = supply - pool_base
+        self.genesis_tokens[(dev, tok.idx)] = supply - pool_base
         self.holders[tok.idx].append(dev)
-        if i == 0:
-            usdc_pool_quote = sol_liq * 150 // 1000 // 10  # a tenth of the SOL liquidity, in USDC
-            ubase = base // 10
-            self.holdings[(dev, tok.idx)] -= ubase
-            self.genesis_tokens[(dev, tok.idx)] -= ubase
+        if index == 0:
+            usdc_pool_quote = sol_liquidity * 150 // 1000 // 10  # a tenth of the SOL side, in USDC
+            usdc_pool_base = pool_base // 10
+            self.holdings[(dev, tok.idx)] -= usdc_pool_base
+            self.genesis_tokens[(dev, tok.idx)] -= usdc_pool_base
             self._new_pool(
                 tok,
-                USDC_MINT,
-                "raydium",
-                usdc_pool_quote,
-                ubase,
-                tok.created_ms + 86_400_000,
+                quote_mint=USDC_MINT,
+                venue="raydium",
+                quote=usdc_pool_quote,
+                base=usdc_pool_base,
+                created_ms=tok.created_ms + 86_400_000,
                 curve=False,
             )
         # steady flow over the horizon
-        n = int(3_000 * self.sc.activity * (self.horizon_ms - self.start_ms) / 86_400_000)
+        n_actions = int(
+            3_000 * self.scenario.activity * (self.horizon_ms - self.start_ms) / 86_400_000
+        )
         span = self.horizon_ms - self.start_ms
-        for _ in range(n):
-            t = self.start_ms + 900_000 + int(rng.random() * (span - 900_000))
-            self._retail_action(tok, t, rng, 0.5)
+        for _ in range(n_actions):
+            action_ms = self.start_ms + 900_000 + int(rng.random() * (span - 900_000))
+            self._retail_action(tok, action_ms, rng, 0.5)
 
     # ------------------------------------------------------------------ scheduling
     def _retail_action(
-        self, tok: Token, t: int, rng: random.Random, p_buy: float, scale: float = 1.0
+        self, tok: Token, time_ms: int, rng: random.Random, p_buy: float, scale: float = 1.0
     ) -> None:
+        """Schedule a retail buy (chance ``p_buy``) or a retail sell of ``tok``."""
         if rng.random() < p_buy:
             retail = self.wallets_by_label["retail"]
             if (
                 len(tok.pools) > 1
                 and not tok.is_pump
-                and self.sc.n_usdc_retail
+                and self.scenario.n_usdc_retail
                 and rng.random() < 0.4
             ):
-                retail = retail[: self.sc.n_usdc_retail]  # USDC holders trade the USDC pool
-            w = rng.choice(retail)
+                retail = retail[: self.scenario.n_usdc_retail]  # USDC holders trade the USDC pool
+            wallet = rng.choice(retail)
             size = int(math.exp(rng.gauss(math.log(0.25 * scale), 1.0)) * LAMPORTS_PER_SOL)
-            self._push(t, E_RBUY, w, tok.idx, max(size, 10_000_000))
+            self._schedule(time_ms, EVENT_RETAIL_BUY, wallet, tok.idx, max(size, 10_000_000))
         else:
-            self._push(t, E_RSELL, 0, tok.idx, rng.randint(30, 100))
+            self._schedule(time_ms, EVENT_RETAIL_SELL, 0, tok.idx, rng.randint(30, 100))
 
-    def _launch(self, i: int, now: int) -> None:  # noqa: PLR0912,PLR0915 - one flat dispatch reads better than fragments
-        rng = random.Random(self.seed * 1_000_003 + i)
-        sc = self.sc
-        dev = self._ent("dev", f"dev:{i}")
+    def _launch(self, launch_index: int, now_ms: int) -> None:
+        """Launch pump.fun token ``launch_index`` and schedule everyone's trades in it."""
+        rng = random.Random(self.seed * 1_000_003 + launch_index)
+        tok = self._create_launched_token(launch_index, now_ms, rng)
+        self._schedule_dev_trades(tok, now_ms, rng)
+        self._schedule_snipers(tok, now_ms, rng)
+        rug_ms = now_ms + int(tok.lifetime_ms * rng.uniform(0.3, 0.7))
+        self._schedule_insiders(tok, now_ms, rug_ms, rng)
+        if tok.fate == "rug":
+            self._schedule(rug_ms + 2_000, EVENT_LIQUIDITY_PULL, tok.idx)
+        self._schedule_smart_money(tok, now_ms, rug_ms, rng)
+        self._schedule_wash_trades(tok, now_ms, rng)
+        self._schedule_retail_flow(tok, now_ms, rug_ms, rng)
+
+    def _create_launched_token(self, launch_index: int, now_ms: int, rng: random.Random) -> Token:
+        """A funded dev, a pump mint with a hidden fate and lifetime, and its bonding curve."""
+        dev = self._new_entity("dev", f"dev:{launch_index}")
         self.funder_of[dev] = rng.choice(self.exchanges)
-        self._fund(now - 200, dev, int(rng.uniform(3, 8) * LAMPORTS_PER_SOL))
-        name, symbol = self._name(rng)
+        self._fund(now_ms - 200, dev, int(rng.uniform(3, 8) * LAMPORTS_PER_SOL))
+        name, symbol = self._token_name(rng)
         fate = rng.choices(FATES, weights=(15, 25, 30, 30))[0]
         tok = self._new_token(
-            derive_pump_mint(self.seed, f"mint:{i}"),
-            name,
-            symbol,
-            6,
-            CURVE_SUPPLY,
-            now,
-            fate,
-            dev,
+            mint=derive_pump_mint(self.seed, f"mint:{launch_index}"),
+            name=name,
+            symbol=symbol,
+            decimals=6,
+            supply=CURVE_SUPPLY,
+            created_ms=now_ms,
+            fate=fate,
+            creator=dev,
             is_pump=True,
         )
         tok.boost = rng.choice((0, 0, 0, 10, 30))
-        pool = self._new_pool(tok, WSOL_MINT, "pumpfun", 0, 0, now, curve=True)
-        tok.active_pool = pool.pid
-        life = {
+        pool = self._new_pool(
+            tok,
+            quote_mint=WSOL_MINT,
+            venue="pumpfun",
+            quote=0,
+            base=0,
+            created_ms=now_ms,
+            curve=True,
+        )
+        tok.active_pool = pool.pool_id
+        lifetime_range_ms = {
             "pump": (3_600_000, 10_800_000),
             "bleed": (1_800_000, 7_200_000),
             "rug": (900_000, 3_600_000),
             "dead": (300_000, 1_200_000),
         }[fate]
-        tok.lifetime_ms = rng.randint(*life)
-        end = now + tok.lifetime_ms
-        self._push(now, E_BUY, dev, tok.idx, int(rng.uniform(0.3, 2.0) * LAMPORTS_PER_SOL))
-        dev_exit = now + int(tok.lifetime_ms * rng.uniform(0.2, 0.6))
-        if fate in ("rug", "dead"):
-            self._push(dev_exit, E_SELL, dev, tok.idx, 100)
-        # snipers: first-slot buys, out within seconds
+        tok.lifetime_ms = rng.randint(*lifetime_range_ms)
+        return tok
+
+    def _schedule_dev_trades(self, tok: Token, now_ms: int, rng: random.Random) -> None:
+        """The dev buys at launch; on a rug or dead token it sells out later."""
+        dev = tok.creator
+        self._schedule(
+            now_ms, EVENT_BUY, dev, tok.idx, int(rng.uniform(0.3, 2.0) * LAMPORTS_PER_SOL)
+        )
+        dev_exit_ms = now_ms + int(tok.lifetime_ms * rng.uniform(0.2, 0.6))
+        if tok.fate in ("rug", "dead"):
+            self._schedule(dev_exit_ms, EVENT_SELL, dev, tok.idx, 100)
+
+    def _schedule_snipers(self, tok: Token, now_ms: int, rng: random.Random) -> None:
+        """Snipers: first-slot buys, out within seconds."""
         if rng.random() < 0.6:
-            for s in rng.sample(
-                self.wallets_by_label["sniper"],
-                min(len(self.wallets_by_label["sniper"]), rng.randint(1, 5)),
-            ):
-                self._push(
-                    now + rng.randint(0, 399),
-                    E_BUY,
-                    s,
+            snipers = self.wallets_by_label["sniper"]
+            for sniper in rng.sample(snipers, min(len(snipers), rng.randint(1, 5))):
+                self._schedule(
+                    now_ms + rng.randint(0, 399),
+                    EVENT_BUY,
+                    sniper,
                     tok.idx,
                     int(rng.uniform(0.5, 3) * LAMPORTS_PER_SOL),
                 )
-                self._push(now + rng.randint(2_000, 15_000), E_SELL, s, tok.idx, 100)
-        # insiders co-enter within a few slots and dump together
-        rug_t = now + int(tok.lifetime_ms * rng.uniform(0.3, 0.7))
+                self._schedule(
+                    now_ms + rng.randint(2_000, 15_000), EVENT_SELL, sniper, tok.idx, 100
+                )
+
+    def _schedule_insiders(self, tok: Token, now_ms: int, rug_ms: int, rng: random.Random) -> None:
+        """Insiders of one cluster co-enter within a few slots and dump together."""
+        fate = tok.fate
         if (
             fate in ("rug", "pump")
             and self.clusters
             and rng.random() < (0.8 if fate == "rug" else 0.3)
         ):
-            c = rng.randrange(len(self.clusters))
-            for m in self.clusters[c]:
-                self._push(
-                    now + rng.randint(0, 4) * 400 + rng.randint(0, 399),
-                    E_BUY,
-                    m,
+            cluster = rng.randrange(len(self.clusters))
+            for member in self.clusters[cluster]:
+                self._schedule(
+                    now_ms + rng.randint(0, 4) * 400 + rng.randint(0, 399),
+                    EVENT_BUY,
+                    member,
                     tok.idx,
                     int(rng.uniform(0.5, 2.5) * LAMPORTS_PER_SOL),
                 )
-                exit_t = rug_t if fate == "rug" else now + int(tok.lifetime_ms * 0.5)
-                self._push(exit_t + rng.randint(0, 3) * 400, E_SELL, m, tok.idx, 100)
-        if fate == "rug":
-            self._push(rug_t + 2_000, E_PULL, tok.idx)
-        # smart money: early into runners, out into the rise
+                exit_ms = rug_ms if fate == "rug" else now_ms + int(tok.lifetime_ms * 0.5)
+                self._schedule(exit_ms + rng.randint(0, 3) * 400, EVENT_SELL, member, tok.idx, 100)
+
+    def _schedule_smart_money(
+        self, tok: Token, now_ms: int, rug_ms: int, rng: random.Random
+    ) -> None:
+        """Smart money: early into runners, out into the rise; sometimes into losers too."""
         smart = self.wallets_by_label["smart"]
-        if smart and fate == "pump":
-            for w in rng.sample(smart, min(len(smart), rng.randint(2, 6))):
-                self._push(
-                    now + rng.randint(60_000, 900_000),
-                    E_BUY,
-                    w,
+        lifetime_ms = tok.lifetime_ms
+        if smart and tok.fate == "pump":
+            for wallet in rng.sample(smart, min(len(smart), rng.randint(2, 6))):
+                self._schedule(
+                    now_ms + rng.randint(60_000, 900_000),
+                    EVENT_BUY,
+                    wallet,
                     tok.idx,
                     int(rng.uniform(0.5, 3) * LAMPORTS_PER_SOL),
                 )
-                self._push(
-                    now + int(tok.lifetime_ms * rng.uniform(0.3, 0.5)), E_SELL, w, tok.idx, 50
-                )
-                self._push(
-                    now + int(tok.lifetime_ms * rng.uniform(0.5, 0.6)), E_SELL, w, tok.idx, 100
-                )
-        elif smart and fate in ("bleed", "rug") and rng.random() < 0.6:
+                half_exit_ms = now_ms + int(lifetime_ms * rng.uniform(0.3, 0.5))
+                self._schedule(half_exit_ms, EVENT_SELL, wallet, tok.idx, 50)
+                full_exit_ms = now_ms + int(lifetime_ms * rng.uniform(0.5, 0.6))
+                self._schedule(full_exit_ms, EVENT_SELL, wallet, tok.idx, 100)
+        elif smart and tok.fate in ("bleed", "rug") and rng.random() < 0.6:
             # misses: smart money also buys losers, so labels are not a free lunch
-            for w in rng.sample(smart, min(len(smart), rng.randint(1, 3))):
+            for wallet in rng.sample(smart, min(len(smart), rng.randint(1, 3))):
                 size = int(rng.uniform(0.5, 2) * LAMPORTS_PER_SOL)
-                self._push(now + rng.randint(20_000, 120_000), E_BUY, w, tok.idx, size)
-                exit_t = (
-                    rug_t + rng.randint(2_000, 30_000)
-                    if fate == "rug"
-                    else now + rng.randint(300_000, 1_500_000)
+                self._schedule(
+                    now_ms + rng.randint(20_000, 120_000), EVENT_BUY, wallet, tok.idx, size
                 )
-                self._push(exit_t, E_SELL, w, tok.idx, 100)
-        # wash traders round-trip
+                exit_ms = (
+                    rug_ms + rng.randint(2_000, 30_000)
+                    if tok.fate == "rug"
+                    else now_ms + rng.randint(300_000, 1_500_000)
+                )
+                self._schedule(exit_ms, EVENT_SELL, wallet, tok.idx, 100)
+
+    def _schedule_wash_trades(self, tok: Token, now_ms: int, rng: random.Random) -> None:
+        """One wash trader round-trips the token many times."""
         if self.wallets_by_label["wash"] and rng.random() < 0.35:
-            w = rng.choice(self.wallets_by_label["wash"])
-            for _ in range(int(rng.randint(10, 60) * sc.activity) + 1):
-                t = now + rng.randint(5_000, tok.lifetime_ms)
-                self._push(t, E_BUY, w, tok.idx, int(rng.uniform(0.2, 1.5) * LAMPORTS_PER_SOL))
-                self._push(t + rng.randint(1, 3) * 400, E_SELL, w, tok.idx, 100)
-        # retail flow
-        n_actions = {"pump": 6_000, "bleed": 2_000, "rug": 1_500, "dead": 200}[fate]
-        n = int(n_actions * sc.activity * rng.uniform(0.6, 1.4))
-        for _ in range(n):
-            x = rng.random() ** 1.6  # front-loaded activity
-            t = now + 1_000 + int(x * tok.lifetime_ms)
-            frac = (t - now) / tok.lifetime_ms
+            wallet = rng.choice(self.wallets_by_label["wash"])
+            for _ in range(int(rng.randint(10, 60) * self.scenario.activity) + 1):
+                buy_ms = now_ms + rng.randint(5_000, tok.lifetime_ms)
+                sol = int(rng.uniform(0.2, 1.5) * LAMPORTS_PER_SOL)
+                self._schedule(buy_ms, EVENT_BUY, wallet, tok.idx, sol)
+                self._schedule(buy_ms + rng.randint(1, 3) * 400, EVENT_SELL, wallet, tok.idx, 100)
+
+    def _schedule_retail_flow(
+        self, tok: Token, now_ms: int, rug_ms: int, rng: random.Random
+    ) -> None:
+        """Front-loaded retail buys and sells whose balance follows the fate, then stragglers."""
+        fate = tok.fate
+        n_by_fate = {"pump": 6_000, "bleed": 2_000, "rug": 1_500, "dead": 200}[fate]
+        n_actions = int(n_by_fate * self.scenario.activity * rng.uniform(0.6, 1.4))
+        for _ in range(n_actions):
+            position = rng.random() ** 1.6  # front-loaded activity
+            action_ms = now_ms + 1_000 + int(position * tok.lifetime_ms)
+            elapsed_share = (action_ms - now_ms) / tok.lifetime_ms
             if fate == "pump":
-                p = 0.64 if frac < 0.5 else 0.36
+                p_buy = 0.64 if elapsed_share < 0.5 else 0.36
             elif fate == "bleed":
-                p = 0.42
+                p_buy = 0.42
             elif fate == "rug":
-                p = 0.62 if t < rug_t else 0.3
+                p_buy = 0.62 if action_ms < rug_ms else 0.3
             else:
-                p = 0.5
-            self._retail_action(tok, t, rng, p, {"pump": 1.0, "rug": 0.9}.get(fate, 0.3))
+                p_buy = 0.5
+            scale = {"pump": 1.0, "rug": 0.9}.get(fate, 0.3)
+            self._retail_action(tok, action_ms, rng, p_buy, scale)
         # retail stragglers after the end
-        for _ in range(int(20 * sc.activity)):
-            self._retail_action(tok, end + rng.randint(0, 3_600_000), rng, 0.2)
+        end_ms = now_ms + tok.lifetime_ms
+        for _ in range(int(20 * self.scenario.activity)):
+            self._retail_action(tok, end_ms + rng.randint(0, 3_600_000), rng, 0.2)
 
     # ------------------------------------------------------------------ execution
-    def advance_to(self, ts_ms: int) -> int:  # noqa: PLR0912 - one flat dispatch reads better than fragments
-        """Execute every scheduled action up to ``ts_ms``; returns how many txs were added."""
+    def advance_to(self, ts_ms: int) -> int:  # noqa: PLR0912 - one flat dispatch on the event code
+        """Execute every scheduled action up to ``ts_ms``; returns how many txs were added.
+
+        Each heap entry is ``(time_ms, seq, event, arg1, arg2, arg3)``; the arguments per event:
+        ``EVENT_BUY``/``EVENT_RETAIL_BUY`` (wallet, token, lamports), ``EVENT_SELL`` (wallet,
+        token, percent held), ``EVENT_RETAIL_SELL`` (-, token, percent held by a random retail
+        holder), ``EVENT_COPY_BUY`` (leader, token, leader's tokens per SOL x 1e9),
+        ``EVENT_COPY_SELL`` (leader, token, share sold in bps), ``EVENT_FUND`` (wallet,
+        lamports), ``EVENT_USDC_TRANSFER`` (sender, recipient, micro-USDC), ``EVENT_LAUNCH``
+        (launch number), ``EVENT_LIQUIDITY_PULL`` (token), ``EVENT_WRAP`` (wallet, lamports),
+        ``EVENT_TOKEN_GIFT`` (sender, token, recipient).
+        """
         before = len(self.t_kind)
         heap = self.heap
         pop = heapq.heappop
         while heap and heap[0][0] <= ts_ms:
-            t, _, code, a, b, c = pop(heap)
-            if code == E_RBUY:
-                self._buy(t, a, b, c, retail=True)
-            elif code == E_RSELL:
-                holders = self.holders[b]
-                for _ in range(4):
-                    if not holders:
-                        break
-                    w = holders[self.rng.randrange(len(holders))]
-                    if self.role[w] == "retail" and self.holdings.get((w, b), 0) > 0:
-                        self._sell(t, w, b, c)
-                        break
-            elif code == E_BUY:
-                self._buy(t, a, b, c, retail=False)
-            elif code == E_SELL:
-                self._sell(t, a, b, c)
-            elif code == E_CBUY:
-                self._copy_buy(a, b, c)
-            elif code == E_CSELL:
-                self._copy_sell(a, b, c)
-            elif code == E_FUND:
-                self._fund(t, a, b)
-            elif code == E_XFER:
-                self._token_transfer(t, a, b, 0, c)
-            elif code == E_LAUNCH:
-                self._launch(a, t)
-            elif code == E_PULL:
-                self._pull(t, a)
-            elif code == E_WRAP:
-                self._wrap(t, a, b)
-            elif code == E_GIFT:
-                self._token_transfer(t, a, c, b, self.holdings.get((a, b), 0) // 4)
+            time_ms, _, event, arg1, arg2, arg3 = pop(heap)
+            if event == EVENT_RETAIL_BUY:
+                self._buy(time_ms, arg1, arg2, arg3, retail=True)
+            elif event == EVENT_RETAIL_SELL:
+                self._retail_sell(time_ms, token=arg2, percent=arg3)
+            elif event == EVENT_BUY:
+                self._buy(time_ms, arg1, arg2, arg3, retail=False)
+            elif event == EVENT_SELL:
+                self._sell(time_ms, arg1, arg2, arg3)
+            elif event == EVENT_COPY_BUY:
+                self._copy_buy(arg1, arg2, arg3)
+            elif event == EVENT_COPY_SELL:
+                self._copy_sell(arg1, arg2, arg3)
+            elif event == EVENT_FUND:
+                self._fund(time_ms, arg1, arg2)
+            elif event == EVENT_USDC_TRANSFER:
+                self._token_transfer(time_ms, arg1, arg2, 0, arg3)
+            elif event == EVENT_LAUNCH:
+                self._launch(arg1, time_ms)
+            elif event == EVENT_LIQUIDITY_PULL:
+                self._pull_liquidity(time_ms, arg1)
+            elif event == EVENT_WRAP:
+                self._wrap_sol(time_ms, arg1, arg2)
+            elif event == EVENT_TOKEN_GIFT:
+                quarter = self.holdings.get((arg1, arg2), 0) // 4
+                self._token_transfer(time_ms, arg1, arg3, arg2, quarter)
         self.now_ms = max(self.now_ms, ts_ms)
         return len(self.t_kind) - before
 
-    def _record(  # noqa: PLR0917 - one flat dispatch reads better than fragments
+    def _retail_sell(self, time_ms: int, *, token: int, percent: int) -> None:
+        """A random retail holder of ``token`` sells ``percent`` of it (four tries to find one)."""
+        holders = self.holders[token]
+        for _ in range(4):
+            if not holders:
+                break
+            wallet = holders[self.rng.randrange(len(holders))]
+            if self.role[wallet] == "retail" and self.holdings.get((wallet, token), 0) > 0:
+                self._sell(time_ms, wallet, token, percent)
+                break
+
+    def _record(
         self,
+        *,
         kind: int,
-        side: int,
-        flags: int,
-        ts: int,
+        time_ms: int,
         wallet: int,
-        pool: int,
-        token: int,
-        a_in: int,
-        a_out: int,
-        vfee: int,
+        amount_in: int,
         fee: int,
-        tip: int,
-        rq: int,
-        rb: int,
-        aux: int,
-        mid: int,
+        side: int = 0,
+        flags: int = 0,
+        pool: int = -1,
+        token: int = -1,
+        amount_out: int = 0,
+        venue_fee: int = 0,
+        tip: int = 0,
+        reserve_quote: int = 0,
+        reserve_base: int = 0,
+        counterpart: int = -1,
+        hop_amount: int = 0,
         extra: tuple[int, ...] = (),
     ) -> int:
+        """Append one transaction to the columns; index it under ``wallet`` and ``extra``."""
         tx = len(self.t_kind)
         self.t_kind.append(kind)
         self.t_side.append(side)
         self.t_flags.append(flags)
-        self.t_ts.append(ts)
+        self.t_ts.append(time_ms)
         self.t_wallet.append(wallet)
         self.t_pool.append(pool)
         self.t_token.append(token)
-        self.t_in.append(a_in)
-        self.t_out.append(a_out)
-        self.t_vfee.append(vfee)
+        self.t_in.append(amount_in)
+        self.t_out.append(amount_out)
+        self.t_venue_fee.append(venue_fee)
         self.t_fee.append(fee)
         self.t_tip.append(tip)
-        self.t_rq.append(rq)
-        self.t_rb.append(rb)
-        self.t_aux.append(aux)
-        self.t_mid.append(mid)
-        idx = self.tx_index
-        for ent in (wallet, *extra):
-            lst = idx.get(ent)
-            if lst is None:
-                idx[ent] = [tx]
-            elif lst[-1] != tx:
-                lst.append(tx)
+        self.t_reserve_quote.append(reserve_quote)
+        self.t_reserve_base.append(reserve_base)
+        self.t_counterpart.append(counterpart)
+        self.t_hop_amount.append(hop_amount)
+        index = self.tx_index
+        for entity in (wallet, *extra):
+            entity_txs = index.get(entity)
+            if entity_txs is None:
+                index[entity] = [tx]
+            elif entity_txs[-1] != tx:
+                entity_txs.append(tx)
         return tx
 
-    def _fees(self, wallet: int) -> tuple[int, int]:
+    def _priority_fee_and_tip(self, wallet: int) -> tuple[int, int]:
+        """(network fee, Jito tip) in lamports; snipers pay the most, smart wallets tip at times."""
         role = self.role[wallet]
         rng = self.rng
         if role == "sniper":
@@ -725,88 +849,80 @@ class World:
             )
         return BASE_FEE + int(rng.lognormvariate(math.log(50_000), 1.0)), 0
 
-    def _payer(self, wallet: int) -> tuple[int, int]:
-        c = self.cluster_of.get(wallet)
-        if c is not None and self.cluster_fee_payer[c]:
-            return self.cluster_funder[c], F_FUNDER_PAYS
+    def _fee_payer(self, wallet: int) -> tuple[int, int]:
+        """(fee payer, flag): the cluster funder pays for members of fee-sharing clusters."""
+        cluster = self.cluster_of.get(wallet)
+        if cluster is not None and self.cluster_fee_payer[cluster]:
+            return self.cluster_funder[cluster], FLAG_FUNDER_PAYS
         return wallet, 0
 
-    def _fund(self, t: int, wallet: int, amount: int) -> None:
-        src = self.funder_of.get(wallet) or self.exchanges[0]
-        if self.sol[src] < amount + BASE_FEE:
+    def _fund(self, time_ms: int, wallet: int, amount: int) -> None:
+        source = self.funder_of.get(wallet) or self.exchanges[0]
+        if self.sol[source] < amount + BASE_FEE:
             return
-        self.sol[src] -= amount + BASE_FEE
+        self.sol[source] -= amount + BASE_FEE
         self.sol[wallet] += amount
         self._record(
-            SOL_TRANSFER,
-            0,
-            0,
-            t,
-            src,
-            -1,
-            -1,
-            amount,
-            0,
-            0,
-            BASE_FEE,
-            0,
-            0,
-            0,
-            wallet,
-            0,
-            (wallet,),
+            kind=SOL_TRANSFER,
+            time_ms=time_ms,
+            wallet=source,
+            amount_in=amount,
+            fee=BASE_FEE,
+            counterpart=wallet,
+            extra=(wallet,),
         )
 
-    def _wrap(self, t: int, wallet: int, amount: int) -> None:
+    def _wrap_sol(self, time_ms: int, wallet: int, amount: int) -> None:
         """Move SOL into the wallet's standing WSOL account (bots keep one open)."""
-        new = wallet not in self.wsol
+        new = wallet not in self.standing_wsol
         cost = amount + BASE_FEE + (ATA_RENT if new else 0)
         if self.sol[wallet] < cost:
             return
         self.sol[wallet] -= cost
-        self.wsol[wallet] = self.wsol.get(wallet, 0) + amount
-        flags = F_NEW_ATA if new else 0
-        self._record(WRAP, 0, flags, t, wallet, -1, -1, amount, 0, 0, BASE_FEE, 0, 0, 0, -1, 0)
+        self.standing_wsol[wallet] = self.standing_wsol.get(wallet, 0) + amount
+        self._record(
+            kind=WRAP,
+            flags=FLAG_NEW_ATA if new else 0,
+            time_ms=time_ms,
+            wallet=wallet,
+            amount_in=amount,
+            fee=BASE_FEE,
+        )
 
-    def _token_transfer(self, t: int, src: int, dst: int, token: int, amount: int) -> None:
-        have = self.holdings.get((src, token), 0)
+    def _token_transfer(
+        self, time_ms: int, sender: int, recipient: int, token: int, amount: int
+    ) -> None:
+        have = self.holdings.get((sender, token), 0)
         amount = min(amount, have)
         if amount <= 0:
             return
         flags = 0
         cost = BASE_FEE
-        if (dst, token) not in self.holdings:
-            flags |= F_NEW_DEST_ATA
+        if (recipient, token) not in self.holdings:
+            flags |= FLAG_NEW_DEST_ATA
             cost += ATA_RENT
-        if self.sol[src] < cost:
+        if self.sol[sender] < cost:
             return
-        self.sol[src] -= cost
-        self.holdings[(src, token)] = have - amount
-        if flags & F_NEW_DEST_ATA:
-            self.holders[token].append(dst)
-        self.holdings[(dst, token)] = self.holdings.get((dst, token), 0) + amount
+        self.sol[sender] -= cost
+        self.holdings[(sender, token)] = have - amount
+        if flags & FLAG_NEW_DEST_ATA:
+            self.holders[token].append(recipient)
+        self.holdings[(recipient, token)] = self.holdings.get((recipient, token), 0) + amount
         self._record(
-            TOKEN_TRANSFER,
-            0,
-            flags,
-            t,
-            src,
-            -1,
-            token,
-            amount,
-            0,
-            0,
-            BASE_FEE,
-            0,
-            0,
-            0,
-            dst,
-            0,
-            (dst, self.tokens[token].ent),
+            kind=TOKEN_TRANSFER,
+            flags=flags,
+            time_ms=time_ms,
+            wallet=sender,
+            token=token,
+            amount_in=amount,
+            fee=BASE_FEE,
+            counterpart=recipient,
+            extra=(recipient, self.tokens[token].entity),
         )
 
-    def _route(self, tok: Token, wallet: int) -> tuple[Pool, Pool | None]:
-        """The pool a wallet trades on; USDC wallets use the USDC pool when one exists."""
+    def _buy_route(self, tok: Token, wallet: int) -> tuple[Pool, Pool | None]:
+        """(pool, first hop): USDC wallets use the USDC pool when one exists, others sometimes
+        route SOL -> USDC -> token through it; ``first hop`` is None for a direct swap."""
         if tok.idx != 0 and len(tok.pools) > 1 and not tok.is_pump:
             usdc_pool = self.pools[tok.pools[1]]
             if (wallet, 0) in self.holdings and self.holdings[(wallet, 0)] > 0:
@@ -815,131 +931,194 @@ class World:
                 return usdc_pool, self.pools[self.tokens[0].active_pool]
         return self.pools[tok.active_pool], None
 
-    def _buy(self, t: int, wallet: int, token: int, size: int, *, retail: bool) -> None:  # noqa: PLR0912,PLR0915 - one flat dispatch reads better than fragments
+    def _buy(self, time_ms: int, wallet: int, token: int, size: int, *, retail: bool) -> None:
+        """``wallet`` buys ``token`` for ``size`` lamports (or its USDC worth), if it can pay."""
         tok = self.tokens[token]
-        pool = self.pools[tok.active_pool]
-        if not pool.active:
+        if not self.pools[tok.active_pool].active:
             return
-        pool, hop = self._route(tok, wallet)
-        fee, tip = self._fees(wallet)
-        payer, pflag = self._payer(wallet)
+        pool, first_hop = self._buy_route(tok, wallet)
+        fee, tip = self._priority_fee_and_tip(wallet)
+        payer, payer_flag = self._fee_payer(wallet)
         new_ata = (wallet, token) not in self.holdings
-        usdc_in = pool.quote_mint == USDC_MINT and hop is None
-        standing = (
-            hop is None
+        pays_usdc = pool.quote_mint == USDC_MINT and first_hop is None
+        from_standing_wsol = (
+            first_hop is None
             and not pool.is_curve
             and pool.quote_mint == WSOL_MINT
-            and self.wsol.get(wallet, 0) >= size
+            and self.standing_wsol.get(wallet, 0) >= size
             and self.role[wallet] == "wash"
         )
-        if usdc_in:
-            bal = self.holdings.get((wallet, 0), 0)
-            size = min(bal, size * 150 // 1000)  # lamports -> micro-USDC at ~150 $/SOL
+        if pays_usdc:
+            usdc_held = self.holdings.get((wallet, 0), 0)
+            size = min(usdc_held, size * 150 // 1000)  # lamports -> micro-USDC at ~150 $/SOL
             if size <= 0:
                 return
-            need_sol = (fee if payer == wallet else 0) + tip + (ATA_RENT if new_ata else 0)
-        else:
-            need_sol = (
-                (0 if standing else size)
-                + tip
-                + (fee if payer == wallet else 0)
-                + (ATA_RENT if new_ata else 0)
-            )
-        if self.sol[wallet] < need_sol:
-            if retail and self.rng.random() < 0.3:
-                self._fund(t - 1, wallet, int(self.rng.uniform(1, 10) * LAMPORTS_PER_SOL))
-            if self.sol[wallet] < need_sol:
-                return
-        if self.sol[payer] < fee:
+        sol_needed = (
+            (0 if pays_usdc or from_standing_wsol else size)
+            + tip
+            + (fee if payer == wallet else 0)
+            + (ATA_RENT if new_ata else 0)
+        )
+        if not self._can_pay(time_ms, wallet, sol_needed, payer, fee, retail=retail):
             return
-        fail_p = 0.05 if self.role[wallet] == "sniper" else 0.02
-        pool_ent = self.pool_ent[pool.pid]
-        if self.rng.random() < fail_p:
+        if self.rng.random() < (0.05 if self.role[wallet] == "sniper" else 0.02):
             self.sol[payer] -= fee
             self._record(
-                FAILED,
-                0,
-                pflag,
-                t,
-                wallet,
-                pool.pid,
-                token,
-                size,
-                0,
-                0,
-                fee,
-                0,
-                0,
-                0,
-                0,
-                0,
-                (payer,) if payer != wallet else (),
+                kind=FAILED,
+                flags=payer_flag,
+                time_ms=time_ms,
+                wallet=wallet,
+                pool=pool.pool_id,
+                token=token,
+                amount_in=size,
+                fee=fee,
+                counterpart=0,
+                extra=(payer,) if payer != wallet else (),
             )
             return
-        flags = pflag | (F_NEW_ATA if new_ata else 0) | (F_STANDING_WSOL if standing else 0)
-        mid = 0
-        aux = -1
-        if hop is not None:
-            mid, _ = hop.apply_buy(size)
-            out, vfee = pool.apply_buy(mid)
-            flags |= F_MULTIHOP
-            aux = hop.pid
+        flags = (
+            payer_flag
+            | (FLAG_NEW_ATA if new_ata else 0)
+            | (FLAG_STANDING_WSOL if from_standing_wsol else 0)
+        )
+        self._fill_buy(
+            time_ms,
+            tok,
+            pool,
+            first_hop,
+            wallet=wallet,
+            payer=payer,
+            size=size,
+            fee=fee,
+            tip=tip,
+            flags=flags,
+            retail=retail,
+        )
+
+    def _can_pay(
+        self, time_ms: int, wallet: int, sol_needed: int, payer: int, fee: int, *, retail: bool
+    ) -> bool:
+        """Whether ``wallet`` holds ``sol_needed`` and ``payer`` the fee; a retail wallet that
+        falls short is sometimes topped up first (30 %)."""
+        if self.sol[wallet] < sol_needed:
+            if retail and self.rng.random() < 0.3:
+                self._fund(time_ms - 1, wallet, int(self.rng.uniform(1, 10) * LAMPORTS_PER_SOL))
+            if self.sol[wallet] < sol_needed:
+                return False
+        return self.sol[payer] >= fee
+
+    def _fill_buy(
+        self,
+        time_ms: int,
+        tok: Token,
+        pool: Pool,
+        first_hop: Pool | None,
+        *,
+        wallet: int,
+        payer: int,
+        size: int,
+        fee: int,
+        tip: int,
+        flags: int,
+        retail: bool,
+    ) -> None:
+        """Execute a paid buy: move the reserves and balances, record it, schedule follow-ups."""
+        token = tok.idx
+        hop_amount = 0
+        counterpart = -1
+        if first_hop is not None:
+            hop_amount, _ = first_hop.apply_buy(size)
+            out, venue_fee = pool.apply_buy(hop_amount)
+            flags |= FLAG_MULTIHOP
+            counterpart = first_hop.pool_id
         else:
-            out, vfee = pool.apply_buy(size)
+            out, venue_fee = pool.apply_buy(size)
         if out <= 0:
             return
+        new_ata = bool(flags & FLAG_NEW_ATA)
         self.sol[payer] -= fee
         self.sol[wallet] -= tip + (ATA_RENT if new_ata else 0)
-        if usdc_in:
+        if pool.quote_mint == USDC_MINT and first_hop is None:
             self.holdings[(wallet, 0)] -= size
-        elif standing:
-            self.wsol[wallet] -= size
+        elif flags & FLAG_STANDING_WSOL:
+            self.standing_wsol[wallet] -= size
         else:
             self.sol[wallet] -= size
         if new_ata:
             self.holders[token].append(wallet)
         self.holdings[(wallet, token)] = self.holdings.get((wallet, token), 0) + out
+        pool_entity = self.pool_entity[pool.pool_id]
         extra: tuple[int, ...] = (
-            (pool_ent, tok.ent) if payer == wallet else (pool_ent, tok.ent, payer)
+            (pool_entity, tok.entity) if payer == wallet else (pool_entity, tok.entity, payer)
         )
-        if hop is not None:
-            extra = (*extra, self.pool_ent[hop.pid])
+        if first_hop is not None:
+            extra = (*extra, self.pool_entity[first_hop.pool_id])
         tx = self._record(
-            SWAP,
-            0,
-            flags,
-            t,
-            wallet,
-            pool.pid,
-            token,
-            size,
-            out,
-            vfee,
-            fee,
-            tip,
-            pool.real_quote,
-            pool.real_base,
-            aux,
-            mid,
-            extra,
+            kind=SWAP,
+            flags=flags,
+            time_ms=time_ms,
+            wallet=wallet,
+            pool=pool.pool_id,
+            token=token,
+            amount_in=size,
+            amount_out=out,
+            venue_fee=venue_fee,
+            fee=fee,
+            tip=tip,
+            reserve_quote=pool.real_quote,
+            reserve_base=pool.real_base,
+            counterpart=counterpart,
+            hop_amount=hop_amount,
+            extra=extra,
         )
-        self.pool_txs[pool.pid].append(tx)
-        if hop is not None:
-            self.pool_txs[hop.pid].append(tx)
-        if retail and self.rng.random() < 0.004:
-            dst = self.rng.choice(self.wallets_by_label["retail"])
-            if dst != wallet:
-                self._push(t + self.rng.randint(5_000, 120_000), E_GIFT, wallet, token, dst)
-        if pool.quote_mint == WSOL_MINT and hop is None:
-            self.pnl_in[wallet] = self.pnl_in.get(wallet, 0) + size
-            self._push(t + COPY_DELAY_MS, E_CBUY, wallet, token, out * 10**9 // max(size, 1))
-        if pool.is_curve and (pool.real_quote >= self.sc.graduation_sol or pool.real_base <= 0):
-            self._graduate(t, tok, pool)
+        self.pool_txs[pool.pool_id].append(tx)
+        if first_hop is not None:
+            self.pool_txs[first_hop.pool_id].append(tx)
+        self._after_buy(
+            time_ms,
+            tok,
+            pool,
+            wallet=wallet,
+            direct=first_hop is None,
+            size=size,
+            out=out,
+            retail=retail,
+        )
 
-    def _sell(self, t: int, wallet: int, token: int, pct: int) -> None:
+    def _after_buy(
+        self,
+        time_ms: int,
+        tok: Token,
+        pool: Pool,
+        *,
+        wallet: int,
+        direct: bool,
+        size: int,
+        out: int,
+        retail: bool,
+    ) -> None:
+        """Follow-ups of a buy: a rare retail gift, the copy trade of a direct SOL buy, and the
+        curve's graduation once it is full."""
+        token = tok.idx
+        if retail and self.rng.random() < 0.004:
+            recipient = self.rng.choice(self.wallets_by_label["retail"])
+            if recipient != wallet:
+                gift_ms = time_ms + self.rng.randint(5_000, 120_000)
+                self._schedule(gift_ms, EVENT_TOKEN_GIFT, wallet, token, recipient)
+        if pool.quote_mint == WSOL_MINT and direct:
+            self.sol_spent[wallet] = self.sol_spent.get(wallet, 0) + size
+            tokens_per_sol = out * 10**9 // max(size, 1)
+            self._schedule(time_ms + COPY_DELAY_MS, EVENT_COPY_BUY, wallet, token, tokens_per_sol)
+        if pool.is_curve and (
+            pool.real_quote >= self.scenario.graduation_sol or pool.real_base <= 0
+        ):
+            self._graduate(time_ms, tok, pool)
+
+    def _sell(self, time_ms: int, wallet: int, token: int, percent: int) -> None:
+        """``wallet`` sells ``percent`` of its ``token`` on the pool it trades (if it can pay)."""
         tok = self.tokens[token]
         have = self.holdings.get((wallet, token), 0)
-        amount = have * pct // 100
+        amount = have * percent // 100
         if amount <= 0:
             return
         pool = self.pools[tok.active_pool]
@@ -947,107 +1126,104 @@ class World:
             pool = self.pools[tok.pools[1]]
         if not pool.active:
             return
-        fee, tip = self._fees(wallet)
-        payer, pflag = self._payer(wallet)
+        fee, tip = self._priority_fee_and_tip(wallet)
+        payer, flags = self._fee_payer(wallet)
         if self.sol[payer] < fee + (tip if payer == wallet else 0) or self.sol[wallet] < tip:
             return
         if pool.sell_out(amount)[0] <= 0:
             return
-        standing = (
+        to_standing_wsol = (
             not pool.is_curve
             and pool.quote_mint == WSOL_MINT
-            and wallet in self.wsol
+            and wallet in self.standing_wsol
             and self.role[wallet] == "wash"
         )
-        if standing:
-            pflag |= F_STANDING_WSOL
-        out, vfee = pool.apply_sell(amount)
+        if to_standing_wsol:
+            flags |= FLAG_STANDING_WSOL
+        out, venue_fee = pool.apply_sell(amount)
         self.sol[payer] -= fee
         self.sol[wallet] -= tip
         self.holdings[(wallet, token)] = have - amount
         if pool.quote_mint == USDC_MINT:
             self.holdings[(wallet, 0)] = self.holdings.get((wallet, 0), 0) + out
         else:
-            if standing:
-                self.wsol[wallet] += out
+            if to_standing_wsol:
+                self.standing_wsol[wallet] += out
             else:
                 self.sol[wallet] += out
-            self.pnl_out[wallet] = self.pnl_out.get(wallet, 0) + out
-            self._push(t + COPY_DELAY_MS, E_CSELL, wallet, token, amount * 10_000 // have)
-        extra = (
-            (self.pool_ent[pool.pid], tok.ent)
-            if payer == wallet
-            else (self.pool_ent[pool.pid], tok.ent, payer)
-        )
+            self.sol_received[wallet] = self.sol_received.get(wallet, 0) + out
+            share_sold_bps = amount * 10_000 // have
+            self._schedule(time_ms + COPY_DELAY_MS, EVENT_COPY_SELL, wallet, token, share_sold_bps)
+        pool_entity = self.pool_entity[pool.pool_id]
+        extra = (pool_entity, tok.entity) if payer == wallet else (pool_entity, tok.entity, payer)
         tx = self._record(
-            SWAP,
-            1,
-            pflag,
-            t,
-            wallet,
-            pool.pid,
-            token,
-            amount,
-            out,
-            vfee,
-            fee,
-            tip,
-            pool.real_quote,
-            pool.real_base,
-            -1,
-            0,
-            extra,
+            kind=SWAP,
+            side=1,
+            flags=flags,
+            time_ms=time_ms,
+            wallet=wallet,
+            pool=pool.pool_id,
+            token=token,
+            amount_in=amount,
+            amount_out=out,
+            venue_fee=venue_fee,
+            fee=fee,
+            tip=tip,
+            reserve_quote=pool.real_quote,
+            reserve_base=pool.real_base,
+            extra=extra,
         )
-        self.pool_txs[pool.pid].append(tx)
+        self.pool_txs[pool.pool_id].append(tx)
 
-    def _graduate(self, t: int, tok: Token, curve: Pool) -> None:
+    def _graduate(self, time_ms: int, tok: Token, curve: Pool) -> None:
+        """Close the curve and migrate its funds to a PumpSwap (70 %) or Raydium CPMM pool."""
         curve.active = False
         rng = random.Random(self.seed * 7 + tok.idx)
         venue = "pumpswap" if rng.random() < 0.7 else "raydium"
-        quote = curve.real_quote - MIGRATION_FEE
-        base = curve.real_base + (CURVE_SUPPLY - CURVE_REAL_TOKENS)
-        pool = self._new_pool(tok, WSOL_MINT, venue, quote, base, t + 400, curve=False)
-        tok.active_pool = pool.pid
-        tok.graduated_ms = t
+        pool = self._new_pool(
+            tok,
+            quote_mint=WSOL_MINT,
+            venue=venue,
+            quote=curve.real_quote - MIGRATION_FEE,
+            base=curve.real_base + (CURVE_SUPPLY - CURVE_REAL_TOKENS),
+            created_ms=time_ms + 400,
+            curve=False,
+        )
+        tok.active_pool = pool.pool_id
+        tok.graduated_ms = time_ms
         tok.lp_locked_pct = 100.0 if venue == "pumpswap" else 0.0
 
-    def _pull(self, t: int, token: int) -> None:
+    def _pull_liquidity(self, time_ms: int, token: int) -> None:
+        """The rug: the dev withdraws the graduated pool's reserves."""
         tok = self.tokens[token]
         pool = self.pools[tok.active_pool]
-        tok.rugged_ms = t
+        tok.rugged_ms = time_ms
         if pool.is_curve:
             return  # a curve cannot be pulled: the insiders' dump already was the rug
-        q, b = pool.real_quote, pool.real_base
+        quote_amount, base_amount = pool.real_quote, pool.real_base
         pool.quote = pool.real_quote = 0
         pool.base = pool.real_base = 0
         pool.active = False
         dev = tok.creator
-        self.sol[dev] += q - BASE_FEE
-        self.holdings[(dev, token)] = self.holdings.get((dev, token), 0) + b
-        if b and dev not in self.holders[token]:
+        self.sol[dev] += quote_amount - BASE_FEE
+        self.holdings[(dev, token)] = self.holdings.get((dev, token), 0) + base_amount
+        if base_amount and dev not in self.holders[token]:
             self.holders[token].append(dev)
         tx = self._record(
-            LIQ_WITHDRAW,
-            0,
-            0,
-            t,
-            dev,
-            pool.pid,
-            token,
-            q,
-            b,
-            0,
-            BASE_FEE,
-            0,
-            0,
-            0,
-            -1,
-            0,
-            (self.pool_ent[pool.pid], tok.ent),
+            kind=LIQUIDITY_WITHDRAW,
+            time_ms=time_ms,
+            wallet=dev,
+            pool=pool.pool_id,
+            token=token,
+            amount_in=quote_amount,
+            amount_out=base_amount,
+            fee=BASE_FEE,
+            extra=(self.pool_entity[pool.pool_id], tok.entity),
         )
-        self.pool_txs[pool.pid].append(tx)
+        self.pool_txs[pool.pool_id].append(tx)
 
     def _copy_buy(self, wallet: int, token: int, leader_rate: int) -> None:
+        """A follower's 0.5 SOL copy of ``wallet``'s buy, unless the price ran more than 5 %."""
         pool = self.pools[self.tokens[token].active_pool]
         if not pool.active or pool.quote_mint != WSOL_MINT:
             return
@@ -1057,18 +1233,19 @@ class World:
             return
         self.copy_cost[wallet] = self.copy_cost.get(wallet, 0) + COPY_SIZE
         key = (wallet, token)
-        self.copy_pos[key] = self.copy_pos.get(key, 0) + out
+        self.copy_position[key] = self.copy_position.get(key, 0) + out
 
-    def _copy_sell(self, wallet: int, token: int, frac_bps: int) -> None:
+    def _copy_sell(self, wallet: int, token: int, share_bps: int) -> None:
+        """The follower sells the same share of its copied position as ``wallet`` sold."""
         key = (wallet, token)
-        pos = self.copy_pos.get(key, 0)
-        if pos <= 0:
+        position = self.copy_position.get(key, 0)
+        if position <= 0:
             return
-        amount = pos if frac_bps >= 9_999 else pos * frac_bps // 10_000
+        amount = position if share_bps >= 9_999 else position * share_bps // 10_000
         pool = self.pools[self.tokens[token].active_pool]
-        got = pool.sell_out(amount)[0] if pool.active else 0
-        self.copy_back[wallet] = self.copy_back.get(wallet, 0) + got
-        self.copy_pos[key] = pos - amount
+        proceeds = pool.sell_out(amount)[0] if pool.active else 0
+        self.copy_proceeds[wallet] = self.copy_proceeds.get(wallet, 0) + proceeds
+        self.copy_position[key] = position - amount
 
     # ------------------------------------------------------------------ queries
     def slot(self, ts_ms: int | None = None) -> int:
@@ -1081,8 +1258,8 @@ class World:
 
     def sol_usd(self) -> float:
         """SOL price in USD from the SOL/USDC pool."""
-        p = self.pools[self.tokens[0].active_pool]
-        return (p.base / 1e6) / (p.quote / 1e9)
+        pool = self.pools[self.tokens[0].active_pool]
+        return (pool.base / 1e6) / (pool.quote / 1e9)
 
     def token_price_sol(self, token: int) -> float:
         """Price of one UI token in SOL on its active pool (0 when it has no market)."""
@@ -1090,10 +1267,10 @@ class World:
         pool = self.pools[tok.active_pool]
         if pool.base <= 0:
             return 0.0
-        ui = pool.quote / pool.base * 10.0 ** (tok.decimals - 9)
+        ui_price = pool.quote / pool.base * 10.0 ** (tok.decimals - 9)
         if pool.quote_mint == USDC_MINT:
-            return ui * 1000.0 / self.sol_usd()
-        return ui
+            return ui_price * 1000.0 / self.sol_usd()
+        return ui_price
 
     def mark_value(self, wallet: int, token: int, amount: int) -> int:
         """Lamports a position would fetch if sold now (0 when no active market)."""
@@ -1107,57 +1284,57 @@ class World:
         cost = self.copy_cost.get(wallet, 0)
         if cost == 0:
             return None
-        back = self.copy_back.get(wallet, 0)
+        value = self.copy_proceeds.get(wallet, 0)
         for tok in self.tokens:
-            pos = self.copy_pos.get((wallet, tok.idx), 0)
-            if pos:
-                back += self.mark_value(wallet, tok.idx, pos)
-        return (back - cost) / cost
+            position = self.copy_position.get((wallet, tok.idx), 0)
+            if position:
+                value += self.mark_value(wallet, tok.idx, position)
+        return (value - cost) / cost
 
     def truth(self) -> dict[str, Any]:
         """Ground truth for tests and benchmarks: labels, clusters, copyable edge, fates."""
         wallets = []
         for label in ("smart", "sniper", "insider", "wash", "retail"):
-            for w in self.wallets_by_label[label]:
-                spent = self.pnl_in.get(w, 0)
-                got = self.pnl_out.get(w, 0)
-                edge = self.copy_edge(w)
+            for wallet in self.wallets_by_label[label]:
+                edge = self.copy_edge(wallet)
                 wallets.append(
                     {
-                        "address": self.addr[w],
+                        "address": self.addr[wallet],
                         "label": label,
-                        "cluster": self.cluster_of.get(w),
-                        "owner": self.addr[self.cluster_funder[self.cluster_of[w]]]
-                        if w in self.cluster_of
-                        else self.addr[w],
-                        "funder": self.addr[self.funder_of[w]] if w in self.funder_of else None,
-                        "trades": len(self.tx_index.get(w, ())),
-                        "solSpent": spent,
-                        "solReceived": got,
+                        "cluster": self.cluster_of.get(wallet),
+                        "owner": self.addr[self.cluster_funder[self.cluster_of[wallet]]]
+                        if wallet in self.cluster_of
+                        else self.addr[wallet],
+                        "funder": self.addr[self.funder_of[wallet]]
+                        if wallet in self.funder_of
+                        else None,
+                        "trades": len(self.tx_index.get(wallet, ())),
+                        "solSpent": self.sol_spent.get(wallet, 0),
+                        "solReceived": self.sol_received.get(wallet, 0),
                         "copyableEdge": None if edge is None else round(edge, 6),
                     }
                 )
         clusters = [
             {
-                "id": c,
-                "funder": self.addr[self.cluster_funder[c]],
-                "sharedFeePayer": self.cluster_fee_payer[c],
-                "members": [self.addr[m] for m in members],
+                "id": cluster,
+                "funder": self.addr[self.cluster_funder[cluster]],
+                "sharedFeePayer": self.cluster_fee_payer[cluster],
+                "members": [self.addr[member] for member in members],
             }
-            for c, members in enumerate(self.clusters)
+            for cluster, members in enumerate(self.clusters)
         ]
         tokens = [
             {
-                "mint": t.mint,
-                "symbol": t.symbol,
-                "fate": t.fate,
-                "createdAt": t.created_ms // 1000,
-                "graduatedAt": None if t.graduated_ms is None else t.graduated_ms // 1000,
-                "ruggedAt": None if t.rugged_ms is None else t.rugged_ms // 1000,
-                "creator": self.addr[t.creator],
-                "pools": [self.addr[self.pool_ent[p]] for p in t.pools],
+                "mint": tok.mint,
+                "symbol": tok.symbol,
+                "fate": tok.fate,
+                "createdAt": tok.created_ms // 1000,
+                "graduatedAt": None if tok.graduated_ms is None else tok.graduated_ms // 1000,
+                "ruggedAt": None if tok.rugged_ms is None else tok.rugged_ms // 1000,
+                "creator": self.addr[tok.creator],
+                "pools": [self.addr[self.pool_entity[pool_id]] for pool_id in tok.pools],
             }
-            for t in self.tokens[1:]
+            for tok in self.tokens[1:]
         ]
         return {
             "seed": self.seed,
@@ -1166,7 +1343,7 @@ class World:
             "wallets": wallets,
             "clusters": clusters,
             "tokens": tokens,
-            "exchanges": [self.addr[e] for e in self.exchanges],
+            "exchanges": [self.addr[exchange] for exchange in self.exchanges],
         }
 
     def counts(self) -> dict[str, int]:
@@ -1179,16 +1356,18 @@ class World:
             "failed": kinds.count(FAILED),
             "solTransfers": kinds.count(SOL_TRANSFER),
             "tokenTransfers": kinds.count(TOKEN_TRANSFER),
-            "liquidityPulls": kinds.count(LIQ_WITHDRAW),
+            "liquidityPulls": kinds.count(LIQUIDITY_WITHDRAW),
             "wraps": kinds.count(WRAP),
             "tokens": len(self.tokens) - 1,
-            "launched": sum(1 for t in self.tokens if t.is_pump),
-            "graduated": sum(1 for t in self.tokens if t.graduated_ms is not None),
+            "launched": sum(1 for tok in self.tokens if tok.is_pump),
+            "graduated": sum(1 for tok in self.tokens if tok.graduated_ms is not None),
             "pools": len(self.pools),
             "wallets": sum(
-                len(v) for k, v in self.wallets_by_label.items() if k not in ("exchange",)
+                len(members)
+                for label, members in self.wallets_by_label.items()
+                if label not in ("exchange",)
             ),
-            "walletsTraded": sum(1 for e in self.tx_index if self.role[e] in LABELS),
+            "walletsTraded": sum(1 for entity in self.tx_index if self.role[entity] in LABELS),
             "smart": len(self.wallets_by_label["smart"]),
             "clusters": len(self.clusters),
         }

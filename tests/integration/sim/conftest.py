@@ -1,16 +1,18 @@
-"""A served small world (frozen clock) and a webhook receiver, over real loopback HTTP."""
+"""A served small world (frozen clock), a webhook receiver, and ways to wait on the sim, over
+real loopback HTTP."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from sim.server import SimConfig, SimServer
+from sim.server import SimClock, SimConfig, SimServer
 from sim.webhooks import Faults
 from sim.world import Scenario, build_world
 
@@ -24,13 +26,45 @@ def sim_server() -> Iterator[SimServer]:
         yield server
 
 
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    message: str,
+    timeout_s: float = 10.0,
+    interval_s: float = 0.02,
+) -> None:
+    """Poll ``condition`` every ``interval_s`` until it holds; fail with ``message`` after
+    ``timeout_s`` (for what only a running clock can bring, e.g. a first live delivery)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s} s waiting until {message}")
+        time.sleep(interval_s)
+
+
+def run_clock_to(server: SimServer, at_ms: int) -> None:
+    """Move a served world's frozen clock to ``at_ms``: the world executes everything scheduled
+    up to then, and this returns once every resulting webhook delivery (retries included) is
+    finished, so a test can assert without sleeping."""
+    server.sim.clock = SimClock(at_ms, 0)
+    server.call(server.sim.tick)
+    server.call(server.sim.deliverer.drain)
+
+
+class _Listener(ThreadingHTTPServer):
+    # room for a burst of concurrent deliveries: a refused connect would be a transport error,
+    # an extra retry the test did not ask for
+    request_queue_size = 256
+
+
 class Receiver:
-    """Records webhook POSTs; fails the first ``fail_first`` of them with a 500."""
+    """Records webhook POSTs; fails the first ``fail_first`` of them with a 500, answers a body
+    that is not JSON with a 400 and everything else with a 200."""
 
     def __init__(self, fail_first: int = 0) -> None:
-        self.bodies: list[Any] = []
-        self.raw: list[bytes] = []
-        self.auth: list[str | None] = []
+        self.bodies: list[Any] = []  # accepted (200) POSTs, parsed
+        self.raw: list[bytes] = []  # every POST received
+        self.auth: list[str | None] = []  # the Authorization header of every POST
         self.fail_first = fail_first
         self.lock = threading.Lock()
         receiver = self
@@ -57,10 +91,18 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 return
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Listener(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
+
+    def signatures(self) -> list[str]:
+        """Signatures of every accepted delivery, in arrival order (duplicates kept)."""
+        with self.lock:
+            return [tx["signature"] for body in self.bodies for tx in body]
 
     def close(self) -> None:
         self.httpd.shutdown()
+        self.httpd.server_close()

@@ -8,7 +8,7 @@ import pytest
 
 from sim.chain import WSOL_MINT
 from sim.render import Renderer
-from sim.world import F_STANDING_WSOL, World
+from sim.world import FLAG_NEW_ATA, FLAG_STANDING_WSOL, World
 from tests.unit.sim.conftest import load_fixture
 from tests.unit.sim.shapes import shape_errors
 
@@ -77,10 +77,18 @@ def test_pump_fun_sells_hide_proceeds_from_native_transfers(small_world: World) 
 )
 def test_token_amounts_are_ui_numbers(raw: int, dec: int, expected: float) -> None:
     # When a transfer is rendered
-    tt = Renderer._tt("a", "b", "c", "d", raw, dec, "m")
+    transfer = Renderer._token_transfer(
+        from_account="a",
+        to_account="b",
+        from_user="c",
+        to_user="d",
+        raw_amount=raw,
+        decimals=dec,
+        mint="m",
+    )
     # Then tokenAmount is the UI amount as a JSON number (an int when whole, as in the fixtures)
-    assert tt["tokenAmount"] == expected
-    assert type(tt["tokenAmount"]) is type(expected)
+    assert transfer["tokenAmount"] == expected
+    assert type(transfer["tokenAmount"]) is type(expected)
 
 
 def test_bots_with_standing_wsol_show_the_sol_leg_only_in_their_wsol_account(
@@ -89,7 +97,9 @@ def test_bots_with_standing_wsol_show_the_sol_leg_only_in_their_wsol_account(
     # Given swaps paid from a standing WSOL account
     w = small_world
     r = Renderer(w)
-    standing = [t for t in range(w.n_tx()) if w.t_kind[t] == 0 and w.t_flags[t] & F_STANDING_WSOL]
+    standing = [
+        t for t in range(w.n_tx()) if w.t_kind[t] == 0 and w.t_flags[t] & FLAG_STANDING_WSOL
+    ]
     assert standing
     for tx_id in standing[:30]:
         tx = r.enhanced(tx_id)
@@ -103,7 +113,7 @@ def test_bots_with_standing_wsol_show_the_sol_leg_only_in_their_wsol_account(
         ]
         # Then the wallet's native change is only fee and tip (no temp account, no SOL transfer)
         assert rows[wallet]["nativeBalanceChange"] == -tx["fee"] - w.t_tip[tx_id] - (
-            2_039_280 if w.t_side[tx_id] == 0 and w.t_flags[tx_id] & 1 else 0
+            2_039_280 if w.t_side[tx_id] == 0 and w.t_flags[tx_id] & FLAG_NEW_ATA else 0
         )
         # Then the SOL leg sits in its WSOL account, as a native and a WSOL token change
         expected = -w.t_in[tx_id] if w.t_side[tx_id] == 0 else w.t_out[tx_id]

@@ -10,38 +10,38 @@ import orjson
 from sim.chain import WSOL_MINT
 from sim.market import best_route, execute_on_copy
 from sim.render import Renderer
-from sim.world import F_MULTIHOP, LIQ_WITHDRAW, SWAP, Scenario, World, build_world
+from sim.world import FLAG_MULTIHOP, LIQUIDITY_WITHDRAW, SWAP, Scenario, World, build_world
 
 
 def test_every_pool_reserve_equals_its_start_plus_its_swaps(small_world: World) -> None:
     # Given the history of every pool
     w = small_world
-    for pid, pool in enumerate(w.pools):
-        q, b = w.pool_init[pid]
-        real_q = 0 if pool.is_curve else q
-        real_b = 793_100_000 * 10**6 if pool.is_curve else b
+    for pool_id, pool in enumerate(w.pools):
+        initial_quote, initial_base = w.pool_initial_reserves[pool_id]
+        real_q = 0 if pool.is_curve else initial_quote
+        real_b = 793_100_000 * 10**6 if pool.is_curve else initial_base
         # When its swaps are replayed
-        for tx in w.pool_txs[pid]:
-            a_in, a_out, vfee = w.t_in[tx], w.t_out[tx], w.t_vfee[tx]
-            if w.t_kind[tx] == LIQ_WITHDRAW:
+        for tx in w.pool_txs[pool_id]:
+            a_in, a_out, venue_fee = w.t_in[tx], w.t_out[tx], w.t_venue_fee[tx]
+            if w.t_kind[tx] == LIQUIDITY_WITHDRAW:
                 real_q -= a_in
                 real_b -= a_out
                 continue
             assert w.t_kind[tx] == SWAP
-            hop_leg = w.t_flags[tx] & F_MULTIHOP and w.t_aux[tx] == pid
+            hop_leg = w.t_flags[tx] & FLAG_MULTIHOP and w.t_counterpart[tx] == pool_id
             if hop_leg:
                 real_q += a_in
-                real_b -= w.t_mid[tx]
+                real_b -= w.t_hop_amount[tx]
             elif w.t_side[tx] == 0:
-                paid = w.t_mid[tx] if w.t_flags[tx] & F_MULTIHOP else a_in
-                real_q += paid - (vfee if pool.is_curve else 0)
+                paid = w.t_hop_amount[tx] if w.t_flags[tx] & FLAG_MULTIHOP else a_in
+                real_q += paid - (venue_fee if pool.is_curve else 0)
                 real_b -= a_out
             else:
-                real_q -= a_out + (vfee if pool.is_curve else 0)
+                real_q -= a_out + (venue_fee if pool.is_curve else 0)
                 real_b += a_in
             if not hop_leg:
                 # Then each recorded post-trade reserve is the running sum
-                assert (w.t_rq[tx], w.t_rb[tx]) == (real_q, real_b)
+                assert (w.t_reserve_quote[tx], w.t_reserve_base[tx]) == (real_q, real_b)
         # Then the final reserves are the running sums (minus graduation moving the curve's funds)
         if pool.active or not pool.is_curve:
             assert (pool.real_quote, pool.real_base) == (real_q, real_b)
@@ -80,7 +80,7 @@ def test_balances_never_go_negative_and_equal_the_rendered_flows(small_world: Wo
         assert w.sol[ent] == sol.get(ent, 0), w.addr[ent]
     for key, value in w.holdings.items():
         assert value == tokens.get(key, 0), key
-    assert w.wsol == wsol
+    assert w.standing_wsol == wsol
     assert wsol, "the small world has bots with standing WSOL accounts"
 
 

@@ -1,25 +1,35 @@
 """EventBridge schedule expressions: `rate(...)` and 6-field `cron(...)`, and when they fire next.
 
-Written by hand because the usual cron libraries speak 5-field Unix cron (Sunday = 0, no year,
-no `?`), which fires at different times than AWS for the same text.
+`cron(...)` is validated and stepped by aws-croniter, because it speaks AWS's own 6-field
+dialect (minutes hours day-of-month month day-of-week year, `?`, 1 = Sunday, MON/JAN names,
+years), where the usual cron libraries speak 5-field Unix cron (Sunday = 0, no year, no `?`)
+and fire at other times than AWS for the same text. It also knows AWS's L (last day of the
+month or week, `L-3`, `6L`), W (nearest weekday, `15W`) and # (`6#3`, the third Friday), and
+ranges that wrap (`FRI-MON`, `50-10`); this module used to refuse all of these.
+`rate(...)` is parsed here: it is small, and AWS insists on `rate(1 minute)` / `rate(5 minutes)`.
+
+aws-croniter counts in UTC only. A ScheduleV2's `ScheduleExpressionTimezone` is applied here:
+the cron is stepped through the zone's wall time, converted to UTC, with EventBridge
+Scheduler's daylight-saving rules (a wall time the clocks skip does not fire; one they repeat
+fires once).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aws_croniter import AwsCroniter
+from aws_croniter.exceptions import AwsCroniterExpressionError
 
 from walltrack.runtime.template import TemplateError
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+([a-z]+)\s*\)$")
 _CRON = re.compile(r"^cron\((.*)\)$")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
-_DAYS = {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 1)}  # SUN=1
-_LAST_YEAR = 2199
+_CRON_FIELDS = "minutes hours day-of-month month day-of-week year"
 
 
 @dataclass(frozen=True)
@@ -41,51 +51,42 @@ class CronSchedule:
     """AWS cron: minutes hours day-of-month month day-of-week year, in `timezone` (UTC)."""
 
     expression: str
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    days_of_month: frozenset[int] | None  # None when the field is `?`
-    months: frozenset[int]
-    days_of_week: frozenset[int] | None  # AWS numbering: 1 = Sunday ... 7 = Saturday
-    years: frozenset[int]
+    cron: AwsCroniter = field(compare=False, repr=False)
     timezone: str = "UTC"
 
     def next_after(self, after: datetime, *, anchor: datetime | None = None) -> datetime | None:
         """The first matching minute strictly after `after` (aware, returned in UTC)."""
         zone = ZoneInfo(self.timezone)
-        local = after.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
-        t = local + timedelta(minutes=1)
-        while t.year <= _LAST_YEAR:
-            if t.year not in self.years:
-                later = [y for y in self.years if y > t.year]
-                if not later:
-                    return None
-                t = datetime(min(later), 1, 1)  # noqa: DTZ001 - wall time in `zone`
-            elif t.month not in self.months:
-                t = _first_of_next_month(t)
-            elif not self._day_matches(t):
-                t = datetime(t.year, t.month, t.day) + timedelta(days=1)  # noqa: DTZ001
-            elif t.hour not in self.hours:
-                t = t.replace(minute=0) + timedelta(hours=1)
-            elif t.minute not in self.minutes:
-                t += timedelta(minutes=1)
-            else:
-                return t.replace(tzinfo=zone).astimezone(UTC)
+        # the zone's wall time, labelled UTC: the only kind of time aws-croniter takes
+        wall = after.astimezone(zone).replace(tzinfo=UTC, fold=0)
+        while (found := self._next_wall(wall)) is not None:
+            local = found.replace(tzinfo=zone)  # fold=0: a repeated wall time's first pass
+            fire = local.astimezone(UTC)
+            skipped = fire.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None)
+            # skipped: the clocks jump over this wall time (spring), so it does not fire;
+            # fire <= after: `after` is in a repeated hour (autumn), past this time's one run
+            if not skipped and fire > after:
+                return fire
+            wall = found
         return None
 
-    def _day_matches(self, t: datetime) -> bool:
-        if self.days_of_month is not None:
-            return t.day in self.days_of_month
-        aws_weekday = (t.weekday() + 1) % 7 + 1  # Python: Monday = 0
-        return self.days_of_week is None or aws_weekday in self.days_of_week
+    def _next_wall(self, wall: datetime) -> datetime | None:
+        """The first matching wall time strictly after `wall` (both labelled UTC)."""
+        found: datetime | None = self.cron.get_next(wall)[0]
+        # aws-croniter gives up (None) after 10 internal steps, which a sparse cron can need:
+        # cron(0 0 29 2 ? *) from 2097 has to step over 2100 (not a leap year). A give-up has
+        # always ruled out the month it started in, so go on from the next month while the
+        # year field allows.
+        last_year: int = max(self.cron.years)
+        while found is None:
+            wall = datetime(wall.year + wall.month // 12, wall.month % 12 + 1, 1, tzinfo=UTC)
+            if wall.year > last_year:
+                return None
+            found = self.cron.get_next(wall, inclusive=True)[0]
+        return found
 
 
 Schedule = RateSchedule | CronSchedule
-
-
-def _first_of_next_month(t: datetime) -> datetime:
-    if t.month == 12:
-        return datetime(t.year + 1, 1, 1)  # noqa: DTZ001 - wall time, zone applied later
-    return datetime(t.year, t.month + 1, 1)  # noqa: DTZ001
 
 
 def parse_schedule(expression: str, *, timezone: str = "UTC") -> Schedule:
@@ -117,71 +118,21 @@ def _parse_rate(text: str, value: int, unit: str) -> RateSchedule:
 
 
 def _parse_cron(text: str, body: str, timezone: str) -> CronSchedule:
+    # aws-croniter splits on single spaces; AWS takes any run of blanks between fields
     fields = body.split()
-    if len(fields) != 6:
-        raise TemplateError(
-            f"schedule {text!r}: AWS cron has 6 fields "
-            f"(minutes hours day-of-month month day-of-week year), got {len(fields)}"
-        )
-    minute, hour, dom, month, dow, year = fields
-    if (dom == "?") == (dow == "?"):
-        raise TemplateError(
-            f"schedule {text!r}: exactly one of day-of-month and day-of-week must be '?'"
-        )
+    if len(fields) == 6 and fields[4].upper() == "L":
+        # a bare L in day-of-week is the last day of the week, Saturday (7); aws-croniter
+        # accepts it but then never fires it
+        fields[4] = "7"
+    try:
+        cron = AwsCroniter(" ".join(fields))
+    except AwsCroniterExpressionError as exc:
+        raise TemplateError(f"schedule {text!r}: {exc} (AWS cron: {_CRON_FIELDS})") from exc
+    except ValueError as exc:
+        # its validation passes a few forms it then cannot expand: `*-5`, `5-*`, `LW`, `0/0`
+        raise TemplateError(f"schedule {text!r}: cannot expand it: {exc}") from exc
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise TemplateError(f"schedule {text!r}: unknown time zone {timezone!r}") from exc
-    return CronSchedule(
-        expression=text,
-        minutes=_field(text, "minutes", minute, 0, 59),
-        hours=_field(text, "hours", hour, 0, 23),
-        days_of_month=None if dom == "?" else _field(text, "day-of-month", dom, 1, 31),
-        months=_field(text, "month", month, 1, 12, names=_MONTHS),
-        days_of_week=None if dow == "?" else _field(text, "day-of-week", dow, 1, 7, names=_DAYS),
-        years=_field(text, "year", year, 1970, _LAST_YEAR),
-        timezone=timezone,
-    )
-
-
-def _field(
-    text: str, name: str, value: str, low: int, high: int, *, names: dict[str, int] | None = None
-) -> frozenset[int]:
-    def fail(why: str) -> TemplateError:
-        return TemplateError(f"schedule {text!r}: {name} field {value!r}: {why}")
-
-    def number(token: str) -> int:
-        upper = token.upper()
-        if names and upper in names:
-            return names[upper]
-        if any(c in upper for c in "LW#"):
-            raise fail("L, W and # are not supported by the local runner")
-        if not token.isdigit():
-            raise fail(f"{token!r} is not a number")
-        n = int(token)
-        if not low <= n <= high:
-            raise fail(f"{n} is outside {low}-{high}")
-        return n
-
-    out: set[int] = set()
-    for part in value.split(","):
-        if not part:
-            raise fail("empty list item")
-        base, _, step_text = part.partition("/")
-        step = 1
-        if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise fail(f"step {step_text!r} must be a positive number")
-            step = int(step_text)
-        if base in ("*", "?"):
-            start, end = low, high
-        elif "-" in base:
-            first, _, last = base.partition("-")
-            start, end = number(first), number(last)
-            if start > end:
-                raise fail(f"range {base!r} runs backwards")
-        else:
-            start = number(base)
-            end = high if step_text else start
-        out.update(range(start, end + 1, step))
-    return frozenset(out)
+    return CronSchedule(text, cron, timezone)

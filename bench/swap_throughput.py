@@ -2,7 +2,8 @@
 
 Parser: every transaction of a simulated world (swaps, transfers, failed, wraps, liquidity
 pulls, in the mix the world produced) is rendered as a Helius enhanced transaction and put
-through a JSON round trip beforehand, so only `normalize_transaction` on parsed JSON is timed.
+through a JSON round trip beforehand, so only `parse_transaction` (read + normalise) on parsed
+JSON is timed.
 Target >= 20,000 transactions/s.
 
 FIFO: every swap of the simulated day (`tests.support.sim_market.swaps_of`), all wallets and
@@ -28,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: t
 from sim.render import Renderer
 from sim.world import SWAP, Scenario, build_world
 from tests.support.sim_market import day_world, sol_per_usdc, swaps_of
+from walltrack.app.swaps import parse_transaction
 from walltrack.core.discovery.fifo import build_ledger, match_fifo, sol_trades
-from walltrack.core.swaps import normalize_transaction
 
 TARGET_PARSE = 20_000
 TARGET_FIFO = 50_000
@@ -59,7 +60,7 @@ def main() -> None:
     swap_txs = [tx for i, tx in enumerate(txs) if world.t_kind[i] == SWAP]
 
     def parse_all(batch: list[dict[str, Any]]) -> int:
-        return sum(len(normalize_transaction(tx)) for tx in batch)
+        return sum(len(parse_transaction(tx)) for tx in batch)
 
     t_all, n_swaps = best(lambda: parse_all(txs), args.repeat)
     t_swaps, _ = best(lambda: parse_all(swap_txs), args.repeat)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from walltrack.jobs.lambda_events import start_invocation
+from walltrack.app.handlers import start_invocation
+from walltrack.app.process import current
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     start_invocation("token_refresh", context)
-    from walltrack.jobs.token_discovery import refresh_tick
-
-    report = refresh_tick()
+    report = current().token_jobs.refresh_if_due()
     return {"ran": report is not None, "counts": report.counts() if report else {}}

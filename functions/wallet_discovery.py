@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from walltrack.jobs.lambda_events import process_sqs_batch, start_invocation
+from walltrack.app.handlers import consume, start_invocation
+from walltrack.app.process import current
+from walltrack.data.models.messages import WalletDiscoveryRequested
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     start_invocation("wallet_discovery", context)
-    from walltrack.jobs.wallet_discovery import discovery_job_for_message
-
-    return process_sqs_batch(event, context, discovery_job_for_message)
+    app = current()
+    return consume(
+        event,
+        context,
+        consumer="wallet_discovery",
+        message=WalletDiscoveryRequested,
+        handle=app.wallet_jobs.discovery_requested,
+        consumed=app.consumed,
+    )

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from walltrack.jobs.lambda_events import process_sqs_batch, start_invocation
+from walltrack.app.handlers import consume, start_invocation
+from walltrack.app.process import current
+from walltrack.data.models.messages import WalletProfileRequested
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     start_invocation("wallet_profile", context)
-    from walltrack.jobs.wallet_discovery import profile_job_for_message
-
-    return process_sqs_batch(event, context, profile_job_for_message)
+    app = current()
+    return consume(
+        event,
+        context,
+        consumer="wallet_profile",
+        message=WalletProfileRequested,
+        handle=app.wallet_jobs.profile_requested,
+        consumed=app.consumed,
+    )

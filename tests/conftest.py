@@ -1,4 +1,5 @@
-"""Shared fixtures: the real embedded Postgres and Bolt graph server, started once per session."""
+"""Shared fixtures: the real embedded Postgres and Bolt graph server (started once per session),
+the environment settings pointing at them, and a container (the composition root) per test."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
+
+from tests.support.database import truncate_all
+from walltrack.app.container import Container, build_container
+from walltrack.config.settings import EnvSettings
+from walltrack.data.postgres.database import Database, create_pool
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
@@ -56,22 +63,34 @@ def graph_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     return ensure_embedded_graph(data_dir, bolt_port=free_port(), redis_port=free_port())
 
 
-@pytest.fixture
-def app_env(
-    pg_url: str, graph_uri: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[None]:
-    """Point the process settings, pool and driver at the session's Postgres and graph."""
-    from walltrack.config.settings import get_settings
-    from walltrack.data.graph.driver import forget_driver
-    from walltrack.data.postgres.pool import reset_pool
+@pytest.fixture(scope="session")
+def base_env(pg_url: str, graph_uri: str, tmp_path_factory: pytest.TempPathFactory) -> EnvSettings:
+    """Settings for the session's Postgres and graph; tests derive theirs with `model_copy`."""
+    return EnvSettings(
+        _env_file=None,
+        database_url=SecretStr(pg_url),
+        neo4j_uri=graph_uri,
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
 
-    monkeypatch.setenv("WALLTRACK_DATABASE_URL", pg_url)
-    monkeypatch.setenv("WALLTRACK_NEO4J_URI", graph_uri)
-    monkeypatch.setenv("WALLTRACK_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    reset_pool()
-    forget_driver()
-    yield
-    reset_pool()
-    forget_driver()
-    get_settings.cache_clear()
+
+@pytest.fixture(scope="session")
+def database(pg_url: str) -> Iterator[Database]:
+    db = Database(create_pool(pg_url, min_size=0, max_size=4))
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def clean_db(database: Database) -> Database:
+    """The session's database with every table emptied."""
+    truncate_all(database)
+    return database
+
+
+@pytest.fixture
+def container(base_env: EnvSettings, clean_db: Database) -> Iterator[Container]:
+    """The composition root on the session's (emptied) Postgres and graph."""
+    built = build_container(base_env)
+    yield built
+    built.close()

@@ -50,9 +50,6 @@ FLAG_FILTERS = {"any": "any", "clean (no bot flag)": "clean", "bot flagged": "bo
 STATUSES = [ANY, "candidate", "profiled", "failed"]
 QUALIFIED = {"any": "any", "qualified": "true", "not qualified": "false"}
 TABLE_LIMIT = 100
-SOL_MINT = "So11111111111111111111111111111111111111112"
-USDC_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
-QUOTE_SYMBOLS = {SOL_MINT: "SOL", USDC_MINT: "USDC"}
 PARTIAL_WARNING = (
     "⚠️ **Partial history**: this wallet's history reached the read cap, so only its most "
     "recent transactions were profiled. PnL, win rate and score describe that part only."
@@ -321,7 +318,8 @@ def partial_markdown(detail: dict[str, Any]) -> str:
 def trade_rows(trades: list[dict[str, Any]]) -> list[list[Any]]:
     rows = []
     for t in trades:
-        quote = QUOTE_SYMBOLS.get(t.get("quote_mint", ""), short_address(t.get("quote_mint")))
+        # the API names SOL and USDC quotes; a token-for-token trade shows the token paid
+        quote = t.get("quote_symbol") or short_address(t.get("quote_mint"))
         rows.append(
             [
                 t["timestamp"],

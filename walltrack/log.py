@@ -2,7 +2,8 @@
 
 Secrets never reach a log line: the `redact_secrets` processor blanks any key that looks like a
 credential and any value equal to a configured secret, so a careless `log.info(..., url=...)`
-carrying `api-key=` in a query string is masked too.
+carrying `api-key=` in a query string is masked too. `mask_secrets` is the one redaction: the
+service clients use it for their error messages as well.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import structlog
 
 _SECRET_KEY = re.compile(r"(pass(word)?|secret|token_?key|api[-_]?key|auth(orization)?)", re.I)
-_API_KEY_IN_URL = re.compile(r"(api-key=)[^&\s\"']+", re.I)
+_API_KEY_IN_TEXT = re.compile(r"(api[-_]?key=)[^&\s\"']+", re.I)
 _known_secrets: set[str] = set()
 
 
@@ -26,14 +27,17 @@ def register_secrets(values: Iterable[str | None]) -> None:
     _known_secrets.update(v for v in values if v and len(v) >= 4)
 
 
+def mask_secrets(text: str, extra: Iterable[str] = ()) -> str:
+    """`text` with any `api-key=` value and every known (or `extra`) secret replaced by ***."""
+    masked = _API_KEY_IN_TEXT.sub(r"\1***", text)
+    for secret in (*_known_secrets, *extra):
+        if secret and secret in masked:
+            masked = masked.replace(secret, "***")
+    return masked
+
+
 def _mask(value: Any) -> Any:
-    if isinstance(value, str):
-        masked = _API_KEY_IN_URL.sub(r"\1***", value)
-        for secret in _known_secrets:
-            if secret in masked:
-                masked = masked.replace(secret, "***")
-        return masked
-    return value
+    return mask_secrets(value) if isinstance(value, str) else value
 
 
 def redact_secrets(

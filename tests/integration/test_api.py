@@ -7,13 +7,17 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from walltrack.api.app import create_app
+from walltrack.app.container import Container, build_container
+from walltrack.config.settings import EnvSettings
+from walltrack.data.postgres.database import Database
 
 
 @pytest.fixture
-def client(app_env: None) -> Iterator[TestClient]:
-    with TestClient(create_app()) as test_client:
+def client(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container)) as test_client:
         yield test_client
 
 
@@ -92,10 +96,8 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert {"/health", "/config", "/config/{step}", "/status/schedule-runs"} <= set(paths)
 
 
-def test_schedule_runs_are_listed_newest_first(client: TestClient, pg_url: str) -> None:
-    from walltrack.api.deps import schedule_runs
-
-    repo = schedule_runs()
+def test_schedule_runs_are_listed_newest_first(client: TestClient, container: Container) -> None:
+    repo = container.runs
     first = repo.start("probe_job")
     repo.finish(first, status="succeeded", counts={"tokens": 3})
     second = repo.start("probe_job")
@@ -105,23 +107,29 @@ def test_schedule_runs_are_listed_newest_first(client: TestClient, pg_url: str) 
     assert runs[1]["counts"] == {"tokens": 3}
 
 
-def test_secrets_are_never_returned(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from walltrack.config.settings import get_settings
-
-    monkeypatch.setenv("WALLTRACK_HELIUS_API_KEY", "helius-key-never-shown")
-    monkeypatch.setenv("WALLTRACK_WEBHOOK_AUTH_SECRET", "hook-secret-never-shown")
-    get_settings.cache_clear()
-    texts = [
-        client.get(path).text
-        for path in ("/health", "/config", "/config/token_discovery", "/openapi.json")
-    ]
+def test_secrets_are_never_returned(base_env: EnvSettings, clean_db: Database) -> None:
+    # Given an API whose settings hold secrets
+    env = base_env.model_copy(
+        update={
+            "helius_api_key": SecretStr("helius-key-never-shown"),
+            "webhook_auth_secret": SecretStr("hook-secret-never-shown"),
+        }
+    )
+    app = build_container(env)
+    # When every read route answers / Then none shows them
+    with TestClient(create_app(app)) as client:
+        texts = [
+            client.get(path).text
+            for path in ("/health", "/config", "/config/token_discovery", "/openapi.json")
+        ]
+    app.close()
     assert not any("never-shown" in text for text in texts)
 
 
-def test_one_run_is_readable_by_id_and_unknown_is_404(client: TestClient) -> None:
-    from walltrack.api.deps import schedule_runs
-
-    run_id = schedule_runs().start("probe_one", counts={"done": 1})
+def test_one_run_is_readable_by_id_and_unknown_is_404(
+    client: TestClient, container: Container
+) -> None:
+    run_id = container.runs.start("probe_one", counts={"done": 1})
     body = client.get(f"/status/schedule-runs/{run_id}").json()
     assert body["status"] == "running"
     assert body["counts"] == {"done": 1}

@@ -4,34 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
+from pgserver.postgres_server import get_server
+from pydantic import SecretStr
 
 from walltrack.api.app import create_app
+from walltrack.app.container import build_container
+from walltrack.config.settings import EnvSettings
+from walltrack.data.postgres.migrations import apply_migrations
 
 
-def test_stopped_database_gives_503_naming_postgres(
-    tmp_path: Path, graph_uri: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from pgserver.postgres_server import get_server
-
-    from walltrack.config.settings import get_settings
-    from walltrack.data.graph.driver import forget_driver
-    from walltrack.data.postgres.migrations import apply_migrations
-    from walltrack.data.postgres.pool import reset_pool
-
+def test_stopped_database_gives_503_naming_postgres(tmp_path: Path, base_env: EnvSettings) -> None:
     # Given an API on its own Postgres, healthy
     server = get_server(tmp_path / "pg-to-stop", cleanup_mode="stop")
     url = server.get_uri()
     apply_migrations(url)
-    monkeypatch.setenv("WALLTRACK_DATABASE_URL", url)
-    monkeypatch.setenv("WALLTRACK_NEO4J_URI", graph_uri)
-    monkeypatch.setenv("WALLTRACK_DB_CONNECT_TIMEOUT_S", "1")
-    get_settings.cache_clear()
-    reset_pool()
-    forget_driver()
+    env = base_env.model_copy(update={"database_url": SecretStr(url), "db_connect_timeout_s": 1})
+    app = build_container(env)
     try:
-        with TestClient(create_app()) as client:
+        with TestClient(create_app(app)) as client:
             assert client.get("/health").status_code == 200
             # When the database stops
             server.cleanup()
@@ -47,6 +38,4 @@ def test_stopped_database_gives_503_naming_postgres(
             assert config.json()["component"] == "postgres"
             assert client.get("/openapi.json").status_code == 200
     finally:
-        reset_pool()
-        forget_driver()
-        get_settings.cache_clear()
+        app.close()

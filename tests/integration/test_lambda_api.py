@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+
+from functions.api import handler
+from tests.conftest import REPO_ROOT
+from walltrack.app.container import Container
+from walltrack.app.process import bound
 
 
 @pytest.fixture
@@ -32,15 +42,52 @@ def _as_get(event: dict[str, object], path: str) -> dict[str, object]:
     }
 
 
-def test_the_api_handler_answers_a_function_url_event(
-    app_env: None, url_event: dict[str, object]
-) -> None:
-    # Given the handler named in template.yaml, imported as Lambda would
-    from functions.api import handler
+_LAMBDA_PROCESS = """
+import json, sys
+from types import SimpleNamespace
+from functions.api import handler
+event = json.loads(sys.stdin.read())
+response = handler(event, SimpleNamespace(aws_request_id="req-0", function_name="ApiFunction"))
+print(json.dumps({"status": response["statusCode"], "body": json.loads(response["body"])}))
+"""
 
+
+def test_a_fresh_process_builds_its_container_from_the_environment(
+    url_event: dict[str, object], pg_url: str, graph_uri: str, tmp_path: Path
+) -> None:
+    # Given a new process configured only by its environment, as Lambda configures one
+    env = {
+        **os.environ,
+        "WALLTRACK_DATABASE_URL": pg_url,
+        "WALLTRACK_NEO4J_URI": graph_uri,
+        "WALLTRACK_DATA_DIR": str(tmp_path),
+    }
+    # When the handler named in template.yaml gets GET /config/token_refresh
+    done = subprocess.run(
+        [sys.executable, "-c", _LAMBDA_PROCESS],
+        input=json.dumps(_as_get(url_event, "/config/token_refresh")),
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    # Then it answers from the database its environment names
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["status"] == 200
+    assert answer["body"]["step"] == "token_refresh"
+
+
+def test_the_api_handler_answers_a_function_url_event(
+    container: Container, url_event: dict[str, object]
+) -> None:
+    # Given the handler named in template.yaml, with this test's container bound
     # When a Function URL (payload 2.0) GET /config/token_refresh arrives
     context = SimpleNamespace(aws_request_id="req-1", function_name="ApiFunction")
-    response = handler(_as_get(url_event, "/config/token_refresh"), context)
+    with bound(container):
+        response = handler(_as_get(url_event, "/config/token_refresh"), context)
     # Then the API answers it with the stored settings
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["step"] == "token_refresh"
@@ -48,16 +95,13 @@ def test_the_api_handler_answers_a_function_url_event(
 
 
 def test_the_api_handler_still_answers_after_asyncio_run_cleared_the_loop(
-    app_env: None, url_event: dict[str, object]
+    container: Container, url_event: dict[str, object]
 ) -> None:
-    import asyncio
-
-    from functions.api import handler
-
     # Given code in the same thread that ran (and closed) its own event loop
     asyncio.run(asyncio.sleep(0))
     # When a Function URL event arrives
     context = SimpleNamespace(aws_request_id="req-2", function_name="ApiFunction")
-    response = handler(_as_get(url_event, "/config/token_refresh"), context)
+    with bound(container):
+        response = handler(_as_get(url_event, "/config/token_refresh"), context)
     # Then it is answered
     assert response["statusCode"] == 200

@@ -8,15 +8,15 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from walltrack.data.postgres.pool import create_pool
+from walltrack.data.postgres.database import Database
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 
 DEADLINE = timedelta(hours=3)
 
 
 @pytest.fixture
-def runs(pg_url: str) -> ScheduleRunRepository:
-    return ScheduleRunRepository(create_pool(pg_url, min_size=0, max_size=2), deadline=DEADLINE)
+def runs(clean_db: Database) -> ScheduleRunRepository:
+    return ScheduleRunRepository(clean_db, deadline=DEADLINE)
 
 
 def test_a_successful_run_records_its_counts(runs: ScheduleRunRepository) -> None:

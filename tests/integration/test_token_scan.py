@@ -1,9 +1,12 @@
-"""Step 1/2 orchestrators over the real token repository, with in-memory market sources."""
+"""Step 1/2 orchestrators over the real token repository, with in-memory market sources.
+(Transactions are not what these tests look at: `atomic` opens none here; the outbox tests
+check that a token and its announcement commit together.)"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -14,14 +17,17 @@ from walltrack.core.discovery.scan import (
     run_token_refresh,
     run_token_scan,
 )
-from walltrack.data.models.step_settings import (
-    WSOL_MINT,
-    TokenDiscoverySettings,
-    TokenRefreshSettings,
+from walltrack.data.models.solana import SOL_MINT
+from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
+from walltrack.data.models.token import (
+    PairCandidate,
+    SafetyFacts,
+    SourceBatch,
+    TokenMarket,
+    TokenQuery,
 )
-from walltrack.data.models.token import PairCandidate, SafetyFacts, SourceBatch, TokenMarket
-from walltrack.data.postgres.pool import create_pool
-from walltrack.data.postgres.tokens import TokenQuery, TokenRepository
+from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.tokens import TokenRepository
 
 T0 = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 
@@ -32,7 +38,7 @@ def _cand(mint: str, liquidity: str, *, source: str = "profiles", txns: int = 40
         chain="solana",
         symbol=mint[-6:].upper(),
         pair_address=f"pair-{mint}",
-        quote_mint=WSOL_MINT,
+        quote_mint=SOL_MINT,
         pair_created_at=T0 - timedelta(hours=1),
         market=TokenMarket(
             liquidity_usd=Decimal(liquidity),
@@ -82,8 +88,8 @@ class Outbox:
 
 
 @pytest.fixture
-def store(pg_url: str) -> TokenRepository:
-    return TokenRepository(create_pool(pg_url, min_size=0, max_size=2))
+def store(clean_db: Database) -> TokenRepository:
+    return TokenRepository(clean_db)
 
 
 def test_scan_stores_passing_tokens_and_announces_only_new_ones(store: TokenRepository) -> None:
@@ -101,11 +107,12 @@ def test_scan_stores_passing_tokens_and_announces_only_new_ones(store: TokenRepo
     # When scanned twice
     first = asyncio.run(
         run_token_scan(settings=settings, source=market, safety=Safety({"scan-frozen"}),
-                       store=store, outbox=outbox, now=T0)
+                       store=store, outbox=outbox, atomic=nullcontext, now=T0)
     )  # fmt: skip
     second = asyncio.run(
         run_token_scan(settings=settings, source=market, safety=Safety({"scan-frozen"}),
-                       store=store, outbox=outbox, now=T0 + timedelta(minutes=1))
+                       store=store, outbox=outbox, atomic=nullcontext,
+                       now=T0 + timedelta(minutes=1))
     )  # fmt: skip
     # Then the thin token is rejected with its reason, the malformed item counted,
     # the frozen one stored with a failing verdict, and each new token announced once
@@ -142,7 +149,7 @@ def test_a_scan_short_of_time_checks_new_tokens_first_and_leaves_the_rest(
     outbox, settings = Outbox(), TokenDiscoverySettings()
     asyncio.run(
         run_token_scan(settings=settings, source=market, safety=Safety(set()), store=store,
-                       outbox=outbox, now=T0)
+                       outbox=outbox, atomic=nullcontext, now=T0)
     )  # fmt: skip
     for mint in ("budget-new-1", "budget-new-2", "budget-new-3"):
         market.pairs[mint] = _cand(mint, "60000")
@@ -150,7 +157,7 @@ def test_a_scan_short_of_time_checks_new_tokens_first_and_leaves_the_rest(
     safety = Safety(set())
     report = asyncio.run(
         run_token_scan(settings=settings, source=market, safety=safety, store=store,
-                       outbox=outbox, now=T0 + timedelta(minutes=5),
+                       outbox=outbox, atomic=nullcontext, now=T0 + timedelta(minutes=5),
                        time_left=Countdown(safety, start=100, per_check=40))
     )  # fmt: skip
     # Then two new tokens were checked, stored and announced before the known one,
@@ -165,7 +172,7 @@ def test_a_scan_short_of_time_checks_new_tokens_first_and_leaves_the_rest(
     # And the next scan, with time enough, takes the new token left over
     later = asyncio.run(
         run_token_scan(settings=settings, source=market, safety=Safety(set()), store=store,
-                       outbox=outbox, now=T0 + timedelta(minutes=10),
+                       outbox=outbox, atomic=nullcontext, now=T0 + timedelta(minutes=10),
                        time_left=lambda: 300.0)
     )  # fmt: skip
     assert later.new_tokens == 1
@@ -179,13 +186,13 @@ def test_a_tighter_rescan_flags_stored_tokens_it_now_rejects(store: TokenReposit
     loose, outbox = TokenDiscoverySettings(), Outbox()
     asyncio.run(
         run_token_scan(settings=loose, source=market, safety=Safety(set()), store=store,
-                       outbox=outbox, now=T0)
+                       outbox=outbox, atomic=nullcontext, now=T0)
     )  # fmt: skip
     # When the filters tighten and the scan runs again
     tight = loose.model_copy(update={"min_liquidity_usd": Decimal("50000")})
     report = asyncio.run(
         run_token_scan(settings=tight, source=market, safety=Safety(set()), store=store,
-                       outbox=outbox, now=T0 + timedelta(minutes=5))
+                       outbox=outbox, atomic=nullcontext, now=T0 + timedelta(minutes=5))
     )  # fmt: skip
     # Then the small one is kept but flagged with the reason, and the passing list shrinks
     assert report.passed_filters == 1
@@ -200,7 +207,7 @@ def test_a_tighter_rescan_flags_stored_tokens_it_now_rejects(store: TokenReposit
     # And when the loose filters return, it passes again
     asyncio.run(
         run_token_scan(settings=loose, source=market, safety=Safety(set()), store=store,
-                       outbox=outbox, now=T0 + timedelta(minutes=10))
+                       outbox=outbox, atomic=nullcontext, now=T0 + timedelta(minutes=10))
     )  # fmt: skip
     again = store.get("tight-small")
     assert again is not None
@@ -215,6 +222,7 @@ def test_manual_add_skips_filters_and_unknown_mints_are_none(store: TokenReposit
         "safety": Safety(set()),
         "store": store,
         "outbox": Outbox(),
+        "atomic": nullcontext,
         "now": T0,
     }
     added = asyncio.run(add_token_manually("manual-thin", **kwargs))  # type: ignore[arg-type]
@@ -231,7 +239,7 @@ def test_refresh_snapshots_then_marks_a_pulled_pool_rugged(store: TokenRepositor
     settings, discovery = TokenRefreshSettings(), TokenDiscoverySettings()
     asyncio.run(
         run_token_scan(settings=discovery, source=market, safety=safety, store=store,
-                       outbox=Outbox(), now=T0)
+                       outbox=Outbox(), atomic=nullcontext, now=T0)
     )  # fmt: skip
 
     def refresh(minutes: int) -> object:

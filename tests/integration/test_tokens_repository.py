@@ -12,17 +12,18 @@ from walltrack.data.models.token import (
     SafetyVerdict,
     Token,
     TokenMarket,
+    TokenQuery,
     TokenSnapshot,
 )
-from walltrack.data.postgres.pool import create_pool
-from walltrack.data.postgres.tokens import TokenQuery, TokenRepository
+from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.tokens import TokenRepository
 
 T0 = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def repo(pg_url: str) -> TokenRepository:
-    return TokenRepository(create_pool(pg_url, min_size=0, max_size=2))
+def repo(clean_db: Database) -> TokenRepository:
+    return TokenRepository(clean_db)
 
 
 def _token(mint: str, *, liquidity: str = "1000", source: str = "profiles") -> Token:

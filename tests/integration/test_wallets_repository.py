@@ -9,24 +9,18 @@ import pytest
 
 from tests.unit.profiling.builders import NOW, T0, swap
 from walltrack.core.discovery.profiler import MarketContext, profile_wallet
-from walltrack.data.models.wallet_discovery import WalletCandidate
+from walltrack.data.models.wallet_discovery import WalletCandidate, WalletQuery
 from walltrack.data.models.wallet_settings import WalletProfileSettings
-from walltrack.data.postgres.pool import create_pool
-from walltrack.data.postgres.wallets import WalletQuery, WalletRepository
+from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.wallets import WalletRepository
 
 MINT = "Mint111111111111111111111111111111111111111"
 OTHER = "Other11111111111111111111111111111111111111"
 
 
 @pytest.fixture
-def repo(pg_url: str) -> WalletRepository:
-    pool = create_pool(pg_url, min_size=0, max_size=2)
-    with pool.connection() as conn:
-        conn.execute(
-            "truncate public.swaps, public.token_tapes, public.wallets,"
-            " public.wallet_discoveries, public.wallet_profiles"
-        )
-    return WalletRepository(pool)
+def repo(clean_db: Database) -> WalletRepository:
+    return WalletRepository(clean_db)
 
 
 def _candidate(wallet: str, mint: str = MINT) -> WalletCandidate:

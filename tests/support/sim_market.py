@@ -3,7 +3,7 @@ per token, the public tape (prints, launch and pool-event slots, current quote).
 
 Shared by `tests/integration/sim/test_profiler_vs_sim.py` and `bench/alpha.py`. Swaps are built
 straight from the sim's trade records (not through the normaliser, which has its own test);
-only what a real market publishes goes into a `TokenHistory`, so the profiler never sees the
+only what a real market publishes goes into a `PriceTape`, so the profiler never sees the
 truth. `cutoff_ms` gives the market as it stood at that moment: prints, launches and pool events
 after it are left out, and the current quote is the last print before it.
 """
@@ -19,9 +19,10 @@ from decimal import Decimal
 
 from sim.chain import USDC_MINT as SIM_USDC_MINT
 from sim.chain import slot_at
-from sim.world import F_MULTIHOP, SWAP, Scenario, World, build_world
-from walltrack.core.discovery.profiler import MarketContext, TokenHistory, profile_wallet
-from walltrack.data.models.swap import SOL_MINT, USDC_MINT, Swap
+from sim.world import FLAG_MULTIHOP, SWAP, Scenario, World, build_world
+from walltrack.core.discovery.profiler import MarketContext, PriceTape, profile_wallet
+from walltrack.data.models.solana import SOL_MINT, USDC_MINT
+from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_settings import WalletProfileSettings
 
@@ -57,7 +58,7 @@ def swaps_of(world: World) -> list[Swap]:
         token = world.tokens[world.t_token[tx]]
         pool = world.pools[world.t_pool[tx]]
         buy = world.t_side[tx] == 0
-        in_usdc = pool.quote_mint == SIM_USDC_MINT and not world.t_flags[tx] & F_MULTIHOP
+        in_usdc = pool.quote_mint == SIM_USDC_MINT and not world.t_flags[tx] & FLAG_MULTIHOP
         token_raw, quote_raw = (
             (world.t_out[tx], world.t_in[tx]) if buy else (world.t_in[tx], world.t_out[tx])
         )
@@ -95,7 +96,7 @@ def token_histories(
     sol_per_usdc: Decimal,
     *,
     cutoff_ms: int | None = None,
-) -> dict[str, TokenHistory]:
+) -> dict[str, PriceTape]:
     """Per token: its prints, launch slot, pool-event slots and current quote (all public).
 
     Without a cutoff the quote is the world's current price (0 when the market is gone); with
@@ -110,7 +111,7 @@ def token_histories(
             events_ms.append(token.graduated_ms)
         if cutoff_ms is not None:
             events_ms = [ms for ms in events_ms if ms <= cutoff_ms]
-        history = TokenHistory.from_swaps(
+        history = PriceTape.from_swaps(
             mint,
             swaps,
             sol_per_usdc=sol_per_usdc,
@@ -129,7 +130,7 @@ def token_histories(
 
 def profile_all(
     by_wallet: Mapping[str, Sequence[Swap]],
-    histories: Mapping[str, TokenHistory],
+    histories: Mapping[str, PriceTape],
     sol_per_usdc: Decimal,
     *,
     now: datetime,

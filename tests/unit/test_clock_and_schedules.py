@@ -7,28 +7,37 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from walltrack.config.clock import CLOCK_ENV, ScaledClock, now, product_clock, wall_clock
+from walltrack.clock import CLOCK_ENV, ManualClock, ScaledClock, SystemClock, clock_from_text
+from walltrack.config.settings import EnvSettings
 from walltrack.core.schedules import is_due, next_due, schedule_state
 
 EPOCH = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 
 
-def test_without_the_variable_business_time_is_the_wall_clock(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(CLOCK_ENV, raising=False)
-    assert product_clock() is wall_clock
-    assert abs((now() - datetime.now(tz=UTC)).total_seconds()) < 5
+def test_without_a_clock_setting_business_time_is_the_wall_clock() -> None:
+    # Given settings that name no clock
+    clock = clock_from_text(EnvSettings(clock=None).clock)
+    # Then business time is the wall clock
+    assert isinstance(clock, SystemClock)
+    assert abs((clock.now() - datetime.now(tz=UTC)).total_seconds()) < 5
 
 
-def test_a_scaled_clock_runs_speed_times_faster_from_its_anchor(
+def test_the_clock_variable_is_read_by_the_environment_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Given WALLTRACK_CLOCK in the environment (what `walltrack run` sets beside the market)
+    monkeypatch.setenv(CLOCK_ENV, ScaledClock(EPOCH, time.time(), 0).encode())
+    # When the settings are read / Then they name that scaled, frozen clock
+    clock = clock_from_text(EnvSettings().clock)
+    assert isinstance(clock, ScaledClock)
+    assert clock.now() == EPOCH
+
+
+def test_a_scaled_clock_runs_speed_times_faster_from_its_anchor() -> None:
     # Given the market read EPOCH 10 wall seconds ago and runs 60x
     clock = ScaledClock(EPOCH, time.time() - 10, 60)
-    monkeypatch.setenv(CLOCK_ENV, clock.encode())
     # When business time is read
-    current = now()
+    current = clock_from_text(clock.encode()).now()
     # Then about 600 market seconds have passed
     elapsed = (current - EPOCH).total_seconds()
     assert 599 <= elapsed < 1200  # 60x of ~10 wall seconds (anchor kept to the millisecond)
@@ -41,6 +50,16 @@ def test_a_scaled_clock_runs_speed_times_faster_from_its_anchor(
 def test_a_malformed_clock_variable_is_a_clear_error(text: str) -> None:
     with pytest.raises(ValueError, match=CLOCK_ENV):
         ScaledClock.parse(text)
+
+
+def test_a_manual_clock_moves_only_forward_and_only_when_told() -> None:
+    clock = ManualClock(EPOCH)
+    assert clock.now() == EPOCH
+    assert clock.advance(90) == EPOCH + timedelta(seconds=90)
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(-1)
+    with pytest.raises(ValueError, match="forward"):
+        clock.set(EPOCH)
 
 
 def test_a_job_that_never_ran_is_due_now_then_one_interval_after_its_start() -> None:

@@ -8,9 +8,14 @@ from typing import Any
 
 import pytest
 
-from walltrack.core.errors import ConflictError, InvalidInputError, NotFoundError
 from walltrack.core.step_settings import StepSettingsService
-from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
+from walltrack.data.models.step_settings import (
+    StepSettings,
+    TokenDiscoverySettings,
+    TokenRefreshSettings,
+)
+from walltrack.data.models.steps import STEP_SETTINGS
+from walltrack.errors import ConflictError, InvalidInputError, NotFoundError
 
 
 class InMemoryStore:
@@ -110,3 +115,15 @@ def test_a_stale_expected_version_is_a_conflict(service: StepSettingsService) ->
     service.update("token_refresh", {"interval_minutes": 9})
     with pytest.raises(ConflictError):
         service.update("token_refresh", {"interval_minutes": 10}, expected_version=0)
+
+
+def _all_subclasses(cls: type[StepSettings]) -> set[type[StepSettings]]:
+    direct = set(cls.__subclasses__())
+    return direct.union(*(_all_subclasses(sub) for sub in direct))
+
+
+def test_every_step_settings_model_is_in_the_one_registry() -> None:
+    # Given every StepSettings model the product defines (their modules imported by the registry)
+    # Then the registry lists each, under its own step name: none is left out of the API and UI
+    assert set(STEP_SETTINGS.values()) == _all_subclasses(StepSettings)
+    assert all(step == model.step for step, model in STEP_SETTINGS.items())

@@ -12,7 +12,8 @@ import textwrap
 import pytest
 
 from tests.conftest import REPO_ROOT
-from walltrack.runtime.local import LocalRuntime, ManualClock
+from walltrack.clock import ManualClock
+from walltrack.runtime.local import LocalRuntime
 from walltrack.runtime.schedules import parse_schedule
 from walltrack.runtime.template import (
     check_queue_rules,

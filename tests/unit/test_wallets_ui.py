@@ -30,7 +30,8 @@ from ui.wallets import (
     wallet_rows,
 )
 from walltrack.core.discovery.profiler import profile_wallet
-from walltrack.data.models.swap import SOL_MINT, Swap
+from walltrack.data.models.solana import SOL_MINT
+from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_settings import WalletProfileSettings
 
@@ -312,6 +313,7 @@ def test_trades_show_the_quote_symbol_and_short_ids() -> None:
         "token_mint": MINT,
         "token_amount": "1000000",
         "quote_mint": SOL_MINT,
+        "quote_symbol": "SOL",
         "quote_amount": "1.25",
         "source": "PUMP_FUN",
         "timestamp": "2026-03-10T12:01:00Z",

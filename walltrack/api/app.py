@@ -8,17 +8,22 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from walltrack.api import deps
 from walltrack.api.errors import install_error_handlers
 from walltrack.api.routes import config, discovery, health, status, wallets
+from walltrack.app.container import Container
 from walltrack.log import bind_context, get_logger
 
 
-def create_app() -> FastAPI:
+def create_app(container: Container | None = None) -> FastAPI:
+    """The API over `container` (by default the process's own, built on first request)."""
     app = FastAPI(
         title="WallTrack API",
         version="0.1.0",
         description="Find Solana wallets worth copying and copy them in paper mode.",
     )
+    if container is not None:
+        app.dependency_overrides[deps.container] = lambda: container
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(config.router)

@@ -1,30 +1,38 @@
-"""The one place where errors become HTTP responses.
+"""The one place where errors become HTTP responses (the taxonomy is `walltrack.errors`).
 
-Routes and services raise domain errors (`walltrack.core.errors`) or let infrastructure errors
-propagate; this module decides the status code and a clear message, and never echoes secrets.
+The caller's own mistakes are 4xx; our own components being down is a 503 naming the
+component; a third party failing us is a 502 (it answered wrongly), 503 (temporarily
+unavailable, with `Retry-After` when it asked for a pause) or 504 (no answer in time), always
+naming the upstream, never the caller's 4xx. Messages never echo a secret.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-import psycopg
-import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from walltrack.core.errors import (
+from walltrack.errors import (
     ConflictError,
     DependencyUnavailableError,
-    DomainError,
     InvalidInputError,
     NotFoundError,
+    UpstreamError,
+    WallTrackError,
 )
-from walltrack.log import get_logger
+from walltrack.log import get_logger, mask_secrets
 
 
 def _body(message: str, **extra: Any) -> dict[str, Any]:
-    return {"message": message, **extra}
+    return {"message": mask_secrets(message), **extra}
+
+
+def upstream_status(exc: UpstreamError) -> int:
+    if exc.timed_out:
+        return 504
+    return 503 if exc.temporary else 502
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -43,18 +51,24 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(_body(str(exc)), status_code=409)
 
     @app.exception_handler(DependencyUnavailableError)
-    async def _unavailable(_: Request, exc: DependencyUnavailableError) -> JSONResponse:
+    async def _unavailable(request: Request, exc: DependencyUnavailableError) -> JSONResponse:
+        log.warning("dependency unavailable", path=request.url.path, component=exc.component)
         return JSONResponse(_body(str(exc), component=exc.component), status_code=503)
 
-    @app.exception_handler(psycopg_pool.PoolTimeout)
-    @app.exception_handler(psycopg.OperationalError)
-    async def _postgres_down(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("postgres unavailable", path=request.url.path, error=type(exc).__name__)
+    @app.exception_handler(UpstreamError)
+    async def _upstream(request: Request, exc: UpstreamError) -> JSONResponse:
+        status = upstream_status(exc)
+        log.warning("upstream failed", path=request.url.path, upstream=exc.service, status=status)
+        headers = {}
+        if status == 503 and exc.retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         return JSONResponse(
-            _body("postgres unavailable: cannot reach the database", component="postgres"),
-            status_code=503,
+            _body(str(exc), upstream=exc.service, upstream_status=exc.status_code),
+            status_code=status,
+            headers=headers,
         )
 
-    @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(_body(str(exc)), status_code=400)
+    @app.exception_handler(WallTrackError)
+    async def _ours(request: Request, exc: WallTrackError) -> JSONResponse:
+        log.error("unexpected product error", path=request.url.path, error=str(exc))
+        return JSONResponse(_body(str(exc)), status_code=500)

@@ -1,14 +1,34 @@
-"""What the thin handlers in `functions/` share: logging setup, context binding, and SQS partial
-batches through Powertools' BatchProcessor (a maintained implementation of
-ReportBatchItemFailures rather than our own loop)."""
+"""What the thin handlers in `functions/` share: logging, context binding, and consuming a
+queue's typed messages.
+
+SQS batches go through Powertools' BatchProcessor (a maintained implementation of partial
+batch responses, ReportBatchItemFailures, rather than our own loop): a record whose handling
+raises is reported as failed (SQS retries it, then moves it to the DLQ); its neighbours are not.
+A record whose body its queue's message model rejects fails alone, with the reason logged, and
+is never half-handled. A message id the consumer has handled before is skipped: SQS delivers at
+least once, and the outbox sweep may re-send a message whose first send did arrive.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from walltrack.log import bind_context, configure_logging
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
+
+from walltrack.data.models.messages import StepMessage
+from walltrack.data.postgres.messages import ConsumedMessages
+from walltrack.errors import MalformedMessageError
+from walltrack.log import bind_context, configure_logging, get_logger
+
+M = TypeVar("M", bound=StepMessage)
+log = get_logger(component="consumer")
 
 _configured = False
 
@@ -34,19 +54,41 @@ def is_sqs_event(event: dict[str, Any]) -> bool:
     return bool(records) and records[0].get("eventSource") == "aws:sqs"
 
 
-def process_sqs_batch(
-    event: dict[str, Any], context: Any, handle: Callable[[dict[str, Any]], None]
-) -> dict[str, Any]:
-    """Call `handle(body)` per record; a record whose handler raises is reported as a batch item
-    failure (retried by SQS, then sent to the DLQ), its neighbours are not."""
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
-    )
+def parse_message(body: str, model: type[M]) -> M:
+    """The record's body as its queue's message model, or `MalformedMessageError` saying why."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+            for e in exc.errors(include_url=False)[:5]
+        )
+        raise MalformedMessageError(f"not a {model.__name__} message: {reasons}") from None
 
-    def record_handler(record: Any) -> None:
-        handle(json.loads(record.body))
+
+def consume(
+    event: dict[str, Any],
+    context: Any,
+    *,
+    consumer: str,
+    message: type[M],
+    handle: Callable[[M], None],
+    consumed: ConsumedMessages,
+) -> dict[str, Any]:
+    """Handle each record of an SQS batch as one `message`; the partial batch response."""
+
+    def record_handler(record: SQSRecord) -> None:
+        try:
+            parsed = parse_message(record.body, message)
+        except MalformedMessageError as exc:
+            log.error("unreadable message", sqs_message_id=record.message_id, reason=str(exc))
+            raise
+        bound = log.bind(message_id=str(parsed.message_id), sqs_message_id=record.message_id)
+        if consumed.seen(consumer, parsed.message_id):
+            bound.info("message handled before; skipped")
+            return
+        handle(parsed)
+        consumed.mark(consumer, parsed.message_id)
 
     processor = BatchProcessor(event_type=EventType.SQS)
     response: dict[str, Any] = dict(

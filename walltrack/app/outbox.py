@@ -1,65 +1,189 @@
-"""Messages between steps, sent through the queue port (SQS in AWS, in-process locally).
+"""The transactional outbox: how a step hands work to the next one without ever losing it.
 
-Messages carry ids, not objects (ARCHITECTURE §3): a consumer re-reads the state it needs.
+1. A step writes the messages it owes (`PipelineOutbox.put`, or one of the steps' named ports)
+   in the same transaction as the state change that owes them (`Database.transaction`).
+2. After that transaction commits, `OutboxRelay.relay` sends them to their queues and marks
+   them sent. A failed send is recorded on the rows and left for the sweep.
+3. `OutboxRelay.sweep` (the `outbox_relay` function, every minute) re-sends whatever is still
+   unsent: a send that failed, or a process that died between the commit and the send.
+4. Every message keeps its `message_id` across re-sends; consumers skip an id they have
+   handled (`walltrack.app.handlers`), so a message sent twice changes nothing twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
-from walltrack.config.settings import EnvSettings
-from walltrack.core.errors import DependencyUnavailableError
+from walltrack.data.models.messages import (
+    QueueName,
+    StepMessage,
+    TokenScanRequested,
+    WalletDiscoveryRequested,
+    WalletProfileRequested,
+)
+from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository, OutboxRow
+from walltrack.errors import DependencyUnavailableError
 from walltrack.log import get_logger
-
-if TYPE_CHECKING:
-    from walltrack.runtime.queues import QueuePort
+from walltrack.runtime.queues import QueuePort, QueueSendError
 
 log = get_logger(component="outbox")
 
+QUEUE_URL_VARIABLES: dict[QueueName, str] = {
+    "token_scan": "WALLTRACK_TOKEN_SCAN_QUEUE_URL",
+    "wallet_discovery": "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL",
+    "wallet_profile": "WALLTRACK_WALLET_PROFILE_QUEUE_URL",
+}
+SWEEP_MIN_AGE = timedelta(seconds=30)
+"""The sweep leaves younger rows to the relay of the transaction that wrote them."""
+KEEP_SENT = timedelta(days=7)
+KEEP_CONSUMED = timedelta(days=7)
+"""Longer than SQS keeps a message (4 days by default): no redelivery outlives its id."""
 
-def _port(url: str | None, variable: str) -> QueuePort:
-    from walltrack.runtime.queues import queue_port_for
 
-    if not url:
-        raise DependencyUnavailableError(
-            "queue", f"{variable} is not set (template.yaml sets it; `walltrack run` too)"
-        )
-    return queue_port_for(url)
+class QueuePorts:
+    """The queue port of each logical queue, made on first use from its URL (a function is
+    only given the URLs of the queues it sends to: asking for another is a clear error)."""
+
+    def __init__(
+        self,
+        urls: Mapping[QueueName, str | None],
+        open_port: Callable[[str], QueuePort],
+        *,
+        given: Mapping[QueueName, QueuePort] | None = None,
+    ) -> None:
+        self._urls = dict(urls)
+        self._open = open_port
+        self._ports: dict[QueueName, QueuePort] = dict(given or {})
+
+    def port(self, queue: QueueName) -> QueuePort:
+        if queue not in self._ports:
+            url = self._urls.get(queue)
+            if not url:
+                raise DependencyUnavailableError(
+                    "queue",
+                    f"{QUEUE_URL_VARIABLES[queue]} is not set "
+                    "(template.yaml sets it for the functions that send there)",
+                )
+            self._ports[queue] = self._open(url)
+        return self._ports[queue]
 
 
-class WalletDiscoveryOutbox:
-    """token_scan → wallet_discovery: one message per newly discovered token."""
+@dataclass(frozen=True)
+class SweepReport:
+    sent: int
+    failed: int
+    purged: int
 
-    def __init__(self, settings: EnvSettings) -> None:
-        self._url = settings.wallet_discovery_queue_url
 
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        outbox: OutboxRepository,
+        consumed: ConsumedMessages,
+        queues: QueuePorts,
+    ) -> None:
+        self._db = db
+        self._outbox = outbox
+        self._consumed = consumed
+        self._queues = queues
+
+    def relay(self, ids: Sequence[UUID]) -> int:
+        """Send these just-committed messages now; what fails waits for the sweep."""
+        try:
+            sent, _ = self._send(ids=ids)
+        except Exception as exc:  # noqa: BLE001 - the sweep retries; the step has committed
+            log.warning("outbox relay failed; the sweep will send", error=str(exc))
+            return 0
+        return sent
+
+    def sweep(self, *, min_age: timedelta = SWEEP_MIN_AGE, batch: int = 500) -> SweepReport:
+        """Send every message still unsent after `min_age`, oldest first; forget sent
+        messages and consumed ids old enough that no redelivery can follow."""
+        sent = failed = 0
+        while True:
+            batch_sent, batch_failed = self._send(older_than=min_age, limit=batch)
+            sent, failed = sent + batch_sent, failed + batch_failed
+            if batch_sent + batch_failed < batch or batch_sent == 0:
+                break
+        purged = self._outbox.purge_sent(older_than=KEEP_SENT)
+        purged += self._consumed.purge(older_than=KEEP_CONSUMED)
+        if sent or failed:
+            log.info("outbox swept", sent=sent, failed=failed)
+        return SweepReport(sent=sent, failed=failed, purged=purged)
+
+    def _send(
+        self,
+        *,
+        ids: Sequence[UUID] | None = None,
+        older_than: timedelta = timedelta(0),
+        limit: int = 500,
+    ) -> tuple[int, int]:
+        sent = failed = 0
+        with self._db.transaction():  # the claimed rows stay locked until marked
+            rows = self._outbox.claim_unsent(ids=ids, older_than=older_than, limit=limit)
+            by_queue: dict[QueueName, list[OutboxRow]] = defaultdict(list)
+            for row in rows:
+                by_queue[row.queue].append(row)
+            for queue, group in by_queue.items():
+                done, errors = self._send_group(queue, group)
+                self._outbox.mark_sent(done)
+                for error, failed_ids in errors.items():
+                    self._outbox.mark_failed(failed_ids, error)
+                sent += len(done)
+                failed += sum(len(v) for v in errors.values())
+        return sent, failed
+
+    def _send_group(
+        self, queue: QueueName, rows: list[OutboxRow]
+    ) -> tuple[list[UUID], dict[str, list[UUID]]]:
+        ids = [row.id for row in rows]
+        try:
+            self._queues.port(queue).send_many([row.body for row in rows])
+        except QueueSendError as exc:  # SQS took some entries of a batch and refused others
+            refused = {int(f["Id"]) for f in exc.failed if str(f.get("Id", "")).isdigit()}
+            log.warning("outbox send partly refused", queue=queue, refused=len(refused))
+            kept = [i for n, i in enumerate(ids) if n not in refused]
+            return kept, {str(exc): [i for n, i in enumerate(ids) if n in refused]}
+        except Exception as exc:  # noqa: BLE001 - any send failure is recorded and retried
+            log.warning("outbox send failed", queue=queue, messages=len(ids), error=str(exc))
+            return [], {f"{type(exc).__name__}: {exc}": ids}
+        return ids, {}
+
+
+class PipelineOutbox:
+    """Where steps write the messages they owe; each step's port is one named method."""
+
+    def __init__(self, db: Database, outbox: OutboxRepository, relay: OutboxRelay) -> None:
+        self._db = db
+        self._outbox = outbox
+        self._relay = relay
+
+    def put(self, messages: Sequence[StepMessage]) -> None:
+        """Store `messages` with the caller's transaction; send them once it commits."""
+        if not messages:
+            return
+        self._outbox.add(messages)
+        ids = [m.message_id for m in messages]
+        self._db.after_commit(lambda: self._relay.relay(ids))
+
+    # token_scan → wallet_discovery (core.discovery.scan.DiscoveryOutbox)
     def token_discovered(self, mint: str) -> None:
-        port = _port(self._url, "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL")
-        port.send({"mint": mint})
-        log.debug("token announced", mint=mint)
+        self.put([WalletDiscoveryRequested.new(mint=mint)])
 
-
-class WalletProfileOutbox:
-    """wallet_discovery → wallet_profile: one message per wallet to (re)profile."""
-
-    def __init__(self, settings: EnvSettings) -> None:
-        self._url = settings.wallet_profile_queue_url
-
+    # wallet_discovery → wallet_profile (core.discovery.wallets.ProfileOutbox)
     def profiles_requested(self, wallets: Sequence[str]) -> None:
-        port = _port(self._url, "WALLTRACK_WALLET_PROFILE_QUEUE_URL")
-        port.send_many({"address": wallet} for wallet in wallets)
-        log.debug("profiles requested", wallets=len(wallets))
+        self.put([WalletProfileRequested.new(address=wallet) for wallet in wallets])
 
+    # API → token_scan
+    def scan_requested(self, run_id: UUID) -> None:
+        self.put([TokenScanRequested.new(run_id=run_id)])
 
-def request_wallet_discovery(settings: EnvSettings, run_id: UUID, mints: Sequence[str]) -> None:
-    """API → wallet_discovery: one message per token, each reporting into `run_id`."""
-    port = _port(settings.wallet_discovery_queue_url, "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL")
-    port.send_many({"run_id": str(run_id), "mint": mint} for mint in mints)
-
-
-def request_token_scan(settings: EnvSettings, run_id: UUID) -> None:
-    """API → token_scan: run a scan now and report into `run_id`."""
-    port = _port(settings.token_scan_queue_url, "WALLTRACK_TOKEN_SCAN_QUEUE_URL")
-    port.send({"run_id": str(run_id)})
+    # API → wallet_discovery, one message per token of a manual run
+    def discovery_requested(self, run_id: UUID, mints: Sequence[str]) -> None:
+        self.put([WalletDiscoveryRequested.new(mint=mint, run_id=run_id) for mint in mints])

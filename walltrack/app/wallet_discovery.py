@@ -1,87 +1,72 @@
-"""Step 3 wired to the real world: Helius histories, Jupiter prices, Postgres.
+"""Step 3 as use cases: find a token's wallets worth profiling, and profile one wallet.
 
-wallet_discovery: a token (from token_scan, or a manual run over one token or all active ones)
-→ candidate wallets, one profile request each. wallet_profile: one wallet → its profile.
+wallet_discovery: a token (announced by token_scan, or one token of a manual run over one or
+every active token) → candidate wallets, one profile request each. wallet_profile: one wallet
+→ its profile. The composition root (`walltrack.app.container`) gives every port.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
-from walltrack.config.clock import Clock
-from walltrack.config.clock import now as product_now
-from walltrack.config.settings import EnvSettings, get_settings
-from walltrack.core.addresses import validate_address, validate_mint
+from walltrack.app.markets import Markets
+from walltrack.app.outbox import PipelineOutbox
+from walltrack.clock import Clock
 from walltrack.core.discovery.wallets import (
     DiscoveryReport,
-    ProfileOutbox,
+    PriceTapeCache,
     ProfileReport,
-    TapeCache,
     discover_wallets,
     profile_address,
 )
-from walltrack.core.errors import NotFoundError
+from walltrack.core.ports import Atomic
+from walltrack.core.step_settings import StepSettingsService
+from walltrack.data.models.messages import WalletDiscoveryRequested, WalletProfileRequested
 from walltrack.data.models.runs import ScheduleRun
+from walltrack.data.models.solana import validate_address, validate_mint
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
+from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
-from walltrack.jobs.base import StepJobs
+from walltrack.errors import NotFoundError, UpstreamError
 from walltrack.log import get_logger
-from walltrack.services.errors import ServiceError
-from walltrack.services.helius.transactions import HeliusTransactionsClient
-from walltrack.services.jupiter import JupiterClient
-from walltrack.services.wallet_market import HeliusHistory, JupiterSolPrices
 
 log = get_logger(component="wallet_discovery")
 
 JOB = "wallet_discovery"
-TAPES = TapeCache()
-"""One per process: a warm Lambda container (or the local runtime) profiles many wallets that
-trade the same tokens, so their price tapes are built once."""
 
 
-@dataclass(frozen=True)
-class WalletMarket:
-    history: HeliusHistory
-    prices: JupiterSolPrices
-
-
-@asynccontextmanager
-async def open_wallet_market(settings: EnvSettings) -> AsyncIterator[WalletMarket]:
-    """Clients for one invocation (httpx and aiolimiter belong to one event loop)."""
-    async with (
-        HeliusTransactionsClient.from_settings(settings) as helius,
-        JupiterClient.from_settings(settings) as jupiter,
-    ):
-        yield WalletMarket(HeliusHistory(helius), JupiterSolPrices(jupiter))
-
-
-class WalletJobs(StepJobs):
+class WalletJobs:
     def __init__(
         self,
         *,
-        outbox: ProfileOutbox,
-        settings: EnvSettings | None = None,
-        clock: Clock = product_now,
+        runs: ScheduleRunRepository,
+        steps: StepSettingsService,
+        tokens: TokenRepository,
+        wallets: WalletRepository,
+        outbox: PipelineOutbox,
+        markets: Markets,
+        atomic: Atomic,
+        clock: Clock,
+        price_tapes: PriceTapeCache,
     ) -> None:
-        super().__init__(settings=settings, clock=clock)
-        self._wallets = WalletRepository(self._pool)
-        self._tokens = TokenRepository(self._pool)
+        self._runs = runs
+        self._steps = steps
+        self._tokens = tokens
+        self._wallets = wallets
         self._outbox = outbox
-
-    @property
-    def wallets(self) -> WalletRepository:
-        return self._wallets
+        self._markets = markets
+        self._atomic = atomic
+        self._clock = clock
+        self._price_tapes = price_tapes
+        """One per process: a warm Lambda container (or the local runtime) profiles many
+        wallets that trade the same tokens, so their price tapes are built once."""
 
     def start_manual(self, mint: str | None) -> tuple[UUID, list[str]]:
-        """The run record a manual discovery reports into, and the tokens it covers: one
-        known token, or every active one (422 malformed mint, 404 unknown / none active)."""
+        """The run a manual discovery reports into and its one message per token, committed
+        together: one known token, or every active one (422 malformed mint, 404 unknown /
+        none active)."""
         if mint is not None:
             mint = validate_mint(mint)
             if self._tokens.get(mint) is None:
@@ -92,12 +77,21 @@ class WalletJobs(StepJobs):
             if not mints:
                 raise NotFoundError("no active tokens: run a token scan first")
         counts = {"trigger": "manual", "tokens": len(mints), "tokens_done": 0}
-        run_id = self._runs.start(JOB, at=self._clock(), counts=counts)
+        with self._atomic():
+            run_id = self._runs.start(JOB, at=self._clock.now(), counts=counts)
+            self._outbox.discovery_requested(run_id, mints)
         return run_id, mints
 
+    def discovery_requested(self, message: WalletDiscoveryRequested) -> None:
+        """A wallet_discovery message: a token announced by token_scan (a run of its own), or
+        one token of a manual run (counted into that run)."""
+        if message.run_id is None:
+            self.discover(message.mint)
+        else:
+            self.discover_item(message.run_id, message.mint)
+
     def discover(self, mint: str) -> DiscoveryReport:
-        """One token's candidates as a `wallet_discovery` run of its own (a token announced
-        by token_scan)."""
+        """One token's candidates as a `wallet_discovery` run of its own."""
         with self._runs.track(JOB, clock=self._clock) as run:
             report = self._discover_one(mint)
             run.counts.update({"tokens": 1, "tokens_done": 1} | _counts(report))
@@ -115,7 +109,7 @@ class WalletJobs(StepJobs):
         error: str | None = None
         try:
             increments = _counts(self._discover_one(mint))
-        except ServiceError as exc:
+        except UpstreamError as exc:
             error = f"{mint}: {exc}"
             log.warning("token history unavailable", mint=mint, error=str(exc))
             self._runs.progress(run_id, {"last_error": error})
@@ -128,7 +122,7 @@ class WalletJobs(StepJobs):
                 status="failed" if every_token_failed else "succeeded",
                 counts={},
                 error=(error or after.counts.get("last_error")) if every_token_failed else None,
-                at=self._clock(),
+                at=self._clock.now(),
             )
         return after
 
@@ -136,43 +130,42 @@ class WalletJobs(StepJobs):
         settings = self._steps.typed(WalletDiscoverySettings)
         token = self._tokens.get(mint)
         pool = [token.pair_address] if token and token.pair_address else []
+        return self._markets.run(
+            lambda market: discover_wallets(
+                mint,
+                settings=settings,
+                source=market.transactions,
+                prices=market.prices,
+                store=self._wallets,
+                outbox=self._outbox,
+                atomic=self._atomic,
+                now=self._clock.now(),
+                exclude=pool,
+            )
+        )
 
-        async def go() -> DiscoveryReport:
-            async with open_wallet_market(self._env) as market:
-                return await discover_wallets(
-                    mint,
-                    settings=settings,
-                    history=market.history,
-                    prices=market.prices,
-                    store=self._wallets,
-                    outbox=self._outbox,
-                    now=self._clock(),
-                    exclude=pool,
-                )
-
-        return asyncio.run(go())
+    def profile_requested(self, message: WalletProfileRequested) -> None:
+        """A wallet_profile message; raising fails only this record (SQS retries it)."""
+        self.profile(message.address)
 
     def profile(self, address: str) -> ProfileReport:
         """One wallet's profile; a failure is shown on its row and re-raised (SQS retries)."""
         address = validate_address(address)
         settings = self._steps.typed(WalletProfileSettings)
         discovery = self._steps.typed(WalletDiscoverySettings)
-
-        async def go() -> ProfileReport:
-            async with open_wallet_market(self._env) as market:
-                return await profile_address(
+        try:
+            report = self._markets.run(
+                lambda market: profile_address(
                     address,
                     settings=settings,
                     discovery=discovery,
-                    history=market.history,
+                    source=market.transactions,
                     prices=market.prices,
                     store=self._wallets,
-                    now=self._clock(),
-                    cache=TAPES,
+                    now=self._clock.now(),
+                    cache=self._price_tapes,
                 )
-
-        try:
-            report = asyncio.run(go())
+            )
         except Exception as exc:
             self._wallets.mark_failed(address, f"{type(exc).__name__}: {exc}")
             raise
@@ -188,27 +181,3 @@ class WalletJobs(StepJobs):
 
 def _counts(report: DiscoveryReport) -> dict[str, int]:
     return report.counts() | {"partial_tokens": int(report.partial)}
-
-
-def wallet_jobs() -> WalletJobs:
-    """The jobs wired to the process settings (the functions' and the API's one factory)."""
-    from walltrack.jobs.outbox import WalletProfileOutbox
-
-    settings = get_settings()
-    return WalletJobs(outbox=WalletProfileOutbox(settings), settings=settings)
-
-
-def discovery_job_for_message(body: dict[str, Any]) -> None:
-    """A wallet_discovery message: `{"mint"}` from token_scan (a run of its own) or
-    `{"run_id", "mint"}`, one token of a manual run from the API."""
-    jobs = wallet_jobs()
-    mint = validate_mint(str(body["mint"]))
-    if "run_id" in body:
-        jobs.discover_item(UUID(str(body["run_id"])), mint)
-    else:
-        jobs.discover(mint)
-
-
-def profile_job_for_message(body: dict[str, Any]) -> None:
-    """A wallet_profile message `{"address"}`; raising fails only this record."""
-    wallet_jobs().profile(str(body["address"]))

@@ -1,7 +1,7 @@
 """`walltrack …` commands. Each command lives in its own module with a `register(subparsers)`.
 
-argparse (stdlib) rather than click/typer: the CLI is imported by Lambda-adjacent tooling and its
-cold import time is budgeted; commands import their heavy dependencies lazily.
+argparse (stdlib) rather than click/typer: registering every command stays cheap, and a
+command's heavy dependencies (the stack, Gradio) load only when that command runs.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from walltrack.cli import commands
+
 
 def build_parser() -> argparse.ArgumentParser:
-    from walltrack.cli import commands
-
     parser = argparse.ArgumentParser(
         prog="walltrack", description="WallTrack: find Solana wallets worth copying (paper mode)."
     )

@@ -12,7 +12,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO
+
+import httpx
+
+from walltrack.clock import CLOCK_ENV, ScaledClock
 
 # Every external base URL points at the one sim port; the sim accepts this key as Helius's and
 # Jupiter's (it is not a secret: it only opens the local simulator).
@@ -118,8 +123,6 @@ def spawn_market(options: MarketOptions, *, log: IO[bytes] | None = None) -> Mar
 def wait_until_ready(market: MarketProcess, *, timeout_s: float = 120.0) -> None:
     """Wait until the simulator answers a DexScreener route, i.e. its history is built; from
     then on the product's clock follows the market's (epoch, speed)."""
-    import httpx
-
     deadline = time.monotonic() + timeout_s
     probe = f"{market.options.base_url}/token-profiles/latest/v1"
     while time.monotonic() < deadline:
@@ -139,9 +142,5 @@ def wait_until_ready(market: MarketProcess, *, timeout_s: float = 120.0) -> None
 
 def follow_market_clock(options: MarketOptions, *, started_wall: float) -> None:
     """Business time = the market's time (see walltrack.config.clock)."""
-    from datetime import datetime
-
-    from walltrack.config.clock import CLOCK_ENV, ScaledClock
-
     clock = ScaledClock(datetime.fromisoformat(SIM_EPOCH), started_wall, options.speed)
     os.environ[CLOCK_ENV] = clock.encode()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from walltrack.config.settings import EnvSettings
+from walltrack.log import configure_logging
+
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
@@ -14,12 +17,11 @@ def register(sub: Any) -> None:
 
 
 def run(_args: argparse.Namespace) -> int:
-    from walltrack.config.settings import get_settings
+    # psycopg and the embedded engine load only for the command that needs them
+    from walltrack.app.container import resolve_database_url
     from walltrack.data.postgres.migrations import apply_migrations
-    from walltrack.data.postgres.pool import resolve_database_url
-    from walltrack.log import configure_logging
 
     configure_logging()
-    applied = apply_migrations(resolve_database_url(get_settings()))
+    applied = apply_migrations(resolve_database_url(EnvSettings()))
     print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
     return 0

@@ -8,8 +8,13 @@ exit 2 only when the file itself cannot be used.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from decimal import Decimal
 from typing import Any
+
+from walltrack.app.swaps import parse_transactions
+from walltrack.core.swaps import swap_record
 
 EXIT_UNUSABLE_INPUT = 2
 
@@ -37,11 +42,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    from decimal import Decimal
-
-    from walltrack.core.swaps import normalize_many, swap_record
-
     name = "stdin" if args.file == "-" else args.file
     try:
         if args.file == "-":
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_UNUSABLE_INPUT
-    swaps, errors = normalize_many(body, wallets=args.wallet)
+    swaps, errors = parse_transactions(body, wallets=args.wallet)
     for swap in swaps:
         print(json.dumps(swap_record(swap)))
     for index, reason in errors:

@@ -10,9 +10,19 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 from pathlib import Path
 from typing import Any
+
+from walltrack.cli.market import (
+    MarketProcess,
+    add_market_arguments,
+    options_from,
+    point_services_at,
+    spawn_market,
+    wait_until_ready,
+)
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 def register(sub: Any) -> None:
@@ -27,15 +37,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="don't start the simulated market; use the configured (real) external base URLs",
     )
-    from walltrack.cli.market import add_market_arguments
-
     add_market_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from walltrack.cli.market import options_from, point_services_at, spawn_market
-
     # SIGTERM (from a supervisor or a test) must unwind like Ctrl-C so children stop too.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
 
@@ -53,99 +59,72 @@ def run(args: argparse.Namespace) -> int:
             market.stop()
 
 
-def _serve(args: argparse.Namespace, market: Any) -> int:
-    from walltrack.cli.market import wait_until_ready
-    from walltrack.config.settings import get_settings
-    from walltrack.log import configure_logging, get_logger, register_secrets
+def _serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
+    # The stack is heavy to import (Postgres, graph, uvicorn, Gradio): only `run` pays for it.
+    import uvicorn
+
+    from walltrack.api.app import create_app
+    from walltrack.app.container import build_container, resolve_database_url
+    from walltrack.app.process import bound
+    from walltrack.clock import clock_from_text
+    from walltrack.config.settings import EnvSettings
+    from walltrack.data.postgres.migrations import apply_migrations
+    from walltrack.log import configure_logging, get_logger
+    from walltrack.runtime.local import LocalRuntime
 
     if args.host:
         os.environ["WALLTRACK_API_HOST"] = args.host
     if args.port:
         os.environ["WALLTRACK_API_PORT"] = str(args.port)
-    settings = get_settings()
-    if args.port and "WALLTRACK_API_BASE_URL" not in os.environ:
-        settings = settings.model_copy(
-            update={"api_base_url": f"http://{settings.api_host}:{settings.api_port}"}
-        )
-    configure_logging(level=settings.log_level)
-    register_secrets(settings.secret_values())
+        os.environ.setdefault("WALLTRACK_API_BASE_URL", f"http://127.0.0.1:{args.port}")
+    env = EnvSettings()
+    configure_logging(level=env.log_level)
     log = get_logger(component="run")
 
-    from walltrack.data.graph.driver import get_driver
-    from walltrack.data.postgres.migrations import apply_migrations
-    from walltrack.data.postgres.pool import get_pool, resolve_database_url
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    applied = apply_migrations(resolve_database_url(settings))
+    env.data_dir.mkdir(parents=True, exist_ok=True)
+    applied = apply_migrations(resolve_database_url(env))
     log.info("migrations", applied=len(applied))
-    get_pool(settings)
-    get_driver(settings)
     if market is not None:
-        wait_until_ready(market)
+        wait_until_ready(market)  # from here on the product's clock follows the market's
         log.info("simulated market ready", base_url=market.options.base_url)
+        env = EnvSettings()
 
-    runtime = _start_runtime()
-    app = _build_app(settings, with_ui=not args.no_ui)
+    # The template's schedules and queues in this process (the API is served by uvicorn).
+    # Schedules and visibility timeouts run on business time, so a fast-forwarded market also
+    # fast-forwards the schedules that watch it. The runtime sets each function's environment
+    # (its queue URLs), as Lambda would, before the container reads it.
+    clock = clock_from_text(env.clock)
+    runtime = LocalRuntime(TEMPLATE, clock=clock, exclude={"ApiFunction"}, apply_env=True)
+    container = build_container(EnvSettings(), clock=clock)
+    runtime.invocation_scope = lambda: bound(container)
+    container.graph.ping()  # the embedded graph server starts now, not at the first request
+    runtime.start()
+    app = create_app(container)
     app.include_router(runtime.url_router())
-    import uvicorn
+    if not args.no_ui:
+        app = _mount_ui(app, env.api_base_url)
 
-    base = f"http://{settings.api_host}:{settings.api_port}"
+    base = f"http://{env.api_host}:{env.api_port}"
     print(
         f"\nWallTrack is starting:\n  UI      {base}/ui\n  API     {base}/docs\n"
-        f"  health  {base}/health\n  data    {Path(settings.data_dir).resolve()}\n"
+        f"  health  {base}/health\n  data    {Path(env.data_dir).resolve()}\n"
         + (f"  market  {market.options.base_url} (simulated)\n" if market else ""),
         flush=True,
     )
     try:
-        uvicorn.run(
-            app, host=settings.api_host, port=settings.api_port, log_level="warning", workers=1
-        )
+        uvicorn.run(app, host=env.api_host, port=env.api_port, log_level="warning", workers=1)
     except KeyboardInterrupt:
         pass
     finally:
         log.info("stopping")
         runtime.close()
+        container.close()
     return 0
 
 
-class _BusinessClock:
-    """The local runtime's schedules and visibility timeouts run on business time, so a
-    fast-forwarded market also fast-forwards the schedules that watch it."""
+def _mount_ui(app: Any, api_base_url: str) -> Any:
+    import gradio as gr
 
-    def now(self) -> Any:
-        from walltrack.config.clock import now
+    from ui.app import build_ui
 
-        return now()
-
-
-def _start_runtime() -> Any:
-    """template.yaml's schedules and queues in this process (the API is served by uvicorn)."""
-    from walltrack.config.settings import get_settings
-    from walltrack.runtime.local import LocalRuntime
-
-    template = Path(__file__).resolve().parents[2] / "template.yaml"
-    runtime = LocalRuntime(
-        template, clock=_BusinessClock(), exclude={"ApiFunction"}, apply_env=True
-    )
-    get_settings.cache_clear()  # the queue URLs it set are part of the settings now
-    runtime.start()
-    return runtime
-
-
-def _build_app(settings: Any, *, with_ui: bool) -> Any:
-    from walltrack.api.app import create_app
-
-    app = create_app()
-    if with_ui:
-        import gradio as gr
-
-        from ui.app import build_ui
-
-        app = gr.mount_gradio_app(app, build_ui(settings.api_base_url), path="/ui")
-    return app
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from walltrack.cli import main
-
-    sys.exit(main(["run", *sys.argv[1:]]))
+    return gr.mount_gradio_app(app, build_ui(api_base_url), path="/ui")

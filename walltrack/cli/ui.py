@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from walltrack.config.settings import EnvSettings
+
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
@@ -18,8 +20,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ui.app import build_ui
-    from walltrack.config.settings import get_settings
 
-    base_url = args.api_base_url or get_settings().api_base_url
+    base_url = args.api_base_url or EnvSettings().api_base_url
     build_ui(base_url).launch(server_name=args.host, server_port=args.port)
     return 0

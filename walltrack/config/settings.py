@@ -8,7 +8,6 @@ Per-step business settings live in Postgres instead (see `walltrack.data.models.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -73,6 +72,10 @@ class EnvSettings(BaseSettings):
     # Logging.
     log_level: str = "INFO"
 
+    # Business time: unset = the wall clock; `walltrack run` sets it beside the simulated
+    # market ("<market ISO time>@<unix seconds>x<speed>", see walltrack.clock).
+    clock: str | None = None
+
     @property
     def uses_embedded_postgres(self) -> bool:
         return self.database_url is None
@@ -89,9 +92,3 @@ class EnvSettings(BaseSettings):
         secrets = [self.database_url, self.neo4j_password, self.helius_api_key]
         secrets += [self.jupiter_api_key, self.webhook_auth_secret]
         return [s.get_secret_value() for s in secrets if s is not None]
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> EnvSettings:
-    """The process-wide settings (cached: a Lambda parses its environment once)."""
-    return EnvSettings()

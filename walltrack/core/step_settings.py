@@ -13,18 +13,15 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
-from walltrack.core.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
-from walltrack.data.models import (  # noqa: F401 - registers step 3's models
-    wallet_discovery_settings,
-    wallet_settings,
-)
-from walltrack.data.models.step_settings import (
-    STEP_SETTINGS,
-    StepSettings,
-    VersionedStepSettings,
-)
+from walltrack.data.models.step_settings import StepSettings, VersionedStepSettings
+from walltrack.data.models.steps import STEP_SETTINGS
+from walltrack.errors import ConflictError, InvalidInputError, NotFoundError, WallTrackError
 
 S = TypeVar("S", bound=StepSettings)
+
+
+class StoredSettingsError(WallTrackError):
+    """A stored settings row that the current model rejects (a migration is missing)."""
 
 
 class StepSettingsStore(Protocol):
@@ -72,7 +69,7 @@ class StepSettingsService:
         try:
             return model.model_validate(known), version, updated_at
         except ValidationError as exc:  # a stored row that a newer model rejects
-            raise DomainError(
+            raise StoredSettingsError(
                 f"stored settings for {step} (version {version}) no longer validate: {exc}"
             ) from exc
 

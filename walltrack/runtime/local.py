@@ -15,13 +15,17 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, MutableMapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from queue import SimpleQueue
+from typing import Any
 
+from fastapi import APIRouter
+
+from walltrack.clock import Clock, SystemClock
 from walltrack.log import get_logger
-from walltrack.runtime.clock import Clock, ManualClock, SystemClock
 from walltrack.runtime.function_url import (
     Headers,
     Query,
@@ -45,24 +49,47 @@ from walltrack.runtime.template import (
     SqsEvent,
     Template,
     TemplateError,
+    UnknownFunctionError,
     load_template,
     resolve_handler,
 )
+from walltrack.runtime.url_routes import function_url_router
 
-if TYPE_CHECKING:
-    from fastapi import APIRouter
-
-__all__ = [
-    "LambdaContext",
-    "LocalRuntime",
-    "ManualClock",
-    "SystemClock",
-    "UnknownFunctionError",
-]
+InvocationScope = Callable[[], AbstractContextManager[object]]
 
 
-class UnknownFunctionError(LookupError):
-    """No such function in the runtime (or it has no Function URL / no such schedule)."""
+class _FunctionWorker:
+    """One daemon thread for one function, one invocation at a time, for the runtime's life:
+    what the function builds per thread (its event loop, its HTTP clients) is kept between
+    invocations, as in a warm Lambda container. A daemon, so Ctrl-C never waits on it."""
+
+    def __init__(self, name: str) -> None:
+        self._work: SimpleQueue[Callable[[], None] | None] = SimpleQueue()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return not self._idle.is_set()
+
+    def submit(self, work: Callable[[], None]) -> None:
+        self._idle.clear()
+        self._work.put(work)
+
+    def wait_idle(self, timeout: float) -> bool:
+        return self._idle.wait(timeout)
+
+    def stop(self) -> None:
+        self._work.put(None)
+
+    def _loop(self) -> None:
+        while (work := self._work.get()) is not None:
+            try:
+                work()
+            finally:
+                self._idle.set()
 
 
 @dataclass
@@ -111,6 +138,8 @@ class LocalRuntime:
     `exclude`: functions not to run here (their queues and env vars still are); `env`: the
     mapping `apply_environment` writes (default os.environ); `apply_env=True` applies it before
     the handlers are imported, for handlers that read the environment at import.
+    `invocation_scope`: entered around every invocation (e.g. binding the application's
+    container, `walltrack.app.process.bound`), on the thread the handler runs on.
     Not modelled: FIFO groups, MaximumBatchingWindow, retries of failed scheduled invocations.
     """
 
@@ -124,12 +153,14 @@ class LocalRuntime:
         apply_env: bool = False,
         poll_interval: float = 0.25,
         region: str | None = None,
+        invocation_scope: InvocationScope | None = None,
     ) -> None:
         self.template = template if isinstance(template, Template) else load_template(template)
         self.clock: Clock = clock or SystemClock()
         self.region = region or _default_region()
         self.poll_interval = poll_interval
         self._env: MutableMapping[str, str] = os.environ if env is None else env
+        self.invocation_scope: InvocationScope = invocation_scope or nullcontext
         self._log = get_logger(component="local_runtime")
         unknown = set(exclude) - set(self.template.functions)
         if unknown:
@@ -141,7 +172,9 @@ class LocalRuntime:
         self._stopping = threading.Event()
         self._drive_lock = threading.RLock()
         self._thread: threading.Thread | None = None
-        self._workers: dict[str, threading.Thread] = {}  # background mode: one per function
+        # background mode: one long-lived worker thread per function (its clients and event
+        # loop live on it, as in a warm Lambda container), one invocation at a time
+        self._workers: dict[str, _FunctionWorker] = {}
         self._queues = self._build_queues()
         self._schedules = self._build_schedules()
         self._mappings = self._build_mappings()
@@ -341,7 +374,8 @@ class LocalRuntime:
         )
         started = time.monotonic()
         try:
-            return handler(event, context)
+            with self.invocation_scope():
+                return handler(event, context)
         finally:
             elapsed = time.monotonic() - started
             if elapsed > spec.timeout:
@@ -533,7 +567,7 @@ class LocalRuntime:
 
     def _start_worker(self, function_id: str, work: Callable[..., Any], *args: Any) -> bool:
         worker = self._workers.get(function_id)
-        if worker is not None and worker.is_alive():
+        if worker is not None and worker.busy:
             return False
 
         def run() -> None:
@@ -544,9 +578,10 @@ class LocalRuntime:
             finally:
                 self._wake.set()  # its queue may hold more, or another function's may now
 
-        worker = threading.Thread(target=run, name=f"walltrack-{function_id}", daemon=True)
-        self._workers[function_id] = worker
-        worker.start()
+        if worker is None:
+            worker = _FunctionWorker(f"walltrack-{function_id}")
+            self._workers[function_id] = worker
+        worker.submit(run)
         return True
 
     def _idle_wait(self) -> float:
@@ -574,9 +609,10 @@ class LocalRuntime:
                 self._log.warning("local runtime thread still busy after stop", timeout=timeout)
         deadline = time.monotonic() + timeout
         for function_id, worker in list(self._workers.items()):
-            worker.join(max(0.0, deadline - time.monotonic()))
-            if worker.is_alive():
+            if not worker.wait_idle(max(0.0, deadline - time.monotonic())):
                 self._log.warning("function still running after stop", function=function_id)
+            worker.stop()
+        self._workers.clear()
 
     def close(self) -> None:
         """Stop and unregister the queues from `queue_port_for`."""
@@ -591,9 +627,6 @@ class LocalRuntime:
         self.close()
 
     # -- Function URLs --------------------------------------------------------------------------
-
-    def url_functions(self) -> list[str]:
-        return sorted(fid for fid, spec in self.functions.items() if spec.function_url)
 
     def invoke_url(  # noqa: PLR0917 - positional order is the agreed interface
         self,
@@ -633,6 +666,4 @@ class LocalRuntime:
 
     def url_router(self) -> APIRouter:
         """`/fn/{function_id}/{path}` → the function's handler, as its Function URL would."""
-        from walltrack.runtime.url_routes import function_url_router
-
         return function_url_router(self.invoke_url)

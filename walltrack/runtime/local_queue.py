@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from walltrack.clock import Clock
 from walltrack.log import get_logger
-from walltrack.runtime.clock import Clock
 from walltrack.runtime.queues import MessageBody, encode_body
 
 LOCAL_ACCOUNT_ID = "000000000000"

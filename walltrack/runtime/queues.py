@@ -18,7 +18,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from walltrack.core.errors import DependencyUnavailableError
+from walltrack.errors import DependencyUnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

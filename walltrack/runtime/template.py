@@ -30,6 +30,10 @@ class TemplateError(Exception):
     """The template cannot be read, or cannot be run as written (bad handler, bad schedule)."""
 
 
+class UnknownFunctionError(LookupError):
+    """No such function in the runtime (or it has no Function URL / no such schedule)."""
+
+
 # -- intrinsic functions --------------------------------------------------------------------------
 
 
@@ -213,14 +217,6 @@ class Template:
     queues: dict[str, QueueSpec]
     resources: dict[str, Any]
     globals: dict[str, Any]
-
-    def consumers_of(self, queue_id: str) -> list[tuple[FunctionSpec, SqsEvent]]:
-        return [
-            (fn, event)
-            for fn in self.functions.values()
-            for event in fn.sqs_events
-            if event.queue_id == queue_id
-        ]
 
 
 # -- loading --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The local HTTP face of Function URLs: `/fn/{function_id}/{path}` on the local API.
 
-FastAPI is imported at module level here (not in local.py) because it resolves the endpoints'
-annotations from this module's globals; local.py imports this module only when asked.
+It takes the runtime's `invoke_url` as a function, so it depends on nothing of the runtime
+but its errors; `walltrack run` mounts it next to the API.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from walltrack.runtime.function_url import response_body_bytes
-from walltrack.runtime.local import UnknownFunctionError
+from walltrack.runtime.template import UnknownFunctionError
 
 HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 

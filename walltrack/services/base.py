@@ -13,13 +13,12 @@ errors name the method and path only, and any text taken from a response is reda
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypedDict, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypedDict, TypeVar
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -33,30 +32,26 @@ from tenacity import (
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_exponential_jitter
 
+from walltrack.clock import Clock, SystemClock
 from walltrack.data.models.market import Parsed, describe_validation_error
-from walltrack.log import get_logger, register_secrets
+from walltrack.log import get_logger, mask_secrets, register_secrets
 from walltrack.services.errors import (
     AuthError,
     BadRequestError,
     InvalidResponseError,
-    NotFoundError,
     RateLimitedError,
     ServiceError,
+    ServiceNotFoundError,
+    ServiceTimeoutError,
     TemporaryServiceError,
 )
 
 M = TypeVar("M", bound=BaseModel)
 Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], datetime]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "walltrack/0.1"
-_API_KEY_IN_TEXT = re.compile(r"(api[-_]?key=)[^&\s\"']+", re.I)
 _BODY_EXCERPT_CHARS = 200
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -80,7 +75,22 @@ class RateLimit:
         return self.per_seconds / self.requests
 
     def limiter(self) -> AsyncLimiter:
+        """This process's own limiter (a client made alone, e.g. in a test or a script)."""
         return AsyncLimiter(1, self.interval_s)
+
+
+class Limiter(Protocol):
+    """Admits one request when the rate allows: `async with limiter: <send>`. aiolimiter's
+    `AsyncLimiter` is one; the application layer shares one per upstream account."""
+
+    async def __aenter__(self) -> object: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -120,10 +130,10 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
 
 _ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
     httpx.codes.TOO_MANY_REQUESTS: RateLimitedError,
-    httpx.codes.REQUEST_TIMEOUT: TemporaryServiceError,
+    httpx.codes.REQUEST_TIMEOUT: ServiceTimeoutError,
     httpx.codes.UNAUTHORIZED: AuthError,
     httpx.codes.FORBIDDEN: AuthError,
-    httpx.codes.NOT_FOUND: NotFoundError,
+    httpx.codes.NOT_FOUND: ServiceNotFoundError,
 }
 
 
@@ -173,14 +183,16 @@ class stop_if_retry_after_exceeds(stop_base):  # noqa: N801 (tenacity's naming)
 
 class Transport(TypedDict, total=False):
     """How any client talks HTTP, forwarded unchanged by every subclass (`**transport`): a
-    shared httpx client, the timeouts, the retry policy, and the sleep and clock that pace
-    rate limits and `Retry-After` (tests inject fakes here). Defaults: `ServiceClient`."""
+    shared httpx client, the timeouts, the retry policy, the sleep and clock that pace
+    `Retry-After` (tests inject fakes here), and limiters shared with other clients of the
+    same upstream account, by endpoint group. Defaults: `ServiceClient`."""
 
     http: httpx.AsyncClient | None
     timeout: float | httpx.Timeout
     retry: RetryPolicy | None
     sleep: Sleep
     clock: Clock
+    limiters: Mapping[str, Limiter] | None
 
 
 class ServiceClient:
@@ -201,18 +213,25 @@ class ServiceClient:
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
-        clock: Clock = utc_now,
+        clock: Clock | None = None,
+        limiters: Mapping[str, Limiter] | None = None,
         secrets: Iterable[str | None] = (),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.rate_limits = dict(rate_limits)
         self.retry_policy = retry or RetryPolicy()
-        self._limiters = {group: limit.limiter() for group, limit in self.rate_limits.items()}
+        shared = dict(limiters or {})
+        unknown = set(shared) - set(self.rate_limits)
+        if unknown:
+            raise ValueError(f"{self.service} has no endpoint group(s) {sorted(unknown)}")
+        self._limiters: dict[str, Limiter] = {
+            group: shared.get(group) or limit.limiter() for group, limit in self.rate_limits.items()
+        }
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(headers={"User-Agent": USER_AGENT})
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._sleep = sleep
-        self._clock = clock
+        self._clock = clock or SystemClock()
         self._secrets = [s for s in secrets if s]
         register_secrets(self._secrets)
         self._log = get_logger(service=self.service)
@@ -292,7 +311,7 @@ class ServiceClient:
                 )
             # `from None`: httpx errors hold the request, and its URL may carry the api key.
             except httpx.TimeoutException as exc:
-                raise TemporaryServiceError(
+                raise ServiceTimeoutError(
                     f"{where} timed out ({type(exc).__name__})", service=self.service
                 ) from None
             except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -349,21 +368,15 @@ class ServiceClient:
         if 200 <= status < 300:
             return None
         message = f"{where} → HTTP {status}{self._body_excerpt(response)}"
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._clock())
-        error_class = error_class_for_status(status)
-        if issubclass(error_class, TemporaryServiceError):
-            return error_class(
-                message, service=self.service, status_code=status, retry_after=retry_after
-            )
-        return error_class(message, service=self.service, status_code=status)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._clock.now())
+        return error_class_for_status(status)(
+            message, service=self.service, status_code=status, retry_after=retry_after
+        )
 
     # --- secrets and logs --------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        masked = _API_KEY_IN_TEXT.sub(r"\1***", text)
-        for secret in self._secrets:
-            masked = masked.replace(secret, "***")
-        return masked
+        return mask_secrets(text, self._secrets)
 
     def _body_excerpt(self, response: httpx.Response) -> str:
         text = " ".join(response.text.split())[:_BODY_EXCERPT_CHARS]

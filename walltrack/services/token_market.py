@@ -17,7 +17,7 @@ from walltrack.data.models.step_settings import TokenDiscoverySettings
 from walltrack.data.models.token import PairCandidate, SafetyFacts, SourceBatch, TokenMarket
 from walltrack.log import get_logger
 from walltrack.services.dexscreener import DexScreenerClient
-from walltrack.services.errors import NotFoundError, ServiceError
+from walltrack.services.errors import ServiceError, ServiceNotFoundError
 from walltrack.services.helius import HeliusDasClient
 from walltrack.services.rugcheck import RugCheckClient
 
@@ -149,7 +149,7 @@ class MarketSafetyFacts:
                 lp_locked_pct=summary.lp_locked_pct,
                 rugcheck_danger_risks=[r.name for r in summary.danger_risks if r.name],
             )
-        except NotFoundError:
+        except ServiceNotFoundError:
             pass  # no report yet (young tokens): the check stays unknown
         except ServiceError as exc:
             log.warning("rugcheck unknown", error=str(exc))

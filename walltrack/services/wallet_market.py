@@ -1,10 +1,11 @@
 """Adapters from the market APIs to step 3's ports (`walltrack.core.discovery.wallets`).
 
-`HeliusHistory` is the HistorySource: an address's enhanced transactions newest first through
-Helius, stopping at a cap, a time, or a signature we already hold. `JupiterSolPrices` is the
-PriceSource: Jupiter Price v3 in USD turned into SOL (and SOL per USDC). A price is a nicety
-for the profile (unrealised PnL, marks), not a reason to fail it: an unavailable price API
-gives "unknown" prices, logged.
+`HeliusTransactionSource` is the TransactionSource: an address's enhanced transactions newest
+first through Helius, stopping at a cap, a time, or a signature we already hold, each read into
+the checked view the normaliser takes (an unreadable one is counted, not guessed at).
+`JupiterSolPrices` is the PriceSource: Jupiter Price v3 in USD turned into SOL (and SOL per
+USDC). A price is a nicety for the profile (unrealised PnL, marks), not a reason to fail it:
+an unavailable price API gives "unknown" prices, logged.
 """
 
 from __future__ import annotations
@@ -12,41 +13,57 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from walltrack.core.discovery.wallets import History, SolPrices
-from walltrack.data.models.swap import SOL_MINT, USDC_MINT
+from walltrack.data.models.enhanced_tx import EnhancedTx
+from walltrack.data.models.solana import SOL_MINT, USDC_MINT
+from walltrack.data.models.wallet_discovery import AddressTransactions, SolPrices
+from walltrack.errors import MalformedTransaction
 from walltrack.log import get_logger
 from walltrack.services.errors import ServiceError
+from walltrack.services.helius.enhanced import read_transaction
 from walltrack.services.helius.transactions import HeliusTransactionsClient
 from walltrack.services.jupiter import JupiterClient
 
 log = get_logger(component="wallet_market")
 
 
-class HeliusHistory:
+class HeliusTransactionSource:
     def __init__(self, client: HeliusTransactionsClient) -> None:
         self._client = client
 
-    async def history(
+    async def transactions(
         self,
         address: str,
         *,
         max_transactions: int,
         until_time: datetime | None = None,
         stop_at_signature: str | None = None,
-    ) -> History:
+    ) -> AddressTransactions:
         walk = self._client.iter_history(
             address, max_transactions=max_transactions, until_time=until_time
         )
-        transactions: list[dict[str, Any]] = []
+        views: list[EnhancedTx] = []
+        malformed: list[str] = []
+        fetched = 0
+        newest: str | None = None
         reached_known = False
-        async for tx in walk:
+        async for tx in walk:  # each a dict with a signature (the client checks it)
             if stop_at_signature is not None and tx["signature"] == stop_at_signature:
                 reached_known = True
                 break
-            transactions.append(tx)
-        return History(transactions=transactions, partial=walk.partial and not reached_known)
+            newest = newest or tx["signature"]
+            fetched += 1
+            try:
+                views.append(read_transaction(tx))
+            except MalformedTransaction as exc:
+                malformed.append(str(exc))
+        return AddressTransactions(
+            transactions=views,
+            malformed=malformed,
+            fetched=fetched,
+            newest_signature=newest,
+            partial=walk.partial and not reached_known,
+        )
 
 
 class JupiterSolPrices:

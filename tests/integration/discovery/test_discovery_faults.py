@@ -1,7 +1,8 @@
-"""Steps 1-2 under DexScreener faults, through the real jobs (TokenDiscoveryJobs), real Postgres
-and the simulated market: 429 + Retry-After, malformed items, repeated 5xx.
+"""Steps 1-2 under DexScreener faults, through the real jobs (TokenDiscoveryJobs) of a real
+container, real Postgres and the simulated market: 429 + Retry-After, malformed items, repeated
+5xx.
 
-The DexScreener client sleeps on a virtual clock that the sim's rate limiter and request log also
+The service clients sleep on a virtual clock that the sim's rate limiter and request log also
 read, so a 60 s Retry-After costs no real time while every timestamp stays consistent.
 """
 
@@ -18,15 +19,12 @@ import httpx
 import pytest
 
 from sim.server import DOCUMENTED_LIMITS, SimConfig, SimServer, max_in_window
-from sim.world import Scenario, build_world
-from tests.integration.discovery.conftest import RELAXED
-from walltrack.cli.market import SIM_API_KEY, SIM_EPOCH
-from walltrack.jobs import token_discovery
-from walltrack.jobs.token_discovery import TokenDiscoveryJobs
-from walltrack.services.dexscreener import DexScreenerClient
+from tests.support.stack import EPOCH, RELAXED, market_env
+from walltrack.app.container import Container, build_container
+from walltrack.config.settings import EnvSettings
+from walltrack.data.postgres.database import Database
 from walltrack.services.errors import TemporaryServiceError
 
-EPOCH = datetime.fromisoformat(SIM_EPOCH)
 REJECT_ALL = RELAXED | {"min_liquidity_usd": "1000000000"}  # no safety calls: fast
 FEW_PASS = RELAXED | {"min_liquidity_usd": "20000"}  # the small world's two deep pools
 
@@ -48,29 +46,17 @@ class VirtualClock:
 
 
 CLOCK = VirtualClock()
+SIM_CONFIG = SimConfig(speed=0, clock=CLOCK.now)
 
 
-class VirtualSleepDexScreener(DexScreenerClient):
-    """The product's client, its retry pauses taken on the virtual clock."""
+class TickingClock:
+    """Business time: the market's, one second on per reading."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("sleep", CLOCK.sleep)
-        super().__init__(*args, **kwargs)
-
-
-class RecordingOutbox:
     def __init__(self) -> None:
-        self.announced: list[str] = []
+        self._ticks = itertools.count()
 
-    def token_discovered(self, mint: str) -> None:
-        self.announced.append(mint)
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    config = SimConfig(speed=0, clock=CLOCK.now)
-    with SimServer(build_world(Scenario.small(seed=7)), config) as server:
-        yield server
+    def now(self) -> datetime:
+        return EPOCH + timedelta(seconds=next(self._ticks))
 
 
 def _set_faults(sim: SimServer, **knobs: Any) -> None:
@@ -89,35 +75,23 @@ def _set_faults(sim: SimServer, **knobs: Any) -> None:
 
 
 @pytest.fixture
-def jobs(app_env: None, sim: SimServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from walltrack.config.settings import get_settings
-    from walltrack.data.postgres.pool import get_pool
-
-    for name in ("DEXSCREENER", "HELIUS_API", "RUGCHECK"):
-        monkeypatch.setenv(f"WALLTRACK_{name}_BASE_URL", sim.base_url)
-    monkeypatch.setenv("WALLTRACK_HELIUS_RPC_URL", sim.base_url)
-    monkeypatch.setenv("WALLTRACK_HELIUS_API_KEY", SIM_API_KEY)
-    monkeypatch.setattr(token_discovery, "DexScreenerClient", VirtualSleepDexScreener)
-    get_settings.cache_clear()
-    with get_pool().connection() as conn:
-        conn.execute("truncate public.tokens, public.token_snapshots, public.schedule_runs cascade")
-        conn.execute("delete from public.step_settings")
+def app(base_env: EnvSettings, clean_db: Database, sim: SimServer) -> Iterator[Container]:
+    """A container on the market whose clients take their retry pauses on the virtual clock
+    (no queue is configured: step 3 is not part of these tests; announcements stay in the
+    outbox)."""
     _set_faults(sim)
-    ticks = itertools.count()  # business time: the market's, one second on per reading
-
-    def clock() -> datetime:
-        return EPOCH + timedelta(seconds=next(ticks))
-
-    yield TokenDiscoveryJobs(outbox=RecordingOutbox(), settings=get_settings(), clock=clock)
+    built = build_container(
+        market_env(base_env, sim.base_url, helius_plan="free"),
+        clock=TickingClock(),
+        transport={"sleep": CLOCK.sleep},
+    )
+    yield built
+    built.close()
     _set_faults(sim)
 
 
-def _configure(jobs: TokenDiscoveryJobs, values: dict[str, Any]) -> None:
-    from walltrack.core.step_settings import StepSettingsService
-    from walltrack.data.postgres.pool import get_pool
-    from walltrack.data.postgres.step_settings import StepSettingsRepository
-
-    StepSettingsService(StepSettingsRepository(get_pool())).update("token_discovery", values)
+def _configure(app: Container, values: dict[str, Any]) -> None:
+    app.step_settings.update("token_discovery", values)
 
 
 def _request_log(sim: SimServer) -> dict[str, Any]:
@@ -127,21 +101,21 @@ def _request_log(sim: SimServer) -> dict[str, Any]:
     return groups
 
 
-def _last_run(jobs: TokenDiscoveryJobs, job: str) -> Any:
-    return jobs.runs.recent(limit=1, job=job)[0]
+def _last_run(app: Container, job: str) -> Any:
+    return app.runs.recent(limit=1, job=job)[0]
 
 
 def test_rate_limited_scan_waits_what_retry_after_asks_and_keeps_to_the_documented_limits(
-    jobs: TokenDiscoveryJobs, sim: SimServer
+    app: Container, sim: SimServer
 ) -> None:
     # Given DexScreener allowing only 2 requests a minute per group (documented: 60 and 300)
     # and a scan that needs 3 feed calls and 3 pair calls (tokens/v1 + two searches)
     _set_faults(sim, rate_limits={"dex_slow": 2, "dex_fast": 2})
-    _configure(jobs, REJECT_ALL | {"search_terms": ["pepe", "cat"]})
+    _configure(app, REJECT_ALL | {"search_terms": ["pepe", "cat"]})
     # When the scan runs
-    report = jobs.scan()
+    report = app.token_jobs.scan()
     # Then it succeeded with every source's candidates
-    run = _last_run(jobs, "token_scan")
+    run = _last_run(app, "token_scan")
     assert run.status == "succeeded", run.error
     assert run.counts["candidates"] == report.candidates > 0
     log = _request_log(sim)
@@ -169,56 +143,56 @@ def test_rate_limited_scan_waits_what_retry_after_asks_and_keeps_to_the_document
 
 
 def test_a_malformed_item_is_skipped_and_counted_and_the_scan_goes_on(
-    jobs: TokenDiscoveryJobs, sim: SimServer
+    app: Container, sim: SimServer
 ) -> None:
     # Given DexScreener breaking one profile/boost/pair in ten (fixed by the seed)
     _set_faults(sim, dex_malformed=0.1)
-    _configure(jobs, FEW_PASS)
+    _configure(app, FEW_PASS)
     world = sim.sim.world
     launched = [t for t in world.tokens[1:] if t.created_ms <= world.now_ms]
     broken_pair = {
         t.mint
         for t in launched
-        if sim.sim.is_malformed("pair", world.addr[world.pool_ent[t.active_pool]])
+        if sim.sim.is_malformed("pair", world.addr[world.pool_entity[t.active_pool]])
     }
     served_before = sim.sim.malformed_served
     # When the scan runs
-    report = jobs.scan()
+    report = app.token_jobs.scan()
     # Then the run succeeded and counts exactly the items the market broke
-    run = _last_run(jobs, "token_scan")
+    run = _last_run(app, "token_scan")
     assert run.status == "succeeded", run.error
     served = sim.sim.malformed_served - served_before
     assert served > 0
     assert run.counts["skipped_malformed"] == served
     # And a token whose pair came broken is left out, the others went on through the steps
-    stored = [t.mint for t in launched if jobs.tokens.get(t.mint) is not None]
+    stored = [t.mint for t in launched if app.tokens.get(t.mint) is not None]
     considered = set(report.rejected) | set(stored)
     assert considered, "candidates reached the filters"
     assert not considered & broken_pair
     assert run.counts["new_tokens"] == report.passed_filters == len(stored) >= 1
-    assert all(jobs.tokens.snapshots(m) for m in stored)
+    assert all(app.tokens.snapshots(m) for m in stored)
 
 
 def test_repeated_5xx_fails_the_run_with_the_error_and_keeps_previous_data(
-    jobs: TokenDiscoveryJobs, sim: SimServer
+    app: Container, sim: SimServer
 ) -> None:
     # Given a stored token (the market's deepest pool) with its first snapshot
     world = sim.sim.world
     deepest = max(world.tokens[1:], key=lambda t: world.pools[t.active_pool].real_quote)
-    jobs.add(deepest.mint)
-    mints = jobs.tokens.active_mints()
+    app.token_jobs.add(deepest.mint)
+    mints = app.tokens.active_mints()
     assert mints == [deepest.mint]
-    before = {m: (jobs.tokens.get(m), jobs.tokens.snapshots(m)) for m in mints}
+    before = {m: (app.tokens.get(m), app.tokens.snapshots(m)) for m in mints}
     # And DexScreener answering 503 to every call
     _set_faults(sim, dex_error_5xx=1.0)
     # When a scan and a refresh run
     with pytest.raises(TemporaryServiceError):
-        jobs.scan()
+        app.token_jobs.scan()
     with pytest.raises(TemporaryServiceError):
-        jobs.refresh()
+        app.token_jobs.refresh()
     # Then both runs are recorded failed, naming the HTTP error
     for job in ("token_scan", "token_refresh"):
-        run = _last_run(jobs, job)
+        run = _last_run(app, job)
         assert run.status == "failed"
         assert run.error is not None
         assert "HTTP 503" in run.error
@@ -228,5 +202,5 @@ def test_repeated_5xx_fails_the_run_with_the_error_and_keeps_previous_data(
     assert [row[1] for row in log["dex_fast"]["log"]] == [503] * 4
     assert len(CLOCK.slept) == 6
     # And the tokens and their snapshots are exactly as before
-    assert jobs.tokens.active_mints() == mints
-    assert {m: (jobs.tokens.get(m), jobs.tokens.snapshots(m)) for m in mints} == before
+    assert app.tokens.active_mints() == mints
+    assert {m: (app.tokens.get(m), app.tokens.snapshots(m)) for m in mints} == before

@@ -3,34 +3,21 @@ from their template.yaml entries by the local runtime, real Postgres, the simula
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
-from sim.server import SimConfig, SimServer
-from sim.world import Scenario, build_world
-from tests.integration.discovery.conftest import RELAXED, local_stack
+from functions.token_scan import handler as token_scan_handler
+from sim.server import SimServer
+from tests.support.stack import RELAXED, Stack
+from walltrack.app.container import build_container
+from walltrack.app.process import bound
 from walltrack.cli.market import SIM_API_KEY
-from walltrack.runtime.local import LocalRuntime
+from walltrack.runtime.local import LambdaContext
 
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    with SimServer(build_world(Scenario.small(seed=7)), SimConfig(speed=0)) as server:
-        yield server
-
-
-@pytest.fixture
-def stack(
-    app_env: None, sim: SimServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, LocalRuntime]]:
-    # step 3's consumers left out: the wallet-discovery queue keeps what token_scan sent
-    yield from local_stack(
-        sim, monkeypatch, exclude={"WalletDiscoveryFunction", "WalletProfileFunction"}
-    )
+STACK_EXCLUDE = ("WalletDiscoveryFunction", "WalletProfileFunction")
+"""Step 3's consumers left out: the wallet-discovery queue keeps what token_scan sent."""
 
 
 def _configure(client: TestClient, step: str, values: dict[str, Any]) -> None:
@@ -43,9 +30,9 @@ def _sim_json(sim: SimServer, path: str) -> Any:
 
 
 def test_run_now_scans_through_the_queue_and_lists_the_passing_tokens(
-    stack: tuple[TestClient, LocalRuntime],
+    stack: Stack,
 ) -> None:
-    client, runtime = stack
+    client, runtime = stack.client, stack.runtime
     _configure(client, "token_discovery", RELAXED)
     # When the user asks for a scan
     started = client.post("/discovery/tokens/run")
@@ -77,10 +64,8 @@ def test_run_now_scans_through_the_queue_and_lists_the_passing_tokens(
     assert "liquidity" in rejected["items"][0]["filter_reasons"][0]
 
 
-def test_manual_add_valid_malformed_and_unknown(
-    stack: tuple[TestClient, LocalRuntime], sim: SimServer
-) -> None:
-    client, _ = stack
+def test_manual_add_valid_malformed_and_unknown(stack: Stack, sim: SimServer) -> None:
+    client = stack.client
     truth = _sim_json(sim, "/__sim/truth")
     mint = truth["tokens"][-3]["mint"]
     # A valid sim mint is added, with a safety verdict
@@ -106,9 +91,9 @@ def test_manual_add_valid_malformed_and_unknown(
 
 
 def test_a_token_with_a_live_freeze_authority_fails_with_that_reason(
-    stack: tuple[TestClient, LocalRuntime], sim: SimServer
+    stack: Stack, sim: SimServer
 ) -> None:
-    client, _ = stack
+    client = stack.client
     # Given a sim token whose freeze authority is still set (read from the sim's DAS)
     frozen = None
     for token in _sim_json(sim, "/__sim/truth")["tokens"]:
@@ -130,9 +115,9 @@ def test_a_token_with_a_live_freeze_authority_fails_with_that_reason(
 
 
 def test_the_refresh_schedule_runs_when_due_and_follows_its_setting(
-    stack: tuple[TestClient, LocalRuntime], sim: SimServer
+    stack: Stack, sim: SimServer
 ) -> None:
-    client, runtime = stack
+    client, runtime = stack.client, stack.runtime
     mint = _sim_json(sim, "/__sim/truth")["tokens"][-2]["mint"]
     assert client.post("/discovery/tokens", json={"mint": mint}).status_code == 201
     # When token_refresh's template schedule fires (an EventBridge scheduled event)
@@ -152,19 +137,19 @@ def test_the_refresh_schedule_runs_when_due_and_follows_its_setting(
 
 
 def test_a_scan_whose_market_is_down_is_recorded_failed_and_keeps_previous_data(
-    stack: tuple[TestClient, LocalRuntime], sim: SimServer, monkeypatch: pytest.MonkeyPatch
+    stack: Stack, sim: SimServer
 ) -> None:
-    from walltrack.config.settings import get_settings
-
-    client, runtime = stack
+    client, runtime = stack.client, stack.runtime
     mint = _sim_json(sim, "/__sim/truth")["tokens"][-2]["mint"]
     assert client.post("/discovery/tokens", json={"mint": mint}).status_code == 201
-    # Given DexScreener unreachable
-    monkeypatch.setenv("WALLTRACK_DEXSCREENER_BASE_URL", "http://127.0.0.1:9")
-    get_settings.cache_clear()
+    # Given the functions' DexScreener unreachable (a container whose DexScreener is down)
+    down_env = stack.container.env.model_copy(update={"dexscreener_base_url": "http://127.0.0.1:9"})
+    down = build_container(down_env, clock=stack.container.clock)
+    runtime.invocation_scope = lambda: bound(down)
     # When a scan runs
     run_id = client.post("/discovery/tokens/run").json()["run_id"]
     runtime.run_until_idle()
+    down.close()
     # Then it is recorded failed with the error, not retried into the DLQ, and data is intact
     run = client.get(f"/status/schedule-runs/{run_id}").json()
     assert run["status"] == "failed"
@@ -174,12 +159,9 @@ def test_a_scan_whose_market_is_down_is_recorded_failed_and_keeps_previous_data(
 
 
 def test_a_scan_invoked_with_little_time_left_defers_its_tokens_to_the_next_scan(
-    stack: tuple[TestClient, LocalRuntime],
+    stack: Stack,
 ) -> None:
-    from functions.token_scan import handler
-    from walltrack.runtime.local import LambdaContext
-
-    client, runtime = stack
+    client, runtime = stack.client, stack.runtime
     _configure(client, "token_discovery", RELAXED)
     # Given a manual scan request taken by an invocation with 20 s left (under the reserve)
     run_id = client.post("/discovery/tokens/run").json()["run_id"]
@@ -193,7 +175,8 @@ def test_a_scan_invoked_with_little_time_left_defers_its_tokens_to_the_next_scan
         timeout_seconds=20,
     )
     # When the handler runs it
-    response = handler({"Records": [queue.record(message)]}, context)
+    with bound(stack.container):
+        response = token_scan_handler({"Records": [queue.record(message)]}, context)
     # Then the run succeeds with every passing token deferred, nothing checked or stored
     assert response == {"batchItemFailures": []}
     run = client.get(f"/status/schedule-runs/{run_id}").json()

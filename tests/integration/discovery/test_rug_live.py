@@ -10,47 +10,42 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from sim.server import SimClock, SimConfig, SimServer
+from sim.server import SimClock, SimServer
 from sim.world import Scenario, World, build_world
-from tests.integration.discovery.conftest import local_stack
-from walltrack.config.clock import CLOCK_ENV, ScaledClock
-from walltrack.runtime.local import LocalRuntime
+from tests.support.stack import EPOCH, Stack, local_stack
+from walltrack.clock import ManualClock
+from walltrack.config.settings import EnvSettings
+from walltrack.data.postgres.database import Database
 
-SEED = 5  # its small world has a graduated token rugged a few minutes after the history ends
-
-
-@pytest.fixture(scope="module")
-def world() -> World:
-    return build_world(Scenario.small(seed=SEED))
+SIM_SEED = 5  # its small world has a graduated token rugged a few minutes after the history ends
 
 
-@pytest.fixture(scope="module")
-def sim(world: World) -> Iterator[SimServer]:
-    with SimServer(world, SimConfig(speed=0)) as server:
-        yield server
+@pytest.fixture
+def business_clock() -> ManualClock:
+    return ManualClock(EPOCH)
 
 
 @pytest.fixture
 def stack(
-    app_env: None, sim: SimServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, LocalRuntime]]:
-    yield from local_stack(sim, monkeypatch)
+    base_env: EnvSettings, clean_db: Database, sim: SimServer, business_clock: ManualClock
+) -> Iterator[Stack]:
+    """This module's stack keeps business time on a clock the test steps with the market."""
+    with local_stack(base_env, market_url=sim.base_url, clock=business_clock) as running:
+        yield running
 
 
-def _step_to(sim: SimServer, monkeypatch: pytest.MonkeyPatch, at_ms: int) -> None:
+def _step_to(sim: SimServer, business_clock: ManualClock, at_ms: int) -> None:
     """Move the market to `at_ms` and the product's business clock with it (both frozen)."""
     sim.sim.clock = SimClock(at_ms, 0)
     sim.call(sim.sim.tick)
-    moment = datetime.fromtimestamp(at_ms / 1000, tz=UTC)
-    monkeypatch.setenv(CLOCK_ENV, ScaledClock(moment, 0, 0).encode())
+    business_clock.set(datetime.fromtimestamp(at_ms / 1000, tz=UTC))
 
 
 def _future_rug(world: World) -> tuple[str, int]:
     """Truth: a token graduated before the history ended whose liquidity is pulled later."""
     start = world.now_ms
-    probe = build_world(Scenario.small(seed=SEED))
+    probe = build_world(Scenario.small(seed=SIM_SEED))
     probe.advance_to(start + 3_600_000)
     for token in probe.truth()["tokens"]:
         graduated, rugged = token.get("graduatedAt"), token.get("ruggedAt")
@@ -61,17 +56,14 @@ def _future_rug(world: World) -> tuple[str, int]:
 
 
 def test_a_token_the_market_rugs_is_marked_rugged_by_the_schedule(
-    stack: tuple[TestClient, LocalRuntime],
-    sim: SimServer,
-    world: World,
-    monkeypatch: pytest.MonkeyPatch,
+    stack: Stack, sim: SimServer, world: World, business_clock: ManualClock
 ) -> None:
-    client, runtime = stack
+    client, runtime = stack.client, stack.runtime
     mint, rugged_ms = _future_rug(world)
     start = world.now_ms
     assert client.put("/config/token_refresh", json={"interval_minutes": 1}).status_code == 200
     # Given the token tracked while its pool still has liquidity
-    _step_to(sim, monkeypatch, start)
+    _step_to(sim, business_clock, start)
     assert client.post("/discovery/tokens", json={"mint": mint}).status_code == 201
     before = client.get(f"/discovery/tokens/{mint}").json()
     assert before["token"]["status"] == "active"
@@ -80,7 +72,7 @@ def test_a_token_the_market_rugs_is_marked_rugged_by_the_schedule(
     moment = start
     while moment < rugged_ms + 3 * 60_000:
         moment += 60_000
-        _step_to(sim, monkeypatch, moment)
+        _step_to(sim, business_clock, moment)
         runtime.fire_schedule("TokenRefreshFunction")
     # Then the token is marked rugged, with the liquidity drop as the reason
     after = client.get(f"/discovery/tokens/{mint}").json()

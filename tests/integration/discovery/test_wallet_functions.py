@@ -15,29 +15,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sim.server import SimConfig, SimServer
-from sim.world import SWAP, Scenario, World, build_world
-from tests.integration.discovery.conftest import local_stack
+from sim.world import SWAP, World
+from tests.support.stack import Stack, local_stack
+from walltrack.config.settings import EnvSettings
+from walltrack.data.models.messages import WalletProfileRequested
+from walltrack.data.models.swap import Swap
+from walltrack.data.postgres.database import Database
 from walltrack.runtime.local import LocalRuntime
 
 UNKNOWN = "11111111111111111111111111111112"
-
-
-@pytest.fixture(scope="module")
-def world() -> World:
-    return build_world(Scenario.small(seed=7))
-
-
-@pytest.fixture(scope="module")
-def sim(world: World) -> Iterator[SimServer]:
-    with SimServer(world, SimConfig(speed=0)) as server:
-        yield server
-
-
-@pytest.fixture
-def stack(
-    app_env: None, sim: SimServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, LocalRuntime]]:
-    yield from local_stack(sim, monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +34,9 @@ def flaky_sim(world: World) -> Iterator[SimServer]:
 
 
 @pytest.fixture
-def flaky_stack(
-    app_env: None, flaky_sim: SimServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, LocalRuntime]]:
-    yield from local_stack(flaky_sim, monkeypatch)
+def flaky_stack(base_env: EnvSettings, clean_db: Database, flaky_sim: SimServer) -> Iterator[Stack]:
+    with local_stack(base_env, market_url=flaky_sim.base_url) as running:
+        yield running
 
 
 def traders_by_label(world: World) -> dict[str, dict[str, set[str]]]:
@@ -85,10 +70,8 @@ def _discover(client: TestClient, runtime: LocalRuntime, mint: str) -> dict[str,
     return run
 
 
-def test_a_tokens_wallets_are_found_profiled_and_ranked(
-    stack: tuple[TestClient, LocalRuntime], world: World
-) -> None:
-    client, runtime = stack
+def test_a_tokens_wallets_are_found_profiled_and_ranked(stack: Stack, world: World) -> None:
+    client, runtime = stack.client, stack.runtime
     per = traders_by_label(world)
     mint = _token_with(per, "smart", "retail", "sniper")
     # Given a token traded by smart wallets, retail and snipers
@@ -129,7 +112,7 @@ def test_a_tokens_wallets_are_found_profiled_and_ranked(
     if best["pnl_curve"]:
         assert best["pnl_curve"][-1]["cumulative_pnl_sol"] == best["profile"]["realised_pnl_sol"]
     # And its trades are those of the profiled window: a swap seen after it is not listed
-    _store_swap_after_the_window(best)
+    _store_swap_after_the_window(stack, best)
     again = client.get(f"/wallets/{ranked[0]}").json()
     assert again["trades"] == best["trades"]
     # And the smart wallets found on the token say why
@@ -139,22 +122,16 @@ def test_a_tokens_wallets_are_found_profiled_and_ranked(
     assert reasons <= {"early_buyer", "top_trader"}
 
 
-def _store_swap_after_the_window(detail: dict[str, Any]) -> None:
-    from walltrack.data.models.swap import Swap
-    from walltrack.data.postgres.pool import get_pool
-    from walltrack.data.postgres.wallets import WalletRepository
-
+def _store_swap_after_the_window(stack: Stack, detail: dict[str, Any]) -> None:
     last = Swap.model_validate(detail["trades"][-1])
     end = datetime.fromisoformat(detail["profile"]["window_end"])
     later = last.model_copy(update={"signature": f"after-{last.signature}"[:88],
                                     "timestamp": end + timedelta(hours=1)})  # fmt: skip
-    assert WalletRepository(get_pool()).add_swaps([later]) == 1
+    assert stack.container.wallets.add_swaps([later]) == 1
 
 
-def test_a_wallet_over_the_history_cap_is_profiled_as_partial(
-    stack: tuple[TestClient, LocalRuntime], world: World
-) -> None:
-    client, runtime = stack
+def test_a_wallet_over_the_history_cap_is_profiled_as_partial(stack: Stack, world: World) -> None:
+    client, runtime = stack.client, stack.runtime
     # Given a history cap of 10 transactions per wallet
     response = client.put("/config/wallet_profile", json={"history_max_transactions": 10})
     assert response.status_code == 200, response.text
@@ -172,9 +149,9 @@ def test_a_wallet_over_the_history_cap_is_profiled_as_partial(
 
 
 def test_all_active_tokens_run_one_message_per_token_and_close_once(
-    stack: tuple[TestClient, LocalRuntime], world: World
+    stack: Stack, world: World
 ) -> None:
-    client, runtime = stack
+    client, runtime = stack.client, stack.runtime
     per = traders_by_label(world)
     mints = sorted(per, key=lambda m: len(per[m]["retail"]))[:2]  # two small tokens
     for mint in mints:
@@ -195,9 +172,9 @@ def test_all_active_tokens_run_one_message_per_token_and_close_once(
 
 
 def test_helius_5xx_are_retried_and_every_wallet_still_gets_profiled(
-    flaky_stack: tuple[TestClient, LocalRuntime], flaky_sim: SimServer, world: World
+    flaky_stack: Stack, flaky_sim: SimServer, world: World
 ) -> None:
-    client, runtime = flaky_stack
+    client, runtime = flaky_stack.client, flaky_stack.runtime
     per = traders_by_label(world)
     mint = sorted(per, key=lambda m: len(per[m]["retail"]))[0]
     # Given a market that answers one Helius call in ten with a 503
@@ -213,8 +190,8 @@ def test_helius_5xx_are_retried_and_every_wallet_still_gets_profiled(
     assert httpx.get(f"{flaky_sim.base_url}/__sim/status").json()["injected5xx"] > 0
 
 
-def test_bad_requests_are_clear_and_store_nothing(stack: tuple[TestClient, LocalRuntime]) -> None:
-    client, runtime = stack
+def test_bad_requests_are_clear_and_store_nothing(stack: Stack) -> None:
+    client, runtime = stack.client, stack.runtime
     # A malformed mint is a 422, a token we do not hold a 404; no run is recorded
     bad = client.post("/discovery/wallets/run", json={"mint": "not-a-mint"})
     assert bad.status_code == 422
@@ -233,14 +210,21 @@ def test_bad_requests_are_clear_and_store_nothing(stack: tuple[TestClient, Local
     assert runtime.queue("WalletDiscoveryQueue").approximate_count() == 0
 
 
-def test_a_bad_profile_message_fails_alone(stack: tuple[TestClient, LocalRuntime]) -> None:
-    _, runtime = stack
-    # Given a batch with a malformed message between two valid wallet addresses
-    good = "11111111111111111111111111111112"
+def test_a_bad_profile_message_fails_alone(stack: Stack) -> None:
+    runtime = stack.runtime
+    # Given a batch with unreadable messages between two valid ones: an address that is not
+    # one, a body without a message id (not ours), and a version this consumer does not know
+    good = WalletProfileRequested.new(address="11111111111111111111111111111112")
+    other = WalletProfileRequested.new(address="11111111111111111111111111111113")
     records = [
-        {"messageId": "m1", "body": f'{{"address": "{good}"}}'},
-        {"messageId": "m2", "body": '{"address": "not-an-address"}'},
-        {"messageId": "m3", "body": f'{{"address": "{good}"}}'},
+        {"messageId": "m1", "body": good.model_dump_json()},
+        {"messageId": "m2", "body": good.model_dump_json().replace(good.address, "not-one")},
+        {"messageId": "m3", "body": f'{{"address": "{good.address}"}}'},
+        {
+            "messageId": "m4",
+            "body": good.model_dump_json().replace('"schema_version":1', '"schema_version":2'),
+        },
+        {"messageId": "m5", "body": other.model_dump_json()},
     ]
     event = {
         "Records": [
@@ -250,5 +234,6 @@ def test_a_bad_profile_message_fails_alone(stack: tuple[TestClient, LocalRuntime
     }
     # When wallet_profile handles it
     result = runtime.invoke("WalletProfileFunction", event)
-    # Then only the malformed record is reported as failed (partial batch response)
-    assert result == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
+    # Then only the unreadable records are reported as failed (partial batch response)
+    failed = [item["itemIdentifier"] for item in result["batchItemFailures"]]
+    assert failed == ["m2", "m3", "m4"]

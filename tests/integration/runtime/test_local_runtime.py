@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.integration.runtime import handlers
-from walltrack.runtime.local import LocalRuntime, ManualClock
+from walltrack.clock import ManualClock
+from walltrack.runtime.local import LocalRuntime
 from walltrack.runtime.queues import (
     LocalQueueNotRegisteredError,
     queue_port_for,

@@ -15,11 +15,11 @@ import pytest
 from sim.chain import USDC_MINT, WSOL_MINT
 from sim.render import Renderer
 from sim.world import (
-    F_FUNDER_PAYS,
-    F_MULTIHOP,
-    F_STANDING_WSOL,
     FAILED,
-    LIQ_WITHDRAW,
+    FLAG_FUNDER_PAYS,
+    FLAG_MULTIHOP,
+    FLAG_STANDING_WSOL,
+    LIQUIDITY_WITHDRAW,
     SOL_TRANSFER,
     SWAP,
     TOKEN_TRANSFER,
@@ -28,7 +28,7 @@ from sim.world import (
     World,
     build_world,
 )
-from walltrack.core.swaps import normalize_many, normalize_transaction
+from walltrack.app.swaps import parse_transaction, parse_transactions
 
 SEEDS = (5, 7)  # together: relayer-paid curve and AMM trades, standing WSOL, USDC, 2-hop routes
 
@@ -44,7 +44,7 @@ def _truth(w: World, tx: int) -> dict[str, Any] | None:
         return None
     pool, tok = w.pools[w.t_pool[tx]], w.tokens[w.t_token[tx]]
     # a 2-hop route is paid in SOL into the SOL/USDC pool, then USDC into the token's USDC pool
-    quote_mint = WSOL_MINT if w.t_flags[tx] & F_MULTIHOP else pool.quote_mint
+    quote_mint = WSOL_MINT if w.t_flags[tx] & FLAG_MULTIHOP else pool.quote_mint
     quote_decimals = 6 if quote_mint == USDC_MINT else 9
     buy = w.t_side[tx] == 0
     token_raw, quote_raw = (w.t_out[tx], w.t_in[tx]) if buy else (w.t_in[tx], w.t_out[tx])
@@ -74,9 +74,9 @@ def _shape(w: World, tx: int) -> tuple[Any, ...]:
     return (
         pool.venue,
         "USDC" if pool.quote_mint == USDC_MINT else "SOL",
-        "multihop" if flags & F_MULTIHOP else "",
-        "relayer" if flags & F_FUNDER_PAYS else "",
-        "standing-wsol" if flags & F_STANDING_WSOL else "",
+        "multihop" if flags & FLAG_MULTIHOP else "",
+        "relayer" if flags & FLAG_FUNDER_PAYS else "",
+        "standing-wsol" if flags & FLAG_STANDING_WSOL else "",
         "tip" if w.t_tip[tx] else "",
     )
 
@@ -89,7 +89,7 @@ def test_every_rendered_transaction_gives_the_worlds_trade(world: World) -> None
     for tx_id in range(world.n_tx()):
         tx = r.enhanced(tx_id)
         # When normalised
-        got = [_fields(s) for s in normalize_transaction(tx)]
+        got = [_fields(s) for s in parse_transaction(tx)]
         # Then it is exactly the executed trade (wallet, side, mint, amounts to the last unit)
         truth = _truth(world, tx_id)
         want = [] if truth is None else [truth]
@@ -97,14 +97,14 @@ def test_every_rendered_transaction_gives_the_worlds_trade(world: World) -> None
         if got != want:
             mismatches.append((tx_id, _shape(world, tx_id), want, got))
         else:
-            assert all(s.source == tx["source"] for s in normalize_transaction(tx))
+            assert all(s.source == tx["source"] for s in parse_transaction(tx))
     assert mismatches[:3] == []
     # And the sample held every shape the parser must handle
     kinds = {s[0] for s in seen}
     assert {"pumpfun", "pumpswap", "raydium"} <= kinds
-    assert {("kind", k) for k in (FAILED, SOL_TRANSFER, TOKEN_TRANSFER, LIQ_WITHDRAW, WRAP)} <= set(
-        seen
-    )
+    assert {
+        ("kind", k) for k in (FAILED, SOL_TRANSFER, TOKEN_TRANSFER, LIQUIDITY_WITHDRAW, WRAP)
+    } <= set(seen)
     flags = {f for s in seen if s[0] != "kind" for f in s[1:]}
     assert {"USDC", "multihop", "relayer", "standing-wsol", "tip"} <= flags
 
@@ -114,7 +114,7 @@ def test_a_webhook_batch_keeps_order_and_only_trades(world: World) -> None:
     r = Renderer(world)
     ids = range(1_000, 1_300)
     # When normalised as a batch
-    swaps, errors = normalize_many([r.enhanced(i) for i in ids])
+    swaps, errors = parse_transactions([r.enhanced(i) for i in ids])
     # Then the swaps are the batch's trades in order, and nothing is malformed
     assert errors == []
     truths = [t for t in (_truth(world, i) for i in ids) if t is not None]
@@ -131,7 +131,7 @@ def test_trimmed_account_data_keeping_the_wallet_row_gives_the_same_trades(world
         keep = {tx["feePayer"], world.addr[world.t_wallet[tx_id]]}
         trimmed = {**tx, "accountData": [a for a in tx["accountData"] if a["account"] in keep]}
         # Then the same trade comes out (tokens from transfers, rent from native transfers)
-        assert [_fields(s) for s in normalize_transaction(trimmed)] == [_truth(world, tx_id)]
+        assert [_fields(s) for s in parse_transaction(trimmed)] == [_truth(world, tx_id)]
 
 
 def test_without_account_data_the_trade_is_right_or_absent_never_wrong(world: World) -> None:
@@ -140,7 +140,7 @@ def test_without_account_data_the_trade_is_right_or_absent_never_wrong(world: Wo
     missing: Counter[tuple[Any, ...]] = Counter()
     for tx_id in range(0, world.n_tx(), 3):
         tx = {**r.enhanced(tx_id), "accountData": []}
-        got = [_fields(s) for s in normalize_transaction(tx)]
+        got = [_fields(s) for s in parse_transaction(tx)]
         truth = _truth(world, tx_id)
         # Then each trade is either exact or absent
         if got != ([] if truth is None else [truth]):

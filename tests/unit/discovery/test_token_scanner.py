@@ -9,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from walltrack.core.discovery.token_scanner import apply_filters, best_pair_per_token, judge_safety
-from walltrack.data.models.step_settings import USDC_MINT, WSOL_MINT, TokenDiscoverySettings
+from walltrack.data.models.solana import SOL_MINT as WSOL_MINT
+from walltrack.data.models.solana import USDC_MINT
+from walltrack.data.models.step_settings import TokenDiscoverySettings
 from walltrack.data.models.token import PairCandidate, SafetyFacts, TokenMarket
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
-from walltrack.core.discovery.profiler import MarketContext, TokenHistory
-from walltrack.data.models.swap import SOL_MINT, Swap, SwapSide
+from walltrack.core.discovery.profiler import MarketContext, PriceTape
+from walltrack.data.models.solana import SOL_MINT
+from walltrack.data.models.swap import Swap, SwapSide
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SLOT0 = 405_000_000
@@ -77,7 +78,7 @@ def market_of(
     current = current or {}
     return MarketContext(
         tokens={
-            mint: TokenHistory.from_swaps(
+            mint: PriceTape.from_swaps(
                 mint,
                 swaps,
                 launch_slot=slot_of(launches[mint]) if mint in launches else None,

@@ -16,7 +16,7 @@ from walltrack.core.discovery.fifo import (
     match_fifo,
     unrealised_pnl,
 )
-from walltrack.data.models.swap import USDC_MINT
+from walltrack.data.models.solana import USDC_MINT
 
 W = "WalletA"
 TOKEN_A, TOKEN_B = "TokenA", "TokenB"

@@ -18,7 +18,7 @@ from tests.unit.profiling.builders import (
 )
 from walltrack.core.discovery.profiler import (
     MarketContext,
-    TokenHistory,
+    PriceTape,
     profile_wallet,
     recent_history,
     score_copyability,
@@ -295,7 +295,7 @@ def test_metrics_of_a_simple_history() -> None:
     market = MarketContext(
         tokens={
             **market.tokens,
-            "Open": TokenHistory.from_swaps("Open", open_tape, current_price_sol=D("1.5")),
+            "Open": PriceTape.from_swaps("Open", open_tape, current_price_sol=D("1.5")),
         }
     )
     # When profiled
@@ -347,7 +347,7 @@ def test_history_keeps_the_lookback_and_the_newest_capped_trades() -> None:
 
 
 def test_the_price_for_a_copy_is_the_first_print_after_the_latency_unless_stale() -> None:
-    tape = TokenHistory.from_swaps("T", prints("T", [(0, D(1)), (10, D(2)), (1_000, D(3))]))
+    tape = PriceTape.from_swaps("T", prints("T", [(0, D(1)), (10, D(2)), (1_000, D(3))]))
     # A print 7 s after the target time is fresh enough
     assert tape.price_at(at(3), max_gap_seconds=300) == D(2)
     # An exact hit counts as "at"
@@ -358,7 +358,7 @@ def test_the_price_for_a_copy_is_the_first_print_after_the_latency_unless_stale(
     assert tape.price_at(at(5_000), max_gap_seconds=300) == D(3)
     # Before the first print, the first print however late
     assert tape.price_at(at(-5_000), max_gap_seconds=300) == D(1)
-    assert TokenHistory(mint="T").price_at(at(0), max_gap_seconds=300) is None
+    assert PriceTape(mint="T").price_at(at(0), max_gap_seconds=300) is None
 
 
 def test_buys_without_any_market_are_counted_not_copied() -> None:
@@ -436,11 +436,11 @@ def test_high_frequency_and_token_churn_are_flagged_with_their_reasons() -> None
 
 
 def test_a_buy_in_the_slot_after_a_pool_event_is_a_snipe() -> None:
-    history = TokenHistory(mint="T", launch_slot=None, pool_event_slots=(1_000,))
+    history = PriceTape(mint="T", launch_slot=None, pool_event_slots=(1_000,))
     assert history.is_launch_buy(1_001, 1)
     assert not history.is_launch_buy(1_002, 1)
     assert not history.is_launch_buy(999, 1)
-    launched = TokenHistory(mint="T", launch_slot=500)
+    launched = PriceTape(mint="T", launch_slot=500)
     assert launched.is_launch_buy(500, 0)
     assert not launched.is_launch_buy(501, 0)
 
@@ -478,7 +478,7 @@ def test_the_profile_is_a_frozen_model_that_serialises() -> None:
 
 def test_the_profiling_settings_are_a_step_the_settings_tab_can_edit() -> None:
     # Given the registry the API and the Settings tab read
-    from walltrack.data.models.step_settings import STEP_SETTINGS
+    from walltrack.data.models.steps import STEP_SETTINGS
 
     # Then step 3's settings are in it, and their defaults validate
     model = STEP_SETTINGS["wallet_profile"]

@@ -10,14 +10,15 @@ import pytest
 import respx
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
+from walltrack.clock import ManualClock
 from walltrack.services.base import RateLimit, RetryPolicy, ServiceClient, parse_retry_after
 from walltrack.services.errors import (
     AuthError,
     BadRequestError,
     InvalidResponseError,
-    NotFoundError,
     RateLimitedError,
     ServiceError,
+    ServiceNotFoundError,
     TemporaryServiceError,
 )
 
@@ -45,7 +46,7 @@ def make_client(
         http=http,
         retry=retry,
         sleep=sleep,
-        clock=lambda: NOW,
+        clock=ManualClock(NOW),
         secrets=secrets,
     )
 
@@ -198,7 +199,7 @@ async def test_a_persistent_timeout_surfaces_as_temporary(
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(400, BadRequestError), (401, AuthError), (403, AuthError), (404, NotFoundError)],
+    [(400, BadRequestError), (401, AuthError), (403, AuthError), (404, ServiceNotFoundError)],
 )
 async def test_client_errors_map_to_typed_errors_without_retry(
     mock_api: respx.MockRouter, sleep: RecordingSleep, status: int, error: type[ServiceError]

@@ -12,7 +12,6 @@ import pytest
 import respx
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
-from walltrack.config.settings import EnvSettings
 from walltrack.services.base import RateLimit
 from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.errors import InvalidResponseError, RateLimitedError, TemporaryServiceError
@@ -310,10 +309,3 @@ async def test_the_profiles_limit_does_not_slow_pair_calls(
         # When a pairs call follows at once
         # Then it is not held back by the other group's limiter
         await asyncio.wait_for(client.token_pairs(ORBT), timeout=1.0)
-
-
-def test_from_settings_uses_the_configured_base_url() -> None:
-    # Given settings pointing at the simulated market
-    settings = EnvSettings(dexscreener_base_url="http://127.0.0.1:9999/dex/")
-    # When built / Then requests go there
-    assert DexScreenerClient.from_settings(settings).base_url == "http://127.0.0.1:9999/dex"

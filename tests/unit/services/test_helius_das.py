@@ -14,17 +14,15 @@ import respx
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
-from walltrack.config.settings import EnvSettings
-from walltrack.services.base import RateLimit
 from walltrack.services.errors import (
     AuthError,
     BadRequestError,
     InvalidResponseError,
-    NotFoundError,
     RateLimitedError,
+    ServiceNotFoundError,
     TemporaryServiceError,
 )
-from walltrack.services.helius import DAS_RATE_BY_PLAN, HeliusDasClient
+from walltrack.services.helius import HeliusDasClient
 
 pytestmark = pytest.mark.anyio
 
@@ -122,9 +120,9 @@ async def test_an_asset_not_found_error_is_not_found(
     route = das_route(mock_api).mock(
         side_effect=rpc_answer(rpc_error(-32000, "Asset Not Found"), status)
     )
-    # When read / Then NotFoundError, not retried
+    # When read / Then ServiceNotFoundError, not retried
     async with make_client(sleep) as client:
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ServiceNotFoundError):
             await client.get_asset(ORBT)
     assert route.call_count == 1
 
@@ -134,9 +132,9 @@ async def test_a_null_result_is_not_found(
 ) -> None:
     # Given a JSON-RPC success with a null result
     das_route(mock_api).mock(side_effect=rpc_answer({"jsonrpc": "2.0", "result": None}))
-    # When read / Then NotFoundError
+    # When read / Then ServiceNotFoundError
     async with make_client(sleep) as client:
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ServiceNotFoundError):
             await client.get_asset(ORBT)
 
 
@@ -256,19 +254,6 @@ async def test_an_answer_to_another_request_id_is_invalid(
     async with make_client(sleep) as client:
         with pytest.raises(InvalidResponseError, match="request id"):
             await client.get_asset(ORBT)
-
-
-def test_from_settings_uses_the_rpc_url_key_and_free_plan_limit() -> None:
-    # Given settings with a key
-    settings = EnvSettings(
-        helius_rpc_url="http://127.0.0.1:9/rpc", helius_api_key=KEY, helius_plan="free"
-    )
-    # When built
-    client = HeliusDasClient.from_settings(settings)
-    # Then the configured URL, DAS at 2 req/s and plain RPC at 10 req/s (Free plan)
-    assert client.base_url == "http://127.0.0.1:9/rpc"
-    assert client.rate_limits == {"das": RateLimit(2, 1.0), "rpc": RateLimit(10, 1.0)}
-    assert DAS_RATE_BY_PLAN["developer"] == RateLimit(10, 1.0)
 
 
 async def test_largest_accounts_are_parsed_with_exact_raw_amounts() -> None:

@@ -13,14 +13,12 @@ import respx
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
-from walltrack.config.settings import EnvSettings
-from walltrack.services.base import RateLimit
 from walltrack.services.errors import (
     AuthError,
     BadRequestError,
     InvalidResponseError,
-    NotFoundError,
     RateLimitedError,
+    ServiceNotFoundError,
     TemporaryServiceError,
 )
 from walltrack.services.helius.rpc import HeliusRpcClient
@@ -199,7 +197,7 @@ async def test_a_404_endpoint_is_not_retried(
 ) -> None:
     route = rpc_route(mock_api).respond(404, text="no such path")
     async with make_client(sleep) as client:
-        with pytest.raises(NotFoundError, match="HTTP 404"):
+        with pytest.raises(ServiceNotFoundError, match="HTTP 404"):
             await client.get_balance(W1)
     assert route.call_count == 1
 
@@ -257,12 +255,3 @@ async def test_retry_log_lines_never_carry_the_key(
         await client.get_balance(W1)
     assert "service call retried" in captured_logs.getvalue()
     assert KEY not in captured_logs.getvalue()
-
-
-def test_from_settings_puts_signatures_and_balance_in_the_rpc_group() -> None:
-    settings = EnvSettings(
-        helius_rpc_url="http://127.0.0.1:9", helius_api_key=KEY, helius_plan="free"
-    )
-    client = HeliusRpcClient.from_settings(settings)
-    assert client.base_url == "http://127.0.0.1:9"
-    assert client.rate_limits["rpc"] == RateLimit(10, 1.0)

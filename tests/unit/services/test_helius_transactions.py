@@ -16,13 +16,11 @@ import respx
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
-from walltrack.config.settings import EnvSettings
-from walltrack.services.base import RateLimit
 from walltrack.services.errors import (
     AuthError,
     InvalidResponseError,
-    NotFoundError,
     RateLimitedError,
+    ServiceNotFoundError,
     TemporaryServiceError,
 )
 from walltrack.services.helius.transactions import (
@@ -414,7 +412,7 @@ async def test_a_wrong_key_is_an_auth_error_without_the_key(
 async def test_a_404_is_not_found(mock_api: respx.MockRouter, sleep: RecordingSleep) -> None:
     mock_api.get(HISTORY).respond(404, json={"error": "not found"})
     async with make_client(sleep) as client:
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ServiceNotFoundError):
             await client.transactions_for_address(W1)
 
 
@@ -494,20 +492,3 @@ async def test_retry_and_info_log_lines_never_carry_the_key(
     assert "service call retried" in logs
     assert "signatures not returned by parse" in logs
     assert KEY not in logs
-
-
-def test_from_settings_uses_the_rest_base_url_key_and_free_plan_rate() -> None:
-    settings = EnvSettings(
-        helius_api_base_url="http://127.0.0.1:9/", helius_api_key=KEY, helius_plan="free"
-    )
-    client = HeliusTransactionsClient.from_settings(settings)
-    assert client.base_url == "http://127.0.0.1:9"
-    assert client.rate_limits == {"enhanced": RateLimit(2, 1.0)}
-
-
-def test_from_settings_keeps_to_the_configured_plan() -> None:
-    # Given a developer-plan account
-    settings = EnvSettings(helius_api_base_url="http://127.0.0.1:9/", helius_plan="developer")
-    # Then enhanced transactions are paced at that plan's 10 req/s
-    client = HeliusTransactionsClient.from_settings(settings)
-    assert client.rate_limits == {"enhanced": RateLimit(10, 1.0)}

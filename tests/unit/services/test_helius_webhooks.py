@@ -13,13 +13,12 @@ import respx
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
-from walltrack.config.settings import EnvSettings
 from walltrack.data.models.helius import MAX_ADDRESSES_PER_WEBHOOK
 from walltrack.services.errors import (
     AuthError,
     BadRequestError,
     InvalidResponseError,
-    NotFoundError,
+    ServiceNotFoundError,
     TemporaryServiceError,
 )
 from walltrack.services.helius.webhooks import HeliusWebhooksClient, TooManyAddressesError
@@ -102,7 +101,7 @@ async def test_get_reads_one_and_404_is_not_found(
     async with make_client(sleep) as client:
         # When read / Then the known one comes back and the unknown one is not found
         assert (await client.get(HOOK_ID)).webhook_url == FUNCTION_URL
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ServiceNotFoundError):
             await client.get("nope")
 
 
@@ -267,8 +266,3 @@ async def test_success_logs_name_the_webhook_not_its_secret(
     line = json.loads(captured_logs.getvalue().splitlines()[-1])
     assert (line["event"], line["webhook_id"], line["addresses"]) == ("webhook created", HOOK_ID, 2)
     assert "wt-sim-4f9c2e71b8a34d0e" not in captured_logs.getvalue()
-
-
-def test_from_settings_uses_the_rest_base_url_and_key() -> None:
-    settings = EnvSettings(helius_api_base_url="http://127.0.0.1:9", helius_api_key=KEY)
-    assert HeliusWebhooksClient.from_settings(settings).base_url == "http://127.0.0.1:9"

@@ -14,14 +14,14 @@ import respx
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
-from walltrack.config.settings import EnvSettings
+from walltrack.clock import ManualClock
 from walltrack.services.base import RateLimit
 from walltrack.services.errors import (
     AuthError,
     BadRequestError,
     InvalidResponseError,
-    NotFoundError,
     RateLimitedError,
+    ServiceNotFoundError,
     TemporaryServiceError,
 )
 from walltrack.services.jupiter import (
@@ -54,7 +54,7 @@ def make_client(sleep: RecordingSleep, *, api_key: str | None = KEY) -> JupiterC
         rate=FAST_RATE,
         retry=TEST_RETRY,
         sleep=sleep,
-        clock=lambda: NOW,
+        clock=ManualClock(NOW),
     )
 
 
@@ -327,7 +327,7 @@ async def test_a_401_is_an_auth_error_and_a_404_not_found(
     async with make_client(sleep) as client:
         with pytest.raises(AuthError):
             await client.quote(SOL, GCAT, 1, 50)
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ServiceNotFoundError):
             await client.price([SOL])
 
 
@@ -365,10 +365,3 @@ def test_the_limit_is_keyless_without_a_key_and_free_with_one() -> None:
     assert JupiterClient().rate_limits == {"jupiter": RateLimit(30, 60.0)}
     keyed = JupiterClient(api_key=SecretStr(KEY))
     assert keyed.rate_limits == {"jupiter": RateLimit(60, 60.0)}
-
-
-def test_from_settings_uses_the_base_url_and_key() -> None:
-    settings = EnvSettings(jupiter_base_url="http://127.0.0.1:9/", jupiter_api_key=KEY)
-    client = JupiterClient.from_settings(settings)
-    assert client.base_url == "http://127.0.0.1:9"
-    assert client.rate_limits == {"jupiter": RateLimit(60, 60.0)}

@@ -12,11 +12,10 @@ import respx
 from pydantic import SecretStr
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
-from walltrack.config.settings import EnvSettings
 from walltrack.services.errors import (
     BadRequestError,
     InvalidResponseError,
-    NotFoundError,
+    ServiceNotFoundError,
     TemporaryServiceError,
 )
 from walltrack.services.rugcheck import REPORTS_RATE, RugCheckClient
@@ -76,9 +75,9 @@ async def test_an_unknown_mint_answering_400_not_found_is_not_found(
 ) -> None:
     # Given RugCheck's answer for a mint it has no report of
     route = mock_api.get(summary_url(GCAT)).respond(400, json={"error": "not found"})
-    # When read / Then NotFoundError, asked once
+    # When read / Then ServiceNotFoundError, asked once
     async with make_client(sleep) as client:
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ServiceNotFoundError):
             await client.report_summary(GCAT)
     assert route.call_count == 1
 
@@ -148,10 +147,9 @@ async def test_an_api_key_goes_in_the_authorization_header(
     assert request.headers["Authorization"] == "rc-key-42"
 
 
-def test_defaults_keep_to_one_request_per_second_and_the_settings_url() -> None:
-    # Given settings pointing at the simulated market
-    client = RugCheckClient.from_settings(EnvSettings(rugcheck_base_url="http://127.0.0.1:9/rc"))
-    # Then the unpublished limit is taken conservatively, and the URL is the configured one
+def test_defaults_keep_to_one_request_per_second() -> None:
+    # Given a client made with its defaults
+    client = RugCheckClient("http://127.0.0.1:9/rc")
+    # Then the unpublished limit is taken conservatively
     assert client.rate_limits == {"reports": REPORTS_RATE}
     assert REPORTS_RATE.interval_s == 1.0
-    assert client.base_url == "http://127.0.0.1:9/rc"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from walltrack.data.models.swap import SOL_MINT, USDC_MINT
+from walltrack.data.models.solana import SOL_MINT, USDC_MINT
 
 T0 = 1_773_151_200
 ATA_RENT = 2_039_280

@@ -49,7 +49,8 @@ from tests.unit.swaps.builders import (
     trade_tx,
     ui,
 )
-from walltrack.core.swaps import MalformedTransaction, normalize_many, normalize_transaction
+from walltrack.app.swaps import parse_transaction, parse_transactions
+from walltrack.errors import InvalidInputError, MalformedTransaction
 
 HELIUS = SHARED_REFERENCE / "fixtures" / "helius"
 
@@ -60,7 +61,7 @@ def _fixture(name: str) -> dict[str, Any]:
 
 
 def _only(tx: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    swaps = normalize_transaction(tx, **kwargs)
+    swaps = parse_transaction(tx, **kwargs)
     assert len(swaps) == 1, swaps
     return swap_fields(swaps[0])
 
@@ -219,19 +220,19 @@ def test_token_to_token_with_new_ata_rent_is_still_a_swap() -> None:
 # ------------------------------------------------------------------ not trades
 def test_failed_transaction_gives_nothing() -> None:
     tx = trade_tx(TradeSpec(), transactionError={"InstructionError": [2, {"Custom": 6002}]})
-    assert normalize_transaction(tx) == []
+    assert parse_transaction(tx) == []
 
 
 def test_plain_sol_transfer_gives_nothing() -> None:
     b = TxBuilder(tx_type="TRANSFER").system_transfer(TRADER, RECIPIENT, 3 * 10**9)
-    assert normalize_transaction(b.build()) == []
+    assert parse_transaction(b.build()) == []
 
 
 def test_token_transfer_paying_the_recipients_rent_is_not_a_sell() -> None:
     b = TxBuilder(tx_type="TRANSFER")
     b.system_transfer(TRADER, RECIPIENT_ATA, ATA_RENT)
     b.token_transfer((TRADER, ATA), (RECIPIENT, RECIPIENT_ATA), TOKEN, 10**12, 6)
-    assert normalize_transaction(b.build()) == []
+    assert parse_transaction(b.build()) == []
 
 
 def test_airdrop_received_for_nothing_is_not_a_buy() -> None:
@@ -239,7 +240,7 @@ def test_airdrop_received_for_nothing_is_not_a_buy() -> None:
     b = TxBuilder(tx_type="UNKNOWN")
     b.system_transfer(TRADER, ATA, ATA_RENT)
     b.token_transfer((CURVE, CURVE_VAULT), (TRADER, ATA), TOKEN, 10**9, 6)
-    assert normalize_transaction(b.build()) == []
+    assert parse_transaction(b.build()) == []
 
 
 def test_sol_to_usdc_is_not_a_token_trade() -> None:
@@ -249,7 +250,7 @@ def test_sol_to_usdc_is_not_a_token_trade() -> None:
     b.token_transfer((POOL_AUTH, VAULT_BASE), (TRADER, USDC_ATA), USDC, 150 * 10**6, 6)
     b.move_lamports(WSOL_TMP, TRADER, ATA_RENT)
     b.temp_account(WSOL_TMP)
-    assert normalize_transaction(b.build()) == []
+    assert parse_transaction(b.build()) == []
 
 
 def test_liquidity_deposit_paying_two_assets_is_not_a_trade() -> None:
@@ -258,21 +259,21 @@ def test_liquidity_deposit_paying_two_assets_is_not_a_trade() -> None:
     b.system_transfer(TRADER, POOL_AUTH, 5 * 10**9)
     b.token_transfer((TRADER, ATA), (POOL_AUTH, VAULT_BASE), TOKEN, 10**12, 6)
     b.token_transfer((POOL_AUTH, VAULT_B), (TRADER, LP_ATA), LP_MINT, 10**9, 9)
-    assert normalize_transaction(b.build()) == []
+    assert parse_transaction(b.build()) == []
 
 
 def test_liquidity_withdrawal_receiving_two_assets_is_not_a_trade() -> None:
     b = TxBuilder(tx_type="WITHDRAW_LIQUIDITY")
     b.move_lamports(POOL_AUTH, TRADER, 80 * 10**9)
     b.token_transfer((POOL_AUTH, VAULT_BASE), (TRADER, ATA), TOKEN, 10**14, 6)
-    assert normalize_transaction(b.build()) == []
+    assert parse_transaction(b.build()) == []
 
 
 # ------------------------------------------------------------------ labels and hints ignored
 def test_wrong_labels_do_not_matter_and_source_is_copied() -> None:
     # Given a pump.fun buy labelled TRANSFER / SYSTEM_PROGRAM (seen on mainnet)
     tx = trade_tx(TradeSpec(), type="TRANSFER", source="SYSTEM_PROGRAM")
-    swaps = normalize_transaction(tx)
+    swaps = parse_transaction(tx)
     assert [s.side for s in swaps] == ["buy"]
     assert swaps[0].source == "SYSTEM_PROGRAM"
 
@@ -307,12 +308,12 @@ def _bundle() -> dict[str, Any]:
 
 
 def test_default_reports_only_the_fee_payers_trade() -> None:
-    assert [s.wallet for s in normalize_transaction(_bundle())] == [TRADER]
+    assert [s.wallet for s in parse_transaction(_bundle())] == [TRADER]
 
 
 def test_watched_wallets_each_get_their_trade_in_account_order() -> None:
     # Given the watched set (any order), including one wallet that did not trade
-    swaps = normalize_transaction(_bundle(), wallets={TRADER_2, RECIPIENT, TRADER})
+    swaps = parse_transaction(_bundle(), wallets={TRADER_2, RECIPIENT, TRADER})
     # Then one swap per trading wallet, never the curve's mirror image
     assert [(s.wallet, s.token_amount, s.quote_amount) for s in swaps] == [
         (TRADER, Decimal(1000), Decimal("0.1")),
@@ -321,22 +322,22 @@ def test_watched_wallets_each_get_their_trade_in_account_order() -> None:
 
 
 def test_a_single_watched_address_is_not_read_as_characters() -> None:
-    assert [s.wallet for s in normalize_transaction(_bundle(), wallets=TRADER_2)] == [TRADER_2]
+    assert [s.wallet for s in parse_transaction(_bundle(), wallets=TRADER_2)] == [TRADER_2]
 
 
 def test_watched_wallet_that_is_a_relayer_only_gets_nothing() -> None:
     tx = trade_tx(TradeSpec(relayer=True))
-    assert normalize_transaction(tx, wallets=[RELAYER]) == []
+    assert parse_transaction(tx, wallets=[RELAYER]) == []
 
 
 # ------------------------------------------------------------------ trimmed webhook bodies
 def test_trimmed_account_data_keeping_the_traders_row_still_gives_exact_amounts() -> None:
     # Given the pump.fun buy fixture with accountData cut to the wallet's row (webhook shape gap)
     tx = _fixture("enhanced_tx_pumpfun_buy")
-    full = normalize_transaction(tx)
+    full = parse_transaction(tx)
     tx["accountData"] = tx["accountData"][:1]
     # Then the token comes from the transfer and the ATA rent from the native transfer
-    assert normalize_transaction(tx) == full
+    assert parse_transaction(tx) == full
 
 
 @pytest.mark.parametrize("shape", ["standing_wsol", "temp_wsol", "usdc", "curve"])
@@ -364,15 +365,15 @@ def test_trimmed_sell_that_closes_its_token_account_counts_the_refund() -> None:
 
 def test_without_account_data_a_buy_is_read_from_transfers() -> None:
     tx = _fixture("enhanced_tx_raydium_buy")
-    full = normalize_transaction(tx)
+    full = parse_transaction(tx)
     tx["accountData"] = []
-    assert normalize_transaction(tx) == full
+    assert parse_transaction(tx) == full
 
 
 def test_without_account_data_a_curve_sell_gives_nothing_rather_than_a_wrong_price() -> None:
     tx = _fixture("enhanced_tx_pumpfun_sell")
     tx["accountData"] = []
-    assert normalize_transaction(tx) == []
+    assert parse_transaction(tx) == []
 
 
 def test_float_token_amounts_from_plain_json_are_read_through_their_repr() -> None:
@@ -462,21 +463,21 @@ def _drop(key: str) -> dict[str, Any]:
 )
 def test_malformed_input_raises_a_typed_error_naming_the_field(tx: Any, message: str) -> None:
     with pytest.raises(MalformedTransaction) as caught:
-        normalize_transaction(tx)
+        parse_transaction(tx)
     assert message in str(caught.value)
-    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, InvalidInputError)  # the API's 422, never a bare KeyError
 
 
 def test_malformed_message_names_the_signature_when_known() -> None:
     with pytest.raises(MalformedTransaction, match=r"\(signature 3XKpz3bC"):
-        normalize_transaction(_set(("slot",), "x"))
+        parse_transaction(_set(("slot",), "x"))
 
 
 def test_missing_optional_lists_count_as_empty() -> None:
     tx = _raydium()
     for key in ("tokenTransfers", "nativeTransfers", "events", "instructions", "transactionError"):
         del tx[key]
-    assert len(normalize_transaction(tx)) == 1
+    assert len(parse_transaction(tx)) == 1
 
 
 def test_normalize_many_keeps_input_order_and_reports_bad_items_by_index() -> None:
@@ -484,7 +485,7 @@ def test_normalize_many_keeps_input_order_and_reports_bad_items_by_index() -> No
     good_buy, good_sell = _fixture("enhanced_tx_pumpfun_buy"), _fixture("enhanced_tx_pumpfun_sell")
     batch = [good_sell, {"oops": 1}, _fixture("enhanced_tx_failed"), good_buy, 42]
     # When normalised together
-    swaps, errors = normalize_many(batch)
+    swaps, errors = parse_transactions(batch)
     # Then swaps keep the input order and each bad item is reported, not raised
     assert [s.side for s in swaps] == ["sell", "buy"]
     assert [i for i, _ in errors] == [1, 4]
@@ -494,7 +495,7 @@ def test_normalize_many_keeps_input_order_and_reports_bad_items_by_index() -> No
 def test_input_is_not_mutated() -> None:
     tx = _raydium()
     before = copy.deepcopy(tx)
-    normalize_transaction(tx)
+    parse_transaction(tx)
     assert tx == before
 
 

@@ -21,8 +21,10 @@ from tests.unit.swaps.builders import (
     swap_fields,
     trade_tx,
 )
-from walltrack.core.swaps import MalformedTransaction, normalize_transaction
-from walltrack.data.models.swap import SOL_MINT, Swap
+from walltrack.app.swaps import parse_transaction
+from walltrack.data.models.solana import SOL_MINT
+from walltrack.data.models.swap import Swap
+from walltrack.errors import MalformedTransaction
 
 HELIUS = SHARED_REFERENCE / "fixtures" / "helius"
 FIXTURES = [
@@ -72,7 +74,7 @@ def test_a_trade_gives_exactly_its_swap(spec: TradeSpec) -> None:
     # Given any generated trade
     tx = trade_tx(spec)
     # When normalised
-    swaps = normalize_transaction(tx)
+    swaps = parse_transaction(tx)
     # Then exactly its swap, positive amounts, side following the sign of the token change
     assert [swap_fields(s) for s in swaps] == [spec.expected()]
     swap = swaps[0]
@@ -96,8 +98,8 @@ def test_quote_never_includes_fee_tip_or_rent(
     # Given the same trade with any other fee, tip, rent and fee payer
     other = replace(spec, fee=fee, tip=tip, ata_rent=rent, relayer=relayer)
     # Then the swap is the same
-    assert [swap_fields(s) for s in normalize_transaction(trade_tx(other))] == [
-        swap_fields(s) for s in normalize_transaction(trade_tx(spec))
+    assert [swap_fields(s) for s in parse_transaction(trade_tx(other))] == [
+        swap_fields(s) for s in parse_transaction(trade_tx(spec))
     ]
 
 
@@ -106,8 +108,8 @@ def test_scaling_the_trade_scales_the_swap(spec: TradeSpec, k: int) -> None:
     # Given the same trade k times bigger (side payments unchanged)
     big = replace(spec, quote_raw=spec.quote_raw * k, venue_fee=spec.venue_fee * k)
     big = replace(big, token_raw=min(spec.token_raw * k, U64))
-    small_swap = normalize_transaction(trade_tx(spec))[0]
-    big_swap = normalize_transaction(trade_tx(big))[0]
+    small_swap = parse_transaction(trade_tx(spec))[0]
+    big_swap = parse_transaction(trade_tx(big))[0]
     # Then the quote scales by k exactly (the token too, unless capped at u64)
     assert big_swap.quote_amount == small_swap.quote_amount * k
     if spec.token_raw * k <= U64:
@@ -126,7 +128,7 @@ def test_output_is_independent_of_transfer_order(spec: TradeSpec, rnd: Any) -> N
     if not spec.relayer:  # rows keep key order only for finding a relayer-paid trader
         rnd.shuffle(shuffled["accountData"])
     # Then the output is the same
-    assert normalize_transaction(shuffled) == normalize_transaction(tx)
+    assert parse_transaction(shuffled) == parse_transaction(tx)
 
 
 json_values = st.recursive(
@@ -146,7 +148,7 @@ json_values = st.recursive(
 
 @given(trade_specs(), json_values.filter(lambda v: v is not None))
 def test_a_failed_transaction_yields_nothing(spec: TradeSpec, error: Any) -> None:
-    assert normalize_transaction(trade_tx(spec, transactionError=error)) == []
+    assert parse_transaction(trade_tx(spec, transactionError=error)) == []
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -194,7 +196,7 @@ def mutated_fixtures(draw: st.DrawFn) -> Any:
 def test_arbitrary_mutations_raise_only_malformed_transaction(tx: Any) -> None:
     # Given any edit of a real shape
     try:
-        swaps, message = normalize_transaction(tx), None
+        swaps, message = parse_transaction(tx), None
     except MalformedTransaction as exc:
         swaps, message = [], str(exc)
     # Then a bad field is a typed error with a message (never a KeyError or TypeError leaking),

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
 
-from walltrack.api.deps import step_settings_service
+from walltrack.api.deps import StepSettings
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.step_settings import VersionedStepSettings
 
 router = APIRouter(prefix="/config", tags=["config"])
-Service = Annotated[StepSettingsService, Depends(step_settings_service)]
+Service = StepSettings
 
 
 class StepSettingsView(VersionedStepSettings):

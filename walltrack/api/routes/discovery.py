@@ -6,19 +6,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from walltrack.api.deps import token_discovery_jobs
-from walltrack.config.clock import now as clock_now
-from walltrack.config.settings import get_settings
-from walltrack.core.errors import NotFoundError
-from walltrack.data.models.token import Token, TokenSnapshot, TokenStatus
-from walltrack.data.postgres.tokens import SortField, TokenQuery
-from walltrack.jobs.token_discovery import TokenDiscoveryJobs
+from walltrack.api.deps import BusinessClock, TokenJobs, Tokens
+from walltrack.data.models.token import Token, TokenQuery, TokenSnapshot, TokenSort, TokenStatus
+from walltrack.errors import NotFoundError
 
 router = APIRouter(prefix="/discovery/tokens", tags=["discovery"])
-Jobs = Annotated[TokenDiscoveryJobs, Depends(token_discovery_jobs)]
 
 
 class RunStarted(BaseModel):
@@ -46,29 +41,23 @@ class AddToken(BaseModel):
 
 
 @router.post("/run", response_model=RunStarted, status_code=202)
-def run_scan(jobs: Jobs) -> RunStarted:
+def run_scan(jobs: TokenJobs) -> RunStarted:
     """Start a scan now; its progress and result are at `status_url` (the scan runs in the
     token_scan function, so the request returns at once)."""
-    from walltrack.jobs.outbox import request_token_scan
-
     run_id = jobs.start_manual_scan()
-    try:
-        request_token_scan(get_settings(), run_id)
-    except Exception as exc:
-        jobs.runs.finish(run_id, status="failed", counts={}, error=f"not dispatched: {exc}")
-        raise
     return RunStarted(run_id=run_id, status_url=f"/status/schedule-runs/{run_id}")
 
 
 @router.get("", response_model=TokenPage)
 def list_tokens(  # one query parameter per filter the Discovery tab offers
     *,
-    jobs: Jobs,
+    tokens: Tokens,
+    clock: BusinessClock,
     status: TokenStatus | None = None,
     verdict: Literal["pass", "warn", "fail"] | None = None,
     filters: Literal["passed", "rejected", "any"] = "any",
     q: Annotated[str | None, Query(max_length=64)] = None,
-    sort: SortField = "first_seen_at",
+    sort: TokenSort = "first_seen_at",
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -83,25 +72,25 @@ def list_tokens(  # one query parameter per filter the Discovery tab offers
         limit=limit,
         offset=offset,
     )
-    items, total = jobs.tokens.page(query)
-    return TokenPage(items=items, total=total, limit=limit, offset=offset, as_of=clock_now())
+    items, total = tokens.page(query)
+    return TokenPage(items=items, total=total, limit=limit, offset=offset, as_of=clock.now())
 
 
 @router.post("", response_model=Token, status_code=201)
-def add_token(body: AddToken, jobs: Jobs) -> Token:
+def add_token(body: AddToken, jobs: TokenJobs) -> Token:
     """Add a token by mint: 422 when the mint is malformed, 404 when no market knows it."""
     return jobs.add(body.mint)
 
 
 @router.get("/{mint}", response_model=TokenDetail)
-def token_detail(mint: str, jobs: Jobs) -> TokenDetail:
-    token = jobs.tokens.get(mint)
+def token_detail(mint: str, tokens: Tokens) -> TokenDetail:
+    token = tokens.get(mint)
     if token is None:
         raise NotFoundError(f"unknown token {mint}")
-    return TokenDetail(token=token, snapshots=jobs.tokens.snapshots(mint))
+    return TokenDetail(token=token, snapshots=tokens.snapshots(mint))
 
 
 @router.delete("/{mint}", response_model=Token)
-def block_token(mint: str, jobs: Jobs) -> Token:
+def block_token(mint: str, jobs: TokenJobs) -> Token:
     """Block a token: it stays listed as blocked; scans do not revive it, refreshes skip it."""
     return jobs.block(mint)

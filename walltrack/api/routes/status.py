@@ -5,21 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from walltrack.api.deps import schedule_runs, token_discovery_jobs
-from walltrack.core.errors import NotFoundError
+from walltrack.api.deps import ScheduleRuns, TokenJobs
 from walltrack.core.schedules import ScheduleState
 from walltrack.data.models.runs import ScheduleRun
-from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
-from walltrack.jobs.token_discovery import TokenDiscoveryJobs
+from walltrack.errors import NotFoundError
 
 router = APIRouter(prefix="/status", tags=["status"])
 
 
 @router.get("/schedule-runs", response_model=list[ScheduleRun])
 def recent_runs(
-    repo: Annotated[ScheduleRunRepository, Depends(schedule_runs)],
+    repo: ScheduleRuns,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     job: str | None = None,
 ) -> list[ScheduleRun]:
@@ -27,17 +25,13 @@ def recent_runs(
 
 
 @router.get("/schedules", response_model=list[ScheduleState])
-def schedules(
-    jobs: Annotated[TokenDiscoveryJobs, Depends(token_discovery_jobs)],
-) -> list[ScheduleState]:
+def schedules(jobs: TokenJobs) -> list[ScheduleState]:
     """Each scheduled job: enabled, interval, last start and next run time (business time)."""
     return jobs.schedules()
 
 
 @router.get("/schedule-runs/{run_id}", response_model=ScheduleRun)
-def one_run(
-    run_id: UUID, repo: Annotated[ScheduleRunRepository, Depends(schedule_runs)]
-) -> ScheduleRun:
+def one_run(run_id: UUID, repo: ScheduleRuns) -> ScheduleRun:
     """One run, with its progress figures while it is still running."""
     run = repo.get(run_id)
     if run is None:

@@ -7,21 +7,23 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from walltrack.config.clock import now as clock_now
-from walltrack.config.settings import get_settings
-from walltrack.core.addresses import validate_address
-from walltrack.core.errors import NotFoundError
+from walltrack.api.deps import BusinessClock, WalletJobsDep, Wallets
+from walltrack.data.models.solana import validate_address
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
-from walltrack.data.models.wallet_discovery import WalletStatus, WalletSummary
-from walltrack.data.postgres.wallets import FlagFilter, WalletQuery, WalletSort
-from walltrack.jobs.wallet_discovery import WalletJobs, wallet_jobs
+from walltrack.data.models.wallet_discovery import (
+    FlagFilter,
+    WalletQuery,
+    WalletSort,
+    WalletStatus,
+    WalletSummary,
+)
+from walltrack.errors import NotFoundError
 
 router = APIRouter(tags=["wallets"])
-Jobs = Annotated[WalletJobs, Depends(wallet_jobs)]
 MAX_TRADES = 500
 
 
@@ -59,17 +61,10 @@ class WalletDetail(BaseModel):
 
 
 @router.post("/discovery/wallets/run", response_model=DiscoveryStarted, status_code=202)
-def run_discovery(body: DiscoverWallets, jobs: Jobs) -> DiscoveryStarted:
+def run_discovery(body: DiscoverWallets, jobs: WalletJobsDep) -> DiscoveryStarted:
     """Find the wallets of one token (or all active ones) now; progress at `status_url`,
     profiles follow asynchronously (`GET /wallets` counts those `pending`)."""
-    from walltrack.jobs.outbox import request_wallet_discovery
-
     run_id, mints = jobs.start_manual(body.mint)
-    try:
-        request_wallet_discovery(get_settings(), run_id, mints)
-    except Exception as exc:
-        jobs.runs.finish(run_id, status="failed", counts={}, error=f"not dispatched: {exc}")
-        raise
     return DiscoveryStarted(
         run_id=run_id, status_url=f"/status/schedule-runs/{run_id}", tokens=len(mints)
     )
@@ -78,7 +73,8 @@ def run_discovery(body: DiscoverWallets, jobs: Jobs) -> DiscoveryStarted:
 @router.get("/wallets", response_model=WalletPage)
 def list_wallets(  # one query parameter per filter the Wallets tab offers
     *,
-    jobs: Jobs,
+    wallets: Wallets,
+    clock: BusinessClock,
     token: Annotated[str | None, Query(max_length=64)] = None,
     flags: FlagFilter = "any",
     status: WalletStatus | Literal["any"] = "any",
@@ -98,21 +94,21 @@ def list_wallets(  # one query parameter per filter the Wallets tab offers
         limit=limit,
         offset=offset,
     )
-    items, total, pending = jobs.wallets.page(query)
+    items, total, pending = wallets.page(query)
     return WalletPage(
-        items=items, total=total, pending=pending, limit=limit, offset=offset, as_of=clock_now()
+        items=items, total=total, pending=pending, limit=limit, offset=offset, as_of=clock.now()
     )
 
 
 @router.get("/wallets/{address}", response_model=WalletDetail)
-def wallet_detail(address: str, jobs: Jobs) -> WalletDetail:
+def wallet_detail(address: str, wallets: Wallets) -> WalletDetail:
     address = validate_address(address)
-    wallet = jobs.wallets.get(address)
+    wallet = wallets.get(address)
     if wallet is None:
         raise NotFoundError(f"unknown wallet {address}")
-    profile = jobs.wallets.latest_profile(address)
+    profile = wallets.latest_profile(address)
     since, until = (profile.window_start, profile.window_end) if profile else (None, None)
-    trades = jobs.wallets.wallet_swaps(address, since=since, until=until)[-MAX_TRADES:]
+    trades = wallets.wallet_swaps(address, since=since, until=until)[-MAX_TRADES:]
     return WalletDetail(wallet=wallet, profile=profile, trades=trades, pnl_curve=pnl_curve(profile))
 
 

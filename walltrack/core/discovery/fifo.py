@@ -25,7 +25,8 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Literal
 
-from walltrack.data.models.swap import SOL_MINT, USDC_MINT, Swap
+from walltrack.data.models.solana import SOL_MINT, USDC_MINT
+from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import RoundTrip
 
 SOL_QUANTUM = Decimal("1e-18")

@@ -64,8 +64,8 @@ ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
-class TokenHistory:
-    """What the market did on one token: SOL prices of observed prints in time order, the
+class PriceTape:
+    """One token's price tape: SOL prices of its observed prints in time order, the
     launch slot and pool-event slots (graduation, pool creation), and the current quote."""
 
     mint: str
@@ -85,7 +85,7 @@ class TokenHistory:
         launch_slot: int | None = None,
         pool_event_slots: Iterable[int] = (),
         current_price_sol: Decimal | None = None,
-    ) -> TokenHistory:
+    ) -> PriceTape:
         """Build the price tape once per token; every wallet profiled against it shares it."""
         trades, _ = sol_trades(
             (s for s in swaps if s.token_mint == mint), sol_per_usdc=sol_per_usdc
@@ -129,7 +129,7 @@ class TokenHistory:
 class MarketContext:
     """The market around a wallet: per traded token its history, and the USDC→SOL price."""
 
-    tokens: Mapping[str, TokenHistory] = field(default_factory=dict)
+    tokens: Mapping[str, PriceTape] = field(default_factory=dict)
     sol_per_usdc: Decimal | None = None
 
 

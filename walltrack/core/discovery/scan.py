@@ -1,7 +1,8 @@
 """Step 1 and 2 as recipes over ports: the orchestrators the functions and the API call.
 
 Scan:    1. fetch candidates from each enabled source  2. best pair per token  3. filters
-         4. safety gauntlet  5. store token + first snapshot  6. announce new tokens
+         4. safety gauntlet  5. store token + first snapshot and 6. announce a new token, in
+            one transaction (the outbox): a stored new token is always announced
 Refresh: 1. fetch current pairs of active tokens (batched)  2. store snapshots
          3. mark dead / rugged  4. re-run safety on the slower cadence
 Ports are small Protocols; data/ and services/ implement them.
@@ -16,6 +17,7 @@ from typing import Protocol
 
 from walltrack.core.discovery.surveillance import classify_health
 from walltrack.core.discovery.token_scanner import apply_filters, best_pair_per_token, judge_safety
+from walltrack.core.ports import Atomic, Progress
 from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
 from walltrack.data.models.token import (
     PairCandidate,
@@ -27,7 +29,6 @@ from walltrack.data.models.token import (
     TokenStatus,
 )
 
-Progress = Callable[[dict[str, object]], None]
 TimeLeft = Callable[[], float]
 """Seconds the invocation has left (the Lambda context's remaining time)."""
 
@@ -102,12 +103,19 @@ async def _store_with_safety(
     settings: TokenDiscoverySettings,
     safety: SafetyFactsSource,
     store: TokenStore,
+    outbox: DiscoveryOutbox,
+    atomic: Atomic,
     now: datetime,
 ) -> tuple[bool, SafetyVerdict]:
+    """Judge, then store the token, its verdict and snapshot and (when new) its announcement
+    together: the safety calls happen before the transaction, never inside it."""
     verdict = judge_safety(await safety.facts(candidate), settings, now=now)
-    is_new = store.upsert_discovered(candidate.as_token(), at=now)
-    store.set_safety(candidate.mint, verdict)
-    store.add_snapshots([_snapshot(candidate, now)])
+    with atomic():
+        is_new = store.upsert_discovered(candidate.as_token(), at=now)
+        store.set_safety(candidate.mint, verdict)
+        store.add_snapshots([_snapshot(candidate, now)])
+        if is_new:
+            outbox.token_discovered(candidate.mint)
     return is_new, verdict
 
 
@@ -118,6 +126,7 @@ async def run_token_scan(
     safety: SafetyFactsSource,
     store: TokenStore,
     outbox: DiscoveryOutbox,
+    atomic: Atomic,
     now: datetime,
     progress: Progress | None = None,
     time_left: TimeLeft | None = None,
@@ -152,12 +161,17 @@ async def run_token_scan(
             report.deferred = len(passing) - done + 1
             break
         is_new, verdict = await _store_with_safety(
-            candidate, settings=settings, safety=safety, store=store, now=now
+            candidate,
+            settings=settings,
+            safety=safety,
+            store=store,
+            outbox=outbox,
+            atomic=atomic,
+            now=now,
         )
         report.safety[verdict.verdict] += 1
         if is_new:
             report.new_tokens += 1
-            outbox.token_discovered(candidate.mint)
         else:
             report.updated_tokens += 1
         if progress:
@@ -173,6 +187,7 @@ async def add_token_manually(
     safety: SafetyFactsSource,
     store: TokenStore,
     outbox: DiscoveryOutbox,
+    atomic: Atomic,
     now: datetime,
 ) -> Token | None:
     """Add one mint the user chose: filters are skipped (the user decided), safety is not.
@@ -182,11 +197,15 @@ async def add_token_manually(
     if not found:
         return None
     candidate = found[0].model_copy(update={"sources": [*found[0].sources, "manual"]})
-    is_new, _ = await _store_with_safety(
-        candidate, settings=settings, safety=safety, store=store, now=now
+    await _store_with_safety(
+        candidate,
+        settings=settings,
+        safety=safety,
+        store=store,
+        outbox=outbox,
+        atomic=atomic,
+        now=now,
     )
-    if is_new:
-        outbox.token_discovered(mint)
     return store.get(mint)
 
 

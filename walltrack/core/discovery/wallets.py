@@ -1,62 +1,56 @@
 """Step 3 as recipes over ports: what the wallet_discovery and wallet_profile functions run.
 
-Discover: 1. bring the token's trade tape up to date (its history, parsed to swaps, stored)
-          2. candidates from the tape (wallet_scanner)  3. store them with their reasons
-          4. one profile request per wallet that is new or whose profile is stale
-Profile:  1. the wallet's own recent history → its swaps (stored)  2. the tape of every token
-          it traded, brought up to date  3. prices now  4. profiler  5. store the profile
-Ports are small Protocols; data/ and services/ implement them. A malformed transaction is
-skipped and counted; the rest of the history is used.
+Discover: 1. bring the token's stored trades up to date (its transactions, parsed to swaps)
+          2. candidates from those trades (wallet_scanner)  3. store them with their reasons
+          4. one profile request per wallet that is new or whose profile is stale, in the same
+             transaction as the candidates (the outbox), so none is stamped and never sent
+Profile:  1. the wallet's own recent transactions → its swaps (stored)  2. the stored trades of
+          every token it traded, brought up to date  3. prices now  4. each token's price tape
+          5. profiler  6. store the profile
+Ports are small Protocols; data/, services/ and the application layer implement them. A
+malformed transaction is skipped and counted; the rest of the history is used.
+
+Words: an address's *transactions* are what Helius returns; a token's *trades* are its swaps
+we stored (`TokenTradeSync` says how far they were read); a *price tape* is the series of SOL
+prices the profiler builds from a token's trades.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Context, Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from cachetools import LRUCache
 
-from walltrack.core.discovery.profiler import MarketContext, TokenHistory, profile_wallet
+from walltrack.core.discovery.profiler import MarketContext, PriceTape, profile_wallet
 from walltrack.core.discovery.wallet_scanner import market_events, select_candidates
+from walltrack.core.ports import Atomic
 from walltrack.core.swaps import normalize_many
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
-from walltrack.data.models.wallet_discovery import TokenTape, WalletCandidate
+from walltrack.data.models.wallet_discovery import (
+    AddressTransactions,
+    SolPrices,
+    TokenTradeSync,
+    WalletCandidate,
+)
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
 
-Progress = Callable[[dict[str, object]], None]
 
-
-@dataclass(frozen=True)
-class History:
-    """Enhanced transactions of one address, newest first; `partial` when a cap cut it."""
-
-    transactions: Sequence[Mapping[str, Any]]
-    partial: bool
-
-
-@dataclass(frozen=True)
-class SolPrices:
-    """SOL per USDC and current SOL prices of tokens (missing = unknown, never guessed)."""
-
-    sol_per_usdc: Decimal | None
-    tokens_sol: Mapping[str, Decimal] = field(default_factory=dict)
-
-
-class HistorySource(Protocol):
-    async def history(
+class TransactionSource(Protocol):
+    async def transactions(
         self,
         address: str,
         *,
         max_transactions: int,
         until_time: datetime | None = None,
         stop_at_signature: str | None = None,
-    ) -> History: ...
+    ) -> AddressTransactions: ...
 
 
 class PriceSource(Protocol):
@@ -72,9 +66,9 @@ class WalletStore(Protocol):
         self, wallet: str, *, since: datetime | None, until: datetime | None = None
     ) -> list[Swap]: ...
 
-    def tape(self, mint: str) -> TokenTape | None: ...
+    def trade_sync(self, mint: str) -> TokenTradeSync | None: ...
 
-    def save_tape(self, tape: TokenTape) -> None: ...
+    def save_trade_sync(self, sync: TokenTradeSync) -> None: ...
 
     def add_candidates(
         self, candidates: Sequence[WalletCandidate], *, at: datetime, profiled_before: datetime
@@ -88,7 +82,7 @@ class ProfileOutbox(Protocol):
 
 
 @dataclass
-class TapeReport:
+class TradesReport:
     fetched: bool = False
     transactions: int = 0
     swaps: int = 0
@@ -96,45 +90,45 @@ class TapeReport:
     partial: bool = False
 
 
-async def refresh_tape(
+async def refresh_token_trades(
     mint: str,
     *,
-    history: HistorySource,
+    source: TransactionSource,
     store: WalletStore,
     max_transactions: int,
     max_age: timedelta,
     now: datetime,
-) -> TapeReport:
-    """Bring a token's stored trades up to date: only transactions newer than the last
-    fetch are read (newest first, up to the cap); a fresh enough tape is left as it is."""
-    tape = store.tape(mint)
-    if tape is not None and now - tape.fetched_at <= max_age:
-        return TapeReport(partial=tape.partial)
-    got = await history.history(
+) -> TradesReport:
+    """Bring a token's stored trades up to date: only transactions newer than the last read
+    are fetched (newest first, up to the cap); trades read recently enough are left as they
+    are."""
+    sync = store.trade_sync(mint)
+    if sync is not None and now - sync.fetched_at <= max_age:
+        return TradesReport(partial=sync.partial)
+    got = await source.transactions(
         mint,
         max_transactions=max_transactions,
-        stop_at_signature=tape.newest_signature if tape else None,
+        stop_at_signature=sync.newest_signature if sync else None,
     )
-    swaps, errors = normalize_many(got.transactions)
+    swaps = normalize_many(got.transactions)
     stored = store.add_swaps([s for s in swaps if s.token_mint == mint])
-    newest = got.transactions[0]["signature"] if got.transactions else None
     # A cap hit on an incremental read leaves a gap between old and new: partial as well.
-    partial = got.partial or (tape is not None and tape.partial)
-    store.save_tape(
-        TokenTape(
+    partial = got.partial or (sync is not None and sync.partial)
+    store.save_trade_sync(
+        TokenTradeSync(
             mint=mint,
             fetched_at=now,
-            newest_signature=newest or (tape.newest_signature if tape else None),
-            transactions=(tape.transactions if tape else 0) + len(got.transactions),
-            swaps=(tape.swaps if tape else 0) + stored,
+            newest_signature=got.newest_signature or (sync.newest_signature if sync else None),
+            transactions=(sync.transactions if sync else 0) + got.fetched,
+            swaps=(sync.swaps if sync else 0) + stored,
             partial=partial,
         )
     )
-    return TapeReport(
+    return TradesReport(
         fetched=True,
-        transactions=len(got.transactions),
+        transactions=got.fetched,
         swaps=stored,
-        malformed=len(errors),
+        malformed=len(got.malformed),
         partial=partial,
     )
 
@@ -166,24 +160,25 @@ async def discover_wallets(
     mint: str,
     *,
     settings: WalletDiscoverySettings,
-    history: HistorySource,
+    source: TransactionSource,
     prices: PriceSource,
     store: WalletStore,
     outbox: ProfileOutbox,
+    atomic: Atomic,
     now: datetime,
     exclude: Collection[str] = (),
 ) -> DiscoveryReport:
     """One token → its candidate wallets stored and their profiles requested."""
-    tape = await refresh_tape(
+    trades = await refresh_token_trades(
         mint,
-        history=history,
+        source=source,
         store=store,
         max_transactions=settings.token_history_max_transactions,
         max_age=timedelta(0),
         now=now,
     )
     swaps = store.token_swaps(mint, since=None, limit=settings.token_history_max_transactions)
-    complete = not tape.partial and len(swaps) < settings.token_history_max_transactions
+    complete = not trades.partial and len(swaps) < settings.token_history_max_transactions
     events = market_events(swaps, complete=complete)
     quotes = await prices.sol_prices([])
     selection = select_candidates(
@@ -195,15 +190,16 @@ async def discover_wallets(
         sol_per_usdc=quotes.sol_per_usdc,
     )
     reprofile = timedelta(hours=settings.reprofile_after_hours)
-    queued = store.add_candidates(selection.candidates, at=now, profiled_before=now - reprofile)
-    if queued:
-        outbox.profiles_requested(queued)
+    with atomic():  # stamped "requested" only together with the requests themselves
+        queued = store.add_candidates(selection.candidates, at=now, profiled_before=now - reprofile)
+        if queued:
+            outbox.profiles_requested(queued)
     return DiscoveryReport(
         mint=mint,
-        transactions=tape.transactions,
-        swaps=tape.swaps,
-        malformed=tape.malformed,
-        partial=tape.partial,
+        transactions=trades.transactions,
+        swaps=trades.swaps,
+        malformed=trades.malformed,
+        partial=trades.partial,
         traders=selection.traders,
         candidates=len(selection.candidates),
         queued_profiles=len(queued),
@@ -217,22 +213,22 @@ step is far below the replay's slippage and fees, and it lets one price tape ser
 profiles while the live SOL price ticks."""
 
 
-class TapeCache:
+class PriceTapeCache:
     """Price tapes shared by the profiles one process makes (a Lambda container profiles many
     wallets that trade the same tokens): a token's tape is rebuilt only when its stored trades
     change. Least recently used first out, bounded by the prints held (memory)."""
 
     def __init__(self, max_prints: int = 400_000) -> None:
-        self._cache: LRUCache[Hashable, TokenHistory] = LRUCache(
+        self._cache: LRUCache[Hashable, PriceTape] = LRUCache(
             maxsize=max_prints, getsizeof=lambda tape: max(1, len(tape.times))
         )
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
-    def get(self, key: Hashable) -> TokenHistory | None:
+    def get(self, key: Hashable) -> PriceTape | None:
         with self._lock:
             return self._cache.get(key)
 
-    def put(self, key: Hashable, tape: TokenHistory) -> None:
+    def put(self, key: Hashable, tape: PriceTape) -> None:
         with self._lock:
             if max(1, len(tape.times)) <= self._cache.maxsize:
                 self._cache[key] = tape
@@ -242,36 +238,36 @@ def _round_price(price: Decimal | None) -> Decimal | None:
     return None if price is None else Context(prec=USDC_PRICE_DIGITS).plus(price)
 
 
-def _tape_for(
+def _price_tape(
     mint: str,
     *,
     store: WalletStore,
-    cache: TapeCache,
+    cache: PriceTapeCache,
     limit: int,
     sol_per_usdc: Decimal | None,
-) -> TokenHistory:
+) -> PriceTape:
     """The token's price tape without a current price (the caller adds today's quote)."""
-    stored = store.tape(mint)
+    sync = store.trade_sync(mint)
     key = (
         mint,
-        stored.fetched_at if stored else None,
-        stored.swaps if stored else None,
+        sync.fetched_at if sync else None,
+        sync.swaps if sync else None,
         limit,
         sol_per_usdc,
     )
-    if stored is not None and (hit := cache.get(key)) is not None:
+    if sync is not None and (hit := cache.get(key)) is not None:
         return hit
     swaps = store.token_swaps(mint, since=None, limit=limit)
-    complete = stored is not None and not stored.partial and len(swaps) < limit
+    complete = sync is not None and not sync.partial and len(swaps) < limit
     events = market_events(swaps, complete=complete)
-    tape = TokenHistory.from_swaps(
+    tape = PriceTape.from_swaps(
         mint,
         swaps,
         sol_per_usdc=sol_per_usdc,
         launch_slot=events.launch_slot,
         pool_event_slots=events.pool_event_slots,
     )
-    if stored is not None:
+    if sync is not None:
         cache.put(key, tape)
     return tape
 
@@ -281,7 +277,7 @@ class ProfileReport:
     profile: WalletProfile
     transactions: int
     malformed: int
-    tapes_refreshed: int
+    tokens_refreshed: int
 
 
 async def profile_address(
@@ -289,19 +285,20 @@ async def profile_address(
     *,
     settings: WalletProfileSettings,
     discovery: WalletDiscoverySettings,
-    history: HistorySource,
+    source: TransactionSource,
     prices: PriceSource,
     store: WalletStore,
     now: datetime,
-    cache: TapeCache | None = None,
+    cache: PriceTapeCache | None = None,
 ) -> ProfileReport:
-    """One wallet's profile from its own recent history and the tapes of what it traded."""
-    cache = cache if cache is not None else TapeCache()
+    """One wallet's profile from its own recent transactions and the trades of the tokens it
+    traded."""
+    cache = cache if cache is not None else PriceTapeCache()
     since = now - timedelta(days=settings.lookback_days)
-    own = await history.history(
+    own = await source.transactions(
         wallet, max_transactions=settings.history_max_transactions, until_time=since
     )
-    parsed, errors = normalize_many(own.transactions, wallets={wallet})
+    parsed = normalize_many(own.transactions, wallets={wallet})
     store.add_swaps(parsed)
     swaps = [s for s in parsed if s.timestamp >= since]
     # Most recently traded first: they matter most and the refresh budget is per profile.
@@ -309,9 +306,9 @@ async def profile_address(
     mints = list(dict.fromkeys(s.token_mint for s in recent_first if s.side != "swap"))
     refreshed = 0
     for mint in mints[: discovery.max_tapes_per_profile]:
-        report = await refresh_tape(
+        report = await refresh_token_trades(
             mint,
-            history=history,
+            source=source,
             store=store,
             max_transactions=settings.market_max_swaps_per_token,
             max_age=timedelta(minutes=discovery.market_tape_max_age_minutes),
@@ -322,7 +319,7 @@ async def profile_address(
     sol_per_usdc = _round_price(quotes.sol_per_usdc)
     tapes = {}
     for mint in mints:
-        tape = _tape_for(
+        tape = _price_tape(
             mint,
             store=store,
             cache=cache,
@@ -331,7 +328,7 @@ async def profile_address(
         )
         if not tape.times:  # nothing stored for it: the wallet's own trades are all we know
             mine = [s for s in swaps if s.token_mint == mint]
-            tape = TokenHistory.from_swaps(mint, mine, sol_per_usdc=sol_per_usdc)
+            tape = PriceTape.from_swaps(mint, mine, sol_per_usdc=sol_per_usdc)
         tapes[mint] = replace(tape, current_price_sol=quotes.tokens_sol.get(mint))
     profile = profile_wallet(
         wallet=wallet,
@@ -341,10 +338,10 @@ async def profile_address(
         now=now,
         partial=own.partial,
     )
-    store.save_profile(profile, malformed_transactions=len(errors))
+    store.save_profile(profile, malformed_transactions=len(own.malformed))
     return ProfileReport(
         profile=profile,
-        transactions=len(own.transactions),
-        malformed=len(errors),
-        tapes_refreshed=refreshed,
+        transactions=own.fetched,
+        malformed=len(own.malformed),
+        tokens_refreshed=refreshed,
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from decimal import Decimal
 
-from walltrack.core.swaps.reader import EnhancedTx
-from walltrack.data.models.swap import QUOTE_MINTS, SOL_MINT
+from walltrack.data.models.enhanced_tx import EnhancedTx
+from walltrack.data.models.solana import QUOTE_MINTS, SOL_MINT
 
 SOL_DECIMALS = 9
 JITO_TIP_ACCOUNTS = frozenset(

@@ -1,4 +1,5 @@
-"""Helius enhanced transactions → `Swap`s, from the trader's balance flows, not Helius' labels.
+"""Helius enhanced transactions (read into `EnhancedTx` views by the Helius reader) → `Swap`s,
+from the trader's balance flows, not Helius' labels.
 
 Why balances: `type`/`source` are often wrong and `events.swap` is often empty or names the
 pool (reference helius-swaps.md), so `events` is ignored and `source` is only copied through.
@@ -31,16 +32,15 @@ rather than a wrong price; without the row of a token account the sell closed, i
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from decimal import Context, Decimal, localcontext
-from typing import Any
 
 from pydantic import ValidationError
 
-from walltrack.core.swaps.errors import MalformedTransaction
 from walltrack.core.swaps.flows import SOL_DECIMALS, Deltas, sol_change, token_deltas, traders
-from walltrack.core.swaps.reader import EnhancedTx, read_transaction
-from walltrack.data.models.swap import QUOTE_MINTS, SOL_MINT, Swap, SwapSide
+from walltrack.data.models.enhanced_tx import EnhancedTx
+from walltrack.data.models.solana import QUOTE_MINTS, SOL_MINT
+from walltrack.data.models.swap import Swap, SwapSide
 
 ATA_RENT_LAMPORTS = 2_039_280
 RENT_DUST = Decimal(2 * ATA_RENT_LAMPORTS).scaleb(-SOL_DECIMALS)
@@ -49,10 +49,9 @@ _EXACT = Context(prec=800)
 
 
 def normalize_transaction(
-    tx: Mapping[str, Any], *, wallets: Collection[str] | None = None
+    view: EnhancedTx, *, wallets: Collection[str] | None = None
 ) -> list[Swap]:
-    """The swaps of one enhanced transaction (zero or more), or `MalformedTransaction`."""
-    view = read_transaction(tx)
+    """The swaps of one enhanced transaction (zero or more)."""
     if view.failed:
         return []
     with localcontext(_EXACT):
@@ -70,20 +69,10 @@ def normalize_transaction(
 
 
 def normalize_many(
-    txs: Iterable[Any], *, wallets: Collection[str] | None = None
-) -> tuple[list[Swap], list[tuple[int, str]]]:
-    """Swaps of every transaction in input order, plus (index, reason) of each malformed one.
-
-    One bad item never hides its neighbours' swaps (a webhook body is a batch).
-    """
-    swaps: list[Swap] = []
-    errors: list[tuple[int, str]] = []
-    for index, tx in enumerate(txs):
-        try:
-            swaps.extend(normalize_transaction(tx, wallets=wallets))
-        except MalformedTransaction as exc:
-            errors.append((index, str(exc)))
-    return swaps, errors
+    views: Iterable[EnhancedTx], *, wallets: Collection[str] | None = None
+) -> list[Swap]:
+    """The swaps of every transaction, in input order."""
+    return [swap for view in views for swap in normalize_transaction(view, wallets=wallets)]
 
 
 def _classify(tx: EnhancedTx, wallet: str, assets: Deltas) -> Swap | None:
@@ -118,4 +107,4 @@ def _classify(tx: EnhancedTx, wallet: str, assets: Deltas) -> Swap | None:
             slot=tx.slot,
         )
     except ValidationError as exc:  # pragma: no cover - the reader's checks make this unreachable
-        raise MalformedTransaction(f"swap fields rejected: {exc.errors()[0]['msg']}") from exc
+        raise AssertionError(f"swap fields rejected: {exc.errors()[0]['msg']}") from exc

@@ -1,4 +1,4 @@
-"""The one `neo4j` driver per process.
+"""The `neo4j` driver, one per graph per process (the composition root asks for it).
 
 Against Neo4j Aura it is an ordinary driver. Against the embedded FalkorDB engine two facts
 shape it (ARCHITECTURE §5): connect with auth=None, and never close the driver — after a clean
@@ -12,10 +12,9 @@ import threading
 
 from neo4j import Driver, GraphDatabase
 
-from walltrack.config.settings import EnvSettings, get_settings
+from walltrack.config.settings import EnvSettings
 
 _lock = threading.Lock()
-_driver: Driver | None = None
 # Every driver this process made, kept referenced for the life of the process: a driver that is
 # garbage-collected closes its connections (Bolt GOODBYE), which stalls the embedded engine.
 _drivers: dict[tuple[str, str | None], Driver] = {}
@@ -48,17 +47,3 @@ def driver_for(settings: EnvSettings) -> Driver:
                 max_transaction_retry_time=settings.graph_connect_timeout_s,
             )
         return _drivers[key]
-
-
-def get_driver(settings: EnvSettings | None = None) -> Driver:
-    """The process-wide driver, created on first use (never at import)."""
-    global _driver  # noqa: PLW0603 - one driver per process is the design
-    if _driver is None:
-        _driver = driver_for(settings or get_settings())
-    return _driver
-
-
-def forget_driver() -> None:
-    """Forget which driver is current (tests switch graphs); the driver itself stays open."""
-    global _driver  # noqa: PLW0603
-    _driver = None

@@ -25,5 +25,3 @@ WALLETS_BY_ADDRESS: Final[LiteralString] = (
     "RETURN w.address AS address, w.first_seen_ms AS first_seen_ms, "
     "w.last_seen_ms AS last_seen_ms"
 )
-
-COUNT_WALLETS: Final[LiteralString] = "MATCH (w:Wallet) RETURN count(w) AS n"

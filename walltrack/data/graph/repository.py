@@ -12,8 +12,8 @@ from typing import Any, LiteralString, TypeVar
 from neo4j import Driver, Query
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
-from walltrack.core.errors import DependencyUnavailableError
 from walltrack.data.graph import queries
+from walltrack.errors import DependencyUnavailableError
 
 T = TypeVar("T")
 
@@ -54,7 +54,3 @@ class GraphRepository:
             records = self._run(queries.WALLETS_BY_ADDRESS, addresses=list(chunk))
             found.extend(record.data() for record in records)
         return found
-
-    def count_wallets(self) -> int:
-        records = self._run(queries.COUNT_WALLETS)
-        return int(records[0]["n"]) if records else 0

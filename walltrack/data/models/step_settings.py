@@ -12,12 +12,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-WSOL_MINT = "So11111111111111111111111111111111111111112"
-USDC_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+from walltrack.data.models.solana import SOL_MINT, USDC_MINT, SolanaAddress
 
-Base58Address = Annotated[
-    str, StringConstraints(pattern=r"^[1-9A-HJ-NP-Za-km-z]{32,44}$", strip_whitespace=True)
-]
 SearchTerm = Annotated[str, StringConstraints(min_length=1, max_length=50, strip_whitespace=True)]
 UsdAmount = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
@@ -62,8 +58,8 @@ class TokenDiscoverySettings(StepSettings):
     min_market_cap_usd: UsdAmount | None = Field(None, description="Minimum market cap (or FDV)")
     max_market_cap_usd: UsdAmount | None = Field(None, description="Maximum market cap (or FDV)")
     min_txns_1h: int = Field(10, ge=0, le=1_000_000, description="Minimum buys+sells in 1 h")
-    quote_allowlist: list[Base58Address] = Field(
-        default_factory=lambda: [WSOL_MINT, USDC_MINT],
+    quote_allowlist: list[SolanaAddress] = Field(
+        default_factory=lambda: [SOL_MINT, USDC_MINT],
         min_length=1,
         description="Quote-token mints accepted",
     )
@@ -127,18 +123,6 @@ class TokenRefreshSettings(StepSettings):
         if self.safety_recheck_minutes < self.interval_minutes:
             raise ValueError("safety_recheck_minutes must be ≥ interval_minutes")
         return self
-
-
-STEP_SETTINGS: dict[str, type[StepSettings]] = {
-    model.step: model for model in (TokenDiscoverySettings, TokenRefreshSettings)
-}
-"""Every step's settings model; later steps' modules add theirs (see `register_step`)."""
-
-
-def register_step(model: type[StepSettings]) -> type[StepSettings]:
-    """Class decorator for a step settings model defined in its own module."""
-    STEP_SETTINGS[model.step] = model
-    return model
 
 
 class VersionedStepSettings(BaseModel):

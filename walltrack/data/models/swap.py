@@ -10,14 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from walltrack.data.models.solana import QUOTE_SYMBOLS
 
 SwapSide = Literal["buy", "sell", "swap"]
-
-SOL_MINT = "So11111111111111111111111111111111111111112"
-"""Native SOL and WSOL share this mint in swap records: the quote is SOL either way."""
-USDC_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
-QUOTE_MINTS = frozenset({SOL_MINT, USDC_MINT})
 
 
 class Swap(BaseModel):
@@ -41,6 +38,12 @@ class Swap(BaseModel):
     source: str
     timestamp: datetime
     slot: int = Field(ge=0)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def quote_symbol(self) -> str | None:
+        """SOL or USDC for a quoted trade (the dashboard's label), None for token-for-token."""
+        return QUOTE_SYMBOLS.get(self.quote_mint)
 
     @property
     def price(self) -> Decimal:

@@ -136,3 +136,23 @@ class SourceBatch:
     candidates: list[PairCandidate] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+TokenSort = Literal[
+    "first_seen_at", "liquidity_usd", "volume_h24_usd", "fdv_usd", "price_usd", "pair_created_at"
+]
+
+
+class TokenQuery(BaseModel):
+    """A filtered, sorted page of tokens (the Discovery tab's list)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: TokenStatus | None = None
+    verdict: Literal["pass", "warn", "fail"] | None = None
+    filters_passed: bool | None = None
+    search: str | None = None
+    sort: TokenSort = "first_seen_at"
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0

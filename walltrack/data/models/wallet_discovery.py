@@ -1,13 +1,18 @@
-"""Step 3's discovery side: why a wallet is a candidate, what we hold of a token's trade tape,
-and the wallet summary the Wallets list shows (its latest profile's headline figures)."""
+"""Step 3's discovery side: why a wallet is a candidate, how far a token's public trades were
+read, the values step 3's market ports hand back (an address's transactions, SOL prices), and
+the wallet summary the Wallets list shows (its latest profile's headline figures)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from walltrack.data.models.enhanced_tx import EnhancedTx
 
 CandidateReason = Literal["early_buyer", "top_trader"]
 WalletStatus = Literal["candidate", "profiled", "failed"]
@@ -36,8 +41,8 @@ class DiscoveredFrom(BaseModel):
     realised_pnl_sol: Decimal = Decimal(0)
 
 
-class TokenTape(BaseModel):
-    """What we hold of one token's public trades: fetched up to `newest_signature` at
+class TokenTradeSync(BaseModel):
+    """How far one token's public trades were read into `swaps`: up to `newest_signature` at
     `fetched_at`; `partial` when the history cap cut older trades off."""
 
     model_config = ConfigDict(frozen=True)
@@ -48,6 +53,31 @@ class TokenTape(BaseModel):
     transactions: int = Field(ge=0)
     swaps: int = Field(ge=0)
     partial: bool
+
+
+@dataclass(frozen=True)
+class AddressTransactions:
+    """One address's enhanced transactions, newest first, as read from its history.
+
+    `transactions` are the readable ones; `malformed` holds a reason per unreadable one (they
+    are skipped and counted, never guessed at); `fetched` counts both. `newest_signature` is
+    the newest transaction read (readable or not), where the next incremental read stops.
+    `partial` when a cap, not the start of the history, ended the read.
+    """
+
+    transactions: Sequence[EnhancedTx]
+    malformed: Sequence[str]
+    fetched: int
+    newest_signature: str | None
+    partial: bool
+
+
+@dataclass(frozen=True)
+class SolPrices:
+    """SOL per USDC and current SOL prices of tokens (missing = unknown, never guessed)."""
+
+    sol_per_usdc: Decimal | None
+    tokens_sol: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 class WalletSummary(BaseModel):
@@ -77,3 +107,31 @@ class WalletSummary(BaseModel):
     qualified: bool | None = None
     malformed_transactions: int = 0
     discovered_from: tuple[DiscoveredFrom, ...] = ()
+
+
+WalletSort = Literal[
+    "score",
+    "confidence",
+    "realised_pnl_sol",
+    "win_rate",
+    "trades",
+    "copy_edge",
+    "first_seen_at",
+    "profiled_at",
+]
+FlagFilter = Literal["any", "bot", "clean"]
+
+
+class WalletQuery(BaseModel):
+    """A filtered, sorted page of wallets (the Wallets tab's list)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: str | None = None
+    status: WalletStatus | None = None
+    flags: FlagFilter = "any"
+    qualified: bool | None = None
+    sort: WalletSort = "score"
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0

@@ -12,7 +12,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from walltrack.data.models.step_settings import Base58Address, StepSettings, register_step
+from walltrack.data.models.solana import SolanaAddress
+from walltrack.data.models.step_settings import StepSettings
 
 DEFAULT_DENYLIST = (
     "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P",  # pump.fun program
@@ -28,7 +29,6 @@ DEFAULT_DENYLIST = (
 )
 
 
-@register_step
 class WalletDiscoverySettings(StepSettings):
     """Step 3 (wallet discovery): a token's history → candidate wallets to profile."""
 
@@ -82,15 +82,15 @@ class WalletDiscoverySettings(StepSettings):
         15,
         ge=0,
         le=10_080,
-        description="A token's stored trade tape older than this is refreshed before a profile",
+        description="A token's stored trades read longer ago are read again before a profile",
     )
     max_tapes_per_profile: int = Field(
         100,
         ge=0,
         le=10_000,
-        description="Traded tokens whose tape one profile refreshes (most recent first)",
+        description="Traded tokens whose trades one profile reads again (most recent first)",
     )
-    denylist: list[Base58Address] = Field(
+    denylist: list[SolanaAddress] = Field(
         default_factory=lambda: list(DEFAULT_DENYLIST),
         max_length=1_000,
         description="Addresses never kept (programs, pools, routers, exchange hot wallets)",

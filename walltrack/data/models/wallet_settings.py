@@ -12,12 +12,11 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from walltrack.data.models.step_settings import StepSettings, register_step
+from walltrack.data.models.step_settings import StepSettings
 
 BPS = 10_000
 
 
-@register_step
 class WalletProfileSettings(StepSettings):
     """Step 3 (wallet profiling): history window, copy replay costs, bot thresholds, score."""
 

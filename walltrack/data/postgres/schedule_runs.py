@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from psycopg import Connection
-from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
+from walltrack.clock import Clock
 from walltrack.data.models.runs import ScheduleRun
+from walltrack.data.postgres.database import Database
 
 
 class RunHandle:
@@ -31,12 +30,12 @@ class RunHandle:
 class ScheduleRunRepository:
     def __init__(
         self,
-        pool: ConnectionPool[Connection[DictRow]],
+        db: Database,
         *,
         deadline: timedelta,
     ) -> None:
         """`deadline`: longer than any run can last (EnvSettings.run_deadline_minutes)."""
-        self._pool = pool
+        self._db = db
         self._deadline = deadline
 
     def start(
@@ -45,7 +44,7 @@ class ScheduleRunRepository:
         """`at` is business time (the market's clock); the database clock when omitted.
         Runs silent past the deadline are closed first (`close_overdue`)."""
         self.close_overdue()
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 "insert into public.schedule_runs (job, counts, started_at)"
                 " values (%s, %s, coalesce(%s, now())) returning id",
@@ -61,7 +60,7 @@ class ScheduleRunRepository:
         will never end by itself: its invocation hit the function timeout or crashed (a
         Lambda timeout runs no `finally`), or a fanned-out item went to the DLQ. Without
         this the Scheduler tab would show it running forever."""
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             closed = conn.execute(
                 "update public.schedule_runs set status = 'failed',"
                 " ended_at = greatest(started_at, now()), error = %(error)s"
@@ -83,7 +82,7 @@ class ScheduleRunRepository:
         error: str | None = None,
         at: datetime | None = None,
     ) -> None:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             conn.execute(
                 "update public.schedule_runs set"
                 " ended_at = greatest(started_at, coalesce(%s, now())), status = %s,"
@@ -95,7 +94,7 @@ class ScheduleRunRepository:
         """Count one item of a fanned-out run once: `increments` are added to its counts.
         Returns the run as it is after, or None when the item was already counted (a
         redelivered message) or the run is no longer running."""
-        with self._pool.connection() as conn, conn.transaction():
+        with self._db.connection() as conn, conn.transaction():
             inserted = conn.execute(
                 "insert into public.schedule_run_items (run_id, item) values (%s, %s)"
                 " on conflict do nothing returning item",
@@ -119,7 +118,7 @@ class ScheduleRunRepository:
 
     def progress(self, run_id: UUID, counts: dict[str, Any]) -> None:
         """Merge progress figures into a running run (readable while it runs)."""
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             conn.execute(
                 "update public.schedule_runs set counts = counts || %s, heartbeat_at = now()"
                 " where id = %s and status = 'running'",
@@ -127,7 +126,7 @@ class ScheduleRunRepository:
             )
 
     def get(self, run_id: UUID) -> ScheduleRun | None:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 "select id, job, started_at, ended_at, status, counts, error"
                 " from public.schedule_runs where id = %s",
@@ -137,7 +136,7 @@ class ScheduleRunRepository:
 
     def last_started(self, job: str) -> datetime | None:
         """When the latest run of `job` started (what a schedule's "is it due?" reads)."""
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 "select max(started_at) as at from public.schedule_runs where job = %s", (job,)
             ).fetchone()
@@ -149,14 +148,14 @@ class ScheduleRunRepository:
         job: str,
         *,
         run_id: UUID | None = None,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
     ) -> Iterator[RunHandle]:
         """Record one run of `job` (a new row, or `run_id` created earlier by a manual
         trigger). The handle collects final counts and reports progress; an exception marks
         the run failed with its message and is re-raised so the scheduler sees the failure."""
 
         def stamp() -> datetime | None:
-            return clock() if clock is not None else None
+            return clock.now() if clock is not None else None
 
         handle = RunHandle(self, run_id or self.start(job, at=stamp()))
         try:
@@ -168,7 +167,7 @@ class ScheduleRunRepository:
         self.finish(handle.id, status="succeeded", counts=handle.counts, at=stamp())
 
     def recent(self, *, limit: int = 50, job: str | None = None) -> list[ScheduleRun]:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 "select id, job, started_at, ended_at, status, counts, error"
                 " from public.schedule_runs where (%(job)s::text is null or job = %(job)s)"

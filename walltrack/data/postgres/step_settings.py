@@ -6,20 +6,18 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg import Connection
-from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
-from walltrack.core.errors import ConflictError
+from walltrack.data.postgres.database import Database
+from walltrack.errors import ConflictError
 
 
 class StepSettingsRepository:
-    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
-        self._pool = pool
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def latest(self, step: str) -> tuple[int, dict[str, Any], datetime] | None:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 'select version, "values", created_at from public.step_settings'
                 " where step = %s order by version desc limit 1",
@@ -34,7 +32,7 @@ class StepSettingsRepository:
     ) -> tuple[int, datetime]:
         """Store `values` as version expected_version + 1; a concurrent writer → ConflictError."""
         try:
-            with self._pool.connection() as conn, conn.transaction():
+            with self._db.connection() as conn, conn.transaction():
                 current = conn.execute(
                     "select coalesce(max(version), 0) as v from public.step_settings"
                     " where step = %s",

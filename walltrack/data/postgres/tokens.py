@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from psycopg import Connection, sql
+from psycopg import sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
 from walltrack.data.models.token import (
     SafetyCheck,
     SafetyVerdict,
     Token,
     TokenMarket,
+    TokenQuery,
     TokenSnapshot,
     TokenStatus,
 )
+from walltrack.data.postgres.database import Database
 from walltrack.data.postgres.paging import fetch_page
 
-SortField = Literal[
-    "first_seen_at", "liquidity_usd", "volume_h24_usd", "fdv_usd", "price_usd", "pair_created_at"
-]
 _MARKET = (
     "price_usd",
     "liquidity_usd",
@@ -34,18 +31,6 @@ _MARKET = (
     "txns_h1_buys",
     "txns_h1_sells",
 )
-
-
-@dataclass(frozen=True)
-class TokenQuery:
-    status: TokenStatus | None = None
-    verdict: Literal["pass", "warn", "fail"] | None = None
-    filters_passed: bool | None = None
-    search: str | None = None
-    sort: SortField = "first_seen_at"
-    descending: bool = True
-    limit: int = 50
-    offset: int = 0
 
 
 def _token(row: DictRow) -> Token:
@@ -78,8 +63,8 @@ def _token(row: DictRow) -> Token:
 
 
 class TokenRepository:
-    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
-        self._pool = pool
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def upsert_discovered(self, token: Token, *, at: datetime) -> bool:
         """Insert a new token or refresh a known one's pair and market; True when new.
@@ -94,7 +79,7 @@ class TokenRepository:
             **{k: getattr(m, k) for k in _MARKET},
             "at": at,
         }  # fmt: skip
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 """
                 insert into public.tokens as t (mint, chain, symbol, name, pair_address, dex_id,
@@ -137,7 +122,7 @@ class TokenRepository:
         Tokens the user added by hand are theirs: filters never flag them."""
         if not rejected:
             return 0
-        with self._pool.connection() as conn, conn.cursor() as cur:
+        with self._db.connection() as conn, conn.cursor() as cur:
             cur.executemany(
                 "update public.tokens set filters_passed = false, filter_reasons = %s,"
                 " filters_checked_at = %s"
@@ -147,12 +132,12 @@ class TokenRepository:
             return max(cur.rowcount, 0)
 
     def get(self, mint: str) -> Token | None:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute("select * from public.tokens where mint = %s", (mint,)).fetchone()
         return _token(row) if row else None
 
     def exists(self, mint: str) -> bool:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute("select 1 from public.tokens where mint = %s", (mint,)).fetchone()
         return row is not None
 
@@ -174,7 +159,7 @@ class TokenRepository:
             params["q"] = f"%{query.search}%"
             params["exact"] = query.search
         condition = sql.SQL(" and ").join(where)
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             rows, total = fetch_page(
                 conn,
                 table="tokens",
@@ -187,7 +172,7 @@ class TokenRepository:
         return [_token(r) for r in rows], total
 
     def active_mints(self) -> list[str]:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 "select mint from public.tokens where status = 'active' order by mint"
             ).fetchall()
@@ -196,7 +181,7 @@ class TokenRepository:
     def set_status(
         self, mint: str, status: TokenStatus, *, reason: str | None, at: datetime
     ) -> bool:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             cur = conn.execute(
                 "update public.tokens set status = %s, status_reason = %s,"
                 " status_changed_at = %s where mint = %s and status <> %s",
@@ -206,7 +191,7 @@ class TokenRepository:
 
     def set_safety(self, mint: str, verdict: SafetyVerdict) -> None:
         checks = [c.model_dump(mode="json") for c in verdict.checks]
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             conn.execute(
                 "update public.tokens set safety_verdict = %s, safety_checks = %s,"
                 " safety_checked_at = %s where mint = %s",
@@ -223,7 +208,7 @@ class TokenRepository:
              s.market.txns_h1_sells, s.market.fdv_usd, s.market.market_cap_usd)
             for s in snapshots
         ]  # fmt: skip
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with self._db.connection() as conn, conn.transaction(), conn.cursor() as cur:
             cur.executemany(
                 "insert into public.token_snapshots (mint, taken_at, price_usd, price_native,"
                 " liquidity_usd, volume_h24_usd, txns_h1_buys, txns_h1_sells, fdv_usd,"
@@ -246,7 +231,7 @@ class TokenRepository:
         return max(added, 0)
 
     def snapshots(self, mint: str, *, since: datetime | None = None) -> list[TokenSnapshot]:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 "select * from public.token_snapshots where mint = %s"
                 " and (%s::timestamptz is null or taken_at >= %s) order by taken_at",

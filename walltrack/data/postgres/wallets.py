@@ -1,41 +1,28 @@
-"""swaps, token_tapes, wallets, wallet_discoveries, wallet_profiles: the only place their SQL
+"""swaps, token_trade_syncs, wallets, wallet_discoveries, wallet_profiles: the only place their SQL
 lives. Amounts go in and out as exact decimals (numeric without a scale limit)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from psycopg import Connection, sql
+from psycopg import sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_discovery import (
     DiscoveredFrom,
-    TokenTape,
+    TokenTradeSync,
     WalletCandidate,
-    WalletStatus,
+    WalletQuery,
     WalletSummary,
 )
+from walltrack.data.postgres.database import Database
 from walltrack.data.postgres.paging import fetch_page
-
-WalletSort = Literal[
-    "score",
-    "confidence",
-    "realised_pnl_sol",
-    "win_rate",
-    "trades",
-    "copy_edge",
-    "first_seen_at",
-    "profiled_at",
-]
-FlagFilter = Literal["any", "bot", "clean"]
 
 _SUMMARY_FIELDS = (
     "score",
@@ -53,18 +40,6 @@ _SUMMARY_FIELDS = (
     "partial",
     "qualified",
 )
-
-
-@dataclass(frozen=True)
-class WalletQuery:
-    token: str | None = None
-    status: WalletStatus | None = None
-    flags: FlagFilter = "any"
-    qualified: bool | None = None
-    sort: WalletSort = "score"
-    descending: bool = True
-    limit: int = 50
-    offset: int = 0
 
 
 def _swap(row: DictRow) -> Swap:
@@ -98,10 +73,10 @@ def _summary(row: DictRow, found: Sequence[DiscoveredFrom] = ()) -> WalletSummar
 
 
 class WalletRepository:
-    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
-        self._pool = pool
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
-    # --- swaps and tapes ---------------------------------------------------------------------
+    # --- swaps and trade syncs ------------------------------------------------------------
 
     def add_swaps(self, swaps: Sequence[Swap]) -> int:
         """Store swaps once each (signature + wallet + mint); returns how many were new."""
@@ -113,7 +88,7 @@ class WalletRepository:
             for s in swaps
         ), strict=True))  # fmt: skip
         # One statement over arrays: fast, and rowcount says how many were new.
-        with self._pool.connection() as conn, conn.cursor() as cur:
+        with self._db.connection() as conn, conn.cursor() as cur:
             cur.execute(
                 "insert into public.swaps (signature, wallet, token_mint, side, token_amount,"
                 " quote_mint, quote_amount, source, ts, slot)"
@@ -127,7 +102,7 @@ class WalletRepository:
 
     def token_swaps(self, mint: str, *, since: datetime | None, limit: int) -> list[Swap]:
         """The newest `limit` swaps on a token since `since`, oldest first."""
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 "select * from (select * from public.swaps"
                 " where token_mint = %s and (%s::timestamptz is null or ts >= %s)"
@@ -141,7 +116,7 @@ class WalletRepository:
     ) -> list[Swap]:
         """The wallet's stored swaps in [since, until] (either end open when None), oldest
         first."""
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 "select * from public.swaps where wallet = %(wallet)s"
                 " and (%(since)s::timestamptz is null or ts >= %(since)s)"
@@ -151,19 +126,19 @@ class WalletRepository:
             ).fetchall()
         return [_swap(r) for r in rows]
 
-    def tape(self, mint: str) -> TokenTape | None:
-        with self._pool.connection() as conn:
+    def trade_sync(self, mint: str) -> TokenTradeSync | None:
+        with self._db.connection() as conn:
             row = conn.execute(
                 "select mint, fetched_at, newest_signature, transactions, swaps, partial"
-                " from public.token_tapes where mint = %s",
+                " from public.token_trade_syncs where mint = %s",
                 (mint,),
             ).fetchone()
-        return TokenTape.model_validate(dict(row)) if row else None
+        return TokenTradeSync.model_validate(dict(row)) if row else None
 
-    def save_tape(self, tape: TokenTape) -> None:
-        with self._pool.connection() as conn:
+    def save_trade_sync(self, sync: TokenTradeSync) -> None:
+        with self._db.connection() as conn:
             conn.execute(
-                "insert into public.token_tapes"
+                "insert into public.token_trade_syncs"
                 " (mint, fetched_at, newest_signature, transactions, swaps, partial)"
                 " values (%(mint)s, %(fetched_at)s, %(newest_signature)s, %(transactions)s,"
                 " %(swaps)s, %(partial)s)"
@@ -171,7 +146,7 @@ class WalletRepository:
                 " newest_signature = excluded.newest_signature,"
                 " transactions = excluded.transactions, swaps = excluded.swaps,"
                 " partial = excluded.partial",
-                tape.model_dump(),
+                sync.model_dump(),
             )
 
     # --- candidates --------------------------------------------------------------------------
@@ -185,7 +160,7 @@ class WalletRepository:
         if not candidates:
             return []
         wallets = list(dict.fromkeys(c.wallet for c in candidates))
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with self._db.connection() as conn, conn.transaction(), conn.cursor() as cur:
             cur.executemany(
                 "insert into public.wallets (address, first_seen_at) values (%s, %s)"
                 " on conflict (address) do nothing",
@@ -240,7 +215,7 @@ class WalletRepository:
             "qualified": profile.qualified,
             "malformed": malformed_transactions,
         }
-        with self._pool.connection() as conn, conn.transaction():
+        with self._db.connection() as conn, conn.transaction():
             conn.execute(
                 "insert into public.wallets (address, first_seen_at) values (%(address)s, %(at)s)"
                 " on conflict (address) do nothing",
@@ -270,7 +245,7 @@ class WalletRepository:
 
     def mark_failed(self, wallet: str, error: str) -> None:
         """A profile attempt failed: shown on the row; an earlier profile's figures stay."""
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             conn.execute(
                 "update public.wallets set error = %s,"
                 " status = case when profiled_at is null then 'failed' else status end"
@@ -279,7 +254,7 @@ class WalletRepository:
             )
 
     def latest_profile(self, wallet: str) -> WalletProfile | None:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 "select profile from public.wallet_profiles where wallet = %s"
                 " order by profiled_at desc limit 1",
@@ -290,7 +265,7 @@ class WalletRepository:
     # --- reading -----------------------------------------------------------------------------
 
     def get(self, address: str) -> WalletSummary | None:
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             row = conn.execute(
                 "select * from public.wallets where address = %s", (address,)
             ).fetchone()
@@ -322,7 +297,7 @@ class WalletRepository:
         if query.status:
             condition = sql.SQL(" and ").join([scope, sql.SQL("status = %(status)s")])
             params["status"] = query.status
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             rows, total = fetch_page(
                 conn,
                 table="wallets",
@@ -345,7 +320,7 @@ class WalletRepository:
     def _found(self, wallets: Sequence[str]) -> dict[str, list[DiscoveredFrom]]:
         if not wallets:
             return {}
-        with self._pool.connection() as conn:
+        with self._db.connection() as conn:
             rows = conn.execute(
                 "select wallet, mint, reasons, first_buy_at, realised_pnl_sol"
                 " from public.wallet_discoveries where wallet = any(%s)"

@@ -9,12 +9,11 @@ business logic and lives in core, not here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Self, TypeVar, Unpack
+from typing import Any, TypeVar, Unpack
 from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from walltrack.config.settings import EnvSettings
 from walltrack.data.models.market import (
     SOLANA_CHAIN_ID,
     Pair,
@@ -53,10 +52,6 @@ class DexScreenerClient(ServiceClient):
             rate_limits={"profiles": profiles_rate, "pairs": pairs_rate},
             **transport,
         )
-
-    @classmethod
-    def from_settings(cls, settings: EnvSettings, **kwargs: Any) -> Self:
-        return cls(settings.dexscreener_base_url, **kwargs)
 
     # --- discovery feeds (60/min) ------------------------------------------------------------
 

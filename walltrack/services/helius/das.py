@@ -3,19 +3,18 @@ and `getTokenLargestAccounts` (the biggest token accounts, for holder concentrat
 
 JSON-RPC over `POST {helius_rpc_url}/?api-key=KEY` (apis.md §2.5). The key travels in the query
 string, so it is registered as a secret (masked in every log line) and redacted from errors.
-JSON-RPC errors become typed errors; "not found" (in any status) becomes `NotFoundError`.
+JSON-RPC errors become typed errors; "not found" (in any status) becomes `ServiceNotFoundError`.
 """
 
 from __future__ import annotations
 
 import re
 from itertools import count
-from typing import Any, Self, Unpack
+from typing import Any, Unpack
 
 import httpx
 from pydantic import SecretStr
 
-from walltrack.config.settings import EnvSettings
 from walltrack.data.models.market import DasAsset, TokenAccountBalance
 from walltrack.services.base import (
     RateLimit,
@@ -25,9 +24,9 @@ from walltrack.services.base import (
 from walltrack.services.errors import (
     BadRequestError,
     InvalidResponseError,
-    NotFoundError,
     RateLimitedError,
     ServiceError,
+    ServiceNotFoundError,
     TemporaryServiceError,
 )
 from walltrack.services.helius.limits import DAS_RATE_BY_PLAN, DEFAULT_PLAN, RPC_RATE_BY_PLAN
@@ -62,18 +61,11 @@ class HeliusDasClient(ServiceClient):
         self._params = {"api-key": key} if key else None
         self._ids = count(1)
 
-    @classmethod
-    def from_settings(cls, settings: EnvSettings, **kwargs: Any) -> Self:
-        plan = settings.helius_plan
-        kwargs.setdefault("das_rate", DAS_RATE_BY_PLAN[plan])
-        kwargs.setdefault("rpc_rate", RPC_RATE_BY_PLAN[plan])
-        return cls(settings.helius_rpc_url, api_key=settings.helius_api_key, **kwargs)
-
     async def get_asset(self, mint: str) -> DasAsset:
-        """The DAS asset of `mint`; `NotFoundError` when Helius does not know it."""
+        """The DAS asset of `mint`; `ServiceNotFoundError` when Helius does not know it."""
         result = await self._call("getAsset", {"id": mint}, group="das")
         if result is None:
-            raise NotFoundError("getAsset returned no asset", service=self.service)
+            raise ServiceNotFoundError("getAsset returned no asset", service=self.service)
         return self.parse_one(result, DasAsset, "getAsset")
 
     async def get_token_largest_accounts(self, mint: str) -> list[TokenAccountBalance]:
@@ -112,7 +104,7 @@ class HeliusDasClient(ServiceClient):
         if not isinstance(body, dict) or body.get("error") is None:
             return None
         error = self._rpc_error(body["error"], where, response.status_code)
-        if response.is_success or isinstance(error, NotFoundError):
+        if response.is_success or isinstance(error, ServiceNotFoundError):
             return error
         return None
 
@@ -122,7 +114,7 @@ class HeliusDasClient(ServiceClient):
         message = self._redact(" ".join(str(raw_message or "").split()))[:_MESSAGE_CHARS]
         text = f"{where} → JSON-RPC error {code}: {message}"
         if _NOT_FOUND.search(message):
-            return NotFoundError(text, service=self.service, status_code=status)
+            return ServiceNotFoundError(text, service=self.service, status_code=status)
         if _RATE_LIMITED.search(message):
             return RateLimitedError(text, service=self.service, status_code=status)
         if code in _BAD_REQUEST_CODES:

@@ -18,13 +18,12 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, Self, Unpack
+from typing import Any, Literal, Unpack
 from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
-from walltrack.config.settings import EnvSettings
 from walltrack.services.base import (
     RateLimit,
     ServiceClient,
@@ -87,11 +86,6 @@ class HeliusTransactionsClient(ServiceClient):
             **transport,
         )
         self._key_params = {"api-key": key} if key else {}
-
-    @classmethod
-    def from_settings(cls, settings: EnvSettings, **kwargs: Any) -> Self:
-        kwargs.setdefault("enhanced_rate", DAS_RATE_BY_PLAN[settings.helius_plan])
-        return cls(settings.helius_api_base_url, api_key=settings.helius_api_key, **kwargs)
 
     # --- history -----------------------------------------------------------------------------
 

@@ -13,13 +13,12 @@ Enhanced/DAS rate by default (an assumption, not a documented figure).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Self, Unpack
+from typing import Any, Unpack
 from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
-from walltrack.config.settings import EnvSettings
 from walltrack.data.models.helius import (
     MAX_ADDRESSES_PER_WEBHOOK,
     TxnStatus,
@@ -65,17 +64,13 @@ class HeliusWebhooksClient(ServiceClient):
         )
         self._key_params = {"api-key": key} if key else {}
 
-    @classmethod
-    def from_settings(cls, settings: EnvSettings, **kwargs: Any) -> Self:
-        return cls(settings.helius_api_base_url, api_key=settings.helius_api_key, **kwargs)
-
     async def list(self) -> list[Webhook]:
         """Every webhook of the account (a malformed one is skipped and logged)."""
         body = await self._send("GET", "/v0/webhooks")
         return self.parse_list(body, Webhook, "GET /v0/webhooks").items
 
     async def get(self, webhook_id: str) -> Webhook:
-        """One webhook; `NotFoundError` when Helius does not know the id."""
+        """One webhook; `ServiceNotFoundError` when Helius does not know the id."""
         path = _webhook_path(webhook_id)
         return self.parse_one(await self._send("GET", path), Webhook, f"GET {path}")
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Literal, Self, Unpack
+from typing import Any, Literal, Unpack
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from walltrack.config.settings import EnvSettings
 from walltrack.data.models.jupiter import Quote, SwapMode, TokenPrice
 from walltrack.data.models.market import describe_validation_error
 from walltrack.services.base import (
@@ -94,10 +93,6 @@ class JupiterClient(ServiceClient):
             **transport,
         )
         self._headers = {"x-api-key": key} if key else None
-
-    @classmethod
-    def from_settings(cls, settings: EnvSettings, **kwargs: Any) -> Self:
-        return cls(settings.jupiter_base_url, api_key=settings.jupiter_api_key, **kwargs)
 
     async def quote(
         self,
@@ -210,7 +205,7 @@ class JupiterClient(ServiceClient):
             return None
         if not math.isfinite(reset):
             return None
-        wait_s = max(reset - self._clock().timestamp(), 0.0)
+        wait_s = max(reset - self._clock.now().timestamp(), 0.0)
         return RateLimitedError(
             f"{where} → HTTP 429", service=self.service, status_code=429, retry_after=wait_s
         )

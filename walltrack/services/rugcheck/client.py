@@ -2,25 +2,24 @@
 
 RugCheck publishes no rate limit: the default of 1 request per second follows apis.md §4
 ("keep ≤ ~1–2 req/s"). An unknown but valid mint answers HTTP 400 `{"error": "not found"}`,
-not 404; that is mapped to `NotFoundError` here.
+not 404; that is mapped to `ServiceNotFoundError` here.
 """
 
 from __future__ import annotations
 
-from typing import Any, Self, Unpack
+from typing import Unpack
 from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
-from walltrack.config.settings import EnvSettings
 from walltrack.data.models.market import RugCheckSummary
 from walltrack.services.base import (
     RateLimit,
     ServiceClient,
     Transport,
 )
-from walltrack.services.errors import NotFoundError, ServiceError
+from walltrack.services.errors import ServiceError, ServiceNotFoundError
 
 DEFAULT_BASE_URL = "https://api.rugcheck.xyz"
 REPORTS_RATE = RateLimit(1, 1.0)
@@ -47,10 +46,6 @@ class RugCheckClient(ServiceClient):
         # swagger declares an apiKey in the `Authorization` header
         self._headers = {"Authorization": key} if key else None
 
-    @classmethod
-    def from_settings(cls, settings: EnvSettings, **kwargs: Any) -> Self:
-        return cls(settings.rugcheck_base_url, **kwargs)
-
     async def report_summary(self, mint: str) -> RugCheckSummary:
         """The risk summary of one mint; it carries no authority fields (use DAS for those)."""
         path = f"/v1/tokens/{quote(mint, safe='')}/report/summary"
@@ -60,7 +55,7 @@ class RugCheckClient(ServiceClient):
 
     def error_for_response(self, response: httpx.Response, where: str) -> ServiceError | None:
         if response.status_code == httpx.codes.BAD_REQUEST and _says_not_found(response):
-            return NotFoundError(
+            return ServiceNotFoundError(
                 f"{where} → HTTP 400: not found", service=self.service, status_code=400
             )
         return None

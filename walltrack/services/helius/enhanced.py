@@ -1,4 +1,4 @@
-"""Reads a Helius enhanced transaction (a raw dict) into checked, exact values.
+"""Reads a Helius enhanced transaction (a raw dict) into the checked view the normaliser uses.
 
 Every field the normaliser uses is type- and range-checked here, so the logic downstream never
 meets a KeyError, a float or an absurd number: anything unreadable is a `MalformedTransaction`
@@ -13,13 +13,19 @@ label only when it reports an error; the checks and messages are the same either
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from walltrack.core.swaps.errors import MalformedTransaction
+from walltrack.data.models.enhanced_tx import (
+    AccountRow,
+    EnhancedTx,
+    NativeTransfer,
+    TokenChange,
+    TokenTransfer,
+)
+from walltrack.errors import MalformedTransaction
 
 U64_MAX = 2**64 - 1
 MAX_DECIMALS = 255
@@ -30,58 +36,17 @@ _MIN_UI_EXPONENT = -MAX_DECIMALS
 _RAW_AMOUNT = re.compile(r"[+-]?[0-9]{1,40}")
 
 
-@dataclass(frozen=True, slots=True)
-class NativeTransfer:
-    """A System-program transfer; lamports the programs move directly never appear here."""
-
-    sender: str
-    receiver: str
-    lamports: int
-
-
-@dataclass(frozen=True, slots=True)
-class TokenTransfer:
-    """A token transfer; `amount` is in UI units, exact as far as the JSON number was."""
-
-    sender: str
-    receiver: str
-    sender_account: str
-    receiver_account: str
-    mint: str
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class TokenChange:
-    """A token account's balance change, exact: raw units with the mint's decimals applied."""
-
-    owner: str
-    token_account: str
-    mint: str
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRow:
-    """One `accountData` entry; rows keep the message's account order (signers first)."""
-
-    account: str
-    native_change: int
-    token_changes: tuple[TokenChange, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EnhancedTx:
-    signature: str
-    slot: int
-    timestamp: datetime
-    fee: int
-    fee_payer: str
-    source: str
-    failed: bool
-    native_transfers: tuple[NativeTransfer, ...]
-    token_transfers: tuple[TokenTransfer, ...]
-    accounts: tuple[AccountRow, ...]
+def read_transactions(txs: Iterable[Any]) -> tuple[list[EnhancedTx], list[tuple[int, str]]]:
+    """The readable transactions in input order, and (index, reason) of each malformed one:
+    one bad item never hides its neighbours (a webhook body or a history page is a batch)."""
+    views: list[EnhancedTx] = []
+    errors: list[tuple[int, str]] = []
+    for index, tx in enumerate(txs):
+        try:
+            views.append(read_transaction(tx))
+        except MalformedTransaction as exc:
+            errors.append((index, str(exc)))
+    return views, errors
 
 
 def read_transaction(tx: Any) -> EnhancedTx:

@@ -1,0 +1,113 @@
+"""The stack below the browser, for integration tests: the API app and the functions of
+template.yaml in a local runtime, over one container (the composition root) on the session's
+Postgres, against a simulated market served on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from tests.conftest import REPO_ROOT
+from tests.support.database import truncate_all
+from walltrack.api.app import create_app
+from walltrack.app.container import Container, build_container
+from walltrack.app.process import bound
+from walltrack.cli.market import SIM_API_KEY, SIM_EPOCH
+from walltrack.clock import Clock, ManualClock, ScaledClock
+from walltrack.config.settings import EnvSettings
+from walltrack.data.models.messages import QueueName
+from walltrack.runtime.local import LocalRuntime
+from walltrack.runtime.queues import QueuePort
+from walltrack.services.base import Transport
+
+EPOCH = datetime.fromisoformat(SIM_EPOCH)
+TEMPLATE = REPO_ROOT / "template.yaml"
+
+RELAXED = {
+    "min_liquidity_usd": "0",
+    "min_volume_24h_usd": "0",
+    "min_txns_1h": 0,
+    "max_pair_age_hours": 8760,
+    "scheduled_scan": False,
+}
+"""token_discovery settings that let every sim token through the filters."""
+
+_QUEUE_URL_FIELDS = {
+    "WALLTRACK_TOKEN_SCAN_QUEUE_URL": "token_scan_queue_url",
+    "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL": "wallet_discovery_queue_url",
+    "WALLTRACK_WALLET_PROFILE_QUEUE_URL": "wallet_profile_queue_url",
+}
+
+
+def market_env(
+    env: EnvSettings, base_url: str, *, helius_plan: str = "professional"
+) -> EnvSettings:
+    """`env` with every external service pointed at the simulated market at `base_url`."""
+    return env.model_copy(
+        update={
+            "dexscreener_base_url": base_url,
+            "helius_api_base_url": base_url,
+            "helius_rpc_url": base_url,
+            "rugcheck_base_url": base_url,
+            "jupiter_base_url": base_url,
+            "helius_api_key": SecretStr(SIM_API_KEY),
+            "jupiter_api_key": SecretStr(SIM_API_KEY),
+            "helius_plan": helius_plan,
+        }
+    )
+
+
+def with_queue_urls(env: EnvSettings, variables: Mapping[str, str]) -> EnvSettings:
+    """`env` with the queue URLs a runtime set in `variables` (as Lambda's environment)."""
+    urls = {field: variables[var] for var, field in _QUEUE_URL_FIELDS.items() if var in variables}
+    return env.model_copy(update=urls)
+
+
+@dataclass
+class Stack:
+    client: TestClient
+    runtime: LocalRuntime
+    container: Container
+
+
+@contextmanager
+def local_stack(
+    env: EnvSettings,
+    *,
+    market_url: str,
+    exclude: Collection[str] = (),
+    clock: Clock | None = None,
+    transport: Transport | None = None,
+    queues: Mapping[QueueName, QueuePort] | None = None,
+) -> Iterator[Stack]:
+    """template.yaml's functions (minus the API and `exclude`) in a local runtime on a manual
+    clock, the API app, and one container for both, against the market at `market_url`;
+    every table emptied first. Business time is `clock` (default: from the market's epoch,
+    moving in real time); the runtime's schedules and queues run on their own manual clock."""
+    variables: dict[str, str] = {}
+    runtime = LocalRuntime(
+        TEMPLATE,
+        clock=ManualClock(EPOCH),
+        exclude={"ApiFunction", *exclude},
+        env=variables,
+        apply_env=True,
+    )
+    container = build_container(
+        with_queue_urls(market_env(env, market_url), variables),
+        clock=clock or ScaledClock(EPOCH, time.time(), 1),
+        transport=transport,
+        queues=queues,
+    )
+    runtime.invocation_scope = lambda: bound(container)
+    truncate_all(container.db)
+    try:
+        yield Stack(TestClient(create_app(container)), runtime, container)
+    finally:
+        runtime.close()
+        container.close()

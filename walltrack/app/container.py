@@ -1,0 +1,224 @@
+"""The composition root: the one place that builds adapters.
+
+`build_container(env)` turns the environment settings into everything the steps need, once per
+process: the Postgres pool and the transaction every repository shares, the repositories, the
+step settings, the outbox and its relay, the queue ports, one rate limiter per upstream account
+(shared by every client of that account, across processes), the market clients (per thread:
+see `walltrack.app.markets`), the graph driver, the clock, and the jobs wired to them. Jobs,
+handlers and API routes receive what they need from here; nothing else constructs an adapter.
+Tests build their own container (keyword arguments replace a part) and pass it on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import httpx
+
+from walltrack.app.markets import Close, MarketPorts, Markets
+from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
+from walltrack.app.rate_limits import SharedRateLimiter, shared_limiters
+from walltrack.app.token_discovery import TokenDiscoveryJobs
+from walltrack.app.wallet_discovery import WalletJobs
+from walltrack.clock import Clock, clock_from_text
+from walltrack.config.settings import EnvSettings
+from walltrack.core.discovery.wallets import PriceTapeCache
+from walltrack.core.step_settings import StepSettingsService
+from walltrack.data.graph.repository import GraphRepository
+from walltrack.data.models.messages import QueueName
+from walltrack.data.postgres.database import Database, create_pool
+from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository
+from walltrack.data.postgres.rate_limits import RateLimitSlots
+from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
+from walltrack.data.postgres.step_settings import StepSettingsRepository
+from walltrack.data.postgres.tokens import TokenRepository
+from walltrack.data.postgres.wallets import WalletRepository
+from walltrack.log import register_secrets
+from walltrack.runtime.queues import QueuePort, queue_port_for
+from walltrack.services.base import USER_AGENT, Transport
+from walltrack.services.dexscreener import DexScreenerClient
+from walltrack.services.helius import DAS_RATE_BY_PLAN, RPC_RATE_BY_PLAN, HeliusDasClient
+from walltrack.services.helius.transactions import HeliusTransactionsClient
+from walltrack.services.jupiter import JupiterClient
+from walltrack.services.rugcheck import RugCheckClient
+from walltrack.services.token_market import DexScreenerCandidates, MarketSafetyFacts
+from walltrack.services.wallet_market import HeliusTransactionSource, JupiterSolPrices
+
+
+def resolve_database_url(env: EnvSettings) -> str:
+    """The configured URL, or the embedded server's (started on demand) when none is set."""
+    if env.database_url is not None:
+        return env.database_url.get_secret_value()
+    from walltrack.data.postgres.embedded import (
+        ensure_embedded_postgres,
+    )
+
+    return ensure_embedded_postgres(env.data_dir)
+
+
+@dataclass
+class Container:
+    """Everything one process runs with (see the module docstring)."""
+
+    env: EnvSettings
+    clock: Clock
+    db: Database
+    queues: QueuePorts
+    limiters: Mapping[str, SharedRateLimiter]
+    transport: Transport = field(default_factory=Transport)
+    price_tapes: PriceTapeCache = field(default_factory=PriceTapeCache)
+
+    # -- repositories and services ---------------------------------------------------------
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        return TokenRepository(self.db)
+
+    @cached_property
+    def wallets(self) -> WalletRepository:
+        return WalletRepository(self.db)
+
+    @cached_property
+    def runs(self) -> ScheduleRunRepository:
+        return ScheduleRunRepository(self.db, deadline=self.env.run_deadline)
+
+    @cached_property
+    def step_settings(self) -> StepSettingsService:
+        return StepSettingsService(StepSettingsRepository(self.db))
+
+    @cached_property
+    def consumed(self) -> ConsumedMessages:
+        return ConsumedMessages(self.db)
+
+    @cached_property
+    def relay(self) -> OutboxRelay:
+        return OutboxRelay(self.db, OutboxRepository(self.db), self.consumed, self.queues)
+
+    @cached_property
+    def outbox(self) -> PipelineOutbox:
+        return PipelineOutbox(self.db, OutboxRepository(self.db), self.relay)
+
+    @cached_property
+    def markets(self) -> Markets:
+        return Markets(self._open_market_ports)
+
+    @cached_property
+    def graph(self) -> GraphRepository:
+        """Built on first use: the driver costs ~0.5 s of a Lambda cold start."""
+        from walltrack.data.graph.driver import driver_for
+
+        return GraphRepository(driver_for(self.env))
+
+    # -- jobs -------------------------------------------------------------------------------
+    @cached_property
+    def token_jobs(self) -> TokenDiscoveryJobs:
+        return TokenDiscoveryJobs(
+            runs=self.runs,
+            steps=self.step_settings,
+            tokens=self.tokens,
+            outbox=self.outbox,
+            markets=self.markets,
+            atomic=self.db.transaction,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def wallet_jobs(self) -> WalletJobs:
+        return WalletJobs(
+            runs=self.runs,
+            steps=self.step_settings,
+            tokens=self.tokens,
+            wallets=self.wallets,
+            outbox=self.outbox,
+            markets=self.markets,
+            atomic=self.db.transaction,
+            clock=self.clock,
+            price_tapes=self.price_tapes,
+        )
+
+    # -- market clients (one set per thread) ------------------------------------------------
+    def _open_market_ports(self) -> tuple[MarketPorts, Close]:
+        env = self.env
+        http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT})
+        shared = self.limiters
+
+        def transport(**groups: str) -> Transport:
+            own: Transport = {**self.transport, "http": http}
+            own["limiters"] = {group: shared[account] for group, account in groups.items()}
+            return own
+
+        dex = DexScreenerClient(
+            env.dexscreener_base_url,
+            **transport(profiles="dexscreener:profiles", pairs="dexscreener:pairs"),
+        )
+        das = HeliusDasClient(
+            env.helius_rpc_url,
+            api_key=env.helius_api_key,
+            das_rate=DAS_RATE_BY_PLAN[env.helius_plan],
+            rpc_rate=RPC_RATE_BY_PLAN[env.helius_plan],
+            **transport(das="helius:das", rpc="helius:rpc"),
+        )
+        rugcheck = RugCheckClient(env.rugcheck_base_url, **transport(reports="rugcheck"))
+        helius = HeliusTransactionsClient(
+            env.helius_api_base_url,
+            api_key=env.helius_api_key,
+            enhanced_rate=DAS_RATE_BY_PLAN[env.helius_plan],
+            **transport(enhanced="helius:das"),
+        )
+        jupiter = JupiterClient(
+            env.jupiter_base_url, api_key=env.jupiter_api_key, **transport(jupiter="jupiter")
+        )
+        ports = MarketPorts(
+            candidates=DexScreenerCandidates(dex),
+            safety=MarketSafetyFacts(das, rugcheck),
+            transactions=HeliusTransactionSource(helius),
+            prices=JupiterSolPrices(jupiter),
+        )
+        return ports, http.aclose
+
+    def close(self) -> None:
+        """Close the market clients and the pool (the graph driver is never closed: see
+        `walltrack.data.graph.driver`)."""
+        if "markets" in self.__dict__:
+            self.markets.close()
+        self.db.close()
+
+
+def build_container(
+    env: EnvSettings,
+    *,
+    clock: Clock | None = None,
+    queues: Mapping[QueueName, QueuePort] | None = None,
+    open_queue: Callable[[str], QueuePort] = queue_port_for,
+    transport: Transport | None = None,
+    **overrides: Any,
+) -> Container:
+    """The process's container from `env`. `clock` replaces the one `env.clock` names;
+    `queues` gives ports for some queues instead of opening their URLs; `transport` replaces
+    the service clients' HTTP knobs (e.g. a virtual sleep); `overrides` set any other field."""
+    register_secrets(env.secret_values())
+    db = Database(
+        create_pool(
+            resolve_database_url(env),
+            min_size=env.db_pool_min_size,
+            max_size=env.db_pool_max_size,
+            connect_timeout_s=env.db_connect_timeout_s,
+        )
+    )
+    urls: dict[QueueName, str | None] = {
+        "token_scan": env.token_scan_queue_url,
+        "wallet_discovery": env.wallet_discovery_queue_url,
+        "wallet_profile": env.wallet_profile_queue_url,
+    }
+    ports = QueuePorts(urls, open_queue, given=queues or {})
+    return Container(
+        env=env,
+        clock=clock or clock_from_text(env.clock),
+        db=db,
+        queues=ports,
+        limiters=shared_limiters(env, RateLimitSlots(db)),
+        transport=transport or Transport(),
+        **overrides,
+    )

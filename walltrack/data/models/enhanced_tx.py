@@ -1,0 +1,66 @@
+"""The checked, exact view of one Helius enhanced transaction, as the swap normaliser reads it.
+
+The Helius reader (`walltrack.services.helius.enhanced`) builds it from the raw JSON and checks
+every field the normaliser uses, so the logic downstream never meets a KeyError, a float or an
+absurd number. Plain slotted dataclasses rather than pydantic: this is the parser's hot path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class NativeTransfer:
+    """A System-program transfer; lamports the programs move directly never appear here."""
+
+    sender: str
+    receiver: str
+    lamports: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenTransfer:
+    """A token transfer; `amount` is in UI units, exact as far as the JSON number was."""
+
+    sender: str
+    receiver: str
+    sender_account: str
+    receiver_account: str
+    mint: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TokenChange:
+    """A token account's balance change, exact: raw units with the mint's decimals applied."""
+
+    owner: str
+    token_account: str
+    mint: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """One `accountData` entry; rows keep the message's account order (signers first)."""
+
+    account: str
+    native_change: int
+    token_changes: tuple[TokenChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnhancedTx:
+    signature: str
+    slot: int
+    timestamp: datetime
+    fee: int
+    fee_payer: str
+    source: str
+    failed: bool
+    native_transfers: tuple[NativeTransfer, ...]
+    token_transfers: tuple[TokenTransfer, ...]
+    accounts: tuple[AccountRow, ...]

@@ -1,0 +1,133 @@
+"""The database as the repositories see it: pooled connections and the transaction they share.
+
+Every repository method asks `connection()`. Outside `transaction()` that is a pooled
+connection of its own, committed when the method returns. Inside `transaction()` it is the
+transaction's connection, so several repositories' writes (a token, its checks and the outbox
+message it owes) commit or roll back together; `after_commit` callbacks (the outbox relay) run
+once the outermost transaction has committed. The ambient transaction is a context variable:
+each thread and each asyncio task sees only its own.
+
+Postgres being unreachable is translated here, at the adapter's edge, into
+`DependencyUnavailableError("postgres", ...)`: callers, and the API's error mapping, never
+import psycopg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import psycopg
+import psycopg_pool
+from psycopg import Connection
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import ConnectionPool
+
+from walltrack.errors import DependencyUnavailableError
+from walltrack.log import get_logger
+
+Pool = ConnectionPool[Connection[DictRow]]
+log = get_logger(component="database")
+
+
+@dataclass
+class _Transaction:
+    database: Database
+    connection: Connection[DictRow]
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+
+_ambient: ContextVar[_Transaction | None] = ContextVar("walltrack_transaction", default=None)
+
+
+def create_pool(
+    url: str, *, min_size: int = 1, max_size: int = 5, connect_timeout_s: float = 5.0
+) -> Pool:
+    """Prepared statements are off (`prepare_threshold=None`): Supabase's transaction pooler
+    (port 6543, Supavisor in transaction mode) cannot keep them across transactions."""
+    pool: Pool = ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=connect_timeout_s,
+        kwargs={
+            "prepare_threshold": None,
+            "row_factory": dict_row,
+            "connect_timeout": max(1, int(connect_timeout_s)),
+        },
+        connection_class=Connection[DictRow],
+        open=False,
+        name="walltrack",
+    )
+    # open(wait=False): the API must come up (and report 503) even when Postgres is down.
+    pool.open(wait=False)
+    return pool
+
+
+@contextmanager
+def _postgres_errors() -> Iterator[None]:
+    try:
+        yield
+    except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as exc:
+        log.warning("postgres unavailable", error=type(exc).__name__)
+        raise DependencyUnavailableError(
+            "postgres", f"cannot reach the database ({type(exc).__name__})"
+        ) from exc
+
+
+class Database:
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection[DictRow]]:
+        """The ambient transaction's connection, or a pooled one committed at the end."""
+        ambient = _ambient.get()
+        if ambient is not None and ambient.database is self:
+            yield ambient.connection
+            return
+        with _postgres_errors(), self._pool.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def own_connection(self) -> Iterator[Connection[DictRow]]:
+        """A pooled connection outside any ambient transaction, committed at the end: for
+        writes that must not wait for the caller's transaction (a rate-limit slot)."""
+        with _postgres_errors(), self._pool.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything the repositories write inside commits together (a nested call joins the
+        outer transaction); after the commit, the `after_commit` callbacks run in order."""
+        ambient = _ambient.get()
+        if ambient is not None and ambient.database is self:
+            yield
+            return
+        with _postgres_errors(), self._pool.connection() as conn:
+            current = _Transaction(self, conn)
+            token = _ambient.set(current)
+            try:
+                yield
+            finally:
+                _ambient.reset(token)
+        for callback in current.after_commit:
+            callback()
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the current transaction commits (now, when there is none)."""
+        ambient = _ambient.get()
+        if ambient is not None and ambient.database is self:
+            ambient.after_commit.append(callback)
+        else:
+            callback()
+
+    def ping(self, *, timeout_s: float) -> None:
+        """Raise unless a pooled connection answers within `timeout_s` (the health probe)."""
+        with _postgres_errors(), self._pool.connection(timeout=timeout_s) as conn:
+            conn.execute("select 1").fetchone()
+
+    def close(self) -> None:
+        self._pool.close()

@@ -1,0 +1,132 @@
+"""outbox and consumed_messages: the SQL behind "no message lost, no effect doubled".
+
+`OutboxRepository.add` joins the caller's transaction (see `Database.transaction`), so a
+message is stored exactly when the state change that owes it commits. `claim_unsent` locks the
+rows it returns (`for update skip locked`) for the caller's transaction: a relay and a sweep
+running at once never both send the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+from walltrack.data.models.messages import QueueName, StepMessage
+from walltrack.data.postgres.database import Database
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: UUID
+    queue: QueueName
+    body: dict[str, Any]
+    attempts: int
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, messages: Sequence[StepMessage]) -> None:
+        if not messages:
+            return
+        with self._db.connection() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "insert into public.outbox (id, queue, body) values (%s, %s, %s)",
+                [(m.message_id, m.queue, Jsonb(m.model_dump(mode="json"))) for m in messages],
+            )
+
+    def claim_unsent(
+        self,
+        *,
+        ids: Sequence[UUID] | None = None,
+        older_than: timedelta = timedelta(0),
+        limit: int = 500,
+    ) -> list[OutboxRow]:
+        """Unsent rows (those of `ids`, or any written more than `older_than` ago), oldest
+        first, locked until the caller's transaction ends; rows another transaction holds are
+        skipped. Call inside `Database.transaction()`."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "select id, queue, body, attempts from public.outbox"
+                " where sent_at is null"
+                " and (%(ids)s::uuid[] is null or id = any(%(ids)s))"
+                " and created_at <= now() - %(age)s"
+                " order by created_at, id limit %(limit)s for update skip locked",
+                {
+                    "ids": list(ids) if ids is not None else None,
+                    "age": older_than,
+                    "limit": limit,
+                },
+            ).fetchall()
+        return [OutboxRow(r["id"], r["queue"], r["body"], r["attempts"]) for r in rows]
+
+    def mark_sent(self, ids: Sequence[UUID]) -> None:
+        if not ids:
+            return
+        with self._db.connection() as conn:
+            conn.execute(
+                "update public.outbox set sent_at = now(), attempts = attempts + 1,"
+                " last_error = null where id = any(%s)",
+                (list(ids),),
+            )
+
+    def mark_failed(self, ids: Sequence[UUID], error: str) -> None:
+        if not ids:
+            return
+        with self._db.connection() as conn:
+            conn.execute(
+                "update public.outbox set attempts = attempts + 1, last_error = %s"
+                " where id = any(%s)",
+                (error[:500], list(ids)),
+            )
+
+    def unsent(self) -> int:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select count(*) as n from public.outbox where sent_at is null"
+            ).fetchone()
+        return int(row["n"]) if row else 0
+
+    def purge_sent(self, *, older_than: timedelta) -> int:
+        """Forget messages sent long ago (the table would otherwise only grow)."""
+        with self._db.connection() as conn:
+            return conn.execute(
+                "delete from public.outbox where sent_at < now() - %s", (older_than,)
+            ).rowcount
+
+
+class ConsumedMessages:
+    """Which messages each consumer has handled (it skips a message id it has seen)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def seen(self, consumer: str, message_id: UUID) -> bool:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select 1 from public.consumed_messages where consumer = %s and message_id = %s",
+                (consumer, message_id),
+            ).fetchone()
+        return row is not None
+
+    def mark(self, consumer: str, message_id: UUID) -> None:
+        with self._db.connection() as conn:
+            conn.execute(
+                "insert into public.consumed_messages (consumer, message_id) values (%s, %s)"
+                " on conflict do nothing",
+                (consumer, message_id),
+            )
+
+    def purge(self, *, older_than: timedelta) -> int:
+        """Forget ids older than any redelivery could be (SQS keeps a message 4 days)."""
+        with self._db.connection() as conn:
+            return conn.execute(
+                "delete from public.consumed_messages where consumed_at < now() - %s",
+                (older_than,),
+            ).rowcount

@@ -16,39 +16,59 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from sim.server import DOCUMENTED_LIMITS, SimConfig, SimServer
 from sim.world import Scenario, World, build_world
+from tests.support.database import truncate_all
+from tests.support.stack import RELAXED
+from walltrack.app.container import build_container
+from walltrack.cli.market import SIM_API_KEY as SIM_KEY
+from walltrack.cli.market import SIM_EPOCH
+from walltrack.config.settings import EnvSettings
+from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
+from walltrack.data.postgres.migrations import apply_migrations
+from walltrack.log import configure_logging
+from walltrack.runtime.queues import MessageBody
+from walltrack.services.helius.limits import DAS_RATE_BY_PLAN
+from walltrack.services.rugcheck.client import REPORTS_RATE
 
-SIM_EPOCH = "2026-03-10T14:00:00+00:00"  # the sim's T0 (walltrack.cli.market.SIM_EPOCH)
-SIM_KEY = "sim-key"
-RELAXED: dict[str, Any] = {
-    "min_liquidity_usd": "0",
-    "min_volume_24h_usd": "0",
-    "min_txns_1h": 0,
-    "max_pair_age_hours": 8760,
-    "scheduled_scan": False,
-}
 GROUPS = ("dex_slow", "dex_fast", "helius", "rugcheck")
 
 
-class NullOutbox:
-    """Step 3's queue is not part of this benchmark: announcements are only counted."""
+class CountingQueue:
+    """Step 3's queue is not part of this benchmark: the announcements the outbox relays to it
+    are only counted."""
 
     def __init__(self) -> None:
         self.count = 0
 
-    def token_discovered(self, mint: str) -> None:
-        self.count += 1
+    def send(self, body: MessageBody) -> str:
+        return self.send_many([body])[0]
+
+    def send_many(self, bodies: Iterable[MessageBody]) -> list[str]:
+        sent = [f"bench-{self.count + i}" for i, _ in enumerate(bodies)]
+        self.count += len(sent)
+        return sent
+
+
+class TickingClock:
+    """The market's frozen time, one second on per reading."""
+
+    def __init__(self) -> None:
+        self._ticks = itertools.count()
+        self._epoch = datetime.fromisoformat(SIM_EPOCH)
+
+    def now(self) -> datetime:
+        return self._epoch + timedelta(seconds=next(self._ticks))
 
 
 def _requests(sim: SimServer) -> dict[str, Any]:
@@ -71,65 +91,40 @@ def _timed(label: str, fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def bench_plan(world: World, plan: str, data_dir: Path, pg_url: str) -> None:
-    from walltrack.config.settings import get_settings
-    from walltrack.core.step_settings import StepSettingsService
-    from walltrack.data.postgres.pool import get_pool, reset_pool
-    from walltrack.data.postgres.step_settings import StepSettingsRepository
-    from walltrack.jobs.token_discovery import TokenDiscoveryJobs
-    from walltrack.services.helius.limits import DAS_RATE_BY_PLAN
-    from walltrack.services.rugcheck.client import REPORTS_RATE
-
     config = SimConfig(speed=0, rate_limits=dict(DOCUMENTED_LIMITS), feed_size=10_000)
     with SimServer(world, config) as sim:
-        os.environ.update(
-            {
-                "WALLTRACK_DATABASE_URL": pg_url,
-                "WALLTRACK_DATA_DIR": str(data_dir),
-                "WALLTRACK_DEXSCREENER_BASE_URL": sim.base_url,
-                "WALLTRACK_HELIUS_API_BASE_URL": sim.base_url,
-                "WALLTRACK_HELIUS_RPC_URL": sim.base_url,
-                "WALLTRACK_RUGCHECK_BASE_URL": sim.base_url,
-                "WALLTRACK_HELIUS_API_KEY": SIM_KEY,
-                "WALLTRACK_HELIUS_PLAN": plan,
-                "WALLTRACK_LOG_LEVEL": "ERROR",
-            }
+        env = EnvSettings(
+            _env_file=None,
+            database_url=SecretStr(pg_url),
+            data_dir=data_dir,
+            dexscreener_base_url=sim.base_url,
+            helius_api_base_url=sim.base_url,
+            helius_rpc_url=sim.base_url,
+            rugcheck_base_url=sim.base_url,
+            helius_api_key=SecretStr(SIM_KEY),
+            helius_plan=plan,
         )
-        get_settings.cache_clear()
-        reset_pool()
-        settings = get_settings()
-        with get_pool(settings).connection() as conn:
-            conn.execute(
-                "truncate public.tokens, public.token_snapshots, public.schedule_runs cascade"
-            )
-            conn.execute("delete from public.step_settings")
-        StepSettingsService(StepSettingsRepository(get_pool(settings))).update(
-            "token_discovery", RELAXED
-        )
-        ticks = itertools.count()
-        epoch = datetime.fromisoformat(SIM_EPOCH)
-
-        def clock() -> datetime:  # the market's frozen time, one second on per reading
-            return epoch + timedelta(seconds=next(ticks))
-
-        outbox = NullOutbox()
-        jobs = TokenDiscoveryJobs(outbox=outbox, settings=settings, clock=clock)
-        das = DAS_RATE_BY_PLAN[settings.helius_plan]
+        announced = CountingQueue()
+        app = build_container(env, clock=TickingClock(), queues={"wallet_discovery": announced})
+        truncate_all(app.db)
+        app.step_settings.update("token_discovery", RELAXED)
+        das = DAS_RATE_BY_PLAN[env.helius_plan]
         rug = REPORTS_RATE
         print(
-            f"Helius plan {settings.helius_plan}: DAS {das.requests}/{das.per_seconds:g} s; "
+            f"Helius plan {env.helius_plan}: DAS {das.requests}/{das.per_seconds:g} s; "
             f"RugCheck {rug.requests}/{rug.per_seconds:g} s",
             flush=True,
         )
-        scan, scan_s = _timed("scan", jobs.scan)
+        scan, scan_s = _timed("scan", app.token_jobs.scan)
         after_scan = _requests(sim)
-        refresh, refresh_s = _timed("refresh", jobs.refresh)
+        refresh, refresh_s = _timed("refresh", app.token_jobs.refresh)
         after_refresh = _requests(sim)
-    reset_pool()
+        app.close()
 
     print(
         f"  scan    {scan_s:8.1f} s  candidates {scan.candidates}, passed filters "
         f"{scan.passed_filters}, new {scan.new_tokens}, safety {scan.safety}, "
-        f"malformed {scan.skipped_malformed}"
+        f"malformed {scan.skipped_malformed}, announced {announced.count}"
     )
     print(
         f"  refresh {refresh_s:8.1f} s  active {refresh.active}, snapshots {refresh.snapshots}, "
@@ -153,14 +148,12 @@ def main() -> None:
     parser.add_argument("--launches-per-day", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    configure_logging(level="ERROR")
 
     started = time.perf_counter()
     world = build_world(Scenario(seed=args.seed, launches_per_day=args.launches_per_day))
     launched = sum(1 for t in world.tokens[1:] if t.created_ms <= world.now_ms)
     print(f"world: {launched} tokens launched, built in {time.perf_counter() - started:.1f} s")
-
-    from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
-    from walltrack.data.postgres.migrations import apply_migrations
 
     with tempfile.TemporaryDirectory(prefix="wt-bench-") as tmp:
         data_dir = Path(tmp)

@@ -13,6 +13,7 @@ def run(
     **kwargs: Any,
 ) -> None:
     """Build the default world for ``seed`` and serve it (blocking); see ``sim.server.run``."""
-    from sim.server import run as serve
+    # serving loads Starlette and uvicorn: `import sim.world` alone (tests, benches) does not
+    from sim.server import run as serve  # noqa: PLC0415
 
     serve(host=host, port=port, seed=seed, speed=speed, **kwargs)

@@ -8,7 +8,7 @@ import time
 
 import orjson
 
-from sim.server import SimConfig, run
+from sim.server import DOCUMENTED_LIMITS, SimConfig, run
 from sim.webhooks import Faults
 from sim.world import Scenario, build_world
 
@@ -42,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.history_hours is not None:
         scenario.history_hours = args.history_hours
     if args.command == "serve":
-        from sim.server import DOCUMENTED_LIMITS
-
         config = SimConfig(
             api_key=args.api_key,
             rate_limits=dict(DOCUMENTED_LIMITS) if args.rate_limits == "documented" else {},

@@ -14,7 +14,10 @@ from pydantic import SecretStr
 from tests.support.database import truncate_all
 from walltrack.app.container import Container, build_container
 from walltrack.config.settings import EnvSettings
+from walltrack.data.graph.embedded import ensure_embedded_graph
 from walltrack.data.postgres.database import Database, create_pool
+from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
+from walltrack.data.postgres.migrations import apply_migrations
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
@@ -44,8 +47,6 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="session")
 def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real PostgreSQL with every migration applied."""
-    from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
-    from walltrack.data.postgres.migrations import apply_migrations
 
     data_dir = tmp_path_factory.mktemp("pg")
     url = ensure_embedded_postgres(data_dir)
@@ -57,7 +58,6 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def graph_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A real Bolt graph server (embedded FalkorDB), reached through the official driver."""
-    from walltrack.data.graph.embedded import ensure_embedded_graph
 
     data_dir = tmp_path_factory.mktemp("graph")
     return ensure_embedded_graph(data_dir, bolt_port=free_port(), redis_port=free_port())

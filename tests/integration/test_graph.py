@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from walltrack.config.settings import EnvSettings
 from walltrack.data.graph.driver import driver_for
 from walltrack.data.graph.repository import GraphRepository
 
 
 @pytest.fixture
 def graph(graph_uri: str) -> GraphRepository:
-    from walltrack.config.settings import EnvSettings
 
-    settings = EnvSettings(_env_file=None, neo4j_uri=graph_uri)  # type: ignore[call-arg]
+    settings = EnvSettings(_env_file=None, neo4j_uri=graph_uri)
     return GraphRepository(driver_for(settings))
 
 

@@ -25,7 +25,7 @@ def test_a_second_run_applies_nothing(pg_url: str) -> None:
 
 def test_supabase_roles_exist_and_service_role_bypasses_rls(pg_url: str) -> None:
     with psycopg.connect(pg_url) as conn:
-        roles = dict(
+        roles: dict[str, bool] = dict(
             conn.execute(
                 "select rolname, rolbypassrls from pg_roles"
                 " where rolname in ('anon', 'authenticated', 'service_role')"

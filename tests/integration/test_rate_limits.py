@@ -18,11 +18,13 @@ from sim.server import SimServer, max_in_window
 from sim.world import World
 from tests.support.stack import market_env
 from walltrack.app.container import build_container
-from walltrack.config.settings import EnvSettings
+from walltrack.app.markets import MarketPorts
+from walltrack.config.settings import EnvSettings, HeliusPlan
+from walltrack.data.models.wallet_discovery import AddressTransactions
 from walltrack.data.postgres.database import Database
 from walltrack.services.helius import DAS_RATE_BY_PLAN
 
-PLAN = "developer"
+PLAN: HeliusPlan = "developer"
 WORKERS = 4
 TOKENS_PER_WORKER = 2
 
@@ -61,12 +63,11 @@ def test_concurrent_workers_together_keep_to_the_plans_rate(
     def read_histories(index: int) -> None:
         app = workers[index]
         for mint in mints[index::WORKERS]:
-            got = app.markets.run(
-                lambda market, mint=mint: market.transactions.transactions(
-                    mint, max_transactions=5_000
-                )
-            )
-            fetched.append(got.fetched)
+
+            async def read(market: MarketPorts, mint: str = mint) -> AddressTransactions:
+                return await market.transactions.transactions(mint, max_transactions=5_000)
+
+            fetched.append(app.markets.run(read).fetched)
 
     # Given four workers of the developer plan, each on a container of its own
     # When they all read token histories at the same time

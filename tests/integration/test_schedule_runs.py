@@ -20,8 +20,8 @@ def runs(clean_db: Database) -> ScheduleRunRepository:
 
 
 def test_a_successful_run_records_its_counts(runs: ScheduleRunRepository) -> None:
-    with runs.track("track_ok") as run:
-        run.counts["tokens"] = 12
+    with runs.track("track_ok") as handle:
+        handle.counts["tokens"] = 12
     [run] = runs.recent(job="track_ok")
     assert run.status == "succeeded"
     assert run.counts == {"tokens": 12}

@@ -59,6 +59,7 @@ def market_env(
             "helius_api_key": SecretStr(SIM_API_KEY),
             "jupiter_api_key": SecretStr(SIM_API_KEY),
             "helius_plan": helius_plan,
+            "jupiter_plan": "pro",
         }
     )
 

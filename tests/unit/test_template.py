@@ -60,6 +60,28 @@ def test_every_schedule_expression_parses() -> None:
             parse_schedule(event.expression, timezone=event.timezone)
 
 
+def test_the_outbox_sweep_can_send_to_every_queue_a_function_sends_to() -> None:
+    # Given every queue URL any function is given (the queues it sends to)
+    sent_to = {
+        var: value.target
+        for spec in TEMPLATE.functions.values()
+        for var, value in spec.env.items()
+        if getattr(value, "target", None) in TEMPLATE.queues
+    }
+    # Then the outbox_relay function has each too, on its schedule, allowed to send there
+    relay = TEMPLATE.functions["OutboxRelayFunction"]
+    assert relay.handler == "functions.outbox_relay.handler"
+    relay_queues = {
+        var: value.target
+        for var, value in relay.env.items()
+        if getattr(value, "target", None) in TEMPLATE.queues
+    }
+    assert relay_queues == sent_to
+    assert [event.expression for event in relay.schedules] == ["rate(1 minute)"]
+    policies = str(relay.properties.get("Policies"))
+    assert all(queue in policies for queue in sent_to.values())
+
+
 def test_the_local_runtime_can_wire_the_whole_template() -> None:
     # Given the real template / When the local runner wires it and applies its environment
     env: dict[str, str] = {}
@@ -104,12 +126,15 @@ def test_the_rule_check_reports_each_broken_rule() -> None:
                       Properties:
                         Queue: !GetAtt ShortQueue.Arn
                         FunctionResponseTypes: [ReportBatchItemFailures]
+                        ScalingConfig: {MaximumConcurrency: 2}
             """
         )
     )
     # When the rules are checked / Then every violation is listed, in words
     assert check_queue_rules(bad) == [
         "function Consumer event A: FunctionResponseTypes must include ReportBatchItemFailures",
+        "function Consumer event A: ScalingConfig.MaximumConcurrency must bound the consumer"
+        " (2-1000), got None",
         "queue NoDlqQueue: no DLQ (RedrivePolicy missing)",
         "queue NoDlqQueue: VisibilityTimeout 60s < 6 x Consumer Timeout 30s (= 180s)",
         "queue ShortQueue: maxReceiveCount 3 < 5",

@@ -52,9 +52,8 @@ def resolve_database_url(env: EnvSettings) -> str:
     """The configured URL, or the embedded server's (started on demand) when none is set."""
     if env.database_url is not None:
         return env.database_url.get_secret_value()
-    from walltrack.data.postgres.embedded import (
-        ensure_embedded_postgres,
-    )
+    # local-only engine (pgserver is not installed in Lambda)
+    from walltrack.data.postgres.embedded import ensure_embedded_postgres  # noqa: PLC0415
 
     return ensure_embedded_postgres(env.data_dir)
 
@@ -102,12 +101,12 @@ class Container:
 
     @cached_property
     def markets(self) -> Markets:
-        return Markets(self._open_market_ports)
+        return Markets(self.open_market_ports)
 
     @cached_property
     def graph(self) -> GraphRepository:
         """Built on first use: the driver costs ~0.5 s of a Lambda cold start."""
-        from walltrack.data.graph.driver import driver_for
+        from walltrack.data.graph.driver import driver_for  # noqa: PLC0415 - see docstring
 
         return GraphRepository(driver_for(self.env))
 
@@ -139,7 +138,7 @@ class Container:
         )
 
     # -- market clients (one set per thread) ------------------------------------------------
-    def _open_market_ports(self) -> tuple[MarketPorts, Close]:
+    def open_market_ports(self) -> tuple[MarketPorts, Close]:
         env = self.env
         http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT})
         shared = self.limiters

@@ -31,8 +31,8 @@ def current() -> Container:
         if not _process:
             # Imported here, not at module import: a handler module stays cheap to import
             # and the adapters are built on the first invocation.
-            from walltrack.app.container import build_container
-            from walltrack.config.settings import EnvSettings
+            from walltrack.app.container import build_container  # noqa: PLC0415
+            from walltrack.config.settings import EnvSettings  # noqa: PLC0415
 
             _process.append(build_container(EnvSettings()))
         return _process[0]

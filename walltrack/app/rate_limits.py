@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from types import TracebackType
 
-from walltrack.config.settings import EnvSettings
+from walltrack.config.settings import EnvSettings, JupiterPlan
 from walltrack.data.postgres.rate_limits import RateLimitSlots
 from walltrack.services.base import RateLimit
 from walltrack.services.dexscreener.client import PAIRS_RATE, PROFILES_RATE
 from walltrack.services.helius.limits import DAS_RATE_BY_PLAN, RPC_RATE_BY_PLAN
-from walltrack.services.jupiter import JUPITER_RATE_BY_PLAN, JupiterPlan
+from walltrack.services.jupiter import JUPITER_RATE_BY_PLAN
 from walltrack.services.rugcheck.client import REPORTS_RATE
 
 
@@ -57,7 +57,8 @@ class SharedRateLimiter:
 
 def upstream_accounts(env: EnvSettings) -> dict[str, RateLimit]:
     """Each upstream account and the rate our plan there allows (apis.md)."""
-    jupiter_plan: JupiterPlan = "free" if env.jupiter_api_key is not None else "keyless"
+    keyed: JupiterPlan = "free" if env.jupiter_api_key is not None else "keyless"
+    jupiter_plan = env.jupiter_plan or keyed
     return {
         "dexscreener:profiles": PROFILES_RATE,
         "dexscreener:pairs": PAIRS_RATE,

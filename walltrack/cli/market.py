@@ -93,6 +93,8 @@ def point_services_at(base_url: str) -> None:
     # The simulated market enforces no plan unless asked (`--rate-limits documented`); the
     # developer plan's 10 req/s keeps local wallet profiling quick. An export wins.
     os.environ.setdefault("WALLTRACK_HELIUS_PLAN", "developer")
+    # Likewise Jupiter's developer plan (600/min): a profile asks one price batch each.
+    os.environ.setdefault("WALLTRACK_JUPITER_PLAN", "developer")
 
 
 @dataclass

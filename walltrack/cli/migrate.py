@@ -18,8 +18,8 @@ def register(sub: Any) -> None:
 
 def run(_args: argparse.Namespace) -> int:
     # psycopg and the embedded engine load only for the command that needs them
-    from walltrack.app.container import resolve_database_url
-    from walltrack.data.postgres.migrations import apply_migrations
+    from walltrack.app.container import resolve_database_url  # noqa: PLC0415
+    from walltrack.data.postgres.migrations import apply_migrations  # noqa: PLC0415
 
     configure_logging()
     applied = apply_migrations(resolve_database_url(EnvSettings()))

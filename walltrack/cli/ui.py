@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ui.app import build_ui
+    from ui.app import build_ui  # noqa: PLC0415 - Gradio loads only for this command
 
     base_url = args.api_base_url or EnvSettings().api_base_url
     build_ui(base_url).launch(server_name=args.host, server_port=args.port)

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HeliusPlan = Literal["free", "developer", "business", "professional"]
+JupiterPlan = Literal["keyless", "free", "developer", "launch", "pro"]
 
 
 class EnvSettings(BaseSettings):
@@ -54,6 +55,9 @@ class EnvSettings(BaseSettings):
     rugcheck_base_url: str = "https://api.rugcheck.xyz"
     # The Helius plan sets the request rates our limiters keep to (DAS + enhanced per second).
     helius_plan: HeliusPlan = "free"
+    # The Jupiter plan sets the rate our Jupiter limiter keeps to; unset: free with a key,
+    # keyless without one.
+    jupiter_plan: JupiterPlan | None = None
 
     # Queues between steps: SQS URLs in AWS (template.yaml `!Ref`), `local://queue/<Id>` locally
     # (set by the local runtime from the same template entries).

@@ -87,7 +87,7 @@ class SqsQueuePort:
     @property
     def client(self) -> SQSClient:
         if self._client is None:
-            import boto3
+            import boto3  # noqa: PLC0415 - only a function that sends pays for its import
 
             self._client = boto3.client("sqs", region_name=_region_of(self.queue_url))
         return self._client

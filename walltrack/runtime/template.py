@@ -22,6 +22,9 @@ DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30  # SQS's default
 DEFAULT_SQS_BATCH_SIZE = 10
 MIN_MAX_RECEIVE_COUNT = 5
 VISIBILITY_TIMEOUT_FACTOR = 6
+MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
+"""SQS event sources' MaximumConcurrency range; every consumer sets one (few waiting invocations,
+few database connections)."""
 
 Handler = Callable[[Any, Any], Any]
 
@@ -173,6 +176,7 @@ class SqsEvent:
     report_batch_item_failures: bool = False
     max_batching_window: int = 0
     enabled: bool = True
+    maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency (AWS: 2-1000)
 
 
 @dataclass(frozen=True)
@@ -392,6 +396,8 @@ def _sqs_event(function_id: str, name: str, props: Mapping[str, Any], where: str
         )
     response_types = props.get("FunctionResponseTypes") or []
     what = f"{function_id} event {name}"
+    scaling = props.get("ScalingConfig") or {}
+    maximum = scaling.get("MaximumConcurrency") if isinstance(scaling, Mapping) else None
     return SqsEvent(
         name=name,
         queue_id=queue_id,
@@ -401,6 +407,9 @@ def _sqs_event(function_id: str, name: str, props: Mapping[str, Any], where: str
             props.get("MaximumBatchingWindowInSeconds", 0), f"{what} MaximumBatchingWindow"
         ),
         enabled=_bool(props.get("Enabled", True)),
+        maximum_concurrency=None
+        if maximum is None
+        else _int(maximum, f"{what} MaximumConcurrency"),
     )
 
 
@@ -476,6 +485,12 @@ def check_queue_rules(template: Template) -> list[str]:
             if not event.report_batch_item_failures:
                 problems.append(
                     f"{where}: FunctionResponseTypes must include ReportBatchItemFailures"
+                )
+            concurrency = event.maximum_concurrency
+            if concurrency is None or not MIN_CONCURRENCY <= concurrency <= MAX_CONCURRENCY:
+                problems.append(
+                    f"{where}: ScalingConfig.MaximumConcurrency must bound the consumer "
+                    f"({MIN_CONCURRENCY}-{MAX_CONCURRENCY}), got {concurrency}"
                 )
             if queue.dlq_id is None:
                 problems.append(f"queue {queue.logical_id}: no DLQ (RedrivePolicy missing)")

@@ -10,6 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.parser.models import (
+    EventBridgeModel,
+    LambdaFunctionUrlModel,
+    SqsModel,
+)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -473,11 +483,6 @@ def test_every_event_kind_validates_against_powertools_models(
     runtime: LocalRuntime, client: TestClient, clock: ManualClock
 ) -> None:
     # Given Powertools' pydantic models of AWS events (what handlers may parse with)
-    from aws_lambda_powertools.utilities.parser.models import (
-        EventBridgeModel,
-        LambdaFunctionUrlModel,
-        SqsModel,
-    )
 
     # When one event of each kind is produced
     runtime.queue("WorkQueue").send({"n": 1})
@@ -495,11 +500,6 @@ def test_powertools_batch_processor_reports_the_local_poison_message(
     runtime: LocalRuntime,
 ) -> None:
     # Given a batch received from a local queue, holding one poison message
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
-    )
 
     queue = runtime.queue("WorkQueue")
     queue.send({"n": 1})

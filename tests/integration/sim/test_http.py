@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from sim.chain import WSOL_MINT
-from sim.server import SimServer
+from sim.server import SimConfig, SimServer
+from sim.world import Scenario, build_world
 from tests.unit.sim.conftest import load_fixture
 from tests.unit.sim.shapes import shape_errors
 
@@ -297,8 +298,6 @@ def test_status_reports_the_world(client: httpx.Client) -> None:
 
 def test_rate_limits_and_injected_5xx_are_configurable() -> None:
     # Given a server with a 2-per-minute DexScreener pair limit and always-failing Helius
-    from sim.server import SimConfig
-    from sim.world import Scenario, build_world
 
     world = build_world(Scenario.small(seed=2))
     config = SimConfig(rate_limits={"dex_fast": 2}, error_5xx=1.0)
@@ -320,7 +319,6 @@ def test_rate_limits_and_injected_5xx_are_configurable() -> None:
 
 def test_same_seed_serves_byte_identical_responses() -> None:
     # Given two frozen servers of the same seed
-    from sim.world import Scenario, build_world
 
     bodies = []
     for _ in range(2):

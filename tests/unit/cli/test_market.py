@@ -32,11 +32,12 @@ def test_every_external_service_points_at_the_market(monkeypatch: pytest.MonkeyP
     for name in names:
         monkeypatch.setenv(f"WALLTRACK_{name}", "https://real.example")
     # registered then removed, so the test restores whatever was there (or nothing)
-    monkeypatch.setenv("WALLTRACK_HELIUS_PLAN", "free")
-    monkeypatch.delenv("WALLTRACK_HELIUS_PLAN")
+    for plan in ("WALLTRACK_HELIUS_PLAN", "WALLTRACK_JUPITER_PLAN"):
+        monkeypatch.setenv(plan, "free")
+        monkeypatch.delenv(plan)
     # When the market's base URL is applied before settings are read
     point_services_at("http://127.0.0.1:8765")
-    settings = EnvSettings(_env_file=None)  # type: ignore[call-arg]
+    settings = EnvSettings(_env_file=None)
     # Then every client base URL and key is the simulator's
     assert settings.dexscreener_base_url == "http://127.0.0.1:8765"
     assert settings.helius_api_base_url == "http://127.0.0.1:8765"
@@ -45,5 +46,7 @@ def test_every_external_service_points_at_the_market(monkeypatch: pytest.MonkeyP
     assert settings.rugcheck_base_url == "http://127.0.0.1:8765"
     assert settings.helius_api_key is not None
     assert settings.helius_api_key.get_secret_value() == SIM_API_KEY
-    # And the Helius plan defaults to developer beside the market, unless one was exported
+    # And the Helius and Jupiter plans default to developer beside the market, unless one was
+    # exported
     assert settings.helius_plan == "developer"
+    assert settings.jupiter_plan == "developer"

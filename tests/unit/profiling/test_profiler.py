@@ -23,6 +23,7 @@ from walltrack.core.discovery.profiler import (
     recent_history,
     score_copyability,
 )
+from walltrack.data.models.steps import STEP_SETTINGS
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import BotFlag, CopyStats, WalletProfile
 from walltrack.data.models.wallet_settings import WalletProfileSettings
@@ -478,7 +479,6 @@ def test_the_profile_is_a_frozen_model_that_serialises() -> None:
 
 def test_the_profiling_settings_are_a_step_the_settings_tab_can_edit() -> None:
     # Given the registry the API and the Settings tab read
-    from walltrack.data.models.steps import STEP_SETTINGS
 
     # Then step 3's settings are in it, and their defaults validate
     model = STEP_SETTINGS["wallet_profile"]

@@ -42,6 +42,17 @@ def make_client(sleep: RecordingSleep) -> HeliusRpcClient:
     )
 
 
+def in_turn(*answers: httpx.Response | Answer) -> Answer:
+    """One answer per request, in order (a response as it is, or an answer built per request)."""
+    queue = list(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        item = queue.pop(0)
+        return item if isinstance(item, httpx.Response) else item(request)
+
+    return answer
+
+
 def rpc_answer(body: dict[str, Any], status: int = 200) -> Answer:
     """Answer with `body`, echoing the request's JSON-RPC id as a real server does."""
 
@@ -206,10 +217,9 @@ async def test_a_429_waits_the_requested_retry_after(
     mock_api: respx.MockRouter, sleep: RecordingSleep
 ) -> None:
     route = rpc_route(mock_api)
-    route.side_effect = [
-        httpx.Response(429, headers={"Retry-After": "2"}),
-        rpc_answer(balance(5)),
-    ]
+    route.side_effect = in_turn(
+        httpx.Response(429, headers={"Retry-After": "2"}), rpc_answer(balance(5))
+    )
     async with make_client(sleep) as client:
         assert await client.get_balance(W1) == 5
     assert sleep.waits == [2.0]
@@ -247,10 +257,10 @@ async def test_retry_log_lines_never_carry_the_key(
     mock_api: respx.MockRouter, sleep: RecordingSleep, captured_logs: io.StringIO
 ) -> None:
     route = rpc_route(mock_api)
-    route.side_effect = [
+    route.side_effect = in_turn(
         httpx.Response(502, text=f"upstream https://x/?api-key={KEY} down"),
         rpc_answer(balance(1)),
-    ]
+    )
     async with make_client(sleep) as client:
         await client.get_balance(W1)
     assert "service call retried" in captured_logs.getvalue()

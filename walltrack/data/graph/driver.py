@@ -23,7 +23,7 @@ _drivers: dict[tuple[str, str | None], Driver] = {}
 def resolve_graph_uri(settings: EnvSettings) -> str:
     if settings.neo4j_uri is not None:
         return settings.neo4j_uri
-    from walltrack.data.graph.embedded import ensure_embedded_graph
+    from walltrack.data.graph.embedded import ensure_embedded_graph  # noqa: PLC0415 - local only
 
     return ensure_embedded_graph(
         settings.data_dir, bolt_port=settings.graph_bolt_port, redis_port=settings.graph_redis_port

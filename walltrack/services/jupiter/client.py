@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Literal, Unpack
+from typing import Any, Unpack
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from walltrack.config.settings import JupiterPlan
 from walltrack.data.models.jupiter import Quote, SwapMode, TokenPrice
 from walltrack.data.models.market import describe_validation_error
 from walltrack.services.base import (
@@ -40,7 +41,6 @@ MAX_SLIPPAGE_BPS = 10_000
 NO_ROUTE_CODES = frozenset({"COULD_NOT_FIND_ANY_ROUTE", "NO_ROUTES_FOUND", "TOKEN_NOT_TRADABLE"})
 _MESSAGE_CHARS = 200
 
-JupiterPlan = Literal["keyless", "free", "developer", "launch", "pro"]
 
 JUPITER_RATE_BY_PLAN: dict[JupiterPlan, RateLimit] = {
     "keyless": RateLimit(30, 60.0),

@@ -1,0 +1,87 @@
+"""The local stack `walltrack run` serves, in this order:
+
+1. embedded Postgres + migrations   2. the simulated market's clock (when it runs)
+3. the local runtime (template.yaml: schedules, queues, Function URLs)   4. one container (the
+composition root) for the runtime's functions and the API   5. API + UI (uvicorn)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from walltrack.api.app import create_app
+from walltrack.app.container import build_container, resolve_database_url
+from walltrack.app.process import bound
+from walltrack.cli.market import MarketProcess, wait_until_ready
+from walltrack.clock import clock_from_text
+from walltrack.config.settings import EnvSettings
+from walltrack.data.postgres.migrations import apply_migrations
+from walltrack.log import configure_logging, get_logger
+from walltrack.runtime.local import LocalRuntime
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
+    if args.host:
+        os.environ["WALLTRACK_API_HOST"] = args.host
+    if args.port:
+        os.environ["WALLTRACK_API_PORT"] = str(args.port)
+        os.environ.setdefault("WALLTRACK_API_BASE_URL", f"http://127.0.0.1:{args.port}")
+    env = EnvSettings()
+    configure_logging(level=env.log_level)
+    log = get_logger(component="run")
+
+    env.data_dir.mkdir(parents=True, exist_ok=True)
+    applied = apply_migrations(resolve_database_url(env))
+    log.info("migrations", applied=len(applied))
+    if market is not None:
+        wait_until_ready(market)  # from here on the product's clock follows the market's
+        log.info("simulated market ready", base_url=market.options.base_url)
+        env = EnvSettings()
+
+    # The template's schedules and queues in this process (the API is served by uvicorn).
+    # Schedules and visibility timeouts run on business time, so a fast-forwarded market also
+    # fast-forwards the schedules that watch it. The runtime sets each function's environment
+    # (its queue URLs), as Lambda would, before the container reads it.
+    clock = clock_from_text(env.clock)
+    runtime = LocalRuntime(TEMPLATE, clock=clock, exclude={"ApiFunction"}, apply_env=True)
+    container = build_container(EnvSettings(), clock=clock)
+    runtime.invocation_scope = lambda: bound(container)
+    container.graph.ping()  # the embedded graph server starts now, not at the first request
+    runtime.start()
+    app = create_app(container)
+    app.include_router(runtime.url_router())
+    if not args.no_ui:
+        app = _mount_ui(app, env.api_base_url)
+
+    base = f"http://{env.api_host}:{env.api_port}"
+    print(
+        f"\nWallTrack is starting:\n  UI      {base}/ui\n  API     {base}/docs\n"
+        f"  health  {base}/health\n  data    {Path(env.data_dir).resolve()}\n"
+        + (f"  market  {market.options.base_url} (simulated)\n" if market else ""),
+        flush=True,
+    )
+    try:
+        uvicorn.run(app, host=env.api_host, port=env.api_port, log_level="warning", workers=1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.info("stopping")
+        runtime.close()
+        container.close()
+    return 0
+
+
+def _mount_ui(app: Any, api_base_url: str) -> Any:
+    # The dashboard is an optional extra (pip install ".[ui]"): Gradio loads only when mounted.
+    import gradio as gr  # noqa: PLC0415
+
+    from ui.app import build_ui  # noqa: PLC0415
+
+    return gr.mount_gradio_app(app, build_ui(api_base_url), path="/ui")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -20,9 +20,7 @@ import pytest
 from sim.server import SimServer
 from sim.world import World
 from tests.conftest import REPO_ROOT
-from tests.support.stack import Stack, local_stack
-from walltrack.config.settings import EnvSettings
-from walltrack.data.postgres.database import Database
+from tests.support.stack import Stack
 from walltrack.runtime.queues import LocalQueueHandle, MessageBody
 
 STACK_EXCLUDE = ("WalletProfileFunction",)  # profiles are not what these tests look at
@@ -60,16 +58,9 @@ def flaky() -> FlakyQueue:
 
 
 @pytest.fixture
-def stack(
-    base_env: EnvSettings, clean_db: Database, sim: SimServer, flaky: FlakyQueue
-) -> Iterator[Stack]:
-    with local_stack(
-        base_env,
-        market_url=sim.base_url,
-        exclude=STACK_EXCLUDE,
-        queues={"wallet_discovery": flaky},
-    ) as running:
-        yield running
+def stack_queues(flaky: FlakyQueue) -> dict[str, FlakyQueue]:
+    """The stack's container sends to wallet_discovery through the flaky queue."""
+    return {"wallet_discovery": flaky}
 
 
 def _mints(world: World, count: int) -> list[str]:

@@ -20,7 +20,7 @@ import httpx
 
 from walltrack.app.markets import Close, MarketPorts, Markets
 from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
-from walltrack.app.rate_limits import SharedRateLimiter, shared_limiters
+from walltrack.app.rate_limits import SharedRateLimiter, upstream_accounts
 from walltrack.app.token_discovery import TokenDiscoveryJobs
 from walltrack.app.wallet_discovery import WalletJobs
 from walltrack.clock import Clock, clock_from_text
@@ -212,12 +212,17 @@ def build_container(
         "wallet_profile": env.wallet_profile_queue_url,
     }
     ports = QueuePorts(urls, open_queue, given=queues or {})
+    slots = RateLimitSlots(db)
+    limiters = {  # one per upstream account, shared by every client of it (and every process)
+        account: SharedRateLimiter(slots, account, limit)
+        for account, limit in upstream_accounts(env).items()
+    }
     return Container(
         env=env,
         clock=clock or clock_from_text(env.clock),
         db=db,
         queues=ports,
-        limiters=shared_limiters(env, RateLimitSlots(db)),
+        limiters=limiters,
         transport=transport or Transport(),
         **overrides,
     )

@@ -68,10 +68,3 @@ def upstream_accounts(env: EnvSettings) -> dict[str, RateLimit]:
         "rugcheck": REPORTS_RATE,
         "jupiter": JUPITER_RATE_BY_PLAN[jupiter_plan],
     }
-
-
-def shared_limiters(env: EnvSettings, slots: RateLimitSlots) -> dict[str, SharedRateLimiter]:
-    return {
-        account: SharedRateLimiter(slots, account, limit)
-        for account, limit in upstream_accounts(env).items()
-    }

@@ -5,7 +5,6 @@ nothing. Only the choice of token reads the sim's truth."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -13,10 +12,8 @@ import pytest
 
 from sim.server import SimClock, SimServer
 from sim.world import Scenario, World, build_world
-from tests.support.stack import EPOCH, Stack, local_stack
+from tests.support.stack import EPOCH, Stack
 from walltrack.clock import ManualClock
-from walltrack.config.settings import EnvSettings
-from walltrack.data.postgres.database import Database
 
 SIM_SEED = 5  # its small world has a graduated token rugged a few minutes after the history ends
 
@@ -27,12 +24,9 @@ def business_clock() -> ManualClock:
 
 
 @pytest.fixture
-def stack(
-    base_env: EnvSettings, clean_db: Database, sim: SimServer, business_clock: ManualClock
-) -> Iterator[Stack]:
+def stack_clock(business_clock: ManualClock) -> ManualClock:
     """This module's stack keeps business time on a clock the test steps with the market."""
-    with local_stack(base_env, market_url=sim.base_url, clock=business_clock) as running:
-        yield running
+    return business_clock
 
 
 def _step_to(sim: SimServer, business_clock: ManualClock, at_ms: int) -> None:

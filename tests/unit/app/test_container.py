@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from walltrack.app.container import Container
 from walltrack.app.outbox import QueuePorts
-from walltrack.app.rate_limits import SharedRateLimiter, shared_limiters, upstream_accounts
+from walltrack.app.rate_limits import SharedRateLimiter, upstream_accounts
 from walltrack.clock import ManualClock
 from walltrack.config.settings import EnvSettings, HeliusPlan
 from walltrack.data.postgres.database import Database
@@ -38,7 +38,10 @@ def _container(env: EnvSettings) -> Container:
         clock=ManualClock(),
         db=db,
         queues=QueuePorts({"wallet_profile": None}, queue_port_for),
-        limiters=shared_limiters(env, RateLimitSlots(db)),
+        limiters={
+            account: SharedRateLimiter(RateLimitSlots(db), account, limit)
+            for account, limit in upstream_accounts(env).items()
+        },
     )
 
 

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from walltrack.app.handlers import consume, start_invocation
-from walltrack.app.process import current
+from walltrack.app.handlers import queue_consumer
 from walltrack.data.models.messages import WalletDiscoveryRequested
 
-
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    start_invocation("wallet_discovery", context)
-    app = current()
-    return consume(
-        event,
-        context,
-        consumer="wallet_discovery",
-        message=WalletDiscoveryRequested,
-        handle=app.wallet_jobs.discovery_requested,
-        consumed=app.consumed,
-    )
+handler = queue_consumer(
+    "wallet_discovery", WalletDiscoveryRequested, lambda app: app.wallet_jobs.discovery_requested
+)

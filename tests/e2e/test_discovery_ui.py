@@ -15,16 +15,9 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Stack, start_stack, stop_stack
-
-SOL = "So11111111111111111111111111111111111111112"
-USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
-RELAXED = {
-    "min_liquidity_usd": "0",
-    "min_volume_24h_usd": "0",
-    "min_txns_1h": 0,
-    "max_pair_age_hours": 8760,
-    "scheduled_scan": False,
-}
+from tests.support.stack import RELAXED
+from walltrack.data.models.solana import SOL_MINT as SOL
+from walltrack.data.models.solana import USDC_MINT as USDC
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,9 @@ container of its own (its own pool, clients and limiter objects, as separate Lam
 have), read Helius histories at once; the simulated market's request log shows no second over
 the plan's limit. Only Postgres is shared between them (`rate_limit_slots`).
 
-Arrivals are counted in two-second windows: the workers and the market share one interpreter
-here, so a send may leave a fraction of a second after its slot and land in the next window."""
+The workers and the market share one interpreter here, so a send may leave a fraction of a
+second after its slot and arrive bunched with the next ones: the checks read the rate over the
+whole run, and bursts over two-second windows with a few requests of slack."""
 
 from __future__ import annotations
 
@@ -82,9 +83,10 @@ def test_concurrent_workers_together_keep_to_the_plans_rate(
     assert len(fetched) == len(mints)
     arrivals = sorted(_helius_arrivals(sim))
     assert len(arrivals) >= sum(-(-n // 100) for n in fetched) >= 3 * WORKERS
-    # And the market never saw more than the plan's rate: at most 20 requests in any two
-    # seconds, give or take two whose send a busy interpreter delayed past their slot (four
-    # unshared limiters send four times that: about 80)
-    assert max_in_window(arrivals, 2.0) <= 2 * per_second + 2
-    # And the requests were spread as one limiter spreads them
-    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) / per_second * 0.9
+    # And the market saw them at the plan's rate: about 10 a second over the whole run, where
+    # four unshared limiters send about 40
+    rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+    assert rate <= per_second * 1.1
+    # And no burst: at most 20 in any two seconds, give or take four whose send a busy
+    # interpreter delayed past their slot (unshared limiters: about 80)
+    assert max_in_window(arrivals, 2.0) <= 2 * per_second + 4

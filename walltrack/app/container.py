@@ -20,6 +20,7 @@ import httpx
 
 from walltrack.app.markets import Close, MarketPorts, Markets
 from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
+from walltrack.app.ports import StepPorts
 from walltrack.app.rate_limits import SharedRateLimiter, upstream_accounts
 from walltrack.app.token_discovery import TokenDiscoveryJobs
 from walltrack.app.wallet_discovery import WalletJobs
@@ -112,8 +113,8 @@ class Container:
 
     # -- jobs -------------------------------------------------------------------------------
     @cached_property
-    def token_jobs(self) -> TokenDiscoveryJobs:
-        return TokenDiscoveryJobs(
+    def step_ports(self) -> StepPorts:
+        return StepPorts(
             runs=self.runs,
             steps=self.step_settings,
             tokens=self.tokens,
@@ -124,18 +125,12 @@ class Container:
         )
 
     @cached_property
+    def token_jobs(self) -> TokenDiscoveryJobs:
+        return TokenDiscoveryJobs(self.step_ports)
+
+    @cached_property
     def wallet_jobs(self) -> WalletJobs:
-        return WalletJobs(
-            runs=self.runs,
-            steps=self.step_settings,
-            tokens=self.tokens,
-            wallets=self.wallets,
-            outbox=self.outbox,
-            markets=self.markets,
-            atomic=self.db.transaction,
-            clock=self.clock,
-            price_tapes=self.price_tapes,
-        )
+        return WalletJobs(self.step_ports, wallets=self.wallets, price_tapes=self.price_tapes)
 
     # -- market clients (one set per thread) ------------------------------------------------
     def open_market_ports(self) -> tuple[MarketPorts, Close]:

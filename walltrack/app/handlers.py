@@ -12,7 +12,7 @@ least once, and the outbox sweep may re-send a message whose first send did arri
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -22,12 +22,17 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from walltrack.app.process import current
 from walltrack.data.models.messages import StepMessage
 from walltrack.data.postgres.messages import ConsumedMessages
 from walltrack.errors import MalformedMessageError
 from walltrack.log import bind_context, configure_logging, get_logger
 
+if TYPE_CHECKING:
+    from walltrack.app.container import Container
+
 M = TypeVar("M", bound=StepMessage)
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 log = get_logger(component="consumer")
 
 _configured = False
@@ -97,3 +102,24 @@ def consume(
         )
     )
     return response
+
+
+def queue_consumer(
+    function: str, message: type[M], job: Callable[[Container], Callable[[M], None]]
+) -> LambdaHandler:
+    """The Lambda handler of a function fed by one queue: each record, parsed as `message`, goes
+    to `job(container)`; `function` names it in logs and in the consumed-ids table."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        start_invocation(function, context)
+        app = current()
+        return consume(
+            event,
+            context,
+            consumer=function,
+            message=message,
+            handle=job(app),
+            consumed=app.consumed,
+        )
+
+    return handler

@@ -9,9 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from walltrack.app.markets import Markets
-from walltrack.app.outbox import PipelineOutbox
-from walltrack.clock import Clock
+from walltrack.app.ports import StepPorts
 from walltrack.core.discovery.scan import (
     RefreshReport,
     ScanReport,
@@ -20,15 +18,11 @@ from walltrack.core.discovery.scan import (
     run_token_refresh,
     run_token_scan,
 )
-from walltrack.core.ports import Atomic
 from walltrack.core.schedules import ScheduleState, is_due, schedule_state
-from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.messages import TokenScanRequested
 from walltrack.data.models.solana import validate_mint
 from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
 from walltrack.data.models.token import Token
-from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
-from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.errors import NotFoundError
 from walltrack.log import get_logger
 
@@ -36,73 +30,57 @@ log = get_logger(component="token_discovery")
 
 
 class TokenDiscoveryJobs:
-    def __init__(
-        self,
-        *,
-        runs: ScheduleRunRepository,
-        steps: StepSettingsService,
-        tokens: TokenRepository,
-        outbox: PipelineOutbox,
-        markets: Markets,
-        atomic: Atomic,
-        clock: Clock,
-    ) -> None:
-        self._runs = runs
-        self._steps = steps
-        self._tokens = tokens
-        self._outbox = outbox
-        self._markets = markets
-        self._atomic = atomic
-        self._clock = clock
+    def __init__(self, ports: StepPorts) -> None:
+        self._ports = ports
 
     def start_manual_scan(self) -> UUID:
         """The run a manual scan reports into, and its request to token_scan, committed
         together (the scan itself runs in the token_scan function)."""
-        with self._atomic():
-            run_id = self._runs.start(
-                "token_scan", at=self._clock.now(), counts={"trigger": "manual"}
+        with self._ports.atomic():
+            run_id = self._ports.runs.start(
+                "token_scan", at=self._ports.clock.now(), counts={"trigger": "manual"}
             )
-            self._outbox.scan_requested(run_id)
+            self._ports.outbox.scan_requested(run_id)
         return run_id
 
     def scan_if_due(self, *, time_left: TimeLeft | None = None) -> ScanReport | None:
         """A schedule tick: scan when scheduled scans are on and the interval has passed."""
-        settings = self._steps.typed(TokenDiscoverySettings)
+        settings = self._ports.steps.typed(TokenDiscoverySettings)
         interval = timedelta(minutes=settings.scan_interval_minutes)
-        last = self._runs.last_started("token_scan")
+        last = self._ports.runs.last_started("token_scan")
         if not settings.scheduled_scan or not is_due(
-            last_started=last, interval=interval, now=self._clock.now()
+            last_started=last, interval=interval, now=self._ports.clock.now()
         ):
             return None
         return self.scan(time_left=time_left)
 
     def refresh_if_due(self) -> RefreshReport | None:
         """A schedule tick: refresh when `interval_minutes` has passed since the last run."""
-        settings = self._steps.typed(TokenRefreshSettings)
+        settings = self._ports.steps.typed(TokenRefreshSettings)
         interval = timedelta(minutes=settings.interval_minutes)
-        last = self._runs.last_started("token_refresh")
-        if not is_due(last_started=last, interval=interval, now=self._clock.now()):
+        last = self._ports.runs.last_started("token_refresh")
+        if not is_due(last_started=last, interval=interval, now=self._ports.clock.now()):
             return None
         return self.refresh()
 
     def schedules(self) -> list[ScheduleState]:
         """Both jobs' schedules as the Status tab shows them (next run time included)."""
-        scan = self._steps.typed(TokenDiscoverySettings)
-        refresh = self._steps.typed(TokenRefreshSettings)
-        now = self._clock.now()
+        scan = self._ports.steps.typed(TokenDiscoverySettings)
+        refresh = self._ports.steps.typed(TokenRefreshSettings)
+        now = self._ports.clock.now()
         return [
             schedule_state(
                 job="token_scan",
                 enabled=scan.scheduled_scan,
                 interval_minutes=scan.scan_interval_minutes,
-                last_started=self._runs.last_started("token_scan"),
+                last_started=self._ports.runs.last_started("token_scan"),
                 now=now,
             ),
             schedule_state(
                 job="token_refresh",
                 enabled=True,
                 interval_minutes=refresh.interval_minutes,
-                last_started=self._runs.last_started("token_refresh"),
+                last_started=self._ports.runs.last_started("token_refresh"),
                 now=now,
             ),
         ]
@@ -110,17 +88,17 @@ class TokenDiscoveryJobs:
     def scan(self, *, run_id: UUID | None = None, time_left: TimeLeft | None = None) -> ScanReport:
         """Step 1, recorded as a `token_scan` run (progress readable while it runs); with
         `time_left`, it stops short of the invocation's time limit."""
-        settings = self._steps.typed(TokenDiscoverySettings)
-        with self._runs.track("token_scan", run_id=run_id, clock=self._clock) as run:
-            report = self._markets.run(
+        settings = self._ports.steps.typed(TokenDiscoverySettings)
+        with self._ports.runs.track("token_scan", run_id=run_id, clock=self._ports.clock) as run:
+            report = self._ports.markets.run(
                 lambda market: run_token_scan(
                     settings=settings,
                     source=market.candidates,
                     safety=market.safety,
-                    store=self._tokens,
-                    outbox=self._outbox,
-                    atomic=self._atomic,
-                    now=self._clock.now(),
+                    store=self._ports.tokens,
+                    outbox=self._ports.outbox,
+                    atomic=self._ports.atomic,
+                    now=self._ports.clock.now(),
                     progress=run.progress,
                     time_left=time_left,
                 )
@@ -132,31 +110,31 @@ class TokenDiscoveryJobs:
         """A manual scan request from the API. A redelivered request whose run already ended
         does nothing. A scan that fails is recorded as failed in its run and not retried (the
         user sees the error and can run again); only a failure to record it is re-raised."""
-        run = self._runs.get(message.run_id)
+        run = self._ports.runs.get(message.run_id)
         if run is None or run.status != "running":
             log.info("scan request skipped", run_id=str(message.run_id), status=run and run.status)
             return
         try:
             self.scan(run_id=message.run_id, time_left=time_left)
         except Exception:
-            recorded = self._runs.get(message.run_id)
+            recorded = self._ports.runs.get(message.run_id)
             if recorded is None or recorded.status != "failed":
                 raise
             log.warning("scan failed (recorded in its run)", run_id=str(message.run_id))
 
     def refresh(self) -> RefreshReport:
         """Step 2, recorded as a `token_refresh` run."""
-        settings = self._steps.typed(TokenRefreshSettings)
-        discovery = self._steps.typed(TokenDiscoverySettings)
-        with self._runs.track("token_refresh", clock=self._clock) as run:
-            report = self._markets.run(
+        settings = self._ports.steps.typed(TokenRefreshSettings)
+        discovery = self._ports.steps.typed(TokenDiscoverySettings)
+        with self._ports.runs.track("token_refresh", clock=self._ports.clock) as run:
+            report = self._ports.markets.run(
                 lambda market: run_token_refresh(
                     settings=settings,
                     discovery_settings=discovery,
                     source=market.candidates,
                     safety=market.safety,
-                    store=self._tokens,
-                    now=self._clock.now(),
+                    store=self._ports.tokens,
+                    now=self._ports.clock.now(),
                     progress=run.progress,
                 )
             )
@@ -166,17 +144,17 @@ class TokenDiscoveryJobs:
     def add(self, mint: str) -> Token:
         """Manual add: 422 for a malformed mint, 404 when no market knows it."""
         mint = validate_mint(mint)
-        settings = self._steps.typed(TokenDiscoverySettings)
-        token = self._markets.run(
+        settings = self._ports.steps.typed(TokenDiscoverySettings)
+        token = self._ports.markets.run(
             lambda market: add_token_manually(
                 mint,
                 settings=settings,
                 source=market.candidates,
                 safety=market.safety,
-                store=self._tokens,
-                outbox=self._outbox,
-                atomic=self._atomic,
-                now=self._clock.now(),
+                store=self._ports.tokens,
+                outbox=self._ports.outbox,
+                atomic=self._ports.atomic,
+                now=self._ports.clock.now(),
             )
         )
         if token is None:
@@ -185,8 +163,10 @@ class TokenDiscoveryJobs:
 
     def block(self, mint: str) -> Token:
         """Block a token: discovery will not revive it and surveillance skips it."""
-        self._tokens.set_status(mint, "blocked", reason="blocked by user", at=self._clock.now())
-        token = self._tokens.get(mint)
+        self._ports.tokens.set_status(
+            mint, "blocked", reason="blocked by user", at=self._ports.clock.now()
+        )
+        token = self._ports.tokens.get(mint)
         if token is None:
             raise NotFoundError(f"unknown token {mint}")
         return token

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from walltrack.app.markets import Markets
-from walltrack.app.outbox import PipelineOutbox
-from walltrack.clock import Clock
+from walltrack.app.ports import StepPorts
 from walltrack.core.discovery.wallets import (
     DiscoveryReport,
     PriceTapeCache,
@@ -19,15 +17,11 @@ from walltrack.core.discovery.wallets import (
     discover_wallets,
     profile_address,
 )
-from walltrack.core.ports import Atomic
-from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.messages import WalletDiscoveryRequested, WalletProfileRequested
 from walltrack.data.models.runs import ScheduleRun
 from walltrack.data.models.solana import validate_address, validate_mint
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
-from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
-from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
 from walltrack.errors import NotFoundError, UpstreamError
 from walltrack.log import get_logger
@@ -39,26 +33,10 @@ JOB = "wallet_discovery"
 
 class WalletJobs:
     def __init__(
-        self,
-        *,
-        runs: ScheduleRunRepository,
-        steps: StepSettingsService,
-        tokens: TokenRepository,
-        wallets: WalletRepository,
-        outbox: PipelineOutbox,
-        markets: Markets,
-        atomic: Atomic,
-        clock: Clock,
-        price_tapes: PriceTapeCache,
+        self, ports: StepPorts, *, wallets: WalletRepository, price_tapes: PriceTapeCache
     ) -> None:
-        self._runs = runs
-        self._steps = steps
-        self._tokens = tokens
+        self._ports = ports
         self._wallets = wallets
-        self._outbox = outbox
-        self._markets = markets
-        self._atomic = atomic
-        self._clock = clock
         self._price_tapes = price_tapes
         """One per process: a warm Lambda container (or the local runtime) profiles many
         wallets that trade the same tokens, so their price tapes are built once."""
@@ -69,17 +47,17 @@ class WalletJobs:
         none active)."""
         if mint is not None:
             mint = validate_mint(mint)
-            if self._tokens.get(mint) is None:
+            if self._ports.tokens.get(mint) is None:
                 raise NotFoundError(f"unknown token {mint}: add it on the Discovery tab first")
             mints = [mint]
         else:
-            mints = self._tokens.active_mints()
+            mints = self._ports.tokens.active_mints()
             if not mints:
                 raise NotFoundError("no active tokens: run a token scan first")
         counts = {"trigger": "manual", "tokens": len(mints), "tokens_done": 0}
-        with self._atomic():
-            run_id = self._runs.start(JOB, at=self._clock.now(), counts=counts)
-            self._outbox.discovery_requested(run_id, mints)
+        with self._ports.atomic():
+            run_id = self._ports.runs.start(JOB, at=self._ports.clock.now(), counts=counts)
+            self._ports.outbox.discovery_requested(run_id, mints)
         return run_id, mints
 
     def discovery_requested(self, message: WalletDiscoveryRequested) -> None:
@@ -92,7 +70,7 @@ class WalletJobs:
 
     def discover(self, mint: str) -> DiscoveryReport:
         """One token's candidates as a `wallet_discovery` run of its own."""
-        with self._runs.track(JOB, clock=self._clock) as run:
+        with self._ports.runs.track(JOB, clock=self._ports.clock) as run:
             report = self._discover_one(mint)
             run.counts.update({"tokens": 1, "tokens_done": 1} | _counts(report))
         return report
@@ -102,7 +80,7 @@ class WalletJobs:
         fit every token in its timeout). Counted once per token even when redelivered; the
         token that completes the count closes the run, failed only if every token failed.
         A token whose history cannot be read is counted with its error, not retried."""
-        run = self._runs.get(run_id)
+        run = self._ports.runs.get(run_id)
         if run is None or run.status != "running":
             log.info("discovery item skipped", run_id=str(run_id), status=run and run.status)
             return None
@@ -112,34 +90,34 @@ class WalletJobs:
         except UpstreamError as exc:
             error = f"{mint}: {exc}"
             log.warning("token history unavailable", mint=mint, error=str(exc))
-            self._runs.progress(run_id, {"last_error": error})
+            self._ports.runs.progress(run_id, {"last_error": error})
             increments = {"token_errors": 1}
-        after = self._runs.item_done(run_id, mint, increments | {"tokens_done": 1})
+        after = self._ports.runs.item_done(run_id, mint, increments | {"tokens_done": 1})
         if after is not None and after.counts.get("tokens_done") == after.counts.get("tokens"):
             every_token_failed = after.counts.get("token_errors", 0) == after.counts["tokens"]
-            self._runs.finish(
+            self._ports.runs.finish(
                 run_id,
                 status="failed" if every_token_failed else "succeeded",
                 counts={},
                 error=(error or after.counts.get("last_error")) if every_token_failed else None,
-                at=self._clock.now(),
+                at=self._ports.clock.now(),
             )
         return after
 
     def _discover_one(self, mint: str) -> DiscoveryReport:
-        settings = self._steps.typed(WalletDiscoverySettings)
-        token = self._tokens.get(mint)
+        settings = self._ports.steps.typed(WalletDiscoverySettings)
+        token = self._ports.tokens.get(mint)
         pool = [token.pair_address] if token and token.pair_address else []
-        return self._markets.run(
+        return self._ports.markets.run(
             lambda market: discover_wallets(
                 mint,
                 settings=settings,
                 source=market.transactions,
                 prices=market.prices,
                 store=self._wallets,
-                outbox=self._outbox,
-                atomic=self._atomic,
-                now=self._clock.now(),
+                outbox=self._ports.outbox,
+                atomic=self._ports.atomic,
+                now=self._ports.clock.now(),
                 exclude=pool,
             )
         )
@@ -151,10 +129,10 @@ class WalletJobs:
     def profile(self, address: str) -> ProfileReport:
         """One wallet's profile; a failure is shown on its row and re-raised (SQS retries)."""
         address = validate_address(address)
-        settings = self._steps.typed(WalletProfileSettings)
-        discovery = self._steps.typed(WalletDiscoverySettings)
+        settings = self._ports.steps.typed(WalletProfileSettings)
+        discovery = self._ports.steps.typed(WalletDiscoverySettings)
         try:
-            report = self._markets.run(
+            report = self._ports.markets.run(
                 lambda market: profile_address(
                     address,
                     settings=settings,
@@ -162,7 +140,7 @@ class WalletJobs:
                     source=market.transactions,
                     prices=market.prices,
                     store=self._wallets,
-                    now=self._clock.now(),
+                    now=self._ports.clock.now(),
                     cache=self._price_tapes,
                 )
             )

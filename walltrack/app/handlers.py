@@ -24,12 +24,12 @@ from pydantic import ValidationError
 
 from walltrack.app.process import current
 from walltrack.data.models.messages import StepMessage
-from walltrack.data.postgres.messages import ConsumedMessages
 from walltrack.errors import MalformedMessageError
 from walltrack.log import bind_context, configure_logging, get_logger
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the container (and psycopg with it) loads at the first invocation
     from walltrack.app.container import Container
+    from walltrack.data.postgres.messages import ConsumedMessages
 
 M = TypeVar("M", bound=StepMessage)
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]

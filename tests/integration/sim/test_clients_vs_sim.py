@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,8 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from sim.server import SimConfig, SimServer
-from sim.world import Scenario, build_world
+from sim.server import SimServer
 from walltrack.services.base import RateLimit
 from walltrack.services.errors import AuthError
 from walltrack.services.helius.rpc import HeliusRpcClient
@@ -41,13 +39,6 @@ def history_client(sim: SimServer) -> HeliusTransactionsClient:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    """The small seed-7 world, clock frozen after the history (deterministic answers)."""
-    with SimServer(build_world(Scenario.small(seed=7)), SimConfig(speed=0)) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +26,8 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests.support
 
 from sim.server import DOCUMENTED_LIMITS, SimConfig, SimServer
 from sim.world import Scenario, World, build_world

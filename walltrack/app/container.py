@@ -72,6 +72,12 @@ class Container:
     limiters: Mapping[str, SharedRateLimiter]
     transport: Transport = field(default_factory=Transport)
     price_tapes: PriceTapeCache = field(default_factory=PriceTapeCache)
+    markets: Markets = field(init=False)
+    """Built with the container, not on first use: it holds each thread's clients and loop,
+    and two threads' first calls must not make two."""
+
+    def __post_init__(self) -> None:
+        self.markets = Markets(self.open_market_ports)
 
     # -- repositories and services ---------------------------------------------------------
     @cached_property
@@ -101,10 +107,6 @@ class Container:
     @cached_property
     def outbox(self) -> PipelineOutbox:
         return PipelineOutbox(self.db, OutboxRepository(self.db), self.relay)
-
-    @cached_property
-    def markets(self) -> Markets:
-        return Markets(self.open_market_ports)
 
     @cached_property
     def graph(self) -> GraphRepository:
@@ -178,8 +180,7 @@ class Container:
     def close(self) -> None:
         """Close the market clients and the pool (the graph driver is never closed: see
         `walltrack.data.graph.driver`)."""
-        if "markets" in self.__dict__:
-            self.markets.close()
+        self.markets.close()
         self.db.close()
 
 

@@ -6,6 +6,10 @@ through a JSON round trip beforehand, so only `parse_transaction` (read + normal
 JSON is timed.
 Target >= 20,000 transactions/s.
 
+CLI: `walltrack parse-helius` on a file of 40,000 transactions of the simulated day (every
+transaction in turn, up to 40,000), against a plain `json.load` of the same file, each in a
+fresh interpreter (start-up included in both). Target: CLI time <= 1.5 x `json.load` time.
+
 FIFO: every swap of the simulated day (`tests.support.sim_market.swaps_of`), all wallets and
 tokens in one ledger: `build_ledger` (SOL valuation, time sort, matching) and `match_fifo`
 alone over the pre-converted trades. Target >= 50,000 swaps/s.
@@ -18,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,13 +33,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests.support
 
 from sim.render import Renderer
-from sim.world import SWAP, Scenario, build_world
+from sim.world import SWAP, Scenario, World, build_world
 from tests.support.sim_market import day_world, sol_per_usdc, swaps_of
 from walltrack.app.swaps import parse_transaction
 from walltrack.core.discovery.fifo import build_ledger, match_fifo, sol_trades
 
 TARGET_PARSE = 20_000
 TARGET_FIFO = 50_000
+TARGET_CLI_RATIO = 1.5
+CLI_TRANSACTIONS = 40_000
 
 
 def best(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -44,6 +52,39 @@ def best(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         result = run()
         fastest = min(fastest, time.perf_counter() - started)
     return fastest, result
+
+
+def _timed_process(argv: list[str], repeat: int) -> float:
+    """Fastest wall time of `repeat` runs of a fresh interpreter (its output discarded)."""
+
+    def once() -> None:
+        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+
+    fastest, _ = best(once, repeat)
+    return fastest
+
+
+def cli_ratio(day: World, repeat: int) -> float:
+    """`walltrack parse-helius` time / `json.load` time on one day-sized file; printed."""
+    renderer = Renderer(day)
+    step = max(1, day.n_tx() // CLI_TRANSACTIONS)
+    txs = [renderer.enhanced(i) for i in range(0, day.n_tx(), step)][:CLI_TRANSACTIONS]
+    with tempfile.TemporaryDirectory(prefix="wt-cli-") as tmp:
+        path = Path(tmp) / "day.json"
+        path.write_text(json.dumps(txs))
+        size_mb = path.stat().st_size / 1e6
+        load = _timed_process(
+            [sys.executable, "-c", f"import json; json.load(open({str(path)!r}))"], repeat
+        )
+        cli = _timed_process(
+            [sys.executable, "-m", "walltrack.cli", "parse-helius", str(path)], repeat
+        )
+    ratio = cli / load
+    print(
+        f"cli: parse-helius on {len(txs):,} transactions ({size_mb:.0f} MB) {cli:.2f} s, "
+        f"json.load {load:.2f} s: ratio {ratio:.2f}; target <= {TARGET_CLI_RATIO}"
+    )
+    return ratio
 
 
 def main() -> None:
@@ -84,7 +125,10 @@ def main() -> None:
         f"{fifo_rate:,.0f} swaps/s, match_fifo alone {len(trades) / t_match:,.0f} swaps/s; "
         f"target >= {TARGET_FIFO:,}"
     )
+    ratio = cli_ratio(day, args.repeat)
     misses = []
+    if ratio > TARGET_CLI_RATIO:
+        misses.append(f"parse-helius {ratio:.2f} x json.load > {TARGET_CLI_RATIO}")
     if parse_rate < TARGET_PARSE:
         misses.append(f"parser {parse_rate:,.0f} tx/s < {TARGET_PARSE:,}")
     if fifo_rate < TARGET_FIFO:

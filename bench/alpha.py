@@ -21,8 +21,12 @@ trips, the least evidence that has an average and a spread; printed with the fig
 everything else, the confidence n/(n + 10) and the copy replay's costs included, is the
 product's. ``--product-defaults`` runs the product's defaults throughout.
 
+Swaps: by default the product's own parser reads them from the world's rendered Helius enhanced
+transactions (`--swaps parser`), so a parser error shows in the figures; `--swaps records`
+takes them from the market's own records instead, and `--swaps both` runs each seed both ways.
+
 Run: ``.venv/bin/python bench/alpha.py --seed 7 [11 3 ...] [--hours 24] [--product-defaults]
-[--check]`` (several seeds end with a one-line-per-seed summary)
+[--swaps parser|records|both] [--check]`` (several seeds end with a one-line-per-seed summary)
 (from the repo root; ``--check`` exits 1 when a target is missed).
 """
 
@@ -43,6 +47,7 @@ from sim.world import World
 from tests.support.sim_market import (
     day_world,
     group,
+    parsed_swaps_of,
     profile_all,
     sol_per_usdc,
     spearman,
@@ -96,6 +101,7 @@ class Figures:
 @dataclass(frozen=True)
 class Outcome:
     seed: int
+    swaps: str  # "parser" (the product's parser on the rendered transactions) or "records"
     hours: float
     settings: dict[str, float]
     profiled: int
@@ -141,7 +147,13 @@ def _labels(world: World) -> tuple[dict[str, str], dict[str, float | None]]:
     return label, {w["address"]: w["copyableEdge"] for w in truth}
 
 
-def run(seed: int, hours: float, settings: WalletProfileSettings | None = None) -> Outcome:
+def run(
+    seed: int,
+    hours: float,
+    settings: WalletProfileSettings | None = None,
+    *,
+    source: str = "parser",
+) -> Outcome:
     settings = settings or window_settings()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -160,7 +172,7 @@ def run(seed: int, hours: float, settings: WalletProfileSettings | None = None) 
     price_end = sol_per_usdc(world)
     assert world.start_ms < mid_ms < world.history_end_ms
     lap("world")
-    swaps = swaps_of(world)
+    swaps = parsed_swaps_of(world) if source == "parser" else swaps_of(world)
     midpoint = utc(mid_ms)
     first = [s for s in swaps if s.timestamp < midpoint]
     second = [s for s in swaps if s.timestamp >= midpoint]
@@ -202,6 +214,7 @@ def run(seed: int, hours: float, settings: WalletProfileSettings | None = None) 
     label_mean = {k: statistics.mean(v) for k, v in per_label.items()}
     return Outcome(
         seed=seed,
+        swaps=source,
         hours=hours,
         settings={k: getattr(settings, k) for k in ("min_trades", "confidence_k")},
         profiled=len(early),
@@ -220,7 +233,8 @@ def run(seed: int, hours: float, settings: WalletProfileSettings | None = None) 
 
 def report(o: Outcome, swaps_per_half: tuple[int, int] | None = None) -> str:
     lines = [
-        f"seed {o.seed}, {o.hours:g} h split at the midpoint: {o.profiled} wallets profiled on "
+        f"seed {o.seed} (swaps: {o.swaps}), {o.hours:g} h split at the midpoint: "
+        f"{o.profiled} wallets profiled on "
         f"the first half, {o.qualified} qualified, {o.with_edge} with a second-half copy edge",
         "settings: "
         + ", ".join(f"{k} {v:g}" for k, v in o.settings.items())
@@ -253,18 +267,18 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     """One line per seed: the table the issue asks for, for several worlds at once."""
     names = list(outcomes[0].figures)
     lines = [
-        f"{'seed':>6}  {'p@20 ' + ' / '.join(names):<36}{'rho 2nd half':>24}{'rho truth':>11}"
-        f"{'oracle rho':>12}{'bot recall':>12}"
+        f"{'seed':>6} {'swaps':<8} {'p@20 ' + ' / '.join(names):<36}{'rho 2nd half':>24}"
+        f"{'rho truth':>11}{'oracle rho':>12}{'bot recall':>12}"
     ]
     for o in outcomes:
         p = " / ".join(f"{o.figures[n].precision:.2f}" for n in names)
         r = " / ".join(f"{o.figures[n].rho_second_half:+.2f}" for n in names)
         lines.append(
-            f"{o.seed:>6}  {p:<36}{r:>24}{o.figures['score'].rho_truth:>+11.2f}"
+            f"{o.seed:>6} {o.swaps:<8} {p:<36}{r:>24}{o.figures['score'].rho_truth:>+11.2f}"
             f"{o.rho_oracle:>+12.2f}{o.bot_recall:>12.2f}"
         )
     met = sum(o.figures["score"].precision >= TARGET_PRECISION for o in outcomes)
-    lines.append(f"precision@20 >= {TARGET_PRECISION} on {met} of {len(outcomes)} seeds")
+    lines.append(f"precision@20 >= {TARGET_PRECISION} on {met} of {len(outcomes)} runs")
     return "\n".join(lines)
 
 
@@ -277,12 +291,20 @@ def main() -> None:
         action="store_true",
         help="profile with the product's 30-day defaults instead of the window's settings",
     )
+    parser.add_argument(
+        "--swaps",
+        choices=("parser", "records", "both"),
+        default="parser",
+        help="swaps from the product's parser on the rendered transactions, the market's "
+        "records, or both (each seed twice)",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     settings = window_settings(product_defaults=args.product_defaults)
+    sources = ("parser", "records") if args.swaps == "both" else (args.swaps,)
     outcomes, missed = [], False
-    for seed in args.seed:
-        outcome = run(seed, args.hours, settings)
+    for seed, source in ((seed, source) for seed in args.seed for source in sources):
+        outcome = run(seed, args.hours, settings, source=source)
         outcomes.append(outcome)
         print(report(outcome))
         misses = outcome.misses()

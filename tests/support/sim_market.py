@@ -19,7 +19,9 @@ from decimal import Decimal
 
 from sim.chain import USDC_MINT as SIM_USDC_MINT
 from sim.chain import slot_at
+from sim.render import Renderer
 from sim.world import FLAG_MULTIHOP, SWAP, Scenario, World, build_world
+from walltrack.app.swaps import parse_transaction
 from walltrack.core.discovery.profiler import MarketContext, PriceTape, profile_wallet
 from walltrack.data.models.solana import SOL_MINT, USDC_MINT
 from walltrack.data.models.swap import Swap
@@ -80,6 +82,14 @@ def swaps_of(world: World) -> list[Swap]:
             )
         )
     return swaps
+
+
+def parsed_swaps_of(world: World) -> list[Swap]:
+    """Every swap the product's parser finds in the world's rendered enhanced transactions (one
+    trader per transaction, as wallet discovery reads a token's history): what the product
+    would see, where `swaps_of` is what the market knows happened."""
+    renderer = Renderer(world)
+    return [swap for tx in range(world.n_tx()) for swap in parse_transaction(renderer.enhanced(tx))]
 
 
 def group(swaps: Iterable[Swap], key: str) -> dict[str, list[Swap]]:

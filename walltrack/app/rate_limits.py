@@ -23,7 +23,6 @@ from walltrack.services.helius.limits import DAS_RATE_BY_PLAN, RPC_RATE_BY_PLAN
 from walltrack.services.jupiter import JUPITER_RATE_BY_PLAN
 from walltrack.services.rugcheck.client import REPORTS_RATE
 
-
 SEND_MARGIN = 0.01
 """Slots are 1 % further apart than the plan's rate: a request leaves a few milliseconds after
 its slot (the event loop, the HTTP client), and without a margin that jitter let a 60-a-minute

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
+
+import base58
 
 from walltrack.data.models.solana import SOL_MINT, USDC_MINT
 
@@ -50,18 +53,39 @@ ROUTER_WSOL = "RouterWso1111111111111111111111111111111111"
 PUMP_FEE = "CebN5WGQ4jvEPvsVU4EoHEpgzq1VV7AbicfhtW4xC9iM"
 JITO_TIP = "96gYZGLnJYVFmbjzopPSU6QiEV5fGqZNyN9nmNhvrZU5"
 BOT_FEE_WALLET = "BotFee1111111111111111111111111111111111111"
+TROJAN_FEE = "9yMwSPk9mrXSN7yDHUuZurAh1sjbJsfpUqjZ7SvVtdco"  # a known trading-bot fee wallet
+SYSTEM_PROGRAM = "11111111111111111111111111111111"
+PUMP_PROGRAM = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
 PROGRAMS = (
-    "11111111111111111111111111111111",
+    SYSTEM_PROGRAM,
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
     "ComputeBudget111111111111111111111111111111",
 )
 
 Shape = Literal["curve", "temp_wsol", "standing_wsol", "usdc"]
 Side = Literal["buy", "sell"]
+TempListing = Literal["funding", "closing", "none"]
+"""Which of a temporary WSOL account's lamport moves Helius lists in `nativeTransfers`: its
+funding by the trader, its closing into the trader, or neither (a createAccountWithSeed funding
+and a close both unlisted, as in real PumpSwap webhook bodies)."""
 
 
 def ui(raw: int, decimals: int) -> Decimal:
     return Decimal(raw).scaleb(-decimals)
+
+
+def system_instruction(kind: int, accounts: list[str], lamports: int) -> dict[str, Any]:
+    """A System-program instruction as Helius lists it, its data encoded as on chain:
+    u32 discriminator (0 createAccount, 2 transfer), u64 lamports (+ space and owner)."""
+    data = struct.pack("<IQ", kind, lamports)
+    if kind == 0:
+        data += struct.pack("<Q", 165) + bytes(32)
+    return {
+        "accounts": accounts,
+        "data": base58.b58encode(data).decode(),
+        "programId": SYSTEM_PROGRAM,
+        "innerInstructions": [],
+    }
 
 
 def to_json(body: Any) -> str:
@@ -85,6 +109,7 @@ class TxBuilder:
     temporary: set[str] = field(default_factory=set)
     native_transfers: list[dict[str, Any]] = field(default_factory=list)
     token_transfers: list[dict[str, Any]] = field(default_factory=list)
+    instructions: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for account in (self.fee_payer, *self.signers):
@@ -116,6 +141,7 @@ class TxBuilder:
         mint: str,
         raw: int,
         decimals: int,
+        standard: str = "Fungible",
     ) -> TxBuilder:
         """`frm`/`to` are (owner, token account); WSOL moves the same lamports."""
         for (owner, account), signed in ((frm, -raw), (to, raw)):
@@ -133,7 +159,7 @@ class TxBuilder:
                 "toUserAccount": to[0],
                 "tokenAmount": ui(raw, decimals),
                 "mint": mint,
-                "tokenStandard": "Fungible",
+                "tokenStandard": standard,
             }
         )
         return self
@@ -143,7 +169,9 @@ class TxBuilder:
         self.temporary.add(account)
         return self
 
-    def build(self, **overrides: Any) -> dict[str, Any]:
+    def build(self, *, keep_rows: set[str] | None = None, **overrides: Any) -> dict[str, Any]:
+        """The enhanced transaction; with `keep_rows`, `accountData` keeps only those accounts'
+        rows and `instructions` stays empty, as in a trimmed webhook body."""
         rows: list[dict[str, Any]] = []
         for account in [*self.native, *(p for p in PROGRAMS if p not in self.native)]:
             changes = [
@@ -164,6 +192,8 @@ class TxBuilder:
                 }
             )
         assert sum(r["nativeBalanceChange"] for r in rows) == -self.fee
+        if keep_rows is not None:
+            rows = [r for r in rows if r["account"] in keep_rows]
         tx: dict[str, Any] = {
             "description": "",
             "type": self.tx_type,
@@ -177,7 +207,7 @@ class TxBuilder:
             "nativeTransfers": self.native_transfers,
             "accountData": rows,
             "transactionError": None,
-            "instructions": [],
+            "instructions": self.instructions if keep_rows is None else [],
             "events": {},
         }
         tx.update(overrides)
@@ -200,6 +230,9 @@ class TradeSpec:
     ata_rent: bool = False  # buy: creates the token ATA; sell: closes it
     relayer: bool = False
     venue_fee: int = 0  # curve only: the pump.fun 1 % (inside quote_raw for buys)
+    bot_fee: int = 0  # to a trading bot's fee wallet: a side payment, never in the quote
+    trimmed: bool = False  # a webhook body: only the signers' and the trader's token rows
+    temp_listing: TempListing = "funding"  # temp_wsol only
 
     @property
     def quote_mint(self) -> str:
@@ -230,16 +263,18 @@ def trade_tx(spec: TradeSpec, **overrides: Any) -> dict[str, Any]:
     if spec.shape == "curve":
         _curve(b, spec)
     elif spec.shape == "temp_wsol":
+        fund = b.system_transfer if spec.temp_listing == "funding" else b.move_lamports
+        close = b.system_transfer if spec.temp_listing == "closing" else b.move_lamports
         if spec.side == "buy":
-            b.system_transfer(TRADER, WSOL_TMP, q + ATA_RENT)
+            fund(TRADER, WSOL_TMP, q + ATA_RENT)
             b.token_transfer((TRADER, WSOL_TMP), (POOL_AUTH, VAULT_QUOTE), WSOL, q, 9)
             b.token_transfer((POOL_AUTH, VAULT_BASE), (TRADER, ATA), token, spec.token_raw, dec)
-            b.move_lamports(WSOL_TMP, TRADER, ATA_RENT)
+            close(WSOL_TMP, TRADER, ATA_RENT)
         else:
-            b.system_transfer(TRADER, WSOL_TMP, ATA_RENT)
+            fund(TRADER, WSOL_TMP, ATA_RENT)
             b.token_transfer((TRADER, ATA), (POOL_AUTH, VAULT_BASE), token, spec.token_raw, dec)
             b.token_transfer((POOL_AUTH, VAULT_QUOTE), (TRADER, WSOL_TMP), WSOL, q, 9)
-            b.move_lamports(WSOL_TMP, TRADER, q + ATA_RENT)
+            close(WSOL_TMP, TRADER, q + ATA_RENT)
         b.temp_account(WSOL_TMP)
     else:
         quote_acc, mint, qdec = (
@@ -255,6 +290,12 @@ def trade_tx(spec: TradeSpec, **overrides: Any) -> dict[str, Any]:
         b.move_lamports(ATA, TRADER, ATA_RENT)  # the emptied token account is closed
     if spec.tip:
         b.system_transfer(TRADER, JITO_TIP, spec.tip)
+    if spec.bot_fee:
+        b.system_transfer(TRADER, TROJAN_FEE, spec.bot_fee)
+    if spec.trimmed:
+        signers = {TRADER, b.fee_payer}
+        token_rows = {ATA}  # the quote-side token accounts are dropped too
+        return b.build(keep_rows=signers | token_rows, **overrides)
     return b.build(**overrides)
 
 

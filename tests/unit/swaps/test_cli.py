@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ from tests.unit.swaps.builders import (
     to_json,
     trade_tx,
 )
-from walltrack.cli import main
+from walltrack.cli import main, parse_helius
 from walltrack.core.swaps import format_amount
+from walltrack.errors import MalformedTransaction
 
 FIELDS = [
     "signature",
@@ -153,6 +155,54 @@ def test_wallet_option_reports_each_watched_wallet(
     assert len(_run(tmp_path, capsys, body)[1]) == 1
     _, lines, _ = _run(tmp_path, capsys, body, "--wallet", TRADER_2, "--wallet", TRADER)
     assert [json.loads(line)["wallet"] for line in lines] == [TRADER, TRADER_2]
+
+
+def test_chunks_parsed_by_several_processes_come_out_in_input_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given eleven buys of 1..11 tokens, the seventh broken, read in chunks of three
+    monkeypatch.setattr(parse_helius, "CHUNK", 3)
+    body = [trade_tx(TradeSpec(token_raw=10**6 * (i + 1))) for i in range(11)]
+    body[6] = trade_tx(TradeSpec(), slot="soon")
+    # When parsed by one process and by three
+    serial = _run(tmp_path, capsys, body, "--jobs", "1")
+    parallel = _run(tmp_path, capsys, body, "--jobs", "3")
+    # Then the same lines in input order, and the broken item named by its place in the body
+    assert parallel == serial
+    assert [json.loads(line)["token_amount"] for line in serial[1]] == [
+        str(i + 1) for i in range(11) if i != 6
+    ]
+    assert len(serial[2].splitlines()) == 1
+    assert serial[2].startswith("parse-helius: item 6 skipped: slot is a string")
+
+
+def test_a_body_of_several_chunks_is_parsed_outside_this_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a parser that reports the process it ran in, and four chunks
+    def where_parsed(tx: Any, *, wallets: list[str] | None = None) -> list[Any]:
+        raise MalformedTransaction(f"parsed by {os.getpid()}")
+
+    monkeypatch.setattr(parse_helius, "parse_transaction", where_parsed)
+    monkeypatch.setattr(parse_helius, "CHUNK", 2)
+    # When parsed with two jobs
+    code, _, err = _run(tmp_path, capsys, [trade_tx(TradeSpec())] * 8, "--jobs", "2")
+    # Then every item was parsed by a worker, none by this process
+    pids = {line.rsplit(" ", 1)[1] for line in err.splitlines()}
+    assert code == 0
+    assert len(err.splitlines()) == 8
+    assert pids
+    assert str(os.getpid()) not in pids
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_must_be_a_whole_number_of_processes(
+    jobs: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        _run(tmp_path, capsys, [], "--jobs", jobs)
+    assert exit_.value.code == 2
+    assert "whole number of processes >= 1" in capsys.readouterr().err
 
 
 def test_amounts_are_read_exactly_from_json_numbers(

@@ -24,6 +24,8 @@ from tests.unit.swaps.builders import (
     LP_ATA,
     LP_MINT,
     POOL_AUTH,
+    PUMP_FEE,
+    PUMP_PROGRAM,
     RECIPIENT,
     RECIPIENT_ATA,
     RELAYER,
@@ -46,6 +48,7 @@ from tests.unit.swaps.builders import (
     TradeSpec,
     TxBuilder,
     swap_fields,
+    system_instruction,
     trade_tx,
     ui,
 )
@@ -294,6 +297,85 @@ def test_bot_fee_to_an_unknown_wallet_stays_in_the_quote() -> None:
     b.system_transfer(TRADER, BOT_FEE_WALLET, 10**7)
     # Then it is counted (documented limit: only known side-payment accounts are excluded)
     assert _only(b.build())["quote_amount"] == Decimal("1.01")
+
+
+def test_a_bot_fee_paid_by_its_own_top_level_instruction_is_not_the_price() -> None:
+    # Given a curve buy whose venue payments happen inside pump.fun's instruction, and a 1 %
+    # fee the trader's bot added as a top-level System transfer to its (unknown) fee wallet
+    b = TxBuilder()
+    b.token_transfer((CURVE, CURVE_VAULT), (TRADER, ATA), TOKEN, 10**9, 6)
+    b.system_transfer(TRADER, CURVE, 10**9)
+    b.system_transfer(TRADER, PUMP_FEE, 10**7)
+    b.system_transfer(TRADER, BOT_FEE_WALLET, 10**7)
+    venue: dict[str, Any] = {
+        "accounts": [PUMP_FEE, CURVE, TRADER],
+        "data": "x",
+        "programId": PUMP_PROGRAM,
+    }
+    venue["innerInstructions"] = [
+        system_instruction(2, [TRADER, CURVE], 10**9),
+        system_instruction(2, [TRADER, PUMP_FEE], 10**7),
+    ]
+    b.instructions = [venue, system_instruction(2, [TRADER, BOT_FEE_WALLET], 10**7)]
+    # Then the venue's fee is in the price and the bot's is not
+    assert _only(b.build())["quote_amount"] == Decimal("1.01")
+
+
+def test_a_known_bot_fee_wallet_is_not_the_price_even_without_instructions() -> None:
+    # Given a trimmed-style buy (no instructions) paying 1 % to Trojan's fee wallet
+    spec = TradeSpec(shape="temp_wsol", bot_fee=5 * 10**6, trimmed=True, temp_listing="none")
+    # Then the quote is what reached the venue, once, however the WSOL went
+    assert _only(trade_tx(spec)) == spec.expected()
+
+
+def test_sol_to_x_to_usdc_route_is_not_a_token_trade_and_never_the_routers() -> None:
+    # Given SOL → X → USDC through two pools and a router holding X in between
+    b = TxBuilder()
+    b.system_transfer(TRADER, WSOL_TMP, 10**9 + ATA_RENT)
+    b.token_transfer((TRADER, WSOL_TMP), (HOP_AUTH, HOP_QUOTE), WSOL, 10**9, 9)
+    b.token_transfer((HOP_AUTH, HOP_BASE), (ROUTER, ROUTER_WSOL), TOKEN, 5 * 10**9, 6)
+    b.token_transfer((ROUTER, ROUTER_WSOL), (POOL_AUTH, VAULT_BASE), TOKEN, 4 * 10**9, 6)
+    b.token_transfer((POOL_AUTH, VAULT_QUOTE), (TRADER, USDC_ATA), USDC, 150 * 10**6, 6)
+    b.move_lamports(WSOL_TMP, TRADER, ATA_RENT)
+    b.temp_account(WSOL_TMP)
+    # (the router keeps a little X: its token change is not zero)
+    # Then nothing is reported: the fee payer traded quote for quote, and no pool or router is
+    # taken for the trader
+    assert parse_transaction(b.build()) == []
+
+
+def test_an_airdrop_claim_paying_rent_for_its_claim_record_is_not_a_buy() -> None:
+    # Given a claim: the claimer's new ATA, and a claim-status record the distributor program
+    # creates at the claimer's expense (an inner createAccount), tokens in from the vault
+    claim_record = "C1aimStatus1111111111111111111111111111111"
+    b = TxBuilder(tx_type="UNKNOWN")
+    b.system_transfer(TRADER, ATA, ATA_RENT)
+    b.system_transfer(TRADER, claim_record, 1_197_120)
+    b.token_transfer((CURVE, CURVE_VAULT), (TRADER, ATA), TOKEN, 10**9, 6)
+    distributor: dict[str, Any] = {
+        "accounts": [claim_record, TRADER],
+        "data": "x",
+        "programId": "Distributor1",
+    }
+    distributor["innerInstructions"] = [system_instruction(0, [TRADER, claim_record], 1_197_120)]
+    b.instructions = [distributor]
+    # Then it is not a buy at a near-zero price
+    assert parse_transaction(b.build()) == []
+
+
+@pytest.mark.parametrize("standard", ["NonFungible", "ProgrammableNonFungible", None])
+def test_an_nft_bought_for_sol_is_not_a_token_trade(standard: str | None) -> None:
+    # Given a marketplace buy: 1 unit of a 0-decimal mint for 2 SOL (with or without
+    # Helius' tokenStandard)
+    b = TxBuilder(tx_type="NFT_SALE")
+    b.system_transfer(TRADER, POOL_AUTH, 2 * 10**9)
+    b.token_transfer((POOL_AUTH, VAULT_BASE), (TRADER, ATA), TOKEN, 1, 0, standard or "")
+    tx = b.build()
+    if standard is None:
+        for transfer in tx["tokenTransfers"]:
+            del transfer["tokenStandard"]
+    # Then nothing is reported (fungible tokens only), and the seller is not taken for it
+    assert parse_transaction(tx) == []
 
 
 # ------------------------------------------------------------------ several wallets

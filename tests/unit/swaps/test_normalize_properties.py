@@ -17,6 +17,7 @@ from tests.unit.swaps.builders import (
     TRADER,
     Shape,
     Side,
+    TempListing,
     TradeSpec,
     swap_fields,
     trade_tx,
@@ -46,17 +47,24 @@ def trade_specs(draw: st.DrawFn) -> TradeSpec:
         venue_fee = draw(st.integers(min_value=0, max_value=quote_raw // 50))
         if side == "buy" and venue_fee >= quote_raw:
             venue_fee = 0
+    decimals = draw(st.sampled_from([0, 6, 8, 9]))
+    token_raw = draw(st.integers(min_value=1, max_value=U64))
+    if decimals == 0 and token_raw == 1:
+        token_raw = 2  # a single unit of a 0-decimal mint is an NFT, not a fungible trade
     return TradeSpec(
         side=side,
         shape=shape,
         quote_raw=quote_raw,
-        token_raw=draw(st.integers(min_value=1, max_value=U64)),
-        decimals=draw(st.sampled_from([0, 6, 8, 9])),
+        token_raw=token_raw,
+        decimals=decimals,
         fee=draw(st.integers(min_value=5_000, max_value=50_000_000)),
         tip=draw(st.sampled_from([0, 1_000, 10_000_000])),
         ata_rent=draw(st.booleans()),
         relayer=draw(st.booleans()),
         venue_fee=venue_fee,
+        bot_fee=draw(st.sampled_from([0, 10_000, quote_raw // 100 + 1])),
+        trimmed=draw(st.booleans()),
+        temp_listing=draw(st.sampled_from(get_args(TempListing))),
     )
 
 
@@ -83,6 +91,81 @@ def test_a_trade_gives_exactly_its_swap(spec: TradeSpec) -> None:
     change = _token_change_of_trader(tx)
     assert (swap.side == "buy") == (change > 0)
     assert (swap.side == "sell") == (change < 0)
+
+
+@st.composite
+def trimmed_bodies(draw: st.DrawFn) -> tuple[TradeSpec, dict[str, Any], dict[str, Any]]:
+    """A generated trade, and the same body as a webhook may trim it: any of the non-signer
+    rows dropped, and the instructions with them."""
+    spec = replace(draw(trade_specs()), trimmed=False)
+    full = trade_tx(spec)
+    signers = {TRADER, full["feePayer"]}
+    trimmed = copy.deepcopy(full)
+    trimmed["accountData"] = [
+        row for row in full["accountData"] if row["account"] in signers or draw(st.booleans())
+    ]
+    trimmed["instructions"] = []
+    return spec, full, trimmed
+
+
+def _outflow(full: dict[str, Any], wallet: str, mint: str) -> Decimal:
+    """What the wallet's own rows of the full body lost of `mint` (SOL: native and WSOL)."""
+    lost = Decimal(0)
+    for row in full["accountData"]:
+        if mint == SOL_MINT and row["account"] == wallet and row["nativeBalanceChange"] < 0:
+            lost -= Decimal(row["nativeBalanceChange"]).scaleb(-9)
+        for change in row["tokenBalanceChanges"]:
+            raw = int(change["rawTokenAmount"]["tokenAmount"])
+            if change["userAccount"] == wallet and change["mint"] == mint and raw < 0:
+                lost -= Decimal(raw).scaleb(-change["rawTokenAmount"]["decimals"])
+    return lost
+
+
+@given(trimmed_bodies())
+def test_no_trade_is_attributed_to_an_account_that_did_not_sign_or_pay(
+    case: tuple[TradeSpec, dict[str, Any], dict[str, Any]],
+) -> None:
+    # Given a trade, whole or trimmed as a webhook may deliver it
+    _, full, trimmed = case
+    # When each is parsed / Then every trader reported signed it or paid its fee: never the
+    # curve, pool, vault or router that mirrors the trade
+    for body in (full, trimmed):
+        assert {s.wallet for s in parse_transaction(body)} <= {TRADER, full["feePayer"]}
+
+
+@given(trimmed_bodies())
+def test_what_a_trader_paid_never_exceeds_what_it_lost_of_that_asset(
+    case: tuple[TradeSpec, dict[str, Any], dict[str, Any]],
+) -> None:
+    # Given a trade, whole or trimmed (a temporary WSOL account's leg shows twice in a trimmed
+    # body: natively and as WSOL)
+    _, full, trimmed = case
+    for body in (full, trimmed):
+        for swap in parse_transaction(body):
+            # Then the amount of the asset paid is at most the trader's whole loss of it
+            paid_mint, paid = (
+                (swap.quote_mint, swap.quote_amount)
+                if swap.side == "buy"
+                else (swap.token_mint, swap.token_amount)
+            )
+            assert paid <= _outflow(full, swap.wallet, paid_mint)
+
+
+@given(trade_specs())
+def test_parsed_for_every_wallet_no_more_is_bought_than_sellers_supplied(spec: TradeSpec) -> None:
+    # Given a trade parsed for every account in it (as for a watch list holding all of them)
+    tx = trade_tx(spec)
+    everyone = {row["account"] for row in tx["accountData"]} | {
+        c["userAccount"] for row in tx["accountData"] for c in row["tokenBalanceChanges"]
+    }
+    swaps = parse_transaction(tx, wallets=everyone)
+    # Then the token bought in total never exceeds what sellers' accounts sent
+    bought = sum((s.token_amount for s in swaps if s.side == "buy"), Decimal(0))
+    supplied = sum(
+        (Decimal(t["tokenAmount"]) for t in tx["tokenTransfers"] if t["mint"] == TOKEN),
+        Decimal(0),
+    )
+    assert bought <= supplied
 
 
 @given(

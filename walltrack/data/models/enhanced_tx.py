@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import IntEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,8 @@ class NativeTransfer:
 
 @dataclass(frozen=True, slots=True)
 class TokenTransfer:
-    """A token transfer; `amount` is in UI units, exact as far as the JSON number was."""
+    """A token transfer; `amount` is in UI units, exact as far as the JSON number was.
+    `standard` is Helius' `tokenStandard` when it sent one (Fungible, NonFungible, ...)."""
 
     sender: str
     receiver: str
@@ -31,6 +33,7 @@ class TokenTransfer:
     receiver_account: str
     mint: str
     amount: Decimal
+    standard: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,33 @@ class TokenChange:
     token_account: str
     mint: str
     amount: Decimal
+    decimals: int
+
+
+class SystemOpKind(IntEnum):
+    """System-program instructions that move lamports (their on-chain discriminators)."""
+
+    CREATE_ACCOUNT = 0
+    TRANSFER = 2
+    CREATE_ACCOUNT_WITH_SEED = 3
+    TRANSFER_WITH_SEED = 11
+
+
+@dataclass(frozen=True, slots=True)
+class SystemOp:
+    """A System-program instruction of the transaction: who funded which account, at the top
+    level (an instruction the signers put there themselves: a tip, a bot fee) or inside another
+    program's instruction (a venue's payment, the rent of an account a program creates).
+    `kind` is None when its data is not one of the lamport-moving instructions above."""
+
+    source: str
+    target: str
+    top_level: bool
+    kind: SystemOpKind | None
+
+    @property
+    def creates_account(self) -> bool:
+        return self.kind in (SystemOpKind.CREATE_ACCOUNT, SystemOpKind.CREATE_ACCOUNT_WITH_SEED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +94,4 @@ class EnhancedTx:
     native_transfers: tuple[NativeTransfer, ...]
     token_transfers: tuple[TokenTransfer, ...]
     accounts: tuple[AccountRow, ...]
+    system_ops: tuple[SystemOp, ...] = ()

@@ -18,15 +18,20 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import base58
+
 from walltrack.data.models.enhanced_tx import (
     AccountRow,
     EnhancedTx,
     NativeTransfer,
+    SystemOp,
+    SystemOpKind,
     TokenChange,
     TokenTransfer,
 )
 from walltrack.errors import MalformedTransaction
 
+SYSTEM_PROGRAM = "11111111111111111111111111111111"
 U64_MAX = 2**64 - 1
 MAX_DECIMALS = 255
 """SPL `decimals` is a u8."""
@@ -77,20 +82,20 @@ def _read_body(tx: Mapping[str, Any], signature: str) -> EnhancedTx:
         source=source or "UNKNOWN",
         failed=tx.get("transactionError") is not None,
         native_transfers=tuple(
-            _native_transfer(item, f"nativeTransfers[{i}]")
-            for i, item in enumerate(_objects(tx, "nativeTransfers"))
+            _native_transfer(item, i) for i, item in enumerate(_objects(tx, "nativeTransfers"))
         ),
         token_transfers=tuple(
-            _token_transfer(item, f"tokenTransfers[{i}]")
-            for i, item in enumerate(_objects(tx, "tokenTransfers"))
+            _token_transfer(item, i) for i, item in enumerate(_objects(tx, "tokenTransfers"))
         ),
         accounts=_account_rows(_objects(tx, "accountData")),
+        system_ops=_system_ops(tx),
     )
 
 
 def _account_rows(items: list[Mapping[str, Any]]) -> tuple[AccountRow, ...]:
-    """Rows in order; the common row (an address, an int, no token changes) is read inline,
-    anything else by `_account_row`, which checks and names every field."""
+    """Rows in order; the common row (an address, an int, a list of objects or nothing for
+    token changes) is read inline, anything else by `_account_row`, which checks and names
+    every field. Reading inline matters: a day's body has a few hundred thousand rows."""
     rows = []
     for i, item in enumerate(items):
         account = item.get("account")
@@ -101,15 +106,29 @@ def _account_rows(items: list[Mapping[str, Any]]) -> tuple[AccountRow, ...]:
             and account
             and type(native) is int
             and -U64_MAX <= native <= U64_MAX
-            and (listed is None or (type(listed) is list and not listed))
         ):
-            rows.append(AccountRow(account, native, ()))
-        else:
-            rows.append(_account_row(item, f"accountData[{i}]"))
+            if listed is None or (type(listed) is list and not listed):
+                rows.append(AccountRow(account, native, ()))
+                continue
+            if type(listed) is list and all(type(change) is dict for change in listed):
+                changes = [_token_change(c, account, i, j) for j, c in enumerate(listed)]
+                rows.append(AccountRow(account, native, tuple(changes)))
+                continue
+        rows.append(_account_row(item, i))
     return tuple(rows)
 
 
-def _native_transfer(item: Mapping[str, Any], where: str) -> NativeTransfer:
+def _native_transfer(item: Mapping[str, Any], i: int) -> NativeTransfer:
+    sender, receiver = item.get("fromUserAccount"), item.get("toUserAccount")
+    lamports = item.get("amount")
+    if (  # the common, well-formed transfer, read inline
+        type(sender) is str
+        and type(receiver) is str
+        and type(lamports) is int
+        and 0 <= lamports <= U64_MAX
+    ):
+        return NativeTransfer(sender, receiver, lamports)
+    where = f"nativeTransfers[{i}]"  # only named when something is unusual
     return NativeTransfer(
         sender=_user(item, "fromUserAccount", where),
         receiver=_user(item, "toUserAccount", where),
@@ -117,7 +136,8 @@ def _native_transfer(item: Mapping[str, Any], where: str) -> NativeTransfer:
     )
 
 
-def _token_transfer(item: Mapping[str, Any], where: str) -> TokenTransfer:
+def _token_transfer(item: Mapping[str, Any], i: int) -> TokenTransfer:
+    where = f"tokenTransfers[{i}]"
     return TokenTransfer(
         sender=_user(item, "fromUserAccount", where),
         receiver=_user(item, "toUserAccount", where),
@@ -125,17 +145,84 @@ def _token_transfer(item: Mapping[str, Any], where: str) -> TokenTransfer:
         receiver_account=_user(item, "toTokenAccount", where),
         mint=_text(item, "mint", where),
         amount=_ui_amount(item.get("tokenAmount"), where, "tokenAmount"),
+        standard=_standard(item, where),
     )
 
 
-def _account_row(item: Mapping[str, Any], where: str) -> AccountRow:
+def _standard(item: Mapping[str, Any], where: str) -> str | None:
+    value = item.get("tokenStandard")
+    if value is None or type(value) is str:
+        return value or None
+    return _user(item, "tokenStandard", where) or None  # names what is wrong with it
+
+
+def _system_ops(tx: Mapping[str, Any]) -> tuple[SystemOp, ...]:
+    """The System-program instructions, top level and inner, in order (trimmed webhook bodies
+    carry no instructions: then none). Most of a swap's instructions belong to other programs:
+    the loop looks at their program id only, and `_objects` is called just to name what is
+    wrong when a list or an item is not what it should be."""
+    instructions = tx.get("instructions")
+    if not instructions:
+        return ()
+    if type(instructions) is not list or any(type(item) is not dict for item in instructions):
+        instructions = _objects(tx, "instructions")
+    ops: list[SystemOp] = []
+    for i, instruction in enumerate(instructions):
+        if instruction.get("programId") == SYSTEM_PROGRAM:
+            _add_system_op(instruction, f"instructions[{i}]", top_level=True, ops=ops)
+        inner = instruction.get("innerInstructions")
+        if not inner:
+            continue
+        if type(inner) is not list or any(type(item) is not dict for item in inner):
+            inner = _objects(instruction, "innerInstructions", f"instructions[{i}]")
+        for j, item in enumerate(inner):
+            if item.get("programId") == SYSTEM_PROGRAM:
+                where = f"instructions[{i}].innerInstructions[{j}]"
+                _add_system_op(item, where, top_level=False, ops=ops)
+    return tuple(ops)
+
+
+def _add_system_op(
+    instruction: Mapping[str, Any], where: str, *, top_level: bool, ops: list[SystemOp]
+) -> None:
+    accounts = instruction.get("accounts")
+    if type(accounts) is not list or not all(type(a) is str for a in accounts):
+        raise MalformedTransaction(f"{where}.accounts is {_kind(accounts)}, expected addresses")
+    kind = _system_kind(instruction.get("data"))
+    target = 2 if kind is SystemOpKind.TRANSFER_WITH_SEED else 1
+    if len(accounts) > target:
+        ops.append(SystemOp(accounts[0], accounts[target], top_level, kind))
+
+
+def _system_kind(data: Any) -> SystemOpKind | None:
+    """The instruction's discriminator (its first 4 bytes, little-endian), when it is one of the
+    lamport-moving System instructions; anything unreadable is simply not one of them."""
+    if type(data) is not str or not data:
+        return None
+    try:
+        raw = base58.b58decode(data)
+    except ValueError:
+        return None
+    if len(raw) < 4:
+        return None
+    return _SYSTEM_KINDS.get(int.from_bytes(raw[:4], "little"))
+
+
+_SYSTEM_KINDS = {kind.value: kind for kind in SystemOpKind}
+"""Discriminator to kind by dict: calling the enum costs more than the rest of the read."""
+
+
+def _account_row(item: Mapping[str, Any], i: int) -> AccountRow:
+    where = f"accountData[{i}]"
     account = _text(item, "account", where)
     listed = item.get("tokenBalanceChanges")
     changes: tuple[TokenChange, ...] = ()
     if listed is not None and (type(listed) is not list or listed):
         changes = tuple(
-            _token_change(change, account, f"{where}.tokenBalanceChanges[{j}]")
-            for j, change in enumerate(_objects(item, "tokenBalanceChanges", where))
+            [
+                _token_change(change, account, i, j)
+                for j, change in enumerate(_objects(item, "tokenBalanceChanges", where))
+            ]
         )
     return AccountRow(
         account=account,
@@ -144,7 +231,7 @@ def _account_row(item: Mapping[str, Any], where: str) -> AccountRow:
     )
 
 
-def _token_change(item: Mapping[str, Any], row_account: str, where: str) -> TokenChange:
+def _token_change(item: Mapping[str, Any], row_account: str, i: int, j: int) -> TokenChange:
     raw = item.get("rawTokenAmount")
     if type(raw) is dict:  # the common, well-formed change, read inline
         decimals, units = raw.get("decimals"), raw.get("tokenAmount")
@@ -161,8 +248,13 @@ def _token_change(item: Mapping[str, Any], row_account: str, where: str) -> Toke
             and abs(number := int(units)) <= U64_MAX
         ):
             return TokenChange(
-                owner or "", account or row_account, mint, Decimal(number).scaleb(-decimals)
+                owner or "",
+                account or row_account,
+                mint,
+                Decimal(number).scaleb(-decimals),
+                decimals,
             )
+    where = f"accountData[{i}].tokenBalanceChanges[{j}]"  # named only when something is wrong
     if type(raw) is not dict and not isinstance(raw, Mapping):
         raise MalformedTransaction(f"{where}.rawTokenAmount is {_kind(raw)}, expected an object")
     decimals = _integer(raw, "decimals", f"{where}.rawTokenAmount", 0, MAX_DECIMALS)
@@ -173,6 +265,7 @@ def _token_change(item: Mapping[str, Any], row_account: str, where: str) -> Toke
         token_account=token_account,
         mint=_text(item, "mint", where),
         amount=Decimal(units).scaleb(-decimals),
+        decimals=decimals,
     )
 
 

@@ -1,9 +1,10 @@
 """Benchmark: step 3's hot paths, the swap parser and the FIFO PnL.
 
-Parser: every transaction of a simulated world (swaps, transfers, failed, wraps, liquidity
-pulls, in the mix the world produced) is rendered as a Helius enhanced transaction and put
-through a JSON round trip beforehand, so only `parse_transaction` (read + normalise) on parsed
-JSON is timed.
+Parser: every transaction of a simulated world (swaps with their bot fees, tips and venue
+fees, transfers, failed, wraps, liquidity pulls, airdrop claims, NFT trades, SOL → X → USDC
+routes, in the mix the world produced) is rendered as a Helius enhanced transaction (as the API
+serves it: full, with its instructions) and put through a JSON round trip beforehand, so only
+`parse_transaction` (read + normalise) on parsed JSON is timed.
 Target >= 20,000 transactions/s.
 
 CLI: `walltrack parse-helius` on a file of 40,000 transactions of the simulated day (every

@@ -7,6 +7,7 @@ swaps and the reserves they leave behind agree to the last unit.
 from __future__ import annotations
 
 import hashlib
+import struct
 from dataclasses import dataclass
 
 import base58
@@ -18,11 +19,18 @@ TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"  # noqa: S105 - pr
 TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"  # noqa: S105 - program id, not a secret
 ATA_PROGRAM = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL"
 COMPUTE_BUDGET = "ComputeBudget111111111111111111111111111111"
+SYSVAR_RENT = "SysvarRent111111111111111111111111111111111"
 PUMP_FUN_PROGRAM = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
 PUMP_AMM_PROGRAM = "pAMMBay6oceH9fJKBRHGP5D4bD4sWpmSwMn52FMfXEA"
 PUMP_FEE_RECIPIENT = "CebN5WGQ4jvEPvsVU4EoHEpgzq1VV7AbicfhtW4xC9iM"
 RAYDIUM_CPMM = "CPMMoo8L3F4NbTegBCKVNunggL7H1ZpdTHKxQB5qKP1C"
 JUPITER_V6 = "JUP6LkbZbjS1jKKwapdHNy74zcZ3tLUZoi5QNyVTaV4"
+ORCA_WHIRLPOOL = "whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc"
+MERKLE_DISTRIBUTOR = (
+    "mERKcfxMC5SqJn4Ld4BUris3WKZZ1ojjWJ3A3J5CKxv"  # Jito's (JTO) airdrop distributor
+)
+MAGIC_EDEN_V2 = "M2mx93ekt1fmXSVkTrUL9xVFHkmME8HTUi5Cyc5aF7K"
+TENSOR_SWAP = "TSWAPaqyCSx2KABk68Shruf4rp7CxcNi8hAsbdwmHbN"
 JITO_TIP_ACCOUNTS = (
     "96gYZGLnJYVFmbjzopPSU6QiEV5fGqZNyN9nmNhvrZU5",
     "HFqU5x63VTqvQss8hp11i4wVV8bD44PvwucfZ2bU7gRe",
@@ -31,7 +39,8 @@ JITO_TIP_ACCOUNTS = (
 )
 
 LAMPORTS_PER_SOL = 1_000_000_000
-ATA_RENT = 2_039_280
+TOKEN_ACCOUNT_SPACE = 165
+ATA_RENT = 2_039_280  # rent_exempt(TOKEN_ACCOUNT_SPACE)
 BASE_FEE = 5_000
 SLOT_MS = 400
 T0 = 1_773_151_200  # 2026-03-10T14:00:00Z, the fixtures' epoch
@@ -55,6 +64,50 @@ def slot_at(ts_ms: int) -> int:
 def b58(data: bytes) -> str:
     """Base58 text of raw bytes (Bitcoin alphabet, as Solana uses)."""
     return base58.b58encode(data).decode("ascii")
+
+
+def rent_exempt(space: int) -> int:
+    """Lamports that keep an account of ``space`` data bytes rent-exempt (two years of rent at
+    3,480 lamports per byte-year, the 128-byte account header included)."""
+    return (128 + space) * 6_960
+
+
+# System-program instruction data, as on chain: a u32 little-endian discriminator and the
+# instruction's fields (bincode), base58 in Helius' ``instructions[].data``
+_CREATE_ACCOUNT, _TRANSFER, _CREATE_ACCOUNT_WITH_SEED = 0, 2, 3
+
+
+def system_transfer_data(*, lamports: int) -> str:
+    """``transfer``: discriminator 2 and the lamports (u64)."""
+    return b58(struct.pack("<IQ", _TRANSFER, lamports))
+
+
+def system_create_account_data(*, lamports: int, space: int, owner: str) -> str:
+    """``createAccount``: discriminator 0, lamports, space (u64 each) and the owner program."""
+    return b58(struct.pack("<IQQ", _CREATE_ACCOUNT, lamports, space) + base58.b58decode(owner))
+
+
+def system_create_account_with_seed_data(
+    *, base: str, seed: str, lamports: int, space: int, owner: str
+) -> str:
+    """``createAccountWithSeed``: discriminator 3, the base address, the seed (a u64 length and
+    its bytes), lamports, space and the owner program."""
+    seed_bytes = seed.encode()
+    return b58(
+        struct.pack("<I", _CREATE_ACCOUNT_WITH_SEED)
+        + base58.b58decode(base)
+        + struct.pack("<Q", len(seed_bytes))
+        + seed_bytes
+        + struct.pack("<QQ", lamports, space)
+        + base58.b58decode(owner)
+    )
+
+
+def address_with_seed(*, base: str, seed: str, owner: str) -> str:
+    """The address ``createAccountWithSeed`` creates: sha256(base, seed, owner), as on chain."""
+    return b58(
+        hashlib.sha256(base58.b58decode(base) + seed.encode() + base58.b58decode(owner)).digest()
+    )
 
 
 def derive_bytes(seed: int, label: str, length: int) -> bytes:

@@ -6,10 +6,8 @@ asks for it, so generation stays fast and responses stay deterministic.
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Any
 
 from sim.chain import (
     ATA_PROGRAM,
@@ -17,19 +15,40 @@ from sim.chain import (
     COMPUTE_BUDGET,
     JITO_TIP_ACCOUNTS,
     JUPITER_V6,
-    PUMP_AMM_PROGRAM,
     PUMP_FEE_RECIPIENT,
     PUMP_FUN_PROGRAM,
     RAYDIUM_CPMM,
     SYSTEM_PROGRAM,
+    TOKEN_ACCOUNT_SPACE,
     TOKEN_PROGRAM,
     USDC_MINT,
     WSOL_MINT,
-    b58,
-    derive_address,
+    address_with_seed,
     slot_at,
+    system_create_account_data,
+    system_transfer_data,
+)
+from sim.render_base import (
+    PROGRAM_OF,
+    SOURCE_OF,
+    TEMP_ATA,
+    TEMP_KEYPAIR,
+    TEMP_SEED,
+    Json,
+    RendererBase,
+    close_account,
+    sync_native,
+)
+from sim.render_side import SideRenderer
+from sim.side import (
+    KNOWN_BOT_FEE_WALLETS,
+    PUMPSWAP_CREATOR_FEE_BPS,
+    PUMPSWAP_PROTOCOL_FEE_BPS,
+    TRIMMED_WEBHOOK_SHARE,
+    nft_standard,
 )
 from sim.world import (
+    AIRDROP_CLAIM,
     FAILED,
     FLAG_FUNDER_PAYS,
     FLAG_MULTIHOP,
@@ -37,6 +56,8 @@ from sim.world import (
     FLAG_NEW_DEST_ATA,
     FLAG_STANDING_WSOL,
     LIQUIDITY_WITHDRAW,
+    NFT_TRADE,
+    QUOTE_ROUTE,
     SOL_TRANSFER,
     SWAP,
     TOKEN_TRANSFER,
@@ -45,10 +66,20 @@ from sim.world import (
     World,
 )
 
-Json = dict[str, Any]
-_PROGRAM_OF = {"pumpfun": PUMP_FUN_PROGRAM, "pumpswap": PUMP_AMM_PROGRAM, "raydium": RAYDIUM_CPMM}
-_SOURCE_OF = {"pumpfun": "PUMP_FUN", "pumpswap": "PUMP_AMM", "raydium": "RAYDIUM"}
 _LABEL_OF = {"pumpfun": "Pump.fun", "pumpswap": "Pump.fun Amm", "raydium": "Raydium CPMM"}
+_TYPE_OF_KIND = {
+    SOL_TRANSFER: "TRANSFER",
+    TOKEN_TRANSFER: "TRANSFER",
+    WRAP: "TRANSFER",
+    LIQUIDITY_WITHDRAW: "WITHDRAW_LIQUIDITY",
+    QUOTE_ROUTE: "SWAP",
+}
+TRIMMABLE_KINDS = frozenset(
+    {SWAP, SOL_TRANSFER, TOKEN_TRANSFER, WRAP, LIQUIDITY_WITHDRAW, NFT_TRADE, QUOTE_ROUTE}
+)
+"""Kinds a webhook body may come trimmed in. Not airdrop claims: without instructions nothing
+tells the claim record's rent from a price paid (a pump.fun buy has the same shape), so a
+trimmed claim would read as a buy; no real trimmed claim was seen to say otherwise."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +93,18 @@ class _AmmAccounts:
     base_vault: str
     quote_account: str  # the trader's quote side: standing WSOL, a temporary WSOL or USDC ATA
     ata: str  # the trader's token account
+    temp: str | None  # how the quote account is a temporary WSOL account (TEMP_*), or None
+    venue_fees: tuple[tuple[str, str, int], ...]  # PumpSwap: (WSOL account, owner, lamports)
 
 
-class Renderer:
+class Renderer(RendererBase):
     """Turns a world's compact records into API JSON; caches derived addresses."""
 
     def __init__(self, world: World) -> None:
-        self.world = world
-        self._derived_cache: dict[str, str] = {}
+        super().__init__(world)
+        self.side = SideRenderer(self)
 
     # ------------------------------------------------------------------ helpers
-    def _derived(self, label: str) -> str:
-        text = self._derived_cache.get(label)
-        if text is None:
-            text = derive_address(self.world.seed, label)
-            self._derived_cache[label] = text
-        return text
 
     def vault(self, pool_id: int, side: str) -> str:
         """Token account of a pool holding its quote ("q") or base ("b") reserve."""
@@ -93,74 +120,14 @@ class Renderer:
     def _pool_address(self, pool_id: int) -> str:
         return self.world.addr[self.world.pool_entity[pool_id]]
 
-    def _instruction_data(self, tx: int, salt: int, n_bytes: int = 12) -> str:
-        """Opaque base58 instruction data, fixed by the transaction and a per-site salt."""
-        return b58(hashlib.blake2b(f"{tx}:{salt}".encode(), digest_size=n_bytes).digest())
+    def bot_fee_wallet(self, bot: int) -> str:
+        """The fee wallet of bot ``bot`` (``World.t_bot``: > 0 a public one, < 0 an unknown)."""
+        if bot > 0:
+            return KNOWN_BOT_FEE_WALLETS[bot - 1]
+        return self._derived(f"unknown-bot:{-bot - 1}")
 
     def _tip_account(self, tx: int) -> str:
         return JITO_TIP_ACCOUNTS[tx % len(JITO_TIP_ACCOUNTS)]
-
-    @staticmethod
-    def _token_transfer(
-        *,
-        from_account: str,
-        to_account: str,
-        from_user: str,
-        to_user: str,
-        raw_amount: int,
-        decimals: int,
-        mint: str,
-    ) -> Json:
-        """A ``tokenTransfers`` entry; the amount is in UI units (an int when whole)."""
-        scale = 10**decimals
-        return {
-            "fromTokenAccount": from_account,
-            "toTokenAccount": to_account,
-            "fromUserAccount": from_user,
-            "toUserAccount": to_user,
-            "tokenAmount": raw_amount / scale if raw_amount % scale else raw_amount // scale,
-            "mint": mint,
-            "tokenStandard": "Fungible",
-        }
-
-    @staticmethod
-    def _token_balance_change(
-        user: str, token_account: str, raw_amount: int, decimals: int, mint: str
-    ) -> Json:
-        """A ``tokenBalanceChanges`` entry (also the shape of swap-event token inputs/outputs)."""
-        return {
-            "userAccount": user,
-            "tokenAccount": token_account,
-            "rawTokenAmount": {"tokenAmount": str(raw_amount), "decimals": decimals},
-            "mint": mint,
-        }
-
-    @staticmethod
-    def _account_row(
-        account: str, native_change: int, token_changes: list[Json] | None = None
-    ) -> Json:
-        """An ``accountData`` row: one account's native and token balance changes."""
-        return {
-            "account": account,
-            "nativeBalanceChange": native_change,
-            "tokenBalanceChanges": token_changes or [],
-        }
-
-    def _compute_budget_instructions(self, tx: int) -> list[Json]:
-        return [
-            {
-                "accounts": [],
-                "data": self._instruction_data(tx, 1, 8),
-                "programId": COMPUTE_BUDGET,
-                "innerInstructions": [],
-            },
-            {
-                "accounts": [],
-                "data": "Fj2Eoy",
-                "programId": COMPUTE_BUDGET,
-                "innerInstructions": [],
-            },
-        ]
 
     def type_of(self, tx: int) -> str:
         """Helius TransactionType of a stored transaction (cheap, used by filters)."""
@@ -171,11 +138,60 @@ class Renderer:
             if venue == "pumpswap" and not world.t_flags[tx] & FLAG_MULTIHOP:
                 return "SELL" if world.t_side[tx] else "BUY"
             return "SWAP"
-        if kind in (SOL_TRANSFER, TOKEN_TRANSFER, WRAP):
-            return "TRANSFER"
-        if kind == LIQUIDITY_WITHDRAW:
-            return "WITHDRAW_LIQUIDITY"
-        return "UNKNOWN"
+        if kind == NFT_TRADE and nft_standard(world.t_counterpart[tx]) is not None:
+            return "NFT_SALE"
+        # failed transactions, airdrop claims and NFT sales Helius did not read: UNKNOWN
+        return _TYPE_OF_KIND.get(kind, "UNKNOWN")
+
+    # ------------------------------------------------------------------ webhook bodies
+    def is_trimmed(self, tx: int) -> bool:
+        """Whether webhooks deliver this transaction in a trimmed body (``sim.side``)."""
+        kind = self.world.t_kind[tx]
+        return kind in TRIMMABLE_KINDS and self.draw(tx, 50) < TRIMMED_WEBHOOK_SHARE
+
+    def webhook(self, tx: int) -> Json:
+        """The transaction as a webhook delivers it: its enhanced transaction, or (some) a
+        trimmed body like the real PumpSwap ones in tests/fixtures/real/swaps."""
+        out = self.enhanced(tx)
+        return self.trim(tx, out) if self.is_trimmed(tx) else out
+
+    def trim(self, tx: int, out: Json) -> Json:
+        """A trimmed webhook body, as the real ones: ``accountData`` keeps only the fee payer's
+        and the trader's rows and the trader's token accounts that changed (2-3 rows; when
+        fewer, half the time also the pool vault that mirrors the trade, as in the real sell),
+        ``instructions`` is empty, the venue's fee transfers are gone, and half the time so is
+        the wallet's funding of its temporary WSOL account (as in the real buy)."""
+        world = self.world
+        trader = world.addr[world.t_wallet[tx]]
+        own = {out["feePayer"], trader}
+        kept = {
+            row["account"]
+            for row in out["accountData"]
+            if row["account"] in own
+            or any(change["userAccount"] == trader for change in row["tokenBalanceChanges"])
+        }
+        if world.t_kind[tx] == SWAP and len(kept) < 3 and self.draw(tx, 51) < 0.5:
+            for row in out["accountData"]:
+                if row["account"] not in kept and any(
+                    change["mint"] not in (WSOL_MINT, USDC_MINT)
+                    for change in row["tokenBalanceChanges"]
+                ):
+                    kept.add(row["account"])
+                    break
+        fee_accounts = {account for account, _, _ in self.venue_fee_accounts(tx)}
+        native_transfers = out["nativeTransfers"]
+        temp = self.temp_wsol(tx)
+        if temp is not None and self.draw(tx, 52) < 0.5:
+            native_transfers = [t for t in native_transfers if t["toUserAccount"] != temp[1]]
+        return {
+            **out,
+            "accountData": [row for row in out["accountData"] if row["account"] in kept],
+            "instructions": [],
+            "tokenTransfers": [
+                t for t in out["tokenTransfers"] if t["toTokenAccount"] not in fee_accounts
+            ],
+            "nativeTransfers": native_transfers,
+        }
 
     # ------------------------------------------------------------------ enhanced tx
     def enhanced(self, tx: int) -> Json:
@@ -213,6 +229,12 @@ class Renderer:
             self._render_withdraw(tx, out)
         elif kind == WRAP:
             self._render_wrap(tx, out)
+        elif kind == AIRDROP_CLAIM:
+            self.side.airdrop_claim(tx, out)
+        elif kind == NFT_TRADE:
+            self.side.nft_trade(tx, out)
+        elif kind == QUOTE_ROUTE:
+            self.side.quote_route(tx, out)
         elif world.t_flags[tx] & FLAG_MULTIHOP:
             self._render_multihop(tx, out, payer)
         elif world.pools[world.t_pool[tx]].is_curve:
@@ -241,16 +263,12 @@ class Renderer:
             self._account_row(SYSTEM_PROGRAM, 0),
         ]
         out["instructions"] = [
-            {
-                "accounts": [sender, recipient],
-                "data": self._instruction_data(tx, 2),
-                "programId": SYSTEM_PROGRAM,
-                "innerInstructions": [],
-            }
+            self.system_instruction([sender, recipient], system_transfer_data(lamports=amount))
         ]
 
     def _render_wrap(self, tx: int, out: Json) -> None:
-        """SOL moved into a standing WSOL account (created on first use), then synced."""
+        """SOL moved into a standing WSOL account (the wallet's WSOL ATA, created on first use),
+        then synced."""
         world = self.world
         wallet = world.t_wallet[tx]
         wallet_address = world.addr[wallet]
@@ -262,11 +280,9 @@ class Renderer:
             f"{wallet_address} transferred {_ui_amount(amount + rent, 9)} SOL to {wsol_account}."
         )
         out["nativeTransfers"] = [
-            {
-                "fromUserAccount": wallet_address,
-                "toUserAccount": wsol_account,
-                "amount": amount + rent,
-            }
+            {"fromUserAccount": wallet_address, "toUserAccount": wsol_account, "amount": lamports}
+            for lamports in (rent, amount)
+            if lamports
         ]
         wsol_change = self._token_balance_change(wallet_address, wsol_account, amount, 9, WSOL_MINT)
         out["accountData"] = [
@@ -276,20 +292,25 @@ class Renderer:
             self._account_row(SYSTEM_PROGRAM, 0),
             self._account_row(TOKEN_PROGRAM, 0),
         ]
-        out["instructions"] = [
-            {
-                "accounts": [wallet_address, wsol_account],
-                "data": self._instruction_data(tx, 19, 12),
-                "programId": SYSTEM_PROGRAM,
-                "innerInstructions": [],
-            },
-            {
-                "accounts": [wsol_account],
-                "data": "J",
-                "programId": TOKEN_PROGRAM,
-                "innerInstructions": [],
-            },
+        instructions = []
+        if rent:
+            instructions.append(
+                self.create_token_account(
+                    tx,
+                    funder=wallet_address,
+                    account=wsol_account,
+                    owner=wallet_address,
+                    mint=WSOL_MINT,
+                    program=TOKEN_PROGRAM,
+                )
+            )
+        instructions += [
+            self.system_instruction(
+                [wallet_address, wsol_account], system_transfer_data(lamports=amount)
+            ),
+            sync_native(wsol_account),
         ]
+        out["instructions"] = instructions
 
     def _render_token_transfer(self, tx: int, out: Json) -> None:
         world = self.world
@@ -349,11 +370,13 @@ class Renderer:
                     "data": "2",
                     "programId": ATA_PROGRAM,
                     "innerInstructions": [
-                        {
-                            "accounts": [sender, recipient_ata],
-                            "data": self._instruction_data(tx, 3, 36),
-                            "programId": SYSTEM_PROGRAM,
-                        }
+                        self.system_instruction(
+                            [sender, recipient_ata],
+                            system_create_account_data(
+                                lamports=ATA_RENT, space=TOKEN_ACCOUNT_SPACE, owner=tok.program
+                            ),
+                            inner=True,
+                        )
                     ],
                 }
             )
@@ -373,7 +396,7 @@ class Renderer:
         tok = world.tokens[world.t_token[tx]]
         wallet_address = world.addr[world.t_wallet[tx]]
         pool_address = self._pool_address(pool.pool_id)
-        out["source"] = _SOURCE_OF[pool.venue]
+        out["source"] = SOURCE_OF[pool.venue]
         out["type"] = "UNKNOWN"
         out["transactionError"] = {"error": "custom program error: 0x1772"}
         rows = [self._account_row(wallet_address, -out["fee"] if payer == wallet_address else 0)]
@@ -386,7 +409,7 @@ class Renderer:
             SYSTEM_PROGRAM,
             TOKEN_PROGRAM,
             COMPUTE_BUDGET,
-            _PROGRAM_OF[pool.venue],
+            PROGRAM_OF[pool.venue],
         ):
             rows.append(self._account_row(account, 0))
         out["accountData"] = rows
@@ -395,21 +418,36 @@ class Renderer:
             {
                 "accounts": [pool_address, self.vault(pool.pool_id, "b"), wallet_address, tok.mint],
                 "data": self._instruction_data(tx, 5, 24),
-                "programId": _PROGRAM_OF[pool.venue],
+                "programId": PROGRAM_OF[pool.venue],
                 "innerInstructions": [],
             },
         ]
 
-    def _tip_rows(self, tx: int, wallet_address: str, out: Json) -> list[Json]:
-        """The Jito tip: a native transfer (appended to ``out``) and the tip account's row."""
-        tip = self.world.t_tip[tx]
-        if not tip:
-            return []
-        tip_account = self._tip_account(tx)
-        out["nativeTransfers"].append(
-            {"fromUserAccount": wallet_address, "toUserAccount": tip_account, "amount": tip}
-        )
-        return [self._account_row(tip_account, tip)]
+    def _side_payments(
+        self, tx: int, wallet_address: str, out: Json
+    ) -> tuple[list[Json], list[Json]]:
+        """(rows, top-level instructions) of what the trader paid beside the venue: a trading
+        bot's fee and a Jito tip, each a System transfer of the wallet's own at the end of the
+        transaction (their native transfers are appended to ``out``)."""
+        world = self.world
+        rows: list[Json] = []
+        instructions: list[Json] = []
+        payments = []
+        if world.t_bot[tx]:
+            payments.append((self.bot_fee_wallet(world.t_bot[tx]), world.t_bot_fee[tx]))
+        if world.t_tip[tx]:
+            payments.append((self._tip_account(tx), world.t_tip[tx]))
+        for account, lamports in payments:
+            out["nativeTransfers"].append(
+                {"fromUserAccount": wallet_address, "toUserAccount": account, "amount": lamports}
+            )
+            rows.append(self._account_row(account, lamports))
+            instructions.append(
+                self.system_instruction(
+                    [wallet_address, account], system_transfer_data(lamports=lamports)
+                )
+            )
+        return rows, instructions
 
     def _render_curve_swap(self, tx: int, out: Json, payer: str) -> None:
         """A pump.fun bonding-curve buy or sell (``events`` stays empty, as on Helius)."""
@@ -421,7 +459,7 @@ class Renderer:
         curve_vault = self.vault(pool_id, "b")
         ata = world.ata(wallet, token)
         own_fee = out["fee"] if payer == wallet_address else 0
-        tip = world.t_tip[tx]
+        aside = world.t_tip[tx] + world.t_bot_fee[tx]  # paid beside the venue: tip, bot fee
         venue_fee = world.t_venue_fee[tx]
         out["source"] = "PUMP_FUN"
         decimals = tok.decimals
@@ -467,7 +505,7 @@ class Renderer:
                 curve, curve_vault, -tokens_out, decimals, tok.mint
             )
             rows = [
-                self._account_row(wallet_address, -sol_in - rent - tip - own_fee),
+                self._account_row(wallet_address, -sol_in - rent - aside - own_fee),
                 self._account_row(ata, rent, [bought]),
                 self._account_row(curve, sol_in - venue_fee),
                 self._account_row(curve_vault, 0, [paid_out]),
@@ -491,13 +529,14 @@ class Renderer:
                 curve, curve_vault, tokens_sold, decimals, tok.mint
             )
             rows = [
-                self._account_row(wallet_address, sol_out - tip - own_fee),
+                self._account_row(wallet_address, sol_out - aside - own_fee),
                 self._account_row(ata, 0, [sold]),
                 self._account_row(curve, -sol_out - venue_fee),
                 self._account_row(curve_vault, 0, [taken_in]),
                 self._account_row(PUMP_FEE_RECIPIENT, venue_fee),
             ]
-        rows += self._tip_rows(tx, wallet_address, out)
+        side_rows, side_instructions = self._side_payments(tx, wallet_address, out)
+        rows += side_rows
         rows += self._fee_payer_rows(wallet_address, payer, out["fee"])
         rows += [
             self._account_row(account, 0)
@@ -536,25 +575,74 @@ class Renderer:
                 "programId": PUMP_FUN_PROGRAM,
                 "innerInstructions": inner,
             },
+            *side_instructions,
         ]
+
+    def temp_wsol(self, tx: int) -> tuple[str, str] | None:
+        """(pattern, address) of the temporary WSOL account a swap opens and closes (``TEMP_*``),
+        or None: a pump.fun curve (native SOL), a standing WSOL account or a USDC quote."""
+        world = self.world
+        if world.t_kind[tx] != SWAP:
+            return None
+        wallet, flags = world.t_wallet[tx], world.t_flags[tx]
+        if flags & FLAG_MULTIHOP:
+            return TEMP_ATA, self._derived(f"wsol:{wallet}")
+        pool = world.pools[world.t_pool[tx]]
+        if pool.is_curve or pool.quote_mint != WSOL_MINT or flags & FLAG_STANDING_WSOL:
+            return None
+        # a pattern per swap (no share is published): Raydium's SDK seeds its account, bots
+        # that build their own transactions use a fresh keypair, the rest the wallet's ATA; a
+        # wash bot's WSOL ATA is its standing account, so it takes a keypair one
+        draw = self.draw(tx, 41)
+        if pool.venue == "raydium" and draw < 0.4:
+            seed = self._seed_text(tx)
+            return TEMP_SEED, address_with_seed(
+                base=world.addr[wallet], seed=seed, owner=TOKEN_PROGRAM
+            )
+        if world.role[wallet] == "wash" or draw > 0.8:
+            return TEMP_KEYPAIR, self._derived(f"wsol-tmp:{tx}")
+        return TEMP_ATA, self._derived(f"wsol:{wallet}")
+
+    def venue_fee_accounts(self, tx: int) -> list[tuple[str, str, int]]:
+        """(WSOL token account, its owner, lamports) of each fee a PumpSwap swap pays out of
+        the pool's side: the protocol's and the coin creator's, on the trade's SOL (inside the
+        venue's instruction, so part of the price). Empty for other venues."""
+        world = self.world
+        if world.t_kind[tx] != SWAP or world.t_flags[tx] & FLAG_MULTIHOP:
+            return []
+        if world.pools[world.t_pool[tx]].venue != "pumpswap":
+            return []
+        token = world.t_token[tx]
+        amount = world.t_out[tx] if world.t_side[tx] else world.t_in[tx]
+        fees = (
+            (
+                self._derived("pumpswap-protocol-fee-wsol"),
+                self._derived("pumpswap-protocol-fee-recipient"),
+                amount * PUMPSWAP_PROTOCOL_FEE_BPS // 10_000,
+            ),
+            (
+                self._derived(f"pumpswap-creator-vault-wsol:{token}"),
+                self._derived(f"pumpswap-creator-vault:{token}"),
+                amount * PUMPSWAP_CREATOR_FEE_BPS // 10_000,
+            ),
+        )
+        return [fee for fee in fees if fee[2] > 0]
 
     def _render_amm_swap(self, tx: int, out: Json, payer: str) -> None:
         """A PumpSwap or Raydium CPMM swap, SOL- or USDC-quoted; Raydium ones carry a swap event.
 
         The trader's quote side is a standing WSOL account (bots), a temporary WSOL account
-        opened and closed inside the transaction, or its USDC token account.
+        opened and closed inside the transaction (``temp_wsol``), or its USDC token account.
         """
         world = self.world
         wallet, pool_id, token = world.t_wallet[tx], world.t_pool[tx], world.t_token[tx]
         pool = world.pools[pool_id]
         tok = world.tokens[token]
-        sol_quoted = pool.quote_mint == WSOL_MINT
-        standing_wsol = bool(world.t_flags[tx] & FLAG_STANDING_WSOL)
-        temp_wsol = sol_quoted and not standing_wsol
-        if standing_wsol:
+        temp = self.temp_wsol(tx)
+        if temp is not None:
+            quote_account = temp[1]
+        elif world.t_flags[tx] & FLAG_STANDING_WSOL:
             quote_account = self._derived(f"wsol:{wallet}")
-        elif sol_quoted:
-            quote_account = self._derived(f"wsol-tmp:{tx}")
         else:
             quote_account = world.ata(wallet, 0)
         accounts = _AmmAccounts(
@@ -565,19 +653,24 @@ class Renderer:
             base_vault=self.vault(pool_id, "b"),
             quote_account=quote_account,
             ata=world.ata(wallet, token),
+            temp=None if temp is None else temp[0],
+            venue_fees=tuple(self.venue_fee_accounts(tx)),
         )
-        out["source"] = _SOURCE_OF[pool.venue]
+        out["source"] = SOURCE_OF[pool.venue]
         is_buy = world.t_side[tx] == 0
+        opening: list[Json] = []
+        if accounts.temp is not None:
+            opening, out["nativeTransfers"] = self._open_temp_wsol(
+                tx,
+                accounts.temp,
+                wallet=accounts.wallet,
+                temp=quote_account,
+                lamports_in=world.t_in[tx] if is_buy else 0,
+            )
         legs = self._amm_buy_legs if is_buy else self._amm_sell_legs
-        rows = legs(
-            tx,
-            out,
-            accounts,
-            own_fee=out["fee"] if payer == accounts.wallet else 0,
-            temp_wsol=temp_wsol,
-            standing_wsol=standing_wsol,
-        )
-        rows += self._tip_rows(tx, accounts.wallet, out)
+        rows = legs(tx, out, accounts, own_fee=out["fee"] if payer == accounts.wallet else 0)
+        side_rows, side_instructions = self._side_payments(tx, accounts.wallet, out)
+        rows += side_rows
         rows += self._fee_payer_rows(accounts.wallet, payer, out["fee"])
         rows += [
             self._account_row(account, 0)
@@ -589,44 +682,58 @@ class Renderer:
                 SYSTEM_PROGRAM,
                 TOKEN_PROGRAM,
                 COMPUTE_BUDGET,
-                _PROGRAM_OF[pool.venue],
+                PROGRAM_OF[pool.venue],
             )
         ]
         out["accountData"] = rows
         if pool.venue == "raydium":
-            self._add_amm_swap_event(tx, out, accounts, temp_wsol=temp_wsol)
-        out["instructions"] = self._amm_instructions(tx, accounts, temp_wsol=temp_wsol)
+            self._add_amm_swap_event(tx, out, accounts, temp_wsol=accounts.temp is not None)
+        out["instructions"] = [
+            *self._compute_budget_instructions(tx),
+            *opening,
+            self._amm_swap_instruction(tx, accounts, is_buy=is_buy),
+            *([close_account(quote_account, accounts.wallet)] if accounts.temp else []),
+            *side_instructions,
+        ]
 
     def _amm_buy_legs(
-        self,
-        tx: int,
-        out: Json,
-        accounts: _AmmAccounts,
-        *,
-        own_fee: int,
-        temp_wsol: bool,
-        standing_wsol: bool,
+        self, tx: int, out: Json, accounts: _AmmAccounts, *, own_fee: int
     ) -> list[Json]:
-        """Token transfers, native transfers and the first rows of an AMM buy."""
+        """Token transfers, the ATA's rent and the first rows of an AMM buy."""
         world = self.world
         pool = world.pools[world.t_pool[tx]]
         tok = world.tokens[world.t_token[tx]]
         wallet, quote_account, ata = accounts.wallet, accounts.quote_account, accounts.ata
         quote_vault, base_vault = accounts.quote_vault, accounts.base_vault
-        quote_decimals = 9 if pool.quote_mint == WSOL_MINT else 6
+        sol_quoted = pool.quote_mint == WSOL_MINT
+        quote_decimals = 9 if sol_quoted else 6
         decimals = tok.decimals
-        tip = world.t_tip[tx]
+        aside = world.t_tip[tx] + world.t_bot_fee[tx]
         rent = ATA_RENT if world.t_flags[tx] & FLAG_NEW_ATA else 0
         quote_in, base_out = world.t_in[tx], world.t_out[tx]
+        to_pool = quote_in - sum(fee for _, _, fee in accounts.venue_fees)
+        change = self._token_balance_change
         out["tokenTransfers"] = [
             self._token_transfer(
                 from_account=quote_account,
                 to_account=quote_vault,
                 from_user=wallet,
                 to_user=accounts.authority,
-                raw_amount=quote_in,
+                raw_amount=to_pool,
                 decimals=quote_decimals,
                 mint=pool.quote_mint,
+            ),
+            *(
+                self._token_transfer(
+                    from_account=quote_account,
+                    to_account=fee_account,
+                    from_user=wallet,
+                    to_user=owner,
+                    raw_amount=fee,
+                    decimals=quote_decimals,
+                    mint=pool.quote_mint,
+                )
+                for fee_account, owner, fee in accounts.venue_fees
             ),
             self._token_transfer(
                 from_account=base_vault,
@@ -638,66 +745,48 @@ class Renderer:
                 mint=tok.mint,
             ),
         ]
-        if temp_wsol:
-            out["nativeTransfers"] = [
-                {
-                    "fromUserAccount": wallet,
-                    "toUserAccount": quote_account,
-                    "amount": quote_in + ATA_RENT,
-                }
-            ]
         if rent:
             out["nativeTransfers"].append(
                 {"fromUserAccount": wallet, "toUserAccount": ata, "amount": rent}
             )
-        quote_paid = self._token_balance_change(
-            wallet, quote_account, -quote_in, quote_decimals, pool.quote_mint
-        )
-        quote_received = self._token_balance_change(
-            accounts.authority, quote_vault, quote_in, quote_decimals, pool.quote_mint
-        )
+        temp = accounts.temp is not None
+        standing = not temp and sol_quoted
+        quote_paid = change(wallet, quote_account, -quote_in, quote_decimals, pool.quote_mint)
         return [
-            self._account_row(wallet, -(quote_in if temp_wsol else 0) - own_fee - tip - rent),
+            self._account_row(wallet, -(quote_in if temp else 0) - own_fee - aside - rent),
             self._account_row(
-                quote_account, -quote_in if standing_wsol else 0, [] if temp_wsol else [quote_paid]
+                quote_account, -quote_in if standing else 0, [] if temp else [quote_paid]
             ),
+            self._account_row(ata, rent, [change(wallet, ata, base_out, decimals, tok.mint)]),
             self._account_row(
-                ata, rent, [self._token_balance_change(wallet, ata, base_out, decimals, tok.mint)]
-            ),
-            self._account_row(
-                quote_vault, quote_in if pool.quote_mint == WSOL_MINT else 0, [quote_received]
+                quote_vault,
+                to_pool if sol_quoted else 0,
+                [change(accounts.authority, quote_vault, to_pool, quote_decimals, pool.quote_mint)],
             ),
             self._account_row(
                 base_vault,
                 0,
-                [
-                    self._token_balance_change(
-                        accounts.authority, base_vault, -base_out, decimals, tok.mint
-                    )
-                ],
+                [change(accounts.authority, base_vault, -base_out, decimals, tok.mint)],
             ),
+            *self._venue_fee_rows(accounts),
         ]
 
     def _amm_sell_legs(
-        self,
-        tx: int,
-        out: Json,
-        accounts: _AmmAccounts,
-        *,
-        own_fee: int,
-        temp_wsol: bool,
-        standing_wsol: bool,
+        self, tx: int, out: Json, accounts: _AmmAccounts, *, own_fee: int
     ) -> list[Json]:
-        """Token transfers, native transfers and the first rows of an AMM sell."""
+        """Token transfers and the first rows of an AMM sell."""
         world = self.world
         pool = world.pools[world.t_pool[tx]]
         tok = world.tokens[world.t_token[tx]]
         wallet, quote_account, ata = accounts.wallet, accounts.quote_account, accounts.ata
         quote_vault, base_vault = accounts.quote_vault, accounts.base_vault
-        quote_decimals = 9 if pool.quote_mint == WSOL_MINT else 6
+        sol_quoted = pool.quote_mint == WSOL_MINT
+        quote_decimals = 9 if sol_quoted else 6
         decimals = tok.decimals
-        tip = world.t_tip[tx]
+        aside = world.t_tip[tx] + world.t_bot_fee[tx]
         base_in, quote_out = world.t_in[tx], world.t_out[tx]
+        from_pool = quote_out + sum(fee for _, _, fee in accounts.venue_fees)
+        change = self._token_balance_change
         out["tokenTransfers"] = [
             self._token_transfer(
                 from_account=ata,
@@ -717,39 +806,52 @@ class Renderer:
                 decimals=quote_decimals,
                 mint=pool.quote_mint,
             ),
+            *(
+                self._token_transfer(
+                    from_account=quote_vault,
+                    to_account=fee_account,
+                    from_user=accounts.authority,
+                    to_user=owner,
+                    raw_amount=fee,
+                    decimals=quote_decimals,
+                    mint=pool.quote_mint,
+                )
+                for fee_account, owner, fee in accounts.venue_fees
+            ),
         ]
-        if temp_wsol:
-            out["nativeTransfers"] = [
-                {"fromUserAccount": wallet, "toUserAccount": quote_account, "amount": ATA_RENT}
-            ]
-        quote_received = self._token_balance_change(
-            wallet, quote_account, quote_out, quote_decimals, pool.quote_mint
-        )
-        quote_paid = self._token_balance_change(
-            accounts.authority, quote_vault, -quote_out, quote_decimals, pool.quote_mint
-        )
+        temp = accounts.temp is not None
+        standing = not temp and sol_quoted
+        quote_received = change(wallet, quote_account, quote_out, quote_decimals, pool.quote_mint)
         return [
-            self._account_row(wallet, (quote_out if temp_wsol else 0) - own_fee - tip),
+            self._account_row(wallet, (quote_out if temp else 0) - own_fee - aside),
             self._account_row(
-                quote_account,
-                quote_out if standing_wsol else 0,
-                [] if temp_wsol else [quote_received],
+                quote_account, quote_out if standing else 0, [] if temp else [quote_received]
             ),
+            self._account_row(ata, 0, [change(wallet, ata, -base_in, decimals, tok.mint)]),
             self._account_row(
-                ata, 0, [self._token_balance_change(wallet, ata, -base_in, decimals, tok.mint)]
-            ),
-            self._account_row(
-                quote_vault, -quote_out if pool.quote_mint == WSOL_MINT else 0, [quote_paid]
-            ),
-            self._account_row(
-                base_vault,
-                0,
+                quote_vault,
+                -from_pool if sol_quoted else 0,
                 [
-                    self._token_balance_change(
-                        accounts.authority, base_vault, base_in, decimals, tok.mint
+                    change(
+                        accounts.authority, quote_vault, -from_pool, quote_decimals, pool.quote_mint
                     )
                 ],
             ),
+            self._account_row(
+                base_vault, 0, [change(accounts.authority, base_vault, base_in, decimals, tok.mint)]
+            ),
+            *self._venue_fee_rows(accounts),
+        ]
+
+    def _venue_fee_rows(self, accounts: _AmmAccounts) -> list[Json]:
+        """The rows of PumpSwap's fee accounts (WSOL: lamports and tokens move together)."""
+        return [
+            self._account_row(
+                fee_account,
+                fee,
+                [self._token_balance_change(owner, fee_account, fee, 9, WSOL_MINT)],
+            )
+            for fee_account, owner, fee in accounts.venue_fees
         ]
 
     def _add_amm_swap_event(
@@ -794,104 +896,49 @@ class Renderer:
             )
         }
 
-    def _amm_instructions(self, tx: int, accounts: _AmmAccounts, *, temp_wsol: bool) -> list[Json]:
-        """Compute budget, the temporary WSOL account's funding, the swap, and its closing."""
+    def _amm_swap_instruction(self, tx: int, accounts: _AmmAccounts, *, is_buy: bool) -> Json:
+        """The venue's swap: its inner token transfers move both legs and the venue's fees."""
         world = self.world
         pool = world.pools[world.t_pool[tx]]
         mint = world.tokens[world.t_token[tx]].mint
         wallet, quote_account = accounts.wallet, accounts.quote_account
-        instructions = self._compute_budget_instructions(tx)
-        if temp_wsol:
-            instructions.append(
-                {
-                    "accounts": [wallet, quote_account],
-                    "data": self._instruction_data(tx, 8, 36),
-                    "programId": SYSTEM_PROGRAM,
-                    "innerInstructions": [],
-                }
-            )
-        instructions.append(
-            {
-                "accounts": [
-                    wallet,
-                    accounts.authority,
-                    accounts.pool,
-                    quote_account,
-                    accounts.ata,
-                    accounts.quote_vault,
-                    accounts.base_vault,
-                    TOKEN_PROGRAM,
-                    pool.quote_mint,
-                    mint,
-                ],
-                "data": self._instruction_data(tx, 9, 24),
-                "programId": _PROGRAM_OF[pool.venue],
-                "innerInstructions": [
-                    {
-                        "accounts": [quote_account, pool.quote_mint, accounts.quote_vault, wallet],
-                        "data": self._instruction_data(tx, 10, 9),
-                        "programId": TOKEN_PROGRAM,
-                    },
-                    {
-                        "accounts": [accounts.base_vault, mint, accounts.ata, accounts.authority],
-                        "data": self._instruction_data(tx, 11, 9),
-                        "programId": TOKEN_PROGRAM,
-                    },
-                ],
-            }
+        fee_source, fee_signer = (
+            (quote_account, wallet) if is_buy else (accounts.quote_vault, accounts.authority)
         )
-        if temp_wsol:
-            instructions.append(
-                {
-                    "accounts": [quote_account, wallet, wallet],
-                    "data": "A",
-                    "programId": TOKEN_PROGRAM,
-                    "innerInstructions": [],
-                }
-            )
-        return instructions
-
-    def _swap_event(
-        self,
-        wallet_address: str,
-        *,
-        sol_in: int | None,
-        sol_out: int | None,
-        inner_swaps: list[tuple[list[Json], list[Json], str]],
-        token_in: tuple[str, int, int, str] | None,
-        token_out: tuple[str, int, int, str] | None,
-    ) -> Json:
-        """``events.swap``; ``token_in``/``token_out`` are (token account, raw amount, decimals,
-        mint) of the trader's token legs, ``inner_swaps`` (inputs, outputs, venue) per hop."""
         return {
-            "nativeInput": None
-            if sol_in is None
-            else {"account": wallet_address, "amount": str(sol_in)},
-            "nativeOutput": None
-            if sol_out is None
-            else {"account": wallet_address, "amount": str(sol_out)},
-            "tokenInputs": []
-            if token_in is None
-            else [self._token_balance_change(wallet_address, *token_in)],
-            "tokenOutputs": []
-            if token_out is None
-            else [self._token_balance_change(wallet_address, *token_out)],
-            "tokenFees": [],
-            "nativeFees": [],
-            "innerSwaps": [
+            "accounts": [
+                wallet,
+                accounts.authority,
+                accounts.pool,
+                quote_account,
+                accounts.ata,
+                accounts.quote_vault,
+                accounts.base_vault,
+                TOKEN_PROGRAM,
+                pool.quote_mint,
+                mint,
+            ],
+            "data": self._instruction_data(tx, 9, 24),
+            "programId": PROGRAM_OF[pool.venue],
+            "innerInstructions": [
                 {
-                    "tokenInputs": inputs,
-                    "tokenOutputs": outputs,
-                    "tokenFees": [],
-                    "nativeFees": [],
-                    "programInfo": {
-                        "source": _SOURCE_OF[venue],
-                        "account": _PROGRAM_OF[venue],
-                        "programName": "RAYDIUM_CPMM" if venue == "raydium" else venue.upper(),
-                        "instructionName": "swapBaseInput",
-                    },
-                }
-                for inputs, outputs, venue in inner_swaps
+                    "accounts": [quote_account, pool.quote_mint, accounts.quote_vault, wallet],
+                    "data": self._instruction_data(tx, 10, 9),
+                    "programId": TOKEN_PROGRAM,
+                },
+                *(
+                    {
+                        "accounts": [fee_source, pool.quote_mint, fee_account, fee_signer],
+                        "data": self._instruction_data(tx, 42 + i, 9),
+                        "programId": TOKEN_PROGRAM,
+                    }
+                    for i, (fee_account, _, _) in enumerate(accounts.venue_fees)
+                ),
+                {
+                    "accounts": [accounts.base_vault, mint, accounts.ata, accounts.authority],
+                    "data": self._instruction_data(tx, 11, 9),
+                    "programId": TOKEN_PROGRAM,
+                },
             ],
         }
 
@@ -905,9 +952,11 @@ class Renderer:
         sol_in, tokens_out = world.t_in[tx], world.t_out[tx]
         usdc_between = world.t_hop_amount[tx]
         own_fee = out["fee"] if payer == wallet_address else 0
-        tip = world.t_tip[tx]
+        aside = world.t_tip[tx] + world.t_bot_fee[tx]
         rent = ATA_RENT if world.t_flags[tx] & FLAG_NEW_ATA else 0
-        temp_wsol = self._derived(f"wsol-tmp:{tx}")
+        temp = self.temp_wsol(tx)
+        assert temp is not None  # a route always pays through a temporary WSOL account
+        temp_pattern, temp_wsol = temp
         router = self._derived("jupiter-authority")
         router_usdc = self._derived("jupiter-usdc")
         ata = world.ata(wallet, token)
@@ -952,20 +1001,16 @@ class Renderer:
             mint=tok.mint,
         )
         out["tokenTransfers"] = [sol_to_hop, usdc_to_router, usdc_to_pool, token_to_wallet]
-        out["nativeTransfers"] = [
-            {
-                "fromUserAccount": wallet_address,
-                "toUserAccount": temp_wsol,
-                "amount": sol_in + ATA_RENT,
-            }
-        ]
+        opening, out["nativeTransfers"] = self._open_temp_wsol(
+            tx, temp_pattern, wallet=wallet_address, temp=temp_wsol, lamports_in=sol_in
+        )
         if rent:
             out["nativeTransfers"].append(
                 {"fromUserAccount": wallet_address, "toUserAccount": ata, "amount": rent}
             )
         change = self._token_balance_change
         rows = [
-            self._account_row(wallet_address, -sol_in - own_fee - tip - rent),
+            self._account_row(wallet_address, -sol_in - own_fee - aside - rent),
             self._account_row(temp_wsol, 0),
             self._account_row(
                 ata, rent, [change(wallet_address, ata, tokens_out, tok.decimals, tok.mint)]
@@ -992,7 +1037,8 @@ class Renderer:
                 [change(pool_authority, pool_base_vault, -tokens_out, tok.decimals, tok.mint)],
             ),
         ]
-        rows += self._tip_rows(tx, wallet_address, out)
+        side_rows, side_instructions = self._side_payments(tx, wallet_address, out)
+        rows += side_rows
         rows += self._fee_payer_rows(wallet_address, payer, out["fee"])
         rows += [
             self._account_row(account, 0)
@@ -1030,12 +1076,7 @@ class Renderer:
         }
         out["instructions"] = [
             *self._compute_budget_instructions(tx),
-            {
-                "accounts": [wallet_address, temp_wsol],
-                "data": self._instruction_data(tx, 12, 36),
-                "programId": SYSTEM_PROGRAM,
-                "innerInstructions": [],
-            },
+            *opening,
             {
                 "accounts": [wallet_address, temp_wsol, ata, router, router_usdc, RAYDIUM_CPMM],
                 "data": self._instruction_data(tx, 13, 24),
@@ -1063,6 +1104,8 @@ class Renderer:
                     },
                 ],
             },
+            close_account(temp_wsol, wallet_address),
+            *side_instructions,
         ]
 
     def _render_withdraw(self, tx: int, out: Json) -> None:
@@ -1077,7 +1120,7 @@ class Renderer:
         quote_vault, base_vault = self.vault(pool_id, "q"), self.vault(pool_id, "b")
         temp_wsol = self._derived(f"wsol-tmp:{tx}")
         ata = world.ata(dev, token)
-        out["source"] = _SOURCE_OF[pool.venue]
+        out["source"] = SOURCE_OF[pool.venue]
         out["tokenTransfers"] = [
             self._token_transfer(
                 from_account=quote_vault,
@@ -1118,7 +1161,7 @@ class Renderer:
             self._account_row(self._pool_address(pool_id), 0),
             self._account_row(tok.mint, 0),
             self._account_row(TOKEN_PROGRAM, 0),
-            self._account_row(_PROGRAM_OF[pool.venue], 0),
+            self._account_row(PROGRAM_OF[pool.venue], 0),
         ]
         out["instructions"] = [
             {
@@ -1132,7 +1175,7 @@ class Renderer:
                     ata,
                 ],
                 "data": self._instruction_data(tx, 18, 24),
-                "programId": _PROGRAM_OF[pool.venue],
+                "programId": PROGRAM_OF[pool.venue],
                 "innerInstructions": [],
             }
         ]

@@ -745,7 +745,7 @@ class SimApp:
         entity = world.by_addr.get(address)
         return {
             "context": {"slot": world.slot(), "apiVersion": "2.2.0"},
-            "value": world.sol[entity] if entity is not None else 0,
+            "value": world.balance(entity) if entity is not None else 0,
         }
 
     # ------------------------------------------------------------------ Jupiter

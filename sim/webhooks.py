@@ -149,7 +149,7 @@ class Deliverer:
             self.counters["injectedDrops"] += 1
             hook.dropped.extend(signatures)
             return
-        body_items = [self.renderer.enhanced(tx) for tx in batch]
+        body_items = [self.renderer.webhook(tx) for tx in batch]  # some trimmed, as real ones
         if len(body_items) > 1 and rng.random() < faults.reorder:
             self.counters["injectedReorders"] += 1
             body_items.reverse()

@@ -35,15 +35,42 @@ from sim.chain import (
     derive_pump_mint,
     slot_at,
 )
+from sim.side import (
+    AIRDROPS,
+    BOT_FEE_BPS,
+    BOT_FEE_SHARE,
+    CLAIM_STATUS_RENT,
+    INTERMEDIATES,
+    KNOWN_BOT_FEE_WALLETS,
+    KNOWN_BOT_SHARE,
+    N_UNKNOWN_BOTS,
+    NFT_PRICE_MEDIAN_SOL,
+    NFT_SALE_SHARE,
+    ROUTE_HOP_FEE_BPS,
+    ROUTE_SIZE_MEDIAN_SOL,
+    SIDE_EVENT_DELAY_MS,
+    SIDE_EVENT_SHARES,
+    SIDE_GENESIS_MEDIAN_SOL,
+    SIDE_PRIORITY_FEE_MEDIAN,
+    TOP_UP_SOL,
+    SideLedger,
+    airdrop_mint,
+    lamports,
+    nft_mint,
+    nft_sale_split,
+)
 
 # transaction kinds (``World.t_kind``)
 SWAP, FAILED, SOL_TRANSFER, TOKEN_TRANSFER, LIQUIDITY_WITHDRAW, WRAP = 0, 1, 2, 3, 4, 5
+# side transactions (``sim.side``): none is a trade
+AIRDROP_CLAIM, NFT_TRADE, QUOTE_ROUTE = 6, 7, 8
 # transaction flags (``World.t_flags``, a bit set)
 FLAG_NEW_ATA = 1  # the trader's token account is created (rent paid)
 FLAG_FUNDER_PAYS = 2  # the cluster funder pays the fee, not the trader
 FLAG_MULTIHOP = 4  # a two-hop route: SOL -> USDC -> token
 FLAG_NEW_DEST_ATA = 8  # a token transfer creates the recipient's token account
 FLAG_STANDING_WSOL = 16  # a bot swaps from its standing WSOL account
+FLAG_SIDE = 32  # an exchange's top-up of a wallet's side balance (``sim.side``)
 # event codes of the schedule heap; ``World.advance_to`` lists each one's arguments
 (
     EVENT_LAUNCH,
@@ -58,7 +85,12 @@ FLAG_STANDING_WSOL = 16  # a bot swaps from its standing WSOL account
     EVENT_COPY_SELL,
     EVENT_TOKEN_GIFT,
     EVENT_WRAP,
-) = range(12)
+    EVENT_AIRDROP_CLAIM,
+    EVENT_NFT_TRADE,
+    EVENT_QUOTE_ROUTE,
+) = range(15)
+SIDE_EVENTS = (EVENT_AIRDROP_CLAIM, EVENT_NFT_TRADE, EVENT_QUOTE_ROUTE)  # SIDE_EVENT_SHARES' order
+_SIDE_EVENT_TOTAL = sum(SIDE_EVENT_SHARES)
 
 LABELS = ("retail", "smart", "sniper", "insider", "wash", "dev", "funder", "exchange")
 FATES = ("pump", "bleed", "rug", "dead")
@@ -123,6 +155,7 @@ class Scenario:
     n_exchanges: int = 5
     activity: float = 1.05
     graduation_sol: int = 85 * LAMPORTS_PER_SOL
+    side_flows: bool = True  # bot fees, claims, NFT trades, quote routes (``sim.side``)
 
     @classmethod
     def small(cls, seed: int = 1) -> Scenario:
@@ -179,6 +212,9 @@ class World:
         self.scenario = scenario
         self.seed = scenario.seed
         self.rng = random.Random(scenario.seed)
+        # the side flows' own stream and ledger: drawing or booking them never moves a trade
+        self.side_rng = random.Random(f"{scenario.seed}:side")
+        self.side = SideLedger()
         self.sigs = SignatureCodec(scenario.seed)
         self.start_ms = T0 * 1000 - int(scenario.history_hours * 3_600_000)
         self.history_end_ms = T0 * 1000
@@ -235,9 +271,15 @@ class World:
         self.t_tip = array("q")  # Jito tip in lamports
         self.t_reserve_quote = array("q")  # the pool's real quote reserve after the trade
         self.t_reserve_base = array("q")  # the pool's real base reserve after the trade
-        # recipient entity of a transfer, first-hop pool of a two-hop swap, -1 otherwise
+        # recipient entity of a transfer, first-hop pool of a two-hop swap; the airdrop, NFT
+        # serial or intermediate token of a side transaction (``sim.side``); -1 otherwise
         self.t_counterpart = array("q")
-        self.t_hop_amount = array("q")  # USDC passed between the two hops of a two-hop swap
+        # USDC passed between the two hops of a two-hop swap; X passed in a quote route
+        self.t_hop_amount = array("q")
+        # a swap's trading-bot fee (``sim.side``): the bot (k > 0: known wallet k - 1, k < 0:
+        # unknown bot -k - 1, 0: none) and the fee in lamports
+        self.t_bot = array("b")
+        self.t_bot_fee = array("q")
         self.tx_index: dict[int, list[int]] = {}  # entity -> its transaction ids, ascending
         self.pool_txs: dict[int, list[int]] = {}
 
@@ -278,6 +320,7 @@ class World:
     def _build(self) -> None:
         rng = self.rng
         self._create_actors(rng)
+        self._side_genesis()
         self._create_usdc(rng)  # the USDC token and the SOL/USDC reference pool
         for index in range(self.scenario.n_established):
             self._create_established_token(index, rng)
@@ -741,7 +784,8 @@ class World:
         ``EVENT_COPY_SELL`` (leader, token, share sold in bps), ``EVENT_FUND`` (wallet,
         lamports), ``EVENT_USDC_TRANSFER`` (sender, recipient, micro-USDC), ``EVENT_LAUNCH``
         (launch number), ``EVENT_LIQUIDITY_PULL`` (token), ``EVENT_WRAP`` (wallet, lamports),
-        ``EVENT_TOKEN_GIFT`` (sender, token, recipient).
+        ``EVENT_TOKEN_GIFT`` (sender, token, recipient), ``EVENT_AIRDROP_CLAIM`` /
+        ``EVENT_NFT_TRADE`` / ``EVENT_QUOTE_ROUTE`` (wallet).
         """
         before = len(self.t_kind)
         heap = self.heap
@@ -773,6 +817,12 @@ class World:
             elif event == EVENT_TOKEN_GIFT:
                 quarter = self.holdings.get((arg1, arg2), 0) // 4
                 self._token_transfer(time_ms, arg1, arg3, arg2, quarter)
+            elif event == EVENT_AIRDROP_CLAIM:
+                self._claim_airdrop(time_ms, arg1)
+            elif event == EVENT_NFT_TRADE:
+                self._trade_nft(time_ms, arg1)
+            elif event == EVENT_QUOTE_ROUTE:
+                self._route_sol_to_usdc(time_ms, arg1)
         self.now_ms = max(self.now_ms, ts_ms)
         return len(self.t_kind) - before
 
@@ -806,6 +856,8 @@ class World:
         reserve_base: int = 0,
         counterpart: int = -1,
         hop_amount: int = 0,
+        bot: int = 0,
+        bot_fee: int = 0,
         extra: tuple[int, ...] = (),
     ) -> int:
         """Append one transaction to the columns; index it under ``wallet`` and ``extra``."""
@@ -826,6 +878,8 @@ class World:
         self.t_reserve_base.append(reserve_base)
         self.t_counterpart.append(counterpart)
         self.t_hop_amount.append(hop_amount)
+        self.t_bot.append(bot)
+        self.t_bot_fee.append(bot_fee)
         index = self.tx_index
         for entity in (wallet, *extra):
             entity_txs = index.get(entity)
@@ -1053,6 +1107,9 @@ class World:
         )
         if first_hop is not None:
             extra = (*extra, self.pool_entity[first_hop.pool_id])
+        bot, bot_fee = 0, 0
+        if first_hop is None and pool.quote_mint == WSOL_MINT:
+            bot, bot_fee = self._bot_fee(time_ms, wallet, sol_amount=size)
         tx = self._record(
             kind=SWAP,
             flags=flags,
@@ -1069,11 +1126,14 @@ class World:
             reserve_base=pool.real_base,
             counterpart=counterpart,
             hop_amount=hop_amount,
+            bot=bot,
+            bot_fee=bot_fee,
             extra=extra,
         )
         self.pool_txs[pool.pool_id].append(tx)
         if first_hop is not None:
             self.pool_txs[first_hop.pool_id].append(tx)
+        self._schedule_side_event(time_ms, wallet)
         self._after_buy(
             time_ms,
             tok,
@@ -1156,6 +1216,9 @@ class World:
             self._schedule(time_ms + COPY_DELAY_MS, EVENT_COPY_SELL, wallet, token, share_sold_bps)
         pool_entity = self.pool_entity[pool.pool_id]
         extra = (pool_entity, tok.entity) if payer == wallet else (pool_entity, tok.entity, payer)
+        bot, bot_fee = 0, 0
+        if pool.quote_mint == WSOL_MINT:
+            bot, bot_fee = self._bot_fee(time_ms, wallet, sol_amount=out)
         tx = self._record(
             kind=SWAP,
             side=1,
@@ -1171,9 +1234,12 @@ class World:
             tip=tip,
             reserve_quote=pool.real_quote,
             reserve_base=pool.real_base,
+            bot=bot,
+            bot_fee=bot_fee,
             extra=extra,
         )
         self.pool_txs[pool.pool_id].append(tx)
+        self._schedule_side_event(time_ms, wallet)
 
     def _graduate(self, time_ms: int, tok: Token, curve: Pool) -> None:
         """Close the curve and migrate its funds to a PumpSwap (70 %) or Raydium CPMM pool."""
@@ -1247,6 +1313,190 @@ class World:
         self.copy_proceeds[wallet] = self.copy_proceeds.get(wallet, 0) + proceeds
         self.copy_position[key] = position - amount
 
+    # ------------------------------------------------------------------ side flows
+    def _bot_fee(self, time_ms: int, wallet: int, *, sol_amount: int) -> tuple[int, int]:
+        """(bot, lamports) of a direct SOL swap's trading-bot fee, booked on the side ledger;
+        (0, 0) when the wallet traded without a bot (``sim.side.BOT_FEE_SHARE``)."""
+        if not self.scenario.side_flows or self.role[wallet] not in ("retail", "smart"):
+            return 0, 0
+        rng = self.side_rng
+        if rng.random() >= BOT_FEE_SHARE:
+            return 0, 0
+        if rng.random() < KNOWN_BOT_SHARE:
+            bot = 1 + rng.randrange(len(KNOWN_BOT_FEE_WALLETS))
+        else:
+            bot = -1 - rng.randrange(N_UNKNOWN_BOTS)
+        fee = sol_amount * rng.choice(BOT_FEE_BPS) // 10_000
+        if fee <= 0:
+            return 0, 0
+        self._cover_side(time_ms, wallet, fee)
+        self.side.move_sol(wallet, -fee)
+        return bot, fee
+
+    def _side_genesis(self) -> None:
+        """Retail and smart wallets held some SOL before the history began (it pays their side
+        flows, so exchanges top up only the heavy spenders)."""
+        if not self.scenario.side_flows:
+            return
+        rng = self.side_rng
+        for label in ("retail", "smart"):
+            for wallet in self.wallets_by_label[label]:
+                held = lamports(rng.lognormvariate(math.log(SIDE_GENESIS_MEDIAN_SOL), 1.0))
+                self.side.genesis[wallet] = held
+                self.side.sol[wallet] = held
+
+    def _cover_side(self, time_ms: int, wallet: int, cost: int) -> None:
+        """Before a side payment of ``cost`` lamports: top up the wallet's side balance from its
+        exchange when it holds less, so its balance on chain never goes negative."""
+        have = self.side.sol.get(wallet, 0)
+        if have >= cost:
+            return
+        exchange = self.funder_of.get(wallet, self.exchanges[0])
+        if self.role[exchange] != "exchange":
+            exchange = self.exchanges[0]
+        amount = cost - have + lamports(self.side_rng.uniform(*TOP_UP_SOL))
+        self.side.move_sol(exchange, -amount - BASE_FEE)
+        self.side.move_sol(wallet, amount)
+        self.side.count_transaction(wallet)
+        self._record(
+            kind=SOL_TRANSFER,
+            flags=FLAG_SIDE,
+            time_ms=time_ms,
+            wallet=exchange,
+            amount_in=amount,
+            fee=BASE_FEE,
+            counterpart=wallet,
+            extra=(wallet,),
+        )
+
+    def _schedule_side_event(self, time_ms: int, wallet: int) -> None:
+        """After a retail or smart wallet's swap: sometimes a later claim, NFT trade or quote
+        route of the same wallet (``sim.side.SIDE_EVENT_SHARES``)."""
+        if not self.scenario.side_flows or self.role[wallet] not in ("retail", "smart"):
+            return
+        rng = self.side_rng
+        draw = rng.random()
+        if draw >= _SIDE_EVENT_TOTAL:  # most swaps: nothing follows
+            return
+        for event, share in zip(SIDE_EVENTS, SIDE_EVENT_SHARES, strict=True):
+            if draw < share:
+                self._schedule(time_ms + rng.randint(*SIDE_EVENT_DELAY_MS), event, wallet)
+                return
+            draw -= share
+
+    def _side_fee(self) -> int:
+        return BASE_FEE + int(self.side_rng.lognormvariate(math.log(SIDE_PRIORITY_FEE_MEDIAN), 1.0))
+
+    def _claim_airdrop(self, time_ms: int, wallet: int) -> None:
+        """The wallet claims a distributor's airdrop it has not claimed yet: tokens in, SOL out
+        only as rent (its new token account, the distributor's claim record) and the fee."""
+        rng = self.side_rng
+        unclaimed = [i for i in range(len(AIRDROPS)) if (wallet, i) not in self.side.claimed]
+        if not unclaimed:
+            return
+        index = rng.choice(unclaimed)
+        drop = AIRDROPS[index]
+        ui_amount = rng.lognormvariate(math.log(drop.median_ui), 0.8)
+        amount = max(1, int(ui_amount * 10**drop.decimals))
+        fee = self._side_fee()
+        cost = fee + ATA_RENT + CLAIM_STATUS_RENT
+        self._cover_side(time_ms, wallet, cost)
+        self.side.move_sol(wallet, -cost)
+        self.side.move_tokens(wallet, airdrop_mint(self.seed, index), amount)
+        self.side.claimed.add((wallet, index))
+        self.side.count_transaction(wallet)
+        self._record(
+            kind=AIRDROP_CLAIM,
+            flags=FLAG_NEW_ATA,
+            time_ms=time_ms,
+            wallet=wallet,
+            amount_in=amount,
+            fee=fee,
+            counterpart=index,
+        )
+
+    def _trade_nft(self, time_ms: int, wallet: int) -> None:
+        """The wallet buys an NFT (one unit of a 0-decimal mint) for SOL, or sells one: bought
+        earlier, or held from before the history began."""
+        rng = self.side_rng
+        held = self.side.nfts.setdefault(wallet, [])
+        price = max(10_000_000, lamports(rng.lognormvariate(math.log(NFT_PRICE_MEDIAN_SOL), 1.0)))
+        fee = self._side_fee()
+        if rng.random() < NFT_SALE_SHARE:
+            if held:
+                serial = held.pop(rng.randrange(len(held)))
+            else:  # one it held from before the history began
+                serial = self.side.next_nft
+                self.side.next_nft += 1
+                self.side.genesis_tokens[(wallet, nft_mint(self.seed, serial))] = 1
+                self.side.move_tokens(wallet, nft_mint(self.seed, serial), 1)
+            proceeds, _, _ = nft_sale_split(serial=serial, side=1, price=price)
+            self._cover_side(time_ms, wallet, fee)
+            self.side.move_sol(wallet, proceeds + ATA_RENT - fee)  # its token account closes
+            self.side.move_tokens(wallet, nft_mint(self.seed, serial), -1)
+            side, flags = 1, 0
+        else:
+            serial = self.side.next_nft
+            self.side.next_nft += 1
+            cost = price + ATA_RENT + fee
+            self._cover_side(time_ms, wallet, cost)
+            self.side.move_sol(wallet, -cost)
+            self.side.move_tokens(wallet, nft_mint(self.seed, serial), 1)
+            held.append(serial)
+            side, flags = 0, FLAG_NEW_ATA
+        self.side.count_transaction(wallet)
+        self._record(
+            kind=NFT_TRADE,
+            side=side,
+            flags=flags,
+            time_ms=time_ms,
+            wallet=wallet,
+            amount_in=price,
+            fee=fee,
+            counterpart=serial,
+        )
+
+    def _route_sol_to_usdc(self, time_ms: int, wallet: int) -> None:
+        """The wallet turns SOL into USDC through a two-hop route (SOL → X → USDC, the router
+        holding X in between) over pools outside the world's market: no price moves."""
+        rng = self.side_rng
+        index = rng.randrange(len(INTERMEDIATES))
+        via = INTERMEDIATES[index]
+        sol_in = max(10_000_000, lamports(rng.lognormvariate(math.log(ROUTE_SIZE_MEDIAN_SOL), 0.9)))
+        keep = 1 - ROUTE_HOP_FEE_BPS / 10_000
+        sol_usd = self.sol_usd()
+        if via.sol_per_unit is None:  # a stablecoin: X is worth 1 USD
+            x_ui = sol_in / LAMPORTS_PER_SOL * sol_usd * keep
+            usdc_ui = x_ui * keep
+        else:
+            x_ui = sol_in / LAMPORTS_PER_SOL / via.sol_per_unit * keep
+            usdc_ui = x_ui * via.sol_per_unit * sol_usd * keep
+        x_raw, usdc_raw = int(x_ui * 10**via.decimals), int(usdc_ui * 10**6)
+        if x_raw <= 0 or usdc_raw <= 0:
+            return
+        new_ata = (wallet, 0) not in self.holdings and (wallet, USDC_MINT) not in self.side.tokens
+        fee = self._side_fee()
+        cost = sol_in + fee + (ATA_RENT if new_ata else 0)
+        self._cover_side(time_ms, wallet, cost)
+        self.side.move_sol(wallet, -cost)
+        self.side.move_tokens(wallet, USDC_MINT, usdc_raw)
+        self.side.count_transaction(wallet)
+        self._record(
+            kind=QUOTE_ROUTE,
+            flags=FLAG_NEW_ATA if new_ata else 0,
+            time_ms=time_ms,
+            wallet=wallet,
+            amount_in=sol_in,
+            amount_out=usdc_raw,
+            fee=fee,
+            counterpart=index,
+            hop_amount=x_raw,
+        )
+
+    def balance(self, entity: int) -> int:
+        """Lamports an entity holds on chain: the agents' SOL plus its side flows'."""
+        return self.sol[entity] + self.side.sol.get(entity, 0)
+
     # ------------------------------------------------------------------ queries
     def slot(self, ts_ms: int | None = None) -> int:
         """Slot of a time (default: the world's now)."""
@@ -1308,7 +1558,9 @@ class World:
                         "funder": self.addr[self.funder_of[wallet]]
                         if wallet in self.funder_of
                         else None,
-                        "trades": len(self.tx_index.get(wallet, ())),
+                        # its history's length, the side flows' transactions left out
+                        "trades": len(self.tx_index.get(wallet, ()))
+                        - self.side.transactions.get(wallet, 0),
                         "solSpent": self.sol_spent.get(wallet, 0),
                         "solReceived": self.sol_received.get(wallet, 0),
                         "copyableEdge": None if edge is None else round(edge, 6),
@@ -1358,6 +1610,10 @@ class World:
             "tokenTransfers": kinds.count(TOKEN_TRANSFER),
             "liquidityPulls": kinds.count(LIQUIDITY_WITHDRAW),
             "wraps": kinds.count(WRAP),
+            "airdropClaims": kinds.count(AIRDROP_CLAIM),
+            "nftTrades": kinds.count(NFT_TRADE),
+            "quoteRoutes": kinds.count(QUOTE_ROUTE),
+            "botFees": len(self.t_bot) - self.t_bot.count(0),
             "tokens": len(self.tokens) - 1,
             "launched": sum(1 for tok in self.tokens if tok.is_pump),
             "graduated": sum(1 for tok in self.tokens if tok.graduated_ms is not None),

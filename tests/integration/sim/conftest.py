@@ -1,5 +1,5 @@
-"""A served small world (frozen clock), a webhook receiver, and ways to wait on the sim, over
-real loopback HTTP."""
+"""A served small world (frozen clock), a webhook receiver, ways to wait on the sim over real
+loopback HTTP, and what the swap parser must answer for each of a world's transactions."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from sim.chain import USDC_MINT, WSOL_MINT
 from sim.server import SimClock, SimConfig, SimServer
 from sim.webhooks import Faults
-from sim.world import Scenario, build_world
+from sim.world import FLAG_MULTIHOP, SWAP, Scenario, World, build_world
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +108,50 @@ class Receiver:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def world_trade(w: World, tx: int) -> dict[str, Any] | None:
+    """The trade the world executed in `tx`, in the parser's terms (None: not a trade)."""
+    if w.t_kind[tx] != SWAP:
+        return None
+    pool, tok = w.pools[w.t_pool[tx]], w.tokens[w.t_token[tx]]
+    # a 2-hop route is paid in SOL into the SOL/USDC pool, then USDC into the token's USDC pool
+    quote_mint = WSOL_MINT if w.t_flags[tx] & FLAG_MULTIHOP else pool.quote_mint
+    quote_decimals = 6 if quote_mint == USDC_MINT else 9
+    buy = w.t_side[tx] == 0
+    token_raw, quote_raw = (w.t_out[tx], w.t_in[tx]) if buy else (w.t_in[tx], w.t_out[tx])
+    return {
+        "wallet": w.addr[w.t_wallet[tx]],
+        "side": "buy" if buy else "sell",
+        "token_mint": tok.mint,
+        "token_amount": Decimal(token_raw).scaleb(-tok.decimals),
+        "quote_mint": quote_mint,
+        "quote_amount": Decimal(quote_raw).scaleb(-quote_decimals),
+    }
+
+
+def at_parser_limit(w: World, tx: int, body: dict[str, Any]) -> bool:
+    """Is this body the parser's documented limit (README, `walltrack parse-helius`): no
+    instructions, and a fee paid to an unknown trading bot's wallet?"""
+    return not body["instructions"] and w.t_kind[tx] == SWAP and w.t_bot[tx] < 0
+
+
+def expected_swaps(w: World, tx: int, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the parser must answer for `body` (transaction `tx` as rendered): the world's trade
+    or nothing; at the limit, the venue's price with the unknown bot's fee left in (a buy paid
+    it on top, a sell received that much less)."""
+    trade = world_trade(w, tx)
+    if trade is None:
+        return []
+    if at_parser_limit(w, tx, body):
+        fee = Decimal(w.t_bot_fee[tx]).scaleb(-9)
+        trade["quote_amount"] += fee if trade["side"] == "buy" else -fee
+    return [trade]
+
+
+def swap_fields(swap: Any) -> dict[str, Any]:
+    """A parsed `Swap`'s fields that `world_trade` states."""
+    return {
+        k: getattr(swap, k)
+        for k in ("wallet", "side", "token_mint", "token_amount", "quote_mint", "quote_amount")
+    }

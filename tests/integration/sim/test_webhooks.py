@@ -17,10 +17,27 @@ import pytest
 
 from sim.server import SimConfig, SimServer
 from sim.webhooks import Faults
-from sim.world import FAILED, SOL_TRANSFER, TOKEN_TRANSFER, Scenario, World, build_world
-from tests.integration.sim.conftest import Receiver, run_clock_to, wait_until
+from sim.world import (
+    FAILED,
+    NFT_TRADE,
+    SOL_TRANSFER,
+    SWAP,
+    TOKEN_TRANSFER,
+    Scenario,
+    World,
+    build_world,
+)
+from tests.integration.sim.conftest import (
+    Receiver,
+    at_parser_limit,
+    expected_swaps,
+    run_clock_to,
+    swap_fields,
+    wait_until,
+)
 from tests.unit.sim.conftest import load_fixture
 from tests.unit.sim.shapes import shape_errors
+from walltrack.app.swaps import parse_transactions
 
 KEY = {"api-key": "sim-key"}
 SEED = 9
@@ -53,6 +70,7 @@ class Delivery:
     ledger: dict[str, Any]
     expected: set[str]  # successful transactions of the window that touch a watched wallet
     failed_touching: int  # failed ones that touch a watched wallet (webhooks skip them)
+    watched: list[str]
 
     @property
     def batches(self) -> int:
@@ -103,7 +121,7 @@ def _deliver_window(faults: Faults, receiver: Receiver, **hook_fields: Any) -> D
         status = client.get("/__sim/status").json()["deliveries"]
         expected, failed = _touching(world, set(watched), range(first_tx, world.n_tx()))
     assert expected, "the window has trades of the watched wallets"
-    return Delivery(world, status["counters"], status["webhooks"][0], expected, failed)
+    return Delivery(world, status["counters"], status["webhooks"][0], expected, failed, watched)
 
 
 def test_crud_round_trip_matches_fixture_shapes() -> None:
@@ -307,6 +325,39 @@ def test_delivered_transactions_have_the_enhanced_shapes(
             )
             assert not shape_errors(tx, ref), tx["signature"]
             assert tx["transactionError"] is None
+
+
+def test_some_bodies_come_trimmed_and_ingest_still_reads_the_exact_swaps(
+    receivers: Callable[..., Receiver],
+) -> None:
+    # Given a reliable endpoint
+    receiver = receivers()
+    # When the window is delivered to a webhook on 300 retail wallets
+    delivery = _deliver_window(Faults(retry_delay_s=0.0), receiver)
+    world, watched = delivery.world, delivery.watched
+    # Then some transactions came in trimmed bodies, as real ones do: 2-3 accountData rows
+    # and no instructions (trades among them)
+    delivered = [tx for body in receiver.bodies for tx in body]
+    trimmed = [tx for tx in delivered if tx["instructions"] == []]
+    assert all(len(tx["accountData"]) <= 3 for tx in trimmed)
+    tx_ids = {tx["signature"]: world.sigs.decode(tx["signature"]) for tx in delivered}
+    assert any(world.t_kind[tx_ids[tx["signature"]] or 0] == SWAP for tx in trimmed)
+    assert any(world.t_kind[tx_ids[tx["signature"]] or 0] == NFT_TRADE for tx in delivered)
+    # When ingest parses each body for the watched wallets
+    for body in receiver.bodies:
+        swaps, errors = parse_transactions(body, wallets=watched)
+        # Then it records exactly the watched wallets' trades of the body, in order (at the
+        # README's limit, a trimmed trade paying an unknown bot: the venue's price + that fee)
+        assert errors == []
+        want = [
+            swap
+            for tx in body
+            for swap in expected_swaps(world, tx_ids[tx["signature"]] or 0, tx)
+            if swap["wallet"] in watched
+        ]
+        assert [swap_fields(s) for s in swaps] == want
+    # And the window held that limit too
+    assert any(at_parser_limit(world, tx_ids[tx["signature"]] or 0, tx) for tx in trimmed)
 
 
 def test_a_running_clock_delivers_new_transactions_on_its_own(

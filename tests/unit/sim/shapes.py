@@ -25,6 +25,7 @@ OPTIONAL_KEYS = frozenset(
         "mint_extensions",
         "amount",
         "totalAmount",
+        "tokenStandard",  # Helius leaves it out where it did not read the token (some NFTs)
     }
 )
 

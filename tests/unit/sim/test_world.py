@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import statistics
 
 import orjson
@@ -10,7 +11,18 @@ import orjson
 from sim.chain import WSOL_MINT
 from sim.market import best_route, execute_on_copy
 from sim.render import Renderer
-from sim.world import FLAG_MULTIHOP, LIQUIDITY_WITHDRAW, SWAP, Scenario, World, build_world
+from sim.world import (
+    AIRDROP_CLAIM,
+    FLAG_MULTIHOP,
+    FLAG_SIDE,
+    LIQUIDITY_WITHDRAW,
+    NFT_TRADE,
+    QUOTE_ROUTE,
+    SWAP,
+    Scenario,
+    World,
+    build_world,
+)
 
 
 def test_every_pool_reserve_equals_its_start_plus_its_swaps(small_world: World) -> None:
@@ -48,13 +60,16 @@ def test_every_pool_reserve_equals_its_start_plus_its_swaps(small_world: World) 
 
 
 def test_balances_never_go_negative_and_equal_the_rendered_flows(small_world: World) -> None:
-    # Given every transaction rendered as Helius would
+    # Given every transaction rendered as Helius would, from what each wallet held at genesis
+    # (the agents' SOL and tokens, and the SOL that pays the side flows: bot fees, claims, ...)
     w = small_world
     r = Renderer(w)
     sol = dict(w.genesis_sol)
-    tokens = dict(w.genesis_tokens)
+    for entity, lamports in w.side.genesis.items():
+        sol[entity] = sol.get(entity, 0) + lamports
+    tokens = {(owner, w.tokens[idx].mint): raw for (owner, idx), raw in w.genesis_tokens.items()}
+    tokens.update(w.side.genesis_tokens)
     wsol: dict[int, int] = {}
-    mint_to_idx = w.by_mint
     wallets = {e for e, role in enumerate(w.role) if role not in ("pool", "mint")}
     for tx in range(w.n_tx()):
         e = r.enhanced(tx)
@@ -72,16 +87,20 @@ def test_balances_never_go_negative_and_equal_the_rendered_flows(small_world: Wo
                     wsol[owner] = wsol.get(owner, 0) + int(ch["rawTokenAmount"]["tokenAmount"])
                     assert wsol[owner] >= 0, (tx, ch)
                 elif owner in wallets:
-                    key = (owner, mint_to_idx[ch["mint"]])
+                    key = (owner, ch["mint"])
                     tokens[key] = tokens.get(key, 0) + int(ch["rawTokenAmount"]["tokenAmount"])
                     assert tokens[key] >= 0, (tx, ch)
-    # Then the world's balances are exactly the sums of the flows
+    # Then each balance on chain (the agents' plus the side flows') is exactly the sum of the
+    # flows, tokens of the market and of the side flows (airdrops, NFTs, USDC) alike
     for ent in wallets:
-        assert w.sol[ent] == sol.get(ent, 0), w.addr[ent]
-    for key, value in w.holdings.items():
-        assert value == tokens.get(key, 0), key
+        assert w.balance(ent) == sol.get(ent, 0), w.addr[ent]
+    held = {(owner, w.tokens[idx].mint): raw for (owner, idx), raw in w.holdings.items()}
+    for key, raw in w.side.tokens.items():
+        held[key] = held.get(key, 0) + raw
+    assert {k: v for k, v in held.items() if v} == {k: v for k, v in tokens.items() if v}
     assert w.standing_wsol == wsol
     assert wsol, "the small world has bots with standing WSOL accounts"
+    assert w.side.tokens, "the small world has side flows moving tokens"
 
 
 def test_a_quote_equals_what_executing_it_gives(small_world: World) -> None:
@@ -153,3 +172,40 @@ def test_live_advance_continues_the_same_history() -> None:
     assert list(whole.t_out) == list(stepped.t_out)
     # When the stepped one advances further (live mode), new swaps appear
     assert stepped.advance_to(stepped.history_end_ms + 600_000) > 0
+
+
+def _agents_records(w: World) -> list[tuple[int, ...]]:
+    """Every transaction of the agents (the side flows' own left out), as its stored record."""
+    columns = (
+        w.t_kind, w.t_side, w.t_flags, w.t_ts, w.t_wallet, w.t_pool, w.t_token, w.t_in, w.t_out,
+        w.t_venue_fee, w.t_fee, w.t_tip, w.t_reserve_quote, w.t_reserve_base, w.t_counterpart,
+        w.t_hop_amount,
+    )  # fmt: skip
+    side = (AIRDROP_CLAIM, NFT_TRADE, QUOTE_ROUTE)
+    return [
+        tuple(column[tx] for column in columns)
+        for tx in range(w.n_tx())
+        if w.t_kind[tx] not in side and not w.t_flags[tx] & FLAG_SIDE
+    ]
+
+
+def test_the_side_flows_change_no_trade_and_no_truth() -> None:
+    # Given one small world with the side flows (bot fees, claims, NFT trades, quote routes)
+    # and the same world without them
+    scenario = Scenario.small(seed=7)
+    with_side = build_world(scenario)
+    without = build_world(dataclasses.replace(scenario, side_flows=False))
+    # Then every transaction of the agents is the same record in the same order, their
+    # balances and the pools end the same, and the truth is identical
+    assert _agents_records(with_side) == _agents_records(without)
+    assert with_side.sol == without.sol
+    assert with_side.holdings == without.holdings
+    assert [(p.quote, p.base) for p in with_side.pools] == [
+        (p.quote, p.base) for p in without.pools
+    ]
+    assert with_side.truth() == without.truth()
+    # And the side flows did happen, between the agents' transactions
+    counts = with_side.counts()
+    assert all(counts[k] > 0 for k in ("airdropClaims", "nftTrades", "quoteRoutes", "botFees"))
+    assert without.counts()["botFees"] == 0
+    assert with_side.n_tx() > without.n_tx()

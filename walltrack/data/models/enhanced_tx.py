@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import IntEnum
 
+import base58
+
 
 @dataclass(frozen=True, slots=True)
 class NativeTransfer:
@@ -56,17 +58,47 @@ class SystemOpKind(IntEnum):
     TRANSFER_WITH_SEED = 11
 
 
+_SYSTEM_KINDS = {kind.value: kind for kind in SystemOpKind}
+
+
+def system_op_kind(data: str) -> SystemOpKind | None:
+    """The kind of a System instruction from its base58 data (the first 4 bytes, a little-endian
+    discriminator); anything unreadable or not lamport-moving is None."""
+    try:
+        raw = base58.b58decode(data)
+    except ValueError:
+        return None
+    return _SYSTEM_KINDS.get(int.from_bytes(raw[:4], "little")) if len(raw) >= 4 else None
+
+
 @dataclass(frozen=True, slots=True)
 class SystemOp:
     """A System-program instruction of the transaction: who funded which account, at the top
     level (an instruction the signers put there themselves: a tip, a bot fee) or inside another
     program's instruction (a venue's payment, the rent of an account a program creates).
-    `kind` is None when its data is not one of the lamport-moving instructions above."""
 
-    source: str
-    target: str
+    `data` stays base58 and `kind` is decoded when asked: the normaliser asks about a few of a
+    transaction's System instructions, and decoding (pure Python) costs more than reading the
+    rest of one. `accounts` has at least two entries."""
+
+    accounts: tuple[str, ...]
     top_level: bool
-    kind: SystemOpKind | None
+    data: str
+
+    @property
+    def source(self) -> str:
+        return self.accounts[0]
+
+    @property
+    def target(self) -> str:
+        """The account credited: the second, or the third for a transfer with seed."""
+        if len(self.accounts) > 2 and self.kind is SystemOpKind.TRANSFER_WITH_SEED:
+            return self.accounts[2]
+        return self.accounts[1]
+
+    @property
+    def kind(self) -> SystemOpKind | None:
+        return system_op_kind(self.data)
 
     @property
     def creates_account(self) -> bool:

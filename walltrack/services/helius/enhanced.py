@@ -18,14 +18,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import base58
-
 from walltrack.data.models.enhanced_tx import (
     AccountRow,
     EnhancedTx,
     NativeTransfer,
     SystemOp,
-    SystemOpKind,
     TokenChange,
     TokenTransfer,
 )
@@ -188,28 +185,9 @@ def _add_system_op(
     accounts = instruction.get("accounts")
     if type(accounts) is not list or not all(type(a) is str for a in accounts):
         raise MalformedTransaction(f"{where}.accounts is {_kind(accounts)}, expected addresses")
-    kind = _system_kind(instruction.get("data"))
-    target = 2 if kind is SystemOpKind.TRANSFER_WITH_SEED else 1
-    if len(accounts) > target:
-        ops.append(SystemOp(accounts[0], accounts[target], top_level, kind))
-
-
-def _system_kind(data: Any) -> SystemOpKind | None:
-    """The instruction's discriminator (its first 4 bytes, little-endian), when it is one of the
-    lamport-moving System instructions; anything unreadable is simply not one of them."""
-    if type(data) is not str or not data:
-        return None
-    try:
-        raw = base58.b58decode(data)
-    except ValueError:
-        return None
-    if len(raw) < 4:
-        return None
-    return _SYSTEM_KINDS.get(int.from_bytes(raw[:4], "little"))
-
-
-_SYSTEM_KINDS = {kind.value: kind for kind in SystemOpKind}
-"""Discriminator to kind by dict: calling the enum costs more than the rest of the read."""
+    data = instruction.get("data")
+    if len(accounts) >= 2:  # fewer: it funds nobody (allocate, assign)
+        ops.append(SystemOp(tuple(accounts), top_level, data if type(data) is str else ""))
 
 
 def _account_row(item: Mapping[str, Any], i: int) -> AccountRow:

@@ -82,3 +82,91 @@ def test_a_failing_migration_is_not_recorded(pg_url: str, tmp_path: Path) -> Non
             "select count(*) from supabase_migrations.schema_migrations"
             " where version = '29990101000000'"
         ).fetchone() == (0,)
+
+
+API_ROLES = ("anon", "authenticated")
+TABLE_ADMIN = ("TRUNCATE", "TRIGGER", "REFERENCES")
+
+
+def _table_admin_privileges(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
+    """MAINTAIN (PostgreSQL 17+: LOCK TABLE, VACUUM, REINDEX) joins the three older ones."""
+    version = conn.execute("show server_version_num").fetchone()
+    assert version is not None
+    return [*TABLE_ADMIN, *(["MAINTAIN"] if int(str(version[0])) >= 170_000 else [])]
+
+
+def test_api_roles_hold_no_table_administration_privilege(pg_url: str) -> None:
+    # Given every public table the migrations made
+    with psycopg.connect(pg_url) as conn:
+        privileges = _table_admin_privileges(conn)
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "select c.oid::regclass::text from pg_class c"
+                " join pg_namespace n on n.oid = c.relnamespace"
+                " where n.nspname = 'public' and c.relkind in ('r', 'p')"
+            ).fetchall()
+        ]
+        # When each API role's rights on each table are read from the catalogue
+        held = [
+            (role, table, privilege)
+            for role in API_ROLES
+            for table in tables
+            for privilege in privileges
+            if conn.execute(
+                "select has_table_privilege(%s, %s, %s)", (role, table, privilege)
+            ).fetchone()
+            == (True,)
+        ]
+    # Then neither holds TRUNCATE, TRIGGER, REFERENCES (nor MAINTAIN where it exists)
+    assert tables
+    assert held == []
+
+
+@pytest.mark.parametrize("role", API_ROLES)
+def test_an_api_role_cannot_truncate_and_the_rows_stay(pg_url: str, role: str) -> None:
+    # Given a stored row
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("insert into public.schedule_runs (job) values ('truncate-probe')")
+        conn.commit()
+        # When the role tries to empty the table / Then it is refused
+        conn.execute(f"set role {role}")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("truncate public.schedule_runs cascade")
+        conn.rollback()
+        conn.execute("reset role")
+        # And the row is still there
+        left = conn.execute(
+            "select count(*) from public.schedule_runs where job = 'truncate-probe'"
+        ).fetchone()
+        conn.execute("delete from public.schedule_runs where job = 'truncate-probe'")
+        conn.commit()
+    assert left == (1,)
+
+
+def test_a_table_created_after_the_migrations_grants_api_roles_no_table_administration(
+    pg_url: str,
+) -> None:
+    # Given a table created later by the role that runs migrations (default privileges apply)
+    with psycopg.connect(pg_url) as conn:
+        privileges = _table_admin_privileges(conn)
+        conn.execute("create table public.default_privileges_probe (id int)")
+        try:
+            held = [
+                (role, privilege)
+                for role in API_ROLES
+                for privilege in privileges
+                if conn.execute(
+                    "select has_table_privilege(%s, 'public.default_privileges_probe', %s)",
+                    (role, privilege),
+                ).fetchone()
+                == (True,)
+            ]
+            # Then the API roles still read and write it (RLS decides which rows), nothing more
+            reads = conn.execute(
+                "select has_table_privilege('anon', 'public.default_privileges_probe', 'SELECT')"
+            ).fetchone()
+        finally:
+            conn.rollback()
+    assert held == []
+    assert reads == (True,)

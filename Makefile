@@ -10,7 +10,8 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 
-.PHONY: run test install lint typecheck sam-validate browser unit integration e2e bench clean
+.PHONY: run test install lint typecheck sam-validate package browser unit integration \
+        e2e bench clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
@@ -18,7 +19,7 @@ run: install
 
 ## make test: every check CI runs, in order of cost; one pytest run over all tiers so its
 ## closing line counts every test
-test: install lint typecheck sam-validate browser
+test: install lint typecheck sam-validate package browser
 	$(BIN)/pytest tests/unit tests/integration tests/e2e -q
 
 $(BIN)/python:
@@ -69,10 +70,25 @@ bench: install
 	$(BIN)/python bench/swap_throughput.py
 	$(BIN)/python bench/alpha.py --seed 7 11 3
 
-# Lambda packaging for `sam build` (Metadata: BuildMethod: makefile): the runtime dependencies
-# only — no UI, no embedded engines, no test tools.
+## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
+## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,
+## contents, imports in a Python of the runtime's version, sizes against Lambda's limits)
+package: install $(SAM)
+	$(SAM) build --template template.yaml --build-in-source --no-cached --parallel
+	$(BIN)/python -m tools.check_package .aws-sam/build
+
+# `sam build` runs these (Metadata: BuildMethod: makefile) in the source tree: the one
+# dependencies layer (pyproject's runtime dependencies as wheels for the template's runtime),
+# and each function's code (walltrack/ and functions/ only). See tools/lambda_package.py.
+LAMBDA_BUILD_PYTHON = @test -x $(BIN)/python || { \
+	  echo "$(BIN)/python is missing: build with 'make package' (it installs it first)" >&2; \
+	  exit 2; }; $(BIN)/python
+
+build-DependenciesLayer:
+	$(LAMBDA_BUILD_PYTHON) -m tools.lambda_package layer "$(ARTIFACTS_DIR)"
+
 build-%:
-	$(PYTHON) -m pip install -q --target "$(ARTIFACTS_DIR)" .
+	$(LAMBDA_BUILD_PYTHON) -m tools.lambda_package function "$(ARTIFACTS_DIR)"
 
 clean:
 	rm -rf $(VENV) $(SAMENV) .walltrack .pytest_cache .mypy_cache .ruff_cache .aws-sam

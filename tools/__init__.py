@@ -1,0 +1,3 @@
+"""Project tooling that is not the product: the Lambda package build and its check
+(`lambda_package`, `check_package`). Run from the repository root:
+`python -m tools.<name> --help`."""

@@ -10,8 +10,8 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 
-.PHONY: run test install lint typecheck sam-validate package browser unit integration \
-        e2e bench clean
+.PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
+        integration e2e bench clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
@@ -19,7 +19,7 @@ run: install
 
 ## make test: every check CI runs, in order of cost; one pytest run over all tiers so its
 ## closing line counts every test
-test: install lint typecheck sam-validate package browser
+test: install lint typecheck sam-validate events-check package browser
 	$(BIN)/pytest tests/unit tests/integration tests/e2e -q
 
 $(BIN)/python:
@@ -89,6 +89,14 @@ build-DependenciesLayer:
 
 build-%:
 	$(LAMBDA_BUILD_PYTHON) -m tools.lambda_package function "$(ARTIFACTS_DIR)"
+
+## make events: (re)generate tests/fixtures/events with `sam local generate-event`, one event
+## per trigger of each function in template.yaml; events-check fails if they differ
+events: $(SAM)
+	$(BIN)/python -m tools.lambda_events write --sam $(SAM)
+
+events-check: install $(SAM)
+	$(BIN)/python -m tools.lambda_events check --sam $(SAM)
 
 clean:
 	rm -rf $(VENV) $(SAMENV) .walltrack .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -127,3 +127,100 @@ def test_every_step_settings_model_is_in_the_one_registry() -> None:
     # Then the registry lists each, under its own step name: none is left out of the API and UI
     assert set(STEP_SETTINGS.values()) == _all_subclasses(StepSettings)
     assert all(step == model.step for step, model in STEP_SETTINGS.items())
+
+
+@pytest.mark.parametrize("change", [{}, {"interval_minutes": 9}, {"batch_size": 30}])
+def test_a_change_that_changes_nothing_stores_no_version(
+    service: StepSettingsService, store: InMemoryStore, change: dict[str, Any]
+) -> None:
+    # Given a saved version
+    saved = service.update("token_refresh", {"interval_minutes": 9})
+    # When nothing, or the values already current, are sent
+    again = service.update("token_refresh", change, expected_version=saved.version)
+    # Then no version is added and the current settings come back
+    assert len(store.rows["token_refresh"]) == 1
+    assert again.version == saved.version
+    assert again.values == saved.values
+    assert again.updated_at == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_an_empty_change_to_a_never_saved_step_stores_nothing(
+    service: StepSettingsService, store: InMemoryStore
+) -> None:
+    # Given defaults only / When `{}` or a default restated is sent
+    empty = service.update("token_discovery", {})
+    restated = service.update("token_discovery", {"min_liquidity_usd": "10000.00"})
+    # Then both answer version 0 and nothing is stored
+    assert (empty.version, restated.version) == (0, 0)
+    assert store.rows == {}
+
+
+@pytest.mark.parametrize(
+    ("step", "change"),
+    [
+        ("token_refresh", {"interval_minutes": "1_000"}),
+        ("token_refresh", {"interval_minutes": " 10 "}),
+        ("token_refresh", {"interval_minutes": "10"}),
+        ("token_refresh", {"interval_minutes": True}),
+        ("token_refresh", {"interval_minutes": 10.0}),
+        ("token_discovery", {"min_liquidity_usd": "1_000"}),
+        ("token_discovery", {"min_liquidity_usd": " 1 "}),
+        ("token_discovery", {"min_liquidity_usd": "١٠"}),  # Arabic-Indic digits
+        ("token_discovery", {"min_liquidity_usd": "NaN"}),
+        ("wallet_profile", {"weight_copy_edge": "0_1"}),
+        ("wallet_profile", {"copy_latency_seconds": " 3 "}),
+        ("wallet_profile", {"copy_latency_seconds": float("nan")}),
+        ("wallet_profile", {"max_trades_per_day": float("inf")}),
+    ],
+)
+def test_numbers_are_strict(
+    service: StepSettingsService, store: InMemoryStore, step: str, change: dict[str, Any]
+) -> None:
+    # When a value Python would parse as a number, but is not one as written, is sent
+    with pytest.raises(InvalidInputError) as caught:
+        service.update(step, change)
+    # Then it is refused, naming the field, and nothing is stored
+    assert caught.value.errors[0]["loc"] == [next(iter(change))]
+    assert store.rows == {}
+
+
+def test_plain_numbers_as_json_or_text_are_accepted(service: StepSettingsService) -> None:
+    # The dashboard sends exact decimals and floats as plain text, integers as JSON integers
+    service.update("token_discovery", {"min_liquidity_usd": "2500.5", "min_txns_1h": 3})
+    service.update("wallet_profile", {"copy_latency_seconds": "2.5", "weight_win_rate": 0.25})
+    assert service.typed(TokenDiscoverySettings).min_liquidity_usd == Decimal("2500.5")
+    assert service.get("wallet_profile").values["copy_latency_seconds"] == 2.5
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"search_terms": ["pump\x00"]},
+        {"search_terms": ["two\nlines"]},
+        {"search_terms": ["\ud800"]},  # a lone surrogate, as a JSON body's "\ud800" decodes
+        {"blocked_token2022_extensions": ["permanent_delegate\x00"]},
+    ],
+)
+def test_control_characters_in_a_text_setting_are_refused(
+    service: StepSettingsService, store: InMemoryStore, change: dict[str, Any]
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        service.update("token_discovery", change)
+    assert "control characters" in caught.value.errors[0]["msg"]
+    assert store.rows == {}
+
+
+def test_a_huge_setting_value_is_refused_without_being_echoed(
+    service: StepSettingsService,
+) -> None:
+    # Given a 100,000-character extension name and a 100,000-character quote mint
+    huge = "x" * 100_000
+    for change in (
+        {"blocked_token2022_extensions": [huge]},
+        {"quote_allowlist": ["1" * 100_000]},
+        {"search_terms": [huge]},
+    ):
+        # When sent / Then refused, and no message quotes more than an excerpt of it
+        with pytest.raises(InvalidInputError) as caught:
+            service.update("token_discovery", change)
+        assert len(str(caught.value)) + len(str(caught.value.errors)) < 2_000

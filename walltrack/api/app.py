@@ -14,6 +14,15 @@ from walltrack.api.routes import config, discovery, health, status, wallets
 from walltrack.app.container import Container
 from walltrack.log import bind_context, get_logger
 
+API_PATHS = ("/health", "/config", "/status", "/discovery", "/wallets")
+"""The API's own routes (the dashboard and local Function URL routes are mounted beside them)."""
+MAX_BODY_BYTES = 256 * 1024
+"""The largest body a route takes is a settings change (a denylist of 1,000 addresses is about
+47 KB); a larger one is refused with 413 before it is read, or as soon as a body without a
+Content-Length passes it (FastAPI's router limit; a Function URL would take up to 6 MB). Only
+the API's routers are limited: the dashboard and the local Function URL routes mounted beside
+them keep their own rules."""
+
 
 def create_app(container: Container | None = None) -> FastAPI:
     """The API over `container` (by default the process's own, built on first request)."""
@@ -24,12 +33,13 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     if container is not None:
         app.dependency_overrides[deps.container] = lambda: container
-    install_error_handlers(app)
+    routers = (config.router, status.router, discovery.router, wallets.router)
+    install_error_handlers(
+        app, routes=[r for router in (health.router, *routers) for r in router.routes]
+    )
     app.include_router(health.router)
-    app.include_router(config.router)
-    app.include_router(status.router)
-    app.include_router(discovery.router)
-    app.include_router(wallets.router)
+    for router in routers:
+        app.include_router(router, max_body_size=MAX_BODY_BYTES)
     log = get_logger(component="api")
 
     @app.middleware("http")
@@ -43,7 +53,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         bind_context(function="api", request_id=request_id)
         response = await call_next(request)
         response.headers["x-request-id"] = request_id
-        if request.url.path.startswith(("/health", "/config", "/status", "/discovery")):
+        if request.url.path.startswith(API_PATHS):
             log.info(
                 "request",
                 method=request.method,

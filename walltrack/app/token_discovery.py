@@ -1,4 +1,4 @@
-"""Steps 1 and 2 as use cases: scan for tokens, refresh them, add or block one by hand.
+"""Steps 1 and 2 as use cases: scan for tokens, refresh them, add, block or unblock one by hand.
 
 Each method reads the step's settings, runs one core recipe against the ports it was given
 (the composition root, `walltrack.app.container`, gives them), and records the run.
@@ -166,6 +166,17 @@ class TokenDiscoveryJobs:
         self._ports.tokens.set_status(
             mint, "blocked", reason="blocked by user", at=self._ports.clock.now()
         )
+        token = self._ports.tokens.get(mint)
+        if token is None:
+            raise NotFoundError(f"unknown token {mint}")
+        return token
+
+    def unblock(self, mint: str) -> Token:
+        """Undo a block: the token is active again, so the next scan updates it and the next
+        refresh judges its market (and marks it dead or rugged if it is). A token that is not
+        blocked is returned as it is."""
+        if self._ports.tokens.unblock(mint, at=self._ports.clock.now()):
+            log.info("token unblocked", mint=mint)
         token = self._ports.tokens.get(mint)
         if token is None:
             raise NotFoundError(f"unknown token {mint}")

@@ -97,9 +97,10 @@ class StepSettingsService:
         expected_version: int | None = None,
         author: str | None = None,
     ) -> VersionedStepSettings:
-        """Merge `changes` over the current values, validate the whole, store a new version."""
+        """Merge `changes` over the current values, validate the whole, store a new version;
+        a change that changes nothing (no field, or the values already current) stores none."""
         model = _model_for(step)
-        current, version, _ = self._load(step)
+        current, version, updated_at = self._load(step)
         if expected_version is not None and expected_version != version:
             raise ConflictError(
                 f"settings for {step} are at version {version}, not {expected_version}"
@@ -109,6 +110,14 @@ class StepSettingsService:
             validated = model.model_validate(merged)
         except ValidationError as exc:
             raise InvalidInputError(f"invalid settings for {step}", _field_errors(exc)) from exc
+        if validated == current:  # equal values, however written ("10000" and "10000.00")
+            return VersionedStepSettings(
+                step=step,
+                title=model.title,
+                version=version,
+                values=current.model_dump(mode="json"),
+                updated_at=updated_at,
+            )
         values = validated.model_dump(mode="json")
         new_version, updated_at = self._store.insert_version(
             step, values, expected_version=version, author=author

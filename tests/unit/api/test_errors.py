@@ -4,7 +4,7 @@ party's failure is never the caller's 4xx."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -110,3 +110,90 @@ def test_a_secret_in_an_error_message_is_masked(answer: Answer) -> None:
     error = BadRequestError("GET /v0?api-key=abc123secret → HTTP 400", service="helius")
     _, body, _ = answer(error)
     assert "abc123secret" not in str(body)
+
+
+@pytest.fixture
+def bare() -> Iterator[TestClient]:
+    """The real app with every dependency a stand-in: requests that fail validation never reach
+    a route, so nothing here needs a database."""
+    app = create_app()
+    for provider in (
+        deps.step_settings,
+        deps.schedule_runs,
+        deps.tokens,
+        deps.wallets,
+        deps.token_jobs,
+        deps.wallet_jobs,
+        deps.clock,
+    ):
+        app.dependency_overrides[provider] = object  # fmt: skip
+    with TestClient(app) as client:
+        yield client
+
+
+def test_a_huge_key_or_value_is_422_with_only_an_excerpt_of_it(bare: TestClient) -> None:
+    # Given inputs of 60,000 characters (under the body limit and the test client's URL limit)
+    huge = "k" * 60_000
+    for response in (
+        bare.put("/config/token_refresh", json={huge: 1}),
+        bare.post("/discovery/tokens", json={"mint": huge}),
+        bare.post("/discovery/tokens", json={huge: "x"}),
+        bare.get("/discovery/tokens", params={"q": huge}),
+        bare.get(f"/discovery/tokens/{huge}"),
+        bare.get(f"/wallets/{huge}"),
+    ):
+        # Then each is a 422 that names the field but quotes no more than an excerpt
+        assert response.status_code == 422, response.text[:300]
+        assert len(response.content) < 2_000
+        assert response.json()["detail"]
+
+
+def test_a_validation_error_names_the_field_in_words(bare: TestClient) -> None:
+    body = bare.post("/discovery/tokens", json={"mint": "not-a-mint"}).json()
+    assert body["message"] == (
+        "invalid request: body.mint: not a Solana mint address (base58 of 32 bytes)"
+    )
+    assert body["detail"] == [
+        {
+            "loc": ["body", "mint"],
+            "msg": "not a Solana mint address (base58 of 32 bytes)",
+            "type": "value_error",
+        }
+    ]
+    nul = bare.get("/discovery/tokens", params={"q": "a\x00b"}).json()
+    assert nul["detail"][0]["msg"].startswith("must not contain control characters")
+
+
+def test_thousands_of_bad_fields_are_named_up_to_a_cap(bare: TestClient) -> None:
+    response = bare.put("/config/token_refresh", json={f"k{i}": 1 for i in range(5_000)})
+    assert response.status_code == 422
+    assert len(response.json()["detail"]) <= 21
+    assert len(response.content) < 10_000
+
+
+def test_a_wrong_method_is_405_naming_every_method_the_path_serves(bare: TestClient) -> None:
+    # Starlette's own 405 names only the first route matching the path
+    response = bare.request("PATCH", "/config/token_refresh")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) >= {"GET", "PUT"}
+    assert response.json() == {"message": "Method Not Allowed"}
+
+
+def test_every_error_a_route_answers_is_declared_with_the_error_body() -> None:
+    # Given the OpenAPI document
+    document = create_app().openapi()
+    for path, operations in document["paths"].items():
+        if path == "/health":
+            continue  # health answers its own report, 503 included
+        for method, operation in operations.items():
+            declared = operation["responses"]
+            errors = {code for code in declared if code >= "400"}
+            # Then every route names its error body: FastAPI's own 422 shape is never left
+            for code in errors:
+                ref = declared[code]["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/ErrorBody"), (method, path, code)
+            # And every route declares the body limit and Postgres down, one with input its 422
+            assert {"413", "503"} <= errors, (method, path)
+            assert "text/plain" in declared["413"]["content"]  # FastAPI's own 413 answer
+            if operation.get("parameters") or "requestBody" in operation:
+                assert "422" in errors, (method, path)

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from tests.unit.swaps.builders import T0, TOKEN, TRADER, TradeSpec, trade_tx
@@ -164,7 +165,7 @@ def test_a_malformed_transaction_is_skipped_and_counted_in_discovery() -> None:
     # Given a token history with one malformed item between good ones
     store, outbox = MemoryStore(), Outbox()
     source = FakeTransactions({TOKEN: [tx(3), {"signature": "bad", "timestamp": "x"}, tx(1)]})
-    settings = WalletDiscoverySettings(min_wallet_volume_sol=0)
+    settings = WalletDiscoverySettings(min_wallet_volume_sol=Decimal(0))
     # When wallets are discovered
     report = asyncio.run(
         discover_wallets(TOKEN, settings=settings, source=source, prices=NoPrices(),

@@ -1,4 +1,4 @@
-"""Step 1/2 over HTTP: run a scan, list/inspect tokens, add one by mint, block one."""
+"""Step 1/2 over HTTP: run a scan, list/inspect tokens, add one by mint, block and unblock one."""
 
 from __future__ import annotations
 
@@ -6,19 +6,41 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from walltrack.api.deps import BusinessClock, TokenJobs, Tokens
+from walltrack.api.errors import EVERY_ROUTE, UPSTREAM, error_responses
+from walltrack.data.models.inputs import (
+    MAX_OFFSET,
+    MAX_PAGE,
+    NAME_LENGTH,
+    PRINTABLE,
+    SEARCH_LENGTH,
+)
+from walltrack.data.models.solana import MintAddress
 from walltrack.data.models.token import Token, TokenQuery, TokenSnapshot, TokenSort, TokenStatus
 from walltrack.errors import NotFoundError
 
-router = APIRouter(prefix="/discovery/tokens", tags=["discovery"])
+router = APIRouter(
+    prefix="/discovery/tokens", tags=["discovery"], responses=error_responses(*EVERY_ROUTE)
+)
+MintPath = Annotated[
+    str,
+    Path(min_length=1, max_length=NAME_LENGTH, pattern=PRINTABLE, description="the token's mint"),
+]
 
 
 class RunStarted(BaseModel):
     run_id: UUID
     status_url: str
+
+
+class StartScan(BaseModel):
+    """A scan takes no options: the body is absent or `{}`; anything else is refused (422),
+    so a stray or forged body never starts one."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class TokenPage(BaseModel):
@@ -37,18 +59,23 @@ class TokenDetail(BaseModel):
 class AddToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    mint: str
+    mint: MintAddress
 
 
-@router.post("/run", response_model=RunStarted, status_code=202)
-def run_scan(jobs: TokenJobs) -> RunStarted:
+@router.post(
+    "/run",
+    response_model=RunStarted,
+    status_code=202,
+    responses=error_responses(400, 422),
+)
+def run_scan(jobs: TokenJobs, body: Annotated[StartScan | None, Body()] = None) -> RunStarted:
     """Start a scan now; its progress and result are at `status_url` (the scan runs in the
     token_scan function, so the request returns at once)."""
     run_id = jobs.start_manual_scan()
     return RunStarted(run_id=run_id, status_url=f"/status/schedule-runs/{run_id}")
 
 
-@router.get("", response_model=TokenPage)
+@router.get("", response_model=TokenPage, responses=error_responses(422))
 def list_tokens(  # one query parameter per filter the Discovery tab offers
     *,
     tokens: Tokens,
@@ -56,11 +83,11 @@ def list_tokens(  # one query parameter per filter the Discovery tab offers
     status: TokenStatus | None = None,
     verdict: Literal["pass", "warn", "fail"] | None = None,
     filters: Literal["passed", "rejected", "any"] = "any",
-    q: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=SEARCH_LENGTH, pattern=PRINTABLE)] = None,
     sort: TokenSort = "first_seen_at",
     order: Literal["asc", "desc"] = "desc",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TokenPage:
     query = TokenQuery(
         status=status,
@@ -76,21 +103,38 @@ def list_tokens(  # one query parameter per filter the Discovery tab offers
     return TokenPage(items=items, total=total, limit=limit, offset=offset, as_of=clock.now())
 
 
-@router.post("", response_model=Token, status_code=201)
+@router.post(
+    "",
+    response_model=Token,
+    status_code=201,
+    responses=error_responses(400, 404, 422, *UPSTREAM),
+)
 def add_token(body: AddToken, jobs: TokenJobs) -> Token:
     """Add a token by mint: 422 when the mint is malformed, 404 when no market knows it."""
     return jobs.add(body.mint)
 
 
-@router.get("/{mint}", response_model=TokenDetail)
-def token_detail(mint: str, tokens: Tokens) -> TokenDetail:
+@router.get("/{mint}", response_model=TokenDetail, responses=error_responses(404, 422))
+def token_detail(mint: MintPath, tokens: Tokens) -> TokenDetail:
     token = tokens.get(mint)
     if token is None:
         raise NotFoundError(f"unknown token {mint}")
     return TokenDetail(token=token, snapshots=tokens.snapshots(mint))
 
 
-@router.delete("/{mint}", response_model=Token)
-def block_token(mint: str, jobs: TokenJobs) -> Token:
-    """Block a token: it stays listed as blocked; scans do not revive it, refreshes skip it."""
+@router.delete("/{mint}", response_model=Token, responses=error_responses(404, 422))
+def block_token(mint: MintPath, jobs: TokenJobs) -> Token:
+    """Block a token: it stays listed as blocked; scans do not revive it, refreshes skip it.
+    `POST /discovery/tokens/{mint}/unblock` undoes it."""
     return jobs.block(mint)
+
+
+@router.post(
+    "/{mint}/unblock",
+    response_model=Token,
+    responses=error_responses(404, 422),
+)
+def unblock_token(mint: MintPath, jobs: TokenJobs) -> Token:
+    """Unblock a token: it is active again, so scans update it and refreshes judge it (a dead
+    or rugged market marks it so again). A token that is not blocked is answered unchanged."""
+    return jobs.unblock(mint)

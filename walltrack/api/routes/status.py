@@ -8,18 +8,20 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from walltrack.api.deps import ScheduleRuns, TokenJobs
+from walltrack.api.errors import EVERY_ROUTE, error_responses
 from walltrack.core.schedules import ScheduleState
+from walltrack.data.models.inputs import MAX_PAGE, NAME_LENGTH, PRINTABLE
 from walltrack.data.models.runs import ScheduleRun
 from walltrack.errors import NotFoundError
 
-router = APIRouter(prefix="/status", tags=["status"])
+router = APIRouter(prefix="/status", tags=["status"], responses=error_responses(*EVERY_ROUTE))
 
 
-@router.get("/schedule-runs", response_model=list[ScheduleRun])
+@router.get("/schedule-runs", response_model=list[ScheduleRun], responses=error_responses(422))
 def recent_runs(
     repo: ScheduleRuns,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    job: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    job: Annotated[str | None, Query(max_length=NAME_LENGTH, pattern=PRINTABLE)] = None,
 ) -> list[ScheduleRun]:
     return repo.recent(limit=limit, job=job)
 
@@ -30,7 +32,11 @@ def schedules(jobs: TokenJobs) -> list[ScheduleState]:
     return jobs.schedules()
 
 
-@router.get("/schedule-runs/{run_id}", response_model=ScheduleRun)
+@router.get(
+    "/schedule-runs/{run_id}",
+    response_model=ScheduleRun,
+    responses=error_responses(404, 422),
+)
 def one_run(run_id: UUID, repo: ScheduleRuns) -> ScheduleRun:
     """One run, with its progress figures while it is still running."""
     run = repo.get(run_id)

@@ -7,11 +7,19 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from walltrack.api.deps import BusinessClock, WalletJobsDep, Wallets
-from walltrack.data.models.solana import validate_address
+from walltrack.api.errors import EVERY_ROUTE, error_responses
+from walltrack.data.models.inputs import MAX_OFFSET, MAX_PAGE, NAME_LENGTH, PRINTABLE
+from walltrack.data.models.solana import (
+    ADDRESS_MAX_CHARS,
+    ADDRESS_MIN_CHARS,
+    BASE58_ADDRESS,
+    MintAddress,
+    validate_address,
+)
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_discovery import (
@@ -23,14 +31,14 @@ from walltrack.data.models.wallet_discovery import (
 )
 from walltrack.errors import NotFoundError
 
-router = APIRouter(tags=["wallets"])
+router = APIRouter(tags=["wallets"], responses=error_responses(*EVERY_ROUTE))
 MAX_TRADES = 500
 
 
 class DiscoverWallets(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    mint: str | None = None  # None: every active token
+    mint: MintAddress | None = None  # None: every active token
 
 
 class DiscoveryStarted(BaseModel):
@@ -60,7 +68,12 @@ class WalletDetail(BaseModel):
     pnl_curve: list[PnlPoint]  # realised PnL of the profile's round trips, by sell time
 
 
-@router.post("/discovery/wallets/run", response_model=DiscoveryStarted, status_code=202)
+@router.post(
+    "/discovery/wallets/run",
+    response_model=DiscoveryStarted,
+    status_code=202,
+    responses=error_responses(400, 404, 422),
+)
 def run_discovery(body: DiscoverWallets, jobs: WalletJobsDep) -> DiscoveryStarted:
     """Find the wallets of one token (or all active ones) now; progress at `status_url`,
     profiles follow asynchronously (`GET /wallets` counts those `pending`)."""
@@ -70,19 +83,19 @@ def run_discovery(body: DiscoverWallets, jobs: WalletJobsDep) -> DiscoveryStarte
     )
 
 
-@router.get("/wallets", response_model=WalletPage)
+@router.get("/wallets", response_model=WalletPage, responses=error_responses(422))
 def list_wallets(  # one query parameter per filter the Wallets tab offers
     *,
     wallets: Wallets,
     clock: BusinessClock,
-    token: Annotated[str | None, Query(max_length=64)] = None,
+    token: Annotated[str | None, Query(max_length=NAME_LENGTH, pattern=PRINTABLE)] = None,
     flags: FlagFilter = "any",
     status: WalletStatus | Literal["any"] = "any",
     qualified: Literal["any", "true", "false"] = "any",
     sort: WalletSort = "score",
     order: Literal["asc", "desc"] = "desc",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> WalletPage:
     query = WalletQuery(
         token=token or None,
@@ -100,8 +113,14 @@ def list_wallets(  # one query parameter per filter the Wallets tab offers
     )
 
 
-@router.get("/wallets/{address}", response_model=WalletDetail)
-def wallet_detail(address: str, wallets: Wallets) -> WalletDetail:
+@router.get("/wallets/{address}", response_model=WalletDetail, responses=error_responses(404, 422))
+def wallet_detail(
+    address: Annotated[
+        str,
+        Path(min_length=ADDRESS_MIN_CHARS, max_length=ADDRESS_MAX_CHARS, pattern=BASE58_ADDRESS),
+    ],
+    wallets: Wallets,
+) -> WalletDetail:
     address = validate_address(address)
     wallet = wallets.get(address)
     if wallet is None:

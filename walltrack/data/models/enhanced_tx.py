@@ -59,11 +59,17 @@ class SystemOpKind(IntEnum):
 
 
 _SYSTEM_KINDS = {kind.value: kind for kind in SystemOpKind}
+MAX_INSTRUCTION_DATA_CHARS = 1_700
+"""A transaction is at most 1,232 bytes, so an instruction's data in base58 (~1.37 characters
+per byte) is at most ~1,690 characters."""
 
 
 def system_op_kind(data: str) -> SystemOpKind | None:
     """The kind of a System instruction from its base58 data (the first 4 bytes, a little-endian
-    discriminator); anything unreadable or not lamport-moving is None."""
+    discriminator); anything unreadable or not lamport-moving is None. Data longer than a
+    whole transaction can hold is unreadable, and is not decoded (the decode is quadratic)."""
+    if len(data) > MAX_INSTRUCTION_DATA_CHARS:
+        return None
     try:
         raw = base58.b58decode(data)
     except ValueError:

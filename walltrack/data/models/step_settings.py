@@ -2,6 +2,9 @@
 
 Each step of the pipeline has one model here; defaults are the values a new installation runs
 with. A model rejects unknown fields, so a typo in a PUT is an error, never silently ignored.
+Numbers are strict (an integer is a JSON integer; a decimal or float a JSON number or plain
+decimal text, never `"1_000"` or `" 1 "`), strings and lists are bounded and strings hold no
+control character: a settings value is stored as JSONB and shown in the dashboard.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from walltrack.data.models.inputs import PrintableText, StrictDecimal, excerpt
 from walltrack.data.models.solana import SOL_MINT, USDC_MINT, SolanaAddress
 
-SearchTerm = Annotated[str, StringConstraints(min_length=1, max_length=50, strip_whitespace=True)]
-UsdAmount = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=2)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
+SearchTerm = Annotated[
+    PrintableText, StringConstraints(min_length=1, max_length=50, strip_whitespace=True)
+]
+ExtensionName = Annotated[PrintableText, StringConstraints(max_length=40)]
+UsdAmount = Annotated[StrictDecimal, Field(ge=0, max_digits=20, decimal_places=2)]
+Percent = Annotated[StrictDecimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
 
 TOKEN_2022_TRAP_EXTENSIONS = (
     "transfer_fee_config",
@@ -30,7 +37,7 @@ TOKEN_2022_TRAP_EXTENSIONS = (
 class StepSettings(BaseModel):
     """Base of every step's settings."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     step: ClassVar[str]
     title: ClassVar[str]
 
@@ -61,12 +68,14 @@ class TokenDiscoverySettings(StepSettings):
     quote_allowlist: list[SolanaAddress] = Field(
         default_factory=lambda: [SOL_MINT, USDC_MINT],
         min_length=1,
+        max_length=20,
         description="Quote-token mints accepted",
     )
     require_mint_authority_revoked: bool = Field(True, description="Fail if mint authority live")
     require_freeze_authority_revoked: bool = Field(True, description="Fail if freeze auth live")
-    blocked_token2022_extensions: list[str] = Field(
+    blocked_token2022_extensions: list[ExtensionName] = Field(
         default_factory=lambda: list(TOKEN_2022_TRAP_EXTENSIONS),
+        max_length=len(TOKEN_2022_TRAP_EXTENSIONS),
         description="Token-2022 extensions that fail a token",
     )
     max_top10_holder_pct: Percent = Field(Decimal("50"), description="Top-10 holders' max share")
@@ -92,7 +101,8 @@ class TokenDiscoverySettings(StepSettings):
             raise ValueError("warn_rugcheck_score_normalised must not exceed the fail threshold")
         unknown = set(self.blocked_token2022_extensions) - set(TOKEN_2022_TRAP_EXTENSIONS)
         if unknown:
-            raise ValueError(f"unknown Token-2022 extensions: {sorted(unknown)}")
+            names = ", ".join(excerpt(name) for name in sorted(unknown)[:5])
+            raise ValueError(f"unknown Token-2022 extensions: {names}")
         return self
 
 

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from walltrack.data.models.inputs import MAX_OFFSET, MAX_PAGE
+
 TokenStatus = Literal["active", "dead", "rugged", "blocked"]
 Outcome = Literal["pass", "warn", "fail"]
 CheckOutcome = Literal["pass", "warn", "fail", "unknown"]
@@ -154,5 +156,5 @@ class TokenQuery(BaseModel):
     search: str | None = None
     sort: TokenSort = "first_seen_at"
     descending: bool = True
-    limit: int = 50
-    offset: int = 0
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from walltrack.data.models.enhanced_tx import EnhancedTx
+from walltrack.data.models.inputs import MAX_OFFSET, MAX_PAGE
 
 CandidateReason = Literal["early_buyer", "top_trader"]
 WalletStatus = Literal["candidate", "profiled", "failed"]
@@ -133,5 +134,5 @@ class WalletQuery(BaseModel):
     qualified: bool | None = None
     sort: WalletSort = "score"
     descending: bool = True
-    limit: int = 50
-    offset: int = 0
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)

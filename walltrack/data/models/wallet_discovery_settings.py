@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from walltrack.data.models.inputs import StrictDecimal, StrictFloat
 from walltrack.data.models.solana import SolanaAddress
 from walltrack.data.models.step_settings import StepSettings
 
@@ -50,7 +51,7 @@ class WalletDiscoverySettings(StepSettings):
     top_traders: int = Field(
         25, ge=0, le=1_000, description="Best traders by realised PnL on the token kept"
     )
-    min_buy_sol: Decimal = Field(
+    min_buy_sol: StrictDecimal = Field(
         Decimal("0.05"),
         ge=0,
         le=10_000,
@@ -58,7 +59,7 @@ class WalletDiscoverySettings(StepSettings):
         decimal_places=9,
         description="Smallest buy (SOL) that counts a wallet as an early buyer",
     )
-    min_wallet_volume_sol: Decimal = Field(
+    min_wallet_volume_sol: StrictDecimal = Field(
         Decimal("0.2"),
         ge=0,
         le=1_000_000,
@@ -66,7 +67,7 @@ class WalletDiscoverySettings(StepSettings):
         decimal_places=9,
         description="A wallet's bought + sold SOL on the token below this is ignored",
     )
-    max_swap_share: float = Field(
+    max_swap_share: StrictFloat = Field(
         0.25,
         gt=0,
         le=1,
@@ -75,7 +76,7 @@ class WalletDiscoverySettings(StepSettings):
     infra_min_swaps: int = Field(
         50, ge=2, le=100_000, description="Swaps needed before the share rule applies"
     )
-    reprofile_after_hours: float = Field(
+    reprofile_after_hours: StrictFloat = Field(
         24.0, ge=0, le=8_760, description="A known wallet is profiled again after this long"
     )
     market_tape_max_age_minutes: int = Field(

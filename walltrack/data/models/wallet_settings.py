@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
+from walltrack.data.models.inputs import StrictDecimal, StrictFloat
 from walltrack.data.models.step_settings import StepSettings
 
 BPS = 10_000
@@ -42,7 +43,7 @@ class WalletProfileSettings(StepSettings):
     )
 
     # copy replay: what copying this wallet would have cost us
-    copy_latency_seconds: float = Field(
+    copy_latency_seconds: StrictFloat = Field(
         3.0, ge=0, le=600, description="Our delay from the wallet's trade to our fill"
     )
     copy_slippage_bps: int = Field(
@@ -51,7 +52,7 @@ class WalletProfileSettings(StepSettings):
     copy_fee_bps: int = Field(
         100, ge=0, le=1_000, description="Venue/protocol fee on each copied fill (bps)"
     )
-    copy_fee_sol: Decimal = Field(
+    copy_fee_sol: StrictDecimal = Field(
         Decimal("0.0005"),
         ge=0,
         le=1,
@@ -59,7 +60,7 @@ class WalletProfileSettings(StepSettings):
         decimal_places=9,
         description="Network + priority fee + tip per copied transaction (SOL)",
     )
-    copy_size_sol: Decimal = Field(
+    copy_size_sol: StrictDecimal = Field(
         Decimal("0.5"),
         gt=0,
         le=1_000,
@@ -82,48 +83,48 @@ class WalletProfileSettings(StepSettings):
         description="Buys at most this many slots after a launch / pool event are snipes"
         " (default 8 slots = 3.2 s, our copy latency: such a buy cannot be copied at its price)",
     )
-    max_launch_buy_share: float = Field(
+    max_launch_buy_share: StrictFloat = Field(
         0.25, gt=0, le=1, description="Share of buys that are snipes above which a bot is flagged"
     )
     launch_buy_min_count: int = Field(
         2, ge=1, le=1_000, description="Snipes needed before the share can flag a wallet"
     )
-    min_median_hold_seconds: float = Field(
+    min_median_hold_seconds: StrictFloat = Field(
         30.0, ge=0, le=86_400, description="Median hold below this flags a bot (seconds)"
     )
-    max_trades_per_day: float = Field(
+    max_trades_per_day: StrictFloat = Field(
         500.0, gt=0, le=1_000_000, description="Trades per day above this flags a bot"
     )
-    max_tokens_per_day: float = Field(
+    max_tokens_per_day: StrictFloat = Field(
         200.0, gt=0, le=1_000_000, description="Distinct tokens per day above this flags a bot"
     )
 
     # score
-    weight_copy_edge: float = Field(0.6, ge=0, le=1, description="Weight of the copy edge")
-    weight_win_rate: float = Field(0.2, ge=0, le=1, description="Weight of the copy win rate")
-    weight_consistency: float = Field(
+    weight_copy_edge: StrictFloat = Field(0.6, ge=0, le=1, description="Weight of the copy edge")
+    weight_win_rate: StrictFloat = Field(0.2, ge=0, le=1, description="Weight of the copy win rate")
+    weight_consistency: StrictFloat = Field(
         0.2, ge=0, le=1, description="Weight of the edge without the single best trade"
     )
-    copy_gain_cap: float = Field(
+    copy_gain_cap: StrictFloat = Field(
         0.4,
         gt=0,
         le=100,
         description="In the score, each copied buy counts for at most this return (0.4 = +40%):"
         " the typical copied buy repeats, a rare 10x does not",
     )
-    edge_scale: float = Field(
+    edge_scale: StrictFloat = Field(
         0.25,
         gt=0,
         le=10,
         description="Copy edge mapped to [-1, 1] by tanh(edge / scale): ±scale → ±0.76",
     )
-    confidence_k: float = Field(
+    confidence_k: StrictFloat = Field(
         10.0,
         gt=0,
         le=1_000,
         description="Copied buys at which confidence n/(n+k) reaches one half",
     )
-    bot_penalty: float = Field(
+    bot_penalty: StrictFloat = Field(
         2.0,
         gt=1,
         le=100,

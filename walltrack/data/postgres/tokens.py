@@ -189,6 +189,17 @@ class TokenRepository:
             )
         return cur.rowcount == 1
 
+    def unblock(self, mint: str, *, at: datetime) -> bool:
+        """A blocked token back to active (its market and filters are judged afresh); False when
+        it was not blocked (unknown, or any other status: a dead token stays dead)."""
+        with self._db.connection() as conn:
+            cur = conn.execute(
+                "update public.tokens set status = 'active', status_reason = %s,"
+                " status_changed_at = %s where mint = %s and status = 'blocked'",
+                ("unblocked by user", at, mint),
+            )
+        return cur.rowcount == 1
+
     def set_safety(self, mint: str, verdict: SafetyVerdict) -> None:
         checks = [c.model_dump(mode="json") for c in verdict.checks]
         with self._db.connection() as conn:

@@ -68,13 +68,16 @@ class ApiClient:
         return self._request("GET", "/discovery/tokens", params=clean)
 
     def token(self, mint: str) -> ApiResult:
-        return self._request("GET", f"/discovery/tokens/{mint}")
+        return self._request("GET", f"/discovery/tokens/{quote(mint, safe='')}")
 
     def add_token(self, mint: str) -> ApiResult:
         return self._request("POST", "/discovery/tokens", json={"mint": mint})
 
     def block_token(self, mint: str) -> ApiResult:
-        return self._request("DELETE", f"/discovery/tokens/{mint}")
+        return self._request("DELETE", f"/discovery/tokens/{quote(mint, safe='')}")
+
+    def unblock_token(self, mint: str) -> ApiResult:
+        return self._request("POST", f"/discovery/tokens/{quote(mint, safe='')}/unblock")
 
     def start_wallet_discovery(self, mint: str | None) -> ApiResult:
         """Discover one token's wallets, or every active token's when `mint` is None."""

@@ -1,5 +1,6 @@
 """Discovery tab (steps 1-2): run a scan with progress, the token table with filters, manual add,
-and a token's detail (safety reasons, price and liquidity charts from its snapshots)."""
+a token's detail (safety reasons, price and liquidity charts from its snapshots), and blocking or
+unblocking it."""
 
 from __future__ import annotations
 
@@ -171,6 +172,7 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             detail_mint = gr.Textbox(label="Mint", elem_id="detail-mint", scale=3)
             show = gr.Button("Show", elem_id="detail-show", scale=0)
             block = gr.Button("Block token", variant="stop", elem_id="detail-block", scale=0)
+            unblock = gr.Button("Unblock token", elem_id="detail-unblock", scale=0)
         detail = gr.Markdown(elem_id="token-detail")
         snapshots_count = gr.Markdown(elem_id="token-snapshots")
         with gr.Row():
@@ -267,11 +269,25 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             show_detail, inputs=[detail_mint], outputs=detail_outputs
         )
 
-        def block_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
-            result = client.block_token(mint.strip())
+        def change_block(
+            mint: str, *current: str, blocked: bool
+        ) -> tuple[str, str, list[list[Any]]]:
+            if not mint.strip():
+                listed, rows = load_tokens(*current)
+                return "Type or pick a mint first.", listed, rows
+            change = client.block_token if blocked else client.unblock_token
+            result = change(mint.strip())
             listed, rows = load_tokens(*current)
             if not result.ok:
                 return format_errors(result.body), listed, rows
             return safety_markdown(result.body), listed, rows
 
-        block.click(block_token, inputs=[detail_mint, *filters], outputs=[detail, count, table])
+        def block_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
+            return change_block(mint, *current, blocked=True)
+
+        def unblock_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
+            return change_block(mint, *current, blocked=False)
+
+        block_outputs = [detail, count, table]
+        block.click(block_token, inputs=[detail_mint, *filters], outputs=block_outputs)
+        unblock.click(unblock_token, inputs=[detail_mint, *filters], outputs=block_outputs)

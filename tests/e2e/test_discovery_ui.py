@@ -172,3 +172,28 @@ def test_tokens_are_refreshed_automatically_and_the_chart_shows_the_snapshots(
         page.wait_for_function(
             "sel => document.querySelector(sel).innerText.includes('token_refresh')", arg=table
         )
+
+
+def test_a_token_blocked_in_the_detail_view_is_unblocked_with_its_button(
+    page: Any, frozen_stack: Stack
+) -> None:
+    stack = frozen_stack
+    # Given a token added by mint
+    mint = httpx.get(f"{stack.sim_url}/__sim/truth").json()["tokens"][-5]["mint"]
+    added = httpx.post(f"{stack.base_url}/discovery/tokens", json={"mint": mint}, timeout=60)
+    assert added.status_code in {200, 201}, added.text
+    _open_discovery(page, stack)
+    page.locator("#detail-mint textarea, #detail-mint input").first.fill(mint)
+    detail = page.locator("#token-detail")
+    # When it is blocked from its detail view
+    page.locator("#detail-block").click()
+    # Then the detail says so, and so does the API
+    detail.get_by_text("Status: blocked").wait_for()
+    token = httpx.get(f"{stack.base_url}/discovery/tokens/{mint}").json()["token"]
+    assert token["status"] == "blocked"
+    # When the Unblock button is clicked
+    page.locator("#detail-unblock").click()
+    # Then it is active again, with the reason shown, in the page and in the API
+    detail.get_by_text("Status: active (unblocked by user)").wait_for()
+    token = httpx.get(f"{stack.base_url}/discovery/tokens/{mint}").json()["token"]
+    assert (token["status"], token["status_reason"]) == ("active", "unblocked by user")

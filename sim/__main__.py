@@ -1,4 +1,5 @@
-"""CLI: ``python -m sim --seed N --speed X`` serves; ``python -m sim truth`` prints the truth."""
+"""CLI: ``python -m sim --seed N --speed X`` serves; ``python -m sim truth`` prints the truth;
+``python -m sim calibrate --seed N --scenario NAME`` prints the calibration report."""
 
 from __future__ import annotations
 
@@ -8,15 +9,27 @@ import time
 
 import orjson
 
+from sim.scenarios import SCENARIOS, named_scenario
 from sim.server import DOCUMENTED_LIMITS, SimConfig, run
 from sim.webhooks import Faults
-from sim.world import Scenario, build_world
+from sim.world import World, build_world
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m sim", description="Simulated Solana market")
-    parser.add_argument("command", nargs="?", default="serve", choices=("serve", "truth", "status"))
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=("serve", "truth", "status", "calibrate")
+    )
+    parser.add_argument(
+        "--scenario",
+        default=None,
+        choices=sorted(SCENARIOS),
+        help="a named scenario (default: the default day; --small: the small one)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="calibrate: the rows as JSON instead of a table"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--speed", type=float, default=1.0, help="0 frozen, 1 real time, N = N x")
     parser.add_argument("--host", default="127.0.0.1")
@@ -38,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--malformed", type=float, default=0.0)
     parser.add_argument("--retry-delay", type=float, default=60.0)
     args = parser.parse_args(argv)
-    scenario = Scenario.small(args.seed) if args.small else Scenario(seed=args.seed)
+    name = args.scenario or ("small" if args.small else "default")
+    scenario = named_scenario(name, args.seed)
     if args.history_hours is not None:
         scenario.history_hours = args.history_hours
     if args.command == "serve":
@@ -62,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.perf_counter()
     world = build_world(scenario)
+    if args.command == "calibrate":
+        return _calibrate(world, name, started, as_json=args.json)
     if args.command == "truth":
         sys.stdout.buffer.write(orjson.dumps(world.truth(), option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -69,6 +85,35 @@ def main(argv: list[str] | None = None) -> int:
         counts["generationSeconds"] = round(time.perf_counter() - started, 2)  # type: ignore[assignment]
         sys.stdout.buffer.write(orjson.dumps(counts, option=orjson.OPT_INDENT_2) + b"\n")
     return 0
+
+
+def _calibrate(world: World, name: str, started: float, *, as_json: bool) -> int:
+    """Print the calibration report; exit 1 when a row is out of its band."""
+    from sim.calibration import format_table, report  # noqa: PLC0415 - only this command
+
+    built_s = time.perf_counter() - started
+    table = report(world)
+    if as_json:
+        rows = [
+            {
+                "name": r.name,
+                "value": r.value,
+                "market": r.market,
+                "low": r.low,
+                "high": r.high,
+                "ok": r.ok,
+            }
+            for r in table
+        ]
+        sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        measured_s = time.perf_counter() - started - built_s
+        title = (
+            f"Calibration of scenario {name!r}, seed {world.seed} "
+            f"(built in {built_s:.1f} s, measured in {measured_s:.1f} s)\n"
+        )
+        sys.stdout.write(format_table(table, title=title) + "\n")
+    return 0 if all(r.ok for r in table) else 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ run: install
 ## make test: every check CI runs, in order of cost; one pytest run over all tiers so its
 ## closing line counts every test
 test: install lint typecheck sam-validate events-check package browser
-	$(BIN)/pytest tests/unit tests/integration tests/e2e -q
+	$(BIN)/pytest tests/unit tests/integration tests/sim_calibration tests/e2e -q
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ unit: install
 
 integration: install
 	$(BIN)/pytest tests/integration -q
+
+## make calibration: the calibrated sim scenario within the real market's bands on 3 seeds
+calibration: install
+	$(BIN)/pytest tests/sim_calibration -q
 
 e2e: install browser
 	$(BIN)/pytest tests/e2e -q

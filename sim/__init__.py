@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# registers the calibrated world model with ``sim.world.build_world`` (light: no server)
+from sim import calibrated as _calibrated  # noqa: F401
+
 
 def run(
     host: str = "127.0.0.1",

@@ -20,6 +20,7 @@ SCENARIOS: dict[str, Callable[[int], Scenario]] = {
     "default": lambda seed: Scenario(seed=seed),
     "small": Scenario.small,
     "bench": bench_scenario,
+    "calibrated": Scenario.calibrated,
 }
 
 

@@ -92,7 +92,7 @@ FLAG_SIDE = 32  # an exchange's top-up of a wallet's side balance (``sim.side``)
 SIDE_EVENTS = (EVENT_AIRDROP_CLAIM, EVENT_NFT_TRADE, EVENT_QUOTE_ROUTE)  # SIDE_EVENT_SHARES' order
 _SIDE_EVENT_TOTAL = sum(SIDE_EVENT_SHARES)
 
-LABELS = ("retail", "smart", "sniper", "insider", "wash", "dev", "funder", "exchange")
+LABELS = ("retail", "smart", "sniper", "insider", "wash", "dev", "funder", "exchange", "copy")
 FATES = ("pump", "bleed", "rug", "dead")
 COPY_DELAY_MS = 3_000
 COPY_SLIPPAGE = 0.05
@@ -156,6 +156,30 @@ class Scenario:
     activity: float = 1.05
     graduation_sol: int = 85 * LAMPORTS_PER_SOL
     side_flows: bool = True  # bot fees, claims, NFT trades, quote routes (``sim.side``)
+    # "classic": this module's market; "calibrated": ``sim.calibrated`` (market-stats.md)
+    model: str = "classic"
+    n_copy: int = 0  # copy bots (calibrated model only)
+
+    @classmethod
+    def calibrated(cls, seed: int = 1) -> Scenario:
+        """The market of ``market-stats.md``'s suggested default (``sim.calibrated``): ~300
+        launches a day, ~1 % graduating, ~1 % smart wallets, bots making most trades."""
+        return cls(
+            seed=seed,
+            launches_per_day=300,
+            n_established=3,
+            n_retail=8_600,
+            n_usdc_retail=100,
+            n_smart=100,
+            n_snipers=150,
+            n_wash=250,
+            n_copy=300,
+            n_clusters=40,
+            cluster_min=5,
+            cluster_max=25,
+            activity=0.3,
+            model="calibrated",
+        )
 
     @classmethod
     def small(cls, seed: int = 1) -> Scenario:
@@ -823,8 +847,14 @@ class World:
                 self._trade_nft(time_ms, arg1)
             elif event == EVENT_QUOTE_ROUTE:
                 self._route_sol_to_usdc(time_ms, arg1)
+            else:
+                self._extra_event(time_ms, event, arg1, arg2, arg3)
         self.now_ms = max(self.now_ms, ts_ms)
         return len(self.t_kind) - before
+
+    def _extra_event(self, time_ms: int, event: int, arg1: int, arg2: int, arg3: int) -> None:
+        """An event code this class does not know: a subclass's (``sim.calibrated``)."""
+        raise ValueError(f"unknown event {event} at {time_ms}")
 
     def _retail_sell(self, time_ms: int, *, token: int, percent: int) -> None:
         """A random retail holder of ``token`` sells ``percent`` of it (four tries to find one)."""
@@ -1629,8 +1659,17 @@ class World:
         }
 
 
+# world classes by ``Scenario.model``; ``sim.calibrated`` adds its own when imported (the
+# package's ``__init__`` imports it, so any ``import sim.…`` registers it)
+WORLD_MODELS: dict[str, type[World]] = {"classic": World}
+
+
 def build_world(scenario: Scenario, *, until_ms: int | None = None) -> World:
     """Create a world and fast-forward it to ``until_ms`` (default: the end of its history)."""
-    world = World(scenario)
+    try:
+        model = WORLD_MODELS[scenario.model]
+    except KeyError:
+        raise ValueError(f"unknown world model {scenario.model!r}") from None
+    world = model(scenario)
     world.advance_to(world.history_end_ms if until_ms is None else until_ms)
     return world

@@ -136,9 +136,9 @@ def test_a_graduate_counts_as_dumped_when_down_90_percent_from_its_peak_or_pulle
         3: pump(graduated_ms=grad, pulled=True),
     }
     trades = [
-        trade(1, 1, 0, 50, at_ms=grad - 1, amount=1),  # before graduation: not the peak
         trade(1, 1, 0, 10, at_ms=grad + 1, amount=1_000),
         trade(1, 1, 1, 0.5, at_ms=grad + 2, amount=1_000),
+        trade(1, 2, 0, 50, at_ms=grad - 1, amount=1),  # before graduation: not its peak
         trade(1, 2, 0, 10, at_ms=grad + 1, amount=1_000),
         trade(1, 2, 1, 5, at_ms=grad + 2, amount=1_000),
     ]
@@ -148,19 +148,22 @@ def test_a_graduate_counts_as_dumped_when_down_90_percent_from_its_peak_or_pulle
 
 
 def test_position_returns_include_the_end_mark_and_win_rate_counts_gains() -> None:
-    # Given a smart wallet's three positions: +50 % realised, -100 %, and +20 % held (marked)
+    # Given a smart wallet's four positions: +50 % realised, -100 %, +20 % held (marked) and
+    # one sold at cost (no win)
     labels = {1: "smart", 2: "retail"}
     trades = [
         trade(1, 1, 0, 1),
         trade(1, 1, 1, 1.5),
         trade(1, 2, 0, 2),
         trade(1, 3, 0, 1),
+        trade(1, 4, 0, 1),
+        trade(1, 4, 1, 1),
         trade(2, 3, 0, 5),  # another label's trade is no smart position
     ]
     records = Records(labels=labels, trades=trades, tokens={}, marks={(1, 3): int(1.2 * SOL)})
     # When / Then
-    assert mean_return(records, "smart") == pytest.approx((0.5 - 1.0 + 0.2) / 3)
-    assert win_rate(records, "smart") == pytest.approx(2 / 3)
+    assert mean_return(records, "smart") == pytest.approx((0.5 - 1.0 + 0.2 + 0.0) / 4)
+    assert win_rate(records, "smart") == pytest.approx(2 / 4)
     assert mean_return(records, "wash") is None
 
 
@@ -251,9 +254,9 @@ def test_fee_and_tip_figures_per_label() -> None:
 
 
 def test_funding_overlap_is_the_share_inside_the_other_labels_p10_p90() -> None:
-    # Given retail funded 1..11 SOL and smart wallets funded 5 and 500 SOL
+    # Given retail funded 1..11 SOL and smart wallets funded 5 and 10.5 SOL
     labels = dict.fromkeys(range(1, 12), "retail") | {20: "smart", 21: "smart"}
-    funding = {i: i * SOL for i in range(1, 12)} | {20: 5 * SOL, 21: 500 * SOL}
+    funding = {i: i * SOL for i in range(1, 12)} | {20: 5 * SOL, 21: int(10.5 * SOL)}
     records = Records(labels=labels, trades=[], tokens={}, funding=funding)
     # When / Then: retail's p10-p90 is 2-10 SOL: one smart wallet of two inside
     assert funding_overlap(records, "smart") == 0.5
@@ -267,22 +270,23 @@ def test_cluster_sizes_in_band() -> None:
 
 
 def test_rows_render_band_and_verdict() -> None:
-    # Given a row in band, one out, one unmeasured and an open-ended one
+    # Given a row in band, one out, one unmeasured, an open-ended one and one on its low edge
     rows = [
         Row("a", 0.01, "≈ 1 %", 0.005, 0.02, "%"),
         Row("b", 0.5, "≈ 1 %", 0.005, 0.02, "%"),
         Row("c", None, "x", 0, 1),
         Row("d", 34, "20+", 20, math.inf),
+        Row("e", 0.005, "≈ 1 %", 0.005, 0.02, "%"),
     ]
     # When
     table = format_table(rows)
     # Then
-    assert [row.ok for row in rows] == [True, False, False, True]
+    assert [row.ok for row in rows] == [True, False, False, True, True]
     assert "| a | 1.0 % | ≈ 1 % | 0.5 % – 2.0 % | in |" in table
     assert "| b | 50.0 % | ≈ 1 % | 0.5 % – 2.0 % | OUT |" in table
     assert "| c | n/a |" in table
     assert "| d | 34 | 20+ | 20 – inf | in |" in table
-    assert table.endswith("2/4 rows in band, 2 out")
+    assert table.endswith("3/5 rows in band, 2 out")
 
 
 def test_records_of_a_world_hold_its_token_swaps_with_their_sol_legs(small_world: World) -> None:

@@ -2,7 +2,8 @@
 
 1. embedded Postgres + migrations   2. the simulated market's clock (when it runs)
 3. the local runtime (template.yaml: schedules, queues, Function URLs)   4. one container (the
-composition root) for the runtime's functions and the API   5. API + UI (uvicorn)
+composition root) for the runtime's functions and the API   5. the embedded graph engine
+6. the engines' supervisor (a crashed one is restarted; /health shows it)   7. API + UI (uvicorn)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from walltrack.api.app import create_app
 from walltrack.app.container import build_container, resolve_database_url
 from walltrack.app.process import bound
 from walltrack.cli.market import MarketProcess, wait_until_ready
+from walltrack.cli.supervisor import supervise_engines
 from walltrack.clock import clock_from_text
 from walltrack.config.settings import EnvSettings
 from walltrack.data.postgres.migrations import apply_migrations
@@ -37,7 +39,7 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     configure_logging(level=env.log_level)
     log = get_logger(component="run")
 
-    env.data_dir.mkdir(parents=True, exist_ok=True)
+    env.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # local state: owner only
     applied = apply_migrations(resolve_database_url(env))
     log.info("migrations", applied=len(applied))
     if market is not None:
@@ -54,8 +56,11 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     container = build_container(EnvSettings(), clock=clock)
     runtime.invocation_scope = lambda: bound(container)
     container.graph.ping()  # the embedded graph server starts now, not at the first request
+    supervisor = supervise_engines(env)
+    supervisor.start()
     runtime.start()
     app = create_app(container)
+    app.state.engines = supervisor  # what /health reports under `engines`
     app.include_router(runtime.url_router())
     if not args.no_ui:
         app = _mount_ui(app, env.api_base_url)
@@ -73,6 +78,7 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
         pass
     finally:
         log.info("stopping")
+        supervisor.stop()  # first: engines stopped on purpose must not be restarted
         runtime.close()
         container.close()
     return 0

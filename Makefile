@@ -11,7 +11,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
-        integration e2e bench clean
+        integration e2e bench bench-api-load clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
@@ -76,6 +76,12 @@ bench: install
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/swap_throughput.py
 	$(BIN)/python bench/alpha.py --seed 7 11 3
+	$(BIN)/python bench/api_load.py
+
+## make bench-api-load: 50 concurrent clients on the API's read routes beside a bare FastAPI
+## endpoint, both served by uvicorn on 127.0.0.1 (ARGS="--check" exits 1 on a missed target)
+bench-api-load: install
+	$(BIN)/python bench/api_load.py $(ARGS)
 
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from walltrack.data.graph.bolt_guard import BoltGuard
+from walltrack.data.private_files import make_private
 from walltrack.log import configure_logging, get_logger
 
 HOST_MODULE = "walltrack.data.graph.embedded"
@@ -74,19 +75,6 @@ def _port_open(port: int, timeout: float = 0.2) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout):
         return True
     return False
-
-
-def make_private(directory: Path) -> None:
-    """`directory` 0700 and everything in it owner-only (0700 folders, 0600 files)."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for path in (directory, *directory.rglob("*")):
-        if path.is_symlink():
-            continue
-        mode = path.stat().st_mode
-        if path.is_dir() and mode & 0o077:
-            path.chmod(0o700)
-        elif path.is_file() and mode & 0o077:
-            path.chmod(0o600)
 
 
 def _describe_exit(returncode: int, what: str) -> str:

@@ -25,6 +25,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from walltrack.data.private_files import make_private
 from walltrack.log import get_logger
 
 HANDLES_FILE = ".handle_pids.json"  # pgserver's list of attached processes
@@ -77,18 +78,6 @@ def forget_dead_handles(pgdata: Path) -> list[int]:
         path.write_text(json.dumps([pid for pid in pids if pid not in dead]))
         log.info("forgot processes that died attached", pgdata=str(pgdata), pids=dead)
     return dead
-
-
-def make_private(directory: Path) -> None:
-    """Everything under `directory` owner-only (0700 folders, 0600 files; sockets untouched)."""
-    for path in (directory, *directory.rglob("*")):
-        if path.is_symlink():
-            continue
-        mode = path.stat().st_mode
-        if path.is_dir() and mode & 0o077:
-            path.chmod(0o700)
-        elif path.is_file() and mode & 0o077:
-            path.chmod(0o600)
 
 
 class EmbeddedPostgres:

@@ -201,7 +201,7 @@ def test_a_tighter_rescan_flags_stored_tokens_it_now_rejects(store: TokenReposit
     assert small is not None
     assert not small.filters_passed
     assert "liquidity USD 20000 < 50000" in small.filter_reasons[0]
-    passing, _ = store.page(TokenQuery(filters_passed=True, limit=500))
+    passing, _ = store.page(TokenQuery(filters="passed", limit=500))
     assert "tight-big" in {t.mint for t in passing}
     assert "tight-small" not in {t.mint for t in passing}
     # And when the loose filters return, it passes again

@@ -1,7 +1,10 @@
 """Steps 1 and 2 as use cases: scan for tokens, refresh them, add, block or unblock one by hand.
 
 Each method reads the step's settings, runs one core recipe against the ports it was given
-(the composition root, `walltrack.app.container`, gives them), and records the run.
+(the composition root, `walltrack.app.container`, gives them), and records the run. One run of
+each step at a time: a manual request while a scan runs gets the running scan's id, a schedule
+tick that finds its step running records a skipped run naming it (the database decides,
+`ScheduleRunRepository.start`). A run whose safety checks could not all run ends `degraded`.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from walltrack.core.discovery.scan import (
 )
 from walltrack.core.schedules import ScheduleState, is_due, schedule_state
 from walltrack.data.models.messages import TokenScanRequested
+from walltrack.data.models.runs import RunStart
 from walltrack.data.models.solana import validate_mint
 from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
 from walltrack.data.models.token import Token
+from walltrack.data.postgres.schedule_runs import RunAlreadyRunningError
 from walltrack.errors import NotFoundError
 from walltrack.log import get_logger
 
@@ -33,18 +38,27 @@ class TokenDiscoveryJobs:
     def __init__(self, ports: StepPorts) -> None:
         self._ports = ports
 
-    def start_manual_scan(self) -> UUID:
+    def start_manual_scan(self) -> RunStart:
         """The run a manual scan reports into, and its request to token_scan, committed
-        together (the scan itself runs in the token_scan function)."""
-        with self._ports.atomic():
-            run_id = self._ports.runs.start(
-                "token_scan", at=self._ports.clock.now(), counts={"trigger": "manual"}
-            )
-            self._ports.outbox.scan_requested(run_id)
-        return run_id
+        together (the scan itself runs in the token_scan function). While a scan runs, no
+        second one starts: the answer is the running scan (`started` False)."""
+        try:
+            with self._ports.atomic():
+                run_id = self._ports.runs.start(
+                    "token_scan",
+                    at=self._ports.clock.now(),
+                    counts={"trigger": "manual"},
+                    exclusive=True,
+                )
+                self._ports.outbox.scan_requested(run_id)
+        except RunAlreadyRunningError as running:
+            log.info("scan already running", run_id=str(running.run_id))
+            return RunStart(running.run_id, started=False)
+        return RunStart(run_id, started=True)
 
     def scan_if_due(self, *, time_left: TimeLeft | None = None) -> ScanReport | None:
-        """A schedule tick: scan when scheduled scans are on and the interval has passed."""
+        """A schedule tick: scan when scheduled scans are on and the interval has passed;
+        skipped (and recorded so) while a scan still runs."""
         settings = self._ports.steps.typed(TokenDiscoverySettings)
         interval = timedelta(minutes=settings.scan_interval_minutes)
         last = self._ports.runs.last_started("token_scan")
@@ -52,16 +66,36 @@ class TokenDiscoveryJobs:
             last_started=last, interval=interval, now=self._ports.clock.now()
         ):
             return None
-        return self.scan(time_left=time_left)
+        try:
+            return self.scan(time_left=time_left)
+        except RunAlreadyRunningError as running:
+            self._skip(running)
+            return None
 
     def refresh_if_due(self) -> RefreshReport | None:
-        """A schedule tick: refresh when `interval_minutes` has passed since the last run."""
+        """A schedule tick: refresh when `interval_minutes` has passed since the last run;
+        skipped (and recorded so) while a refresh still runs."""
         settings = self._ports.steps.typed(TokenRefreshSettings)
         interval = timedelta(minutes=settings.interval_minutes)
         last = self._ports.runs.last_started("token_refresh")
         if not is_due(last_started=last, interval=interval, now=self._ports.clock.now()):
             return None
-        return self.refresh()
+        try:
+            return self.refresh()
+        except RunAlreadyRunningError as running:
+            self._skip(running)
+            return None
+
+    def _skip(self, running: RunAlreadyRunningError) -> None:
+        skipped = self._ports.runs.skipped(
+            running.job, running=running.run_id, at=self._ports.clock.now()
+        )
+        log.info(
+            "scheduled run skipped: its step is still running",
+            job=running.job,
+            running_run_id=str(running.run_id),
+            skipped_run_id=str(skipped),
+        )
 
     def schedules(self) -> list[ScheduleState]:
         """Both jobs' schedules as the Status tab shows them (next run time included)."""
@@ -89,7 +123,9 @@ class TokenDiscoveryJobs:
         """Step 1, recorded as a `token_scan` run (progress readable while it runs); with
         `time_left`, it stops short of the invocation's time limit."""
         settings = self._ports.steps.typed(TokenDiscoverySettings)
-        with self._ports.runs.track("token_scan", run_id=run_id, clock=self._ports.clock) as run:
+        with self._ports.runs.track(
+            "token_scan", run_id=run_id, clock=self._ports.clock, exclusive=True
+        ) as run:
             report = self._ports.markets.run(
                 lambda market: run_token_scan(
                     settings=settings,
@@ -104,6 +140,9 @@ class TokenDiscoveryJobs:
                 )
             )
             run.counts.update(report.counts())
+            run.degraded = report.degraded
+        if report.degraded:
+            log.warning("scan degraded", run_id=str(run.id), unavailable=sorted(report.unavailable))
         return report
 
     def scan_requested(self, message: TokenScanRequested, *, time_left: TimeLeft | None) -> None:
@@ -126,7 +165,9 @@ class TokenDiscoveryJobs:
         """Step 2, recorded as a `token_refresh` run."""
         settings = self._ports.steps.typed(TokenRefreshSettings)
         discovery = self._ports.steps.typed(TokenDiscoverySettings)
-        with self._ports.runs.track("token_refresh", clock=self._ports.clock) as run:
+        with self._ports.runs.track(
+            "token_refresh", clock=self._ports.clock, exclusive=True
+        ) as run:
             report = self._ports.markets.run(
                 lambda market: run_token_refresh(
                     settings=settings,
@@ -139,6 +180,11 @@ class TokenDiscoveryJobs:
                 )
             )
             run.counts.update(report.counts())
+            run.degraded = report.degraded
+        if report.degraded:
+            log.warning(
+                "refresh degraded", run_id=str(run.id), unavailable=sorted(report.unavailable)
+            )
         return report
 
     def add(self, mint: str) -> Token:

@@ -18,10 +18,11 @@ from walltrack.core.discovery.wallets import (
     profile_address,
 )
 from walltrack.data.models.messages import WalletDiscoveryRequested, WalletProfileRequested
-from walltrack.data.models.runs import ScheduleRun
+from walltrack.data.models.runs import RunStart, ScheduleRun
 from walltrack.data.models.solana import validate_address, validate_mint
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
+from walltrack.data.postgres.schedule_runs import RunAlreadyRunningError
 from walltrack.data.postgres.wallets import WalletRepository
 from walltrack.errors import NotFoundError, UpstreamError
 from walltrack.log import get_logger
@@ -41,10 +42,11 @@ class WalletJobs:
         """One per process: a warm Lambda container (or the local runtime) profiles many
         wallets that trade the same tokens, so their price tapes are built once."""
 
-    def start_manual(self, mint: str | None) -> tuple[UUID, list[str]]:
+    def start_manual(self, mint: str | None) -> tuple[RunStart, int]:
         """The run a manual discovery reports into and its one message per token, committed
-        together: one known token, or every active one (422 malformed mint, 404 unknown /
-        none active)."""
+        together, with its token count: one known token, or every active one (422 malformed
+        mint, 404 unknown / none active). One manual discovery at a time: while one runs, the
+        answer is that run and its token count (`started` False), and nothing is queued."""
         if mint is not None:
             mint = validate_mint(mint)
             if self._ports.tokens.get(mint) is None:
@@ -55,10 +57,18 @@ class WalletJobs:
             if not mints:
                 raise NotFoundError("no active tokens: run a token scan first")
         counts = {"trigger": "manual", "tokens": len(mints), "tokens_done": 0}
-        with self._ports.atomic():
-            run_id = self._ports.runs.start(JOB, at=self._ports.clock.now(), counts=counts)
-            self._ports.outbox.discovery_requested(run_id, mints)
-        return run_id, mints
+        try:
+            with self._ports.atomic():
+                run_id = self._ports.runs.start(
+                    JOB, at=self._ports.clock.now(), counts=counts, exclusive=True
+                )
+                self._ports.outbox.discovery_requested(run_id, mints)
+        except RunAlreadyRunningError as running:
+            log.info("wallet discovery already running", run_id=str(running.run_id))
+            current = self._ports.runs.get(running.run_id)
+            tokens = int(current.counts.get("tokens", 0)) if current else 0
+            return RunStart(running.run_id, started=False), tokens
+        return RunStart(run_id, started=True), len(mints)
 
     def discovery_requested(self, message: WalletDiscoveryRequested) -> None:
         """A wallet_discovery message: a token announced by token_scan (a run of its own), or

@@ -14,7 +14,14 @@ from decimal import Decimal
 
 from walltrack.data.models.market import Pair, Parsed, TokenAccountBalance
 from walltrack.data.models.step_settings import TokenDiscoverySettings
-from walltrack.data.models.token import PairCandidate, SafetyFacts, SourceBatch, TokenMarket
+from walltrack.data.models.token import (
+    FactSource,
+    PairCandidate,
+    SafetyFacts,
+    SourceBatch,
+    SourceOutage,
+    TokenMarket,
+)
 from walltrack.log import get_logger
 from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.errors import ServiceError, ServiceNotFoundError
@@ -119,9 +126,17 @@ class MarketSafetyFacts:
         self._rugcheck = rugcheck
 
     async def facts(self, candidate: PairCandidate) -> SafetyFacts:
-        """Every fact that could be learned; a failing source leaves its facts unknown."""
+        """Every fact that could be learned. A source that does not know the token (404) leaves
+        its facts unknown; a source that could not be read (refused, down, slow, garbled) is
+        recorded in `outages`, so its checks are pending rather than merely unknown."""
         log = get_logger(component="safety", token=candidate.mint)
         facts: dict[str, object] = {}
+        outages: list[SourceOutage] = []
+
+        def outage(source: FactSource, exc: ServiceError) -> None:
+            log.warning("safety source unavailable", source=source, error=str(exc))
+            outages.append(SourceOutage(source=source, upstream=exc.service, reason=str(exc)))
+
         supply: int | None = None
         try:
             asset = await self._das.get_asset(candidate.mint)
@@ -134,14 +149,18 @@ class MarketSafetyFacts:
                 extensions=sorted(asset.mint_extensions),
             )
             supply = info.supply if info else None
+        except ServiceNotFoundError as exc:
+            log.info("asset unknown to DAS", error=str(exc))
         except ServiceError as exc:
-            log.warning("authorities unknown", error=str(exc))
+            outage("asset", exc)
         if supply:
             try:
                 accounts = await self._das.get_token_largest_accounts(candidate.mint)
                 facts["top10_holder_pct"] = _top10_pct(accounts, supply, candidate)
+            except ServiceNotFoundError as exc:
+                log.info("holder accounts unknown", error=str(exc))
             except ServiceError as exc:
-                log.warning("holder concentration unknown", error=str(exc))
+                outage("holders", exc)
         try:
             summary = await self._rugcheck.report_summary(candidate.mint)
             facts.update(
@@ -152,8 +171,8 @@ class MarketSafetyFacts:
         except ServiceNotFoundError:
             pass  # no report yet (young tokens): the check stays unknown
         except ServiceError as exc:
-            log.warning("rugcheck unknown", error=str(exc))
-        return SafetyFacts.model_validate(facts)
+            outage("rugcheck", exc)
+        return SafetyFacts.model_validate(facts | {"outages": outages})
 
 
 def _top10_pct(

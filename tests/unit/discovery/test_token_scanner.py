@@ -12,7 +12,7 @@ from walltrack.core.discovery.token_scanner import apply_filters, best_pair_per_
 from walltrack.data.models.solana import SOL_MINT as WSOL_MINT
 from walltrack.data.models.solana import USDC_MINT
 from walltrack.data.models.step_settings import TokenDiscoverySettings
-from walltrack.data.models.token import PairCandidate, SafetyFacts, TokenMarket
+from walltrack.data.models.token import PairCandidate, SafetyFacts, SourceOutage, TokenMarket
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 SETTINGS = TokenDiscoverySettings()
@@ -147,3 +147,90 @@ def test_concentrated_holders_fail_against_the_threshold() -> None:
     check = next(c for c in verdict.checks if c.name == "top10_holders")
     assert check.outcome == "fail"
     assert check.threshold == "≤ 50%"
+
+
+HELIUS_401 = "helius: getAsset: HTTP 401 (invalid api key provided)"
+RUGCHECK_503 = "rugcheck: GET /v1/tokens/…/report/summary: HTTP 503"
+
+
+def _out(*outages: SourceOutage, **facts: object) -> SafetyFacts:
+    return SafetyFacts.model_validate({"outages": list(outages), **facts})
+
+
+def test_checks_whose_helius_facts_could_not_be_read_are_pending_not_passing() -> None:
+    # Given Helius refusing our key: the asset (authorities, extensions, supply) unread, and
+    # RugCheck answering a clean report
+    facts = _out(
+        SourceOutage(source="asset", upstream="helius", reason=HELIUS_401),
+        rugcheck_score_normalised=1,
+        lp_locked_pct=Decimal("100"),
+    )
+    # When judged
+    verdict = judge_safety(facts, SETTINGS, now=NOW)
+    # Then every check that needs the asset is pending, naming Helius and why; so is the verdict
+    by_name = {c.name: c for c in verdict.checks}
+    for name in ("mint_authority", "freeze_authority", "token2022_extensions", "top10_holders"):
+        assert by_name[name].outcome == "pending", name
+        assert by_name[name].upstream == "helius"
+        assert HELIUS_401 in by_name[name].detail
+    assert by_name["rugcheck"].outcome == "pass"
+    assert verdict.verdict == "pending"
+    assert verdict.unavailable == {"helius": by_name["mint_authority"].detail}
+    assert verdict.reasons[0].startswith("mint authority: could not run")
+
+
+def test_a_rugcheck_that_could_not_run_is_pending_and_one_without_a_report_warns() -> None:
+    # Given the same token once with RugCheck down (503) and once with no report yet (404)
+    down = _out(
+        SourceOutage(source="rugcheck", upstream="rugcheck", reason=RUGCHECK_503),
+        authorities_known=True,
+        top10_holder_pct=Decimal("20"),
+    )
+    no_report = SAFE.model_copy(update={"rugcheck_score_normalised": None})
+    settings = SETTINGS.model_copy(update={"min_lp_locked_pct": Decimal("50")})
+    # When judged
+    could_not_run = judge_safety(down, settings, now=NOW)
+    inconclusive = judge_safety(no_report, settings, now=NOW)
+    # Then the check that could not run is pending (the token does not pass) ...
+    assert could_not_run.verdict == "pending"
+    pending = {c.name for c in could_not_run.checks if c.outcome == "pending"}
+    assert pending == {"rugcheck", "lp_locked"}
+    assert set(could_not_run.unavailable) == {"rugcheck"}
+    # ... while the check that ran and found nothing conclusive warns, as before
+    assert inconclusive.verdict == "warn"
+    assert not inconclusive.unavailable
+
+
+def test_holders_that_could_not_be_read_are_pending() -> None:
+    facts = SAFE.model_copy(
+        update={
+            "top10_holder_pct": None,
+            "outages": [SourceOutage(source="holders", upstream="helius", reason="HTTP 504")],
+        }
+    )
+    verdict = judge_safety(facts, SETTINGS, now=NOW)
+    assert verdict.verdict == "pending"
+    assert [c.name for c in verdict.checks if c.outcome == "pending"] == ["top10_holders"]
+
+
+def test_a_check_that_failed_outright_beats_one_that_could_not_run() -> None:
+    # Given a live freeze authority (read) and RugCheck unavailable
+    facts = SAFE.model_copy(
+        update={
+            "freeze_authority": "FreezeAuth1111",
+            "outages": [SourceOutage(source="rugcheck", upstream="rugcheck", reason="HTTP 503")],
+        }
+    )
+    verdict = judge_safety(facts, SETTINGS, now=NOW)
+    # Then the token fails (whatever RugCheck would say), and RugCheck is still named
+    assert verdict.verdict == "fail"
+    assert set(verdict.unavailable) == {"rugcheck"}
+
+
+def test_an_asset_helius_does_not_know_leaves_extensions_unknown_not_cleared() -> None:
+    # Given no asset (DAS answered "not found": nothing unavailable, nothing read)
+    facts = SAFE.model_copy(update={"authorities_known": False})
+    verdict = judge_safety(facts, SETTINGS, now=NOW)
+    check = next(c for c in verdict.checks if c.name == "token2022_extensions")
+    assert check.outcome == "unknown"
+    assert verdict.verdict == "warn"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import respx
 
-from tests.unit.services.conftest import FAST_RATE
+from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
 from walltrack.data.models.step_settings import TokenDiscoverySettings
 from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.helius import HeliusDasClient
@@ -123,3 +123,66 @@ async def test_a_missing_rugcheck_report_leaves_that_fact_unknown(
         facts = await MarketSafetyFacts(das, rug).facts(candidate)
     assert not facts.authorities_known
     assert facts.rugcheck_score_normalised is None
+
+
+async def test_a_refused_helius_and_an_unavailable_rugcheck_are_recorded_as_outages(
+    mock_api: respx.MockRouter, load_fixture: Callable[[str], Any], sleep: RecordingSleep
+) -> None:
+    # Given Helius refusing our key (401) and RugCheck answering 503 to every attempt
+    mock_api.post(f"{RPC}/").respond(
+        401,
+        json={
+            "jsonrpc": "2.0",
+            "id": "walltrack-1",
+            "error": {"code": -32401, "message": "invalid api key provided"},
+        },
+    )
+    rug_route = mock_api.get(url__startswith=f"{RUG}/v1/tokens/").respond(503)
+    mock_api.get(url__startswith=f"{DEX}/tokens/v1/solana/").respond(
+        200, json=load_fixture("dexscreener/tokens_v1.json")
+    )
+    async with _dex() as dex:
+        [candidate] = (await DexScreenerCandidates(dex).pairs_for([GCAT])).candidates
+    # When the facts are gathered
+    async with (
+        HeliusDasClient(RPC, das_rate=FAST_RATE, rpc_rate=FAST_RATE, sleep=sleep) as das,
+        RugCheckClient(RUG, reports_rate=FAST_RATE, retry=TEST_RETRY, sleep=sleep) as rug,
+    ):
+        facts = await MarketSafetyFacts(das, rug).facts(candidate)
+    # Then each source that could not be read is an outage naming its upstream and the error
+    # (RugCheck after its retries: a temporary failure), not an "unknown" fact
+    by_source = {o.source: o for o in facts.outages}
+    assert set(by_source) == {"asset", "rugcheck"}
+    assert by_source["asset"].upstream == "helius"
+    assert "401" in by_source["asset"].reason
+    assert by_source["rugcheck"].upstream == "rugcheck"
+    assert "503" in by_source["rugcheck"].reason
+    assert rug_route.call_count == TEST_RETRY.attempts
+    assert not facts.authorities_known
+
+
+async def test_a_token_the_sources_do_not_know_is_no_outage(
+    mock_api: respx.MockRouter, load_fixture: Callable[[str], Any]
+) -> None:
+    # Given DAS and RugCheck answering "not found" (a young token): they ran, found nothing
+    mock_api.post(f"{RPC}/").respond(
+        200,
+        json={
+            "jsonrpc": "2.0",
+            "id": "walltrack-1",
+            "error": {"code": -32000, "message": "Asset not found"},
+        },
+    )
+    mock_api.get(url__startswith=f"{RUG}/v1/tokens/").respond(404, json={"error": "not found"})
+    mock_api.get(url__startswith=f"{DEX}/tokens/v1/solana/").respond(
+        200, json=load_fixture("dexscreener/tokens_v1.json")
+    )
+    async with _dex() as dex:
+        [candidate] = (await DexScreenerCandidates(dex).pairs_for([GCAT])).candidates
+    async with (
+        HeliusDasClient(RPC, das_rate=FAST_RATE, rpc_rate=FAST_RATE) as das,
+        RugCheckClient(RUG, reports_rate=FAST_RATE) as rug,
+    ):
+        facts = await MarketSafetyFacts(das, rug).facts(candidate)
+    # Then nothing is unavailable: the checks are unknown (they warn), not pending
+    assert facts.outages == []

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from walltrack.api.deps import BusinessClock, TokenJobs, Tokens
 from walltrack.api.errors import EVERY_ROUTE, UPSTREAM, error_responses
@@ -19,7 +19,14 @@ from walltrack.data.models.inputs import (
     SEARCH_LENGTH,
 )
 from walltrack.data.models.solana import MintAddress
-from walltrack.data.models.token import Token, TokenQuery, TokenSnapshot, TokenSort, TokenStatus
+from walltrack.data.models.token import (
+    Outcome,
+    Token,
+    TokenQuery,
+    TokenSnapshot,
+    TokenSort,
+    TokenStatus,
+)
 from walltrack.errors import NotFoundError
 
 router = APIRouter(
@@ -34,6 +41,10 @@ MintPath = Annotated[
 class RunStarted(BaseModel):
     run_id: UUID
     status_url: str
+    started: bool = Field(
+        description="true: this request started the run; false: a run of this step was already"
+        " running (one at a time) and `run_id` is that run, nothing new was started"
+    )
 
 
 class StartScan(BaseModel):
@@ -66,13 +77,16 @@ class AddToken(BaseModel):
     "/run",
     response_model=RunStarted,
     status_code=202,
-    responses=error_responses(400, 422),
+    responses=error_responses(400, 409, 422),
 )
 def run_scan(jobs: TokenJobs, body: Annotated[StartScan | None, Body()] = None) -> RunStarted:
     """Start a scan now; its progress and result are at `status_url` (the scan runs in the
-    token_scan function, so the request returns at once)."""
-    run_id = jobs.start_manual_scan()
-    return RunStarted(run_id=run_id, status_url=f"/status/schedule-runs/{run_id}")
+    token_scan function, so the request returns at once). One scan at a time: while one runs
+    (started here or by the schedule), the answer is that scan, with `started` false."""
+    run = jobs.start_manual_scan()
+    return RunStarted(
+        run_id=run.run_id, status_url=f"/status/schedule-runs/{run.run_id}", started=run.started
+    )
 
 
 @router.get("", response_model=TokenPage, responses=error_responses(422))
@@ -81,8 +95,15 @@ def list_tokens(  # one query parameter per filter the Discovery tab offers
     tokens: Tokens,
     clock: BusinessClock,
     status: TokenStatus | None = None,
-    verdict: Literal["pass", "warn", "fail"] | None = None,
-    filters: Literal["passed", "rejected", "any"] = "any",
+    verdict: Outcome | None = None,
+    filters: Annotated[
+        Literal["passed", "rejected", "pending", "any"],
+        Query(
+            description="passed: passes the filters, safety checked; pending: passes the"
+            " filters but a safety check could not run yet (not passing); rejected: the"
+            " filters reject it"
+        ),
+    ] = "any",
     q: Annotated[str | None, Query(max_length=SEARCH_LENGTH, pattern=PRINTABLE)] = None,
     sort: TokenSort = "first_seen_at",
     order: Literal["asc", "desc"] = "desc",
@@ -92,7 +113,7 @@ def list_tokens(  # one query parameter per filter the Discovery tab offers
     query = TokenQuery(
         status=status,
         verdict=verdict,
-        filters_passed=None if filters == "any" else filters == "passed",
+        filters=None if filters == "any" else filters,
         search=q or None,
         sort=sort,
         descending=order == "desc",

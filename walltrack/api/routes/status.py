@@ -11,7 +11,7 @@ from walltrack.api.deps import ScheduleRuns, TokenJobs
 from walltrack.api.errors import EVERY_ROUTE, error_responses
 from walltrack.core.schedules import ScheduleState
 from walltrack.data.models.inputs import MAX_PAGE, NAME_LENGTH, PRINTABLE
-from walltrack.data.models.runs import ScheduleRun
+from walltrack.data.models.runs import RunStatus, ScheduleRun
 from walltrack.errors import NotFoundError
 
 router = APIRouter(prefix="/status", tags=["status"], responses=error_responses(*EVERY_ROUTE))
@@ -22,8 +22,16 @@ def recent_runs(
     repo: ScheduleRuns,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     job: Annotated[str | None, Query(max_length=NAME_LENGTH, pattern=PRINTABLE)] = None,
+    status: RunStatus | None = None,
+    exclusive: Annotated[
+        bool | None,
+        Query(description="true: only runs started by hand or by a schedule (one at a time)"),
+    ] = None,
 ) -> list[ScheduleRun]:
-    return repo.recent(limit=limit, job=job)
+    """Newest first; `job`, `status` and `exclusive` narrow the list
+    (`?job=token_scan&status=running&exclusive=true`: the scan running now, if any — the
+    dashboard's Run buttons read it)."""
+    return repo.recent(limit=limit, job=job, status=status, exclusive=exclusive)
 
 
 @router.get("/schedules", response_model=list[ScheduleState])

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from walltrack.api.deps import BusinessClock, WalletJobsDep, Wallets
 from walltrack.api.errors import EVERY_ROUTE, error_responses
@@ -45,6 +45,11 @@ class DiscoveryStarted(BaseModel):
     run_id: UUID
     status_url: str
     tokens: int
+    started: bool = Field(
+        description="true: this request started the run; false: a manual wallet discovery was"
+        " already running (one at a time) and `run_id`/`tokens` are that run's, nothing was"
+        " queued for this request"
+    )
 
 
 class WalletPage(BaseModel):
@@ -72,14 +77,18 @@ class WalletDetail(BaseModel):
     "/discovery/wallets/run",
     response_model=DiscoveryStarted,
     status_code=202,
-    responses=error_responses(400, 404, 422),
+    responses=error_responses(400, 404, 409, 422),
 )
 def run_discovery(body: DiscoverWallets, jobs: WalletJobsDep) -> DiscoveryStarted:
     """Find the wallets of one token (or all active ones) now; progress at `status_url`,
-    profiles follow asynchronously (`GET /wallets` counts those `pending`)."""
-    run_id, mints = jobs.start_manual(body.mint)
+    profiles follow asynchronously (`GET /wallets` counts those `pending`). One manual run at
+    a time: while one runs, the answer is that run, with `started` false."""
+    run, tokens = jobs.start_manual(body.mint)
     return DiscoveryStarted(
-        run_id=run_id, status_url=f"/status/schedule-runs/{run_id}", tokens=len(mints)
+        run_id=run.run_id,
+        status_url=f"/status/schedule-runs/{run.run_id}",
+        tokens=tokens,
+        started=run.started,
     )
 
 

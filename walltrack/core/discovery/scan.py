@@ -4,7 +4,10 @@ Scan:    1. fetch candidates from each enabled source  2. best pair per token  3
          4. safety gauntlet  5. store token + first snapshot and 6. announce a new token, in
             one transaction (the outbox): a stored new token is always announced
 Refresh: 1. fetch current pairs of active tokens (batched)  2. store snapshots
-         3. mark dead / rugged  4. re-run safety on the slower cadence
+         3. mark dead / rugged  4. re-run safety on the slower cadence, and at once for every
+            token whose checks are pending
+Fail closed: a safety check that could not run leaves its token `pending` (not passing) and
+the report names each upstream that failed us (`unavailable`): the run is then degraded.
 Ports are small Protocols; data/ and services/ implement them.
 """
 
@@ -73,6 +76,19 @@ class DiscoveryOutbox(Protocol):
     def token_discovered(self, mint: str) -> None: ...
 
 
+def _degraded_reason(pending: int, unavailable: dict[str, str]) -> str | None:
+    """Why a run is degraded: how many tokens wait for their safety checks, and each upstream
+    that could not answer (with what it said)."""
+    if not unavailable:
+        return None
+    upstreams = "; ".join(unavailable.values())
+    tokens = f"{pending} token{'s' if pending != 1 else ''}"
+    return (
+        f"safety checks could not run ({', '.join(sorted(unavailable))} unavailable): {tokens}"
+        f" left pending, retried by the next scan or refresh — {upstreams}"
+    )
+
+
 @dataclass
 class ScanReport:
     candidates: int = 0
@@ -80,10 +96,13 @@ class ScanReport:
     passed_filters: int = 0
     new_tokens: int = 0
     updated_tokens: int = 0
-    safety: dict[str, int] = field(default_factory=lambda: {"pass": 0, "warn": 0, "fail": 0})
+    safety: dict[str, int] = field(
+        default_factory=lambda: {"pass": 0, "warn": 0, "fail": 0, "pending": 0}
+    )
     skipped_malformed: int = 0
     now_rejected: int = 0  # stored tokens these filters reject (kept, flagged)
     deferred: int = 0  # passing tokens left for the next scan: the time ran short
+    unavailable: dict[str, str] = field(default_factory=dict)  # upstream -> what failed
     errors: list[str] = field(default_factory=list)
     rejected: dict[str, list[str]] = field(default_factory=dict)
 
@@ -91,6 +110,18 @@ class ScanReport:
         return {k: v for k, v in self.__dict__.items() if k not in ("errors", "rejected")} | {
             "errors": len(self.errors)
         }
+
+    @property
+    def degraded(self) -> str | None:
+        """The reason the run is degraded (safety checks that could not run), or None."""
+        return _degraded_reason(self.safety["pending"], self.unavailable)
+
+
+def _check_order(stored: Token | None) -> int:
+    """New tokens first, then tokens whose checks are pending, then the others."""
+    if stored is None:
+        return 0
+    return 1 if stored.safety is not None and stored.safety.verdict == "pending" else 2
 
 
 def _snapshot(candidate: PairCandidate, at: datetime) -> TokenSnapshot:
@@ -151,8 +182,9 @@ async def run_token_scan(
             report.rejected[candidate.mint] = list(decision.reasons)
     report.passed_filters = len(passing)
     report.now_rejected = store.mark_rejected(report.rejected, at=now)
-    if time_left is not None:
-        passing.sort(key=lambda c: store.get(c.mint) is not None)  # new first, stable
+    if time_left is not None:  # new first, then those whose checks are pending; stable
+        stored = {c.mint: store.get(c.mint) for c in passing}
+        passing.sort(key=lambda c: _check_order(stored[c.mint]))
     if progress:
         progress({"stage": "safety", "done": 0, "total": len(passing)})
     # 4. safety  5. store  6. announce
@@ -170,6 +202,8 @@ async def run_token_scan(
             now=now,
         )
         report.safety[verdict.verdict] += 1
+        for upstream, reason in verdict.unavailable.items():
+            report.unavailable.setdefault(upstream, reason)
         if is_new:
             report.new_tokens += 1
         else:
@@ -218,6 +252,8 @@ class RefreshReport:
     dead: int = 0
     rugged: int = 0
     safety_rechecked: int = 0
+    safety_pending: int = 0  # re-checked tokens whose checks still could not run
+    unavailable: dict[str, str] = field(default_factory=dict)  # upstream -> what failed
     skipped_malformed: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -225,6 +261,11 @@ class RefreshReport:
         return {k: v for k, v in self.__dict__.items() if k != "errors"} | {
             "errors": len(self.errors)
         }
+
+    @property
+    def degraded(self) -> str | None:
+        """The reason the run is degraded (safety checks that could not run), or None."""
+        return _degraded_reason(self.safety_pending, self.unavailable)
 
 
 async def run_token_refresh(
@@ -268,14 +309,23 @@ async def run_token_refresh(
                 report.rugged += 1
             else:
                 report.dead += 1
-    # 4. safety on the slower cadence
+    # 4. safety on the slower cadence; a token whose checks could not run, at every refresh
     recheck_before = now - timedelta(minutes=settings.safety_recheck_minutes)
     for mint, cand in candidates.items():
         token = store.get(mint)
-        if token is None or token.status != "active":
-            continue
-        if token.safety is None or token.safety.checked_at <= recheck_before:
+        if token is not None and token.status == "active" and _recheck_due(token, recheck_before):
             verdict = judge_safety(await safety.facts(cand), discovery_settings, now=now)
             store.set_safety(mint, verdict)
             report.safety_rechecked += 1
+            if verdict.verdict == "pending":
+                report.safety_pending += 1
+            for upstream, reason in verdict.unavailable.items():
+                report.unavailable.setdefault(upstream, reason)
     return report
+
+
+def _recheck_due(token: Token, recheck_before: datetime) -> bool:
+    """Never checked, checked before `recheck_before`, or pending (its checks could not run:
+    retried at every refresh, so it settles as soon as the upstream answers again)."""
+    safety = token.safety
+    return safety is None or safety.verdict == "pending" or safety.checked_at <= recheck_before

@@ -12,6 +12,7 @@ from decimal import Decimal
 from walltrack.data.models.step_settings import TokenDiscoverySettings
 from walltrack.data.models.token import (
     CheckOutcome,
+    FactSource,
     Outcome,
     PairCandidate,
     SafetyCheck,
@@ -85,6 +86,23 @@ def apply_filters(
     return FilterDecision(candidate, not reasons, tuple(reasons))
 
 
+def _pending(
+    facts: SafetyFacts, name: str, threshold: str | None, *sources: FactSource
+) -> SafetyCheck | None:
+    """The check as `pending` when one of the sources it needs could not be read."""
+    for source in sources:
+        outage = facts.outage(source)
+        if outage is not None:
+            return SafetyCheck(
+                name=name,
+                outcome="pending",
+                detail=f"{name.replace('_', ' ')}: could not run ({outage.reason})",
+                threshold=threshold,
+                upstream=outage.upstream,
+            )
+    return None
+
+
 def _authority_checks(facts: SafetyFacts, settings: TokenDiscoverySettings) -> list[SafetyCheck]:
     checks = []
     for name, value, required in (
@@ -92,7 +110,10 @@ def _authority_checks(facts: SafetyFacts, settings: TokenDiscoverySettings) -> l
         ("freeze_authority", facts.freeze_authority, settings.require_freeze_authority_revoked),
     ):
         label = name.replace("_", " ")
-        if not facts.authorities_known:
+        threshold = "must be revoked" if required else None
+        if pending := _pending(facts, name, threshold, "asset"):
+            checks.append(pending)
+        elif not facts.authorities_known:
             checks.append(SafetyCheck(name=name, outcome="unknown", detail=f"{label}: unknown"))
         elif value is None:
             checks.append(SafetyCheck(name=name, outcome="pass", detail=f"{label} revoked"))
@@ -102,10 +123,34 @@ def _authority_checks(facts: SafetyFacts, settings: TokenDiscoverySettings) -> l
                     name=name,
                     outcome="fail" if required else "warn",
                     detail=f"{label} still enabled ({value})",
-                    threshold="must be revoked" if required else None,
+                    threshold=threshold,
                 )
             )
     return checks
+
+
+def _extension_check(facts: SafetyFacts, settings: TokenDiscoverySettings) -> SafetyCheck:
+    """Token-2022 extensions come with the asset: unread, they are not "none" (this check used
+    to pass when the asset could not be read)."""
+    threshold = ", ".join(settings.blocked_token2022_extensions) or None
+    if pending := _pending(facts, "token2022_extensions", threshold, "asset"):
+        return pending
+    if not facts.authorities_known:  # the asset was not found: nothing read, nothing cleared
+        return SafetyCheck(
+            name="token2022_extensions",
+            outcome="unknown",
+            detail="Token-2022 extensions unknown",
+            threshold=threshold,
+        )
+    blocked = sorted(set(facts.extensions) & set(settings.blocked_token2022_extensions))
+    return SafetyCheck(
+        name="token2022_extensions",
+        outcome="fail" if blocked else "pass",
+        detail=f"risky Token-2022 extensions: {', '.join(blocked)}"
+        if blocked
+        else "no risky Token-2022 extension",
+        threshold=threshold,
+    )
 
 
 def _holder_and_lp_checks(
@@ -113,13 +158,17 @@ def _holder_and_lp_checks(
 ) -> list[SafetyCheck]:
     limit = settings.max_top10_holder_pct
     checks = []
-    if facts.top10_holder_pct is None:
+    threshold = f"≤ {limit}%"
+    # the holders' share needs the supply (from the asset) and the largest accounts
+    if pending := _pending(facts, "top10_holders", threshold, "asset", "holders"):
+        checks.append(pending)
+    elif facts.top10_holder_pct is None:
         checks.append(
             SafetyCheck(
                 name="top10_holders",
                 outcome="unknown",
                 detail="top-10 holder share unknown",
-                threshold=f"≤ {limit}%",
+                threshold=threshold,
             )
         )
     else:
@@ -128,7 +177,7 @@ def _holder_and_lp_checks(
                 name="top10_holders",
                 outcome="fail" if facts.top10_holder_pct > limit else "pass",
                 detail=f"top-10 holders own {facts.top10_holder_pct}%",
-                threshold=f"≤ {limit}%",
+                threshold=threshold,
             )
         )
     minimum = settings.min_lp_locked_pct
@@ -138,7 +187,8 @@ def _holder_and_lp_checks(
             "unknown" if locked is None else "pass" if locked >= minimum else "fail"
         )
         checks.append(
-            SafetyCheck(
+            _pending(facts, "lp_locked", f"≥ {minimum}%", "rugcheck")
+            or SafetyCheck(
                 name="lp_locked",
                 outcome=outcome,
                 detail="LP locked share unknown" if locked is None else f"LP locked {locked}%",
@@ -153,6 +203,8 @@ def _rugcheck_check(facts: SafetyFacts, settings: TokenDiscoverySettings) -> Saf
     fail_at = settings.max_rugcheck_score_normalised
     warn_at = settings.warn_rugcheck_score_normalised
     threshold = f"warn > {warn_at}, fail > {fail_at}"
+    if pending := _pending(facts, "rugcheck", threshold, "rugcheck"):
+        return pending
     if score is None:
         return SafetyCheck(
             name="rugcheck", outcome="unknown", detail="no RugCheck report", threshold=threshold
@@ -166,28 +218,27 @@ def _rugcheck_check(facts: SafetyFacts, settings: TokenDiscoverySettings) -> Saf
 def judge_safety(
     facts: SafetyFacts, settings: TokenDiscoverySettings, *, now: datetime
 ) -> SafetyVerdict:
-    """The gauntlet: each check passes, warns, fails or is unknown; the worst decides.
+    """The gauntlet: each check passes, warns, fails, is unknown or pending; the worst decides.
 
-    Unknown counts as a warning: absence of evidence is not safety (a young pump.fun token
-    often has no RugCheck report yet).
+    Fail closed: a check that could not run (its upstream refused us, was down or slow) is
+    pending, and a pending check keeps the verdict `pending` (not passing) unless another
+    check failed outright. Unknown counts as a warning: absence of evidence is not safety (a
+    young pump.fun token often has no RugCheck report yet).
     """
-    blocked = sorted(set(facts.extensions) & set(settings.blocked_token2022_extensions))
-    extension_check = SafetyCheck(
-        name="token2022_extensions",
-        outcome="fail" if blocked else "pass",
-        detail=f"risky Token-2022 extensions: {', '.join(blocked)}"
-        if blocked
-        else "no risky Token-2022 extension",
-        threshold=", ".join(settings.blocked_token2022_extensions) or None,
-    )
     checks = [
         *_authority_checks(facts, settings),
-        extension_check,
+        _extension_check(facts, settings),
         *_holder_and_lp_checks(facts, settings),
         _rugcheck_check(facts, settings),
     ]
     outcomes = {c.outcome for c in checks}
     verdict: Outcome = (
-        "fail" if "fail" in outcomes else "warn" if outcomes & {"warn", "unknown"} else "pass"
+        "fail"
+        if "fail" in outcomes
+        else "pending"
+        if "pending" in outcomes
+        else "warn"
+        if outcomes & {"warn", "unknown"}
+        else "pass"
     )
     return SafetyVerdict(verdict=verdict, checks=checks, checked_at=now)

@@ -12,8 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from walltrack.data.models.inputs import MAX_OFFSET, MAX_PAGE
 
 TokenStatus = Literal["active", "dead", "rugged", "blocked"]
-Outcome = Literal["pass", "warn", "fail"]
-CheckOutcome = Literal["pass", "warn", "fail", "unknown"]
+Outcome = Literal["pass", "warn", "fail", "pending"]
+"""`pending`: a check could not run (its upstream refused us, was unavailable or timed out) and
+none failed: the token does not pass until the check runs. Not `warn`, which means the checks
+ran and found nothing conclusive."""
+CheckOutcome = Literal["pass", "warn", "fail", "unknown", "pending"]
+"""`unknown`: the check ran and its source had no answer (no RugCheck report yet), which warns;
+`pending`: the check could not run at all."""
+FactSource = Literal["asset", "holders", "rugcheck"]
+"""Where the safety facts come from: Helius DAS (authorities, extensions, supply), Helius RPC
+(the largest token accounts) and RugCheck (score, LP locked, risks)."""
 
 
 class SafetyCheck(BaseModel):
@@ -25,6 +33,8 @@ class SafetyCheck(BaseModel):
     outcome: CheckOutcome
     detail: str
     threshold: str | None = None
+    upstream: str | None = None
+    """A `pending` check's upstream (helius, rugcheck): the one that could not answer."""
 
 
 class SafetyVerdict(BaseModel):
@@ -36,8 +46,18 @@ class SafetyVerdict(BaseModel):
 
     @property
     def reasons(self) -> list[str]:
-        """The checks that made the verdict what it is (fails, then warnings)."""
-        return [c.detail for c in self.checks if c.outcome in ("fail", "warn")]
+        """The checks that made the verdict what it is (fails, pending, then warnings)."""
+        order = ("fail", "pending", "warn")
+        return [c.detail for o in order for c in self.checks if c.outcome == o]
+
+    @property
+    def unavailable(self) -> dict[str, str]:
+        """Each upstream a pending check could not reach, and why (its first such check)."""
+        found: dict[str, str] = {}
+        for check in self.checks:
+            if check.outcome == "pending" and check.upstream:
+                found.setdefault(check.upstream, check.detail)
+        return found
 
 
 class TokenMarket(BaseModel):
@@ -112,10 +132,23 @@ class PairCandidate(BaseModel):
         return Token(**self.model_dump(exclude={"market", "pool_base_reserve"}), market=self.market)
 
 
+class SourceOutage(BaseModel):
+    """A fact source that could not be read: its upstream refused us (401/403), was unavailable
+    (5xx, 429, connection), did not answer in time, or answered in a shape we cannot read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: FactSource
+    upstream: str
+    reason: str  # the client's error message: names the upstream, never a URL or a secret
+
+
 class SafetyFacts(BaseModel):
     """What the safety gauntlet judges, gathered from DAS, RPC holders and RugCheck.
 
-    `None` means "could not be learned" (the check is then `unknown`, which warns).
+    `None` means "not learned": when the source answered without it (no RugCheck report yet)
+    the check is `unknown`, which warns; when the source is in `outages` the check is
+    `pending` (it could not run), which keeps the token from passing.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -129,6 +162,10 @@ class SafetyFacts(BaseModel):
     lp_locked_pct: Decimal | None = None
     rugcheck_score_normalised: int | None = None
     rugcheck_danger_risks: list[str] = Field(default_factory=list)
+    outages: list[SourceOutage] = Field(default_factory=list)
+
+    def outage(self, source: FactSource) -> SourceOutage | None:
+        return next((o for o in self.outages if o.source == source), None)
 
 
 @dataclass
@@ -145,14 +182,20 @@ TokenSort = Literal[
 ]
 
 
+FilterState = Literal["passed", "rejected", "pending"]
+"""`passed`: the token passes the filters and its safety checks ran; `pending`: it passes the
+filters but a safety check could not run yet (so it is not passing); `rejected`: the filters
+reject it."""
+
+
 class TokenQuery(BaseModel):
     """A filtered, sorted page of tokens (the Discovery tab's list)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")  # a stale filter name fails
 
     status: TokenStatus | None = None
-    verdict: Literal["pass", "warn", "fail"] | None = None
-    filters_passed: bool | None = None
+    verdict: Outcome | None = None
+    filters: FilterState | None = None
     search: str | None = None
     sort: TokenSort = "first_seen_at"
     descending: bool = True

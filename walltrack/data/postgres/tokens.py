@@ -148,9 +148,12 @@ class TokenRepository:
         if query.status:
             where.append(sql.SQL("status = %(status)s"))
             params["status"] = query.status
-        if query.filters_passed is not None:
-            where.append(sql.SQL("filters_passed = %(passed)s"))
-            params["passed"] = query.filters_passed
+        if query.filters == "passed":  # a token whose safety could not be checked is not
+            where.append(sql.SQL("filters_passed and safety_verdict is distinct from 'pending'"))
+        elif query.filters == "pending":
+            where.append(sql.SQL("filters_passed and safety_verdict = 'pending'"))
+        elif query.filters == "rejected":
+            where.append(sql.SQL("not filters_passed"))
         if query.verdict:
             where.append(sql.SQL("safety_verdict = %(verdict)s"))
             params["verdict"] = query.verdict

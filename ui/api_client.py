@@ -51,8 +51,24 @@ class ApiClient:
             "PUT", f"/config/{step}", json=values, params={"expected_version": expected_version}
         )
 
-    def schedule_runs(self, *, limit: int = 50) -> ApiResult:
-        return self._request("GET", "/status/schedule-runs", params={"limit": limit})
+    def schedule_runs(
+        self,
+        *,
+        limit: int = 50,
+        job: str | None = None,
+        status: str | None = None,
+        exclusive: bool | None = None,
+    ) -> ApiResult:
+        params: dict[str, Any] = {"limit": limit, "job": job, "status": status}
+        if exclusive is not None:
+            params["exclusive"] = "true" if exclusive else "false"
+        clean = {k: v for k, v in params.items() if v is not None}
+        return self._request("GET", "/status/schedule-runs", params=clean)
+
+    def running_run(self, job: str) -> ApiResult:
+        """The run of `job` started by hand or by a schedule that is running now: a list of
+        at most one (one run per step at a time)."""
+        return self.schedule_runs(limit=1, job=job, status="running", exclusive=True)
 
     def schedules(self) -> ApiResult:
         return self._request("GET", "/status/schedules")

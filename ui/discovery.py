@@ -1,6 +1,11 @@
 """Discovery tab (steps 1-2): run a scan with progress, the token table with filters, manual add,
 a token's detail (safety reasons, price and liquidity charts from its snapshots), and blocking or
-unblocking it."""
+unblocking it.
+
+One scan at a time: while a scan runs (started here, in another tab, through the API or by the
+schedule) the Run button is disabled and says so, and the progress line follows that scan. A
+scan whose safety checks could not all run is shown degraded, with the upstream that failed and
+the tokens left pending."""
 
 from __future__ import annotations
 
@@ -33,7 +38,15 @@ SORTS = {
     "price": ("price_usd", "desc"),
 }
 ANY = "any"
-PASSING = {"passing": "passed", "rejected by filters": "rejected", "any": "any"}
+PASSING = {
+    "passing": "passed",
+    "safety pending": "pending",
+    "rejected by filters": "rejected",
+    "any": "any",
+}
+VERDICTS = [ANY, "pass", "warn", "fail", "pending"]
+RUN_LABEL = "Run scan"
+RUNNING_LABEL = "Scan running…"
 
 
 def _money(value: Any, *, places: int = 0) -> str:
@@ -91,8 +104,9 @@ def run_progress(run: dict[str, Any]) -> str:
         return f"Scan **running**: {stage}{figure}"
     if status == "failed":
         return f"Scan **failed**: {run.get('error') or 'unknown error'}"
+    word = "degraded" if status == "degraded" else "finished"
     text = (
-        f"Scan **finished**: {counts.get('candidates', 0)} candidates, "
+        f"Scan **{word}**: {counts.get('candidates', 0)} candidates, "
         f"{counts.get('passed_filters', 0)} passed the filters, "
         f"{counts.get('new_tokens', 0)} new, {counts.get('updated_tokens', 0)} updated, "
         f"{counts.get('skipped_malformed', 0)} malformed skipped"
@@ -102,7 +116,20 @@ def run_progress(run: dict[str, Any]) -> str:
             f"; **{counts['deferred']} left for the next scan** (the run's time limit came"
             " before their safety checks)"
         )
+    if status == "degraded":
+        pending = (counts.get("safety") or {}).get("pending", 0)
+        unavailable = ", ".join(sorted(counts.get("unavailable") or {})) or "an upstream"
+        text += (
+            f"\n\n⚠️ **{pending} tokens pending**: their safety checks could not run"
+            f" ({unavailable} unavailable), so they do not pass until the next scan or refresh"
+            f" checks them. {run.get('error') or ''}"
+        )
     return text
+
+
+def button_state(running: bool) -> dict[str, Any]:
+    """The Run button's label and whether it can be clicked (not while a scan runs)."""
+    return {"value": RUNNING_LABEL if running else RUN_LABEL, "interactive": not running}
 
 
 def safety_markdown(token: dict[str, Any]) -> str:
@@ -114,6 +141,15 @@ def safety_markdown(token: dict[str, Any]) -> str:
     if not safety:
         return f"{title}{status}\n\nSafety: not checked yet"
     lines = [title, status, "", f"Safety verdict: **{safety['verdict']}**", ""]
+    if safety["verdict"] == "pending":
+        upstreams = sorted(
+            {c["upstream"] for c in safety.get("checks", []) if c.get("upstream")}
+        ) or ["an upstream"]
+        lines += [
+            f"⚠️ Some safety checks could not run ({', '.join(upstreams)} unavailable): this"
+            " token does not pass until they do. The next scan or refresh retries them.",
+            "",
+        ]
     lines.append("| check | outcome | detail | threshold |")
     lines.append("|---|---|---|---|")
     for check in safety.get("checks", []):
@@ -141,7 +177,7 @@ def snapshot_frame(snapshots: list[dict[str, Any]]) -> pd.DataFrame:
 def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 - one layout
     with gr.Tab("Discovery", id="discovery"):
         with gr.Row():
-            run = gr.Button("Run scan", variant="primary", elem_id="discovery-run", scale=0)
+            run = gr.Button(RUN_LABEL, variant="primary", elem_id="discovery-run", scale=0)
             progress = gr.Markdown("No scan started from this page yet.", elem_id="scan-progress")
         run_id = gr.State(None)
         with gr.Row():
@@ -151,9 +187,7 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
                 label="Status",
                 elem_id="filter-status",
             )
-            verdict = gr.Dropdown(
-                [ANY, "pass", "warn", "fail"], value=ANY, label="Safety", elem_id="filter-verdict"
-            )
+            verdict = gr.Dropdown(VERDICTS, value=ANY, label="Safety", elem_id="filter-verdict")
             search = gr.Textbox(label="Search (symbol, name or mint)", elem_id="filter-search")
             passing = gr.Dropdown(
                 list(PASSING), value="passing", label="Filters", elem_id="filter-passing"
@@ -210,27 +244,46 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
         search.submit(load_tokens, inputs=filters, outputs=[count, table])
         blocks.load(load_tokens, inputs=filters, outputs=[count, table])
 
-        def start_run() -> tuple[str, str | None]:
+        def start_run() -> tuple[str, str | None, Any]:
             result = client.start_token_scan()
             if not result.ok:
-                return f"**Scan not started ({result.status})**: {format_errors(result.body)}", None
-            return "Scan **queued**…", str(result.body["run_id"])
+                return (
+                    f"**Scan not started ({result.status})**: {format_errors(result.body)}",
+                    None,
+                    gr.skip(),
+                )
+            queued = (
+                "Scan **queued**…"
+                if result.body.get("started", True)
+                else "A scan is **already running**: following it (one scan at a time)…"
+            )
+            return queued, str(result.body["run_id"]), gr.Button(**button_state(running=True))
 
-        def poll(current: str | None, *current_filters: str) -> tuple[Any, Any, Any, Any]:
+        def poll(current: str | None, *current_filters: str) -> tuple[Any, ...]:
+            """Every tick: the Run button follows whether a scan runs (wherever it was started)
+            and the progress line follows that scan; when it ends, the list is reloaded."""
+            running = client.running_run("token_scan")
+            if not running.ok or not isinstance(running.body, list):
+                return gr.skip(), current, gr.skip(), gr.skip(), gr.skip()  # API can't say
+            active = running.body[0] if running.body else None
+            if isinstance(active, dict):
+                busy = gr.Button(**button_state(running=True))
+                return run_progress(active), str(active["id"]), busy, gr.skip(), gr.skip()
+            idle = gr.Button(**button_state(running=False))
             if not current:
-                return gr.skip(), current, gr.skip(), gr.skip()
+                return gr.skip(), None, idle, gr.skip(), gr.skip()
             result = client.run(current)
             if not result.ok:
-                return f"**Run unknown ({result.status})**", None, gr.skip(), gr.skip()
+                return f"**Run unknown ({result.status})**", None, idle, gr.skip(), gr.skip()
             text = run_progress(result.body)
             if result.body["status"] == "running":
-                return text, current, gr.skip(), gr.skip()
+                return text, current, gr.skip(), gr.skip(), gr.skip()
             listed, rows = load_tokens(*current_filters)
-            return text, None, listed, rows  # finished: stop polling, show the new list
+            return text, None, idle, listed, rows  # finished: stop following, show the new list
 
-        run.click(start_run, outputs=[progress, run_id])
+        run.click(start_run, outputs=[progress, run_id, run])
         gr.Timer(1.5).tick(
-            poll, inputs=[run_id, *filters], outputs=[progress, run_id, count, table]
+            poll, inputs=[run_id, *filters], outputs=[progress, run_id, run, count, table]
         )
 
         def add_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
@@ -242,6 +295,11 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
                 message = (
                     f"Added **{token.get('symbol') or token['mint']}** (safety: {verdict_text})"
                 )
+                if verdict_text == "pending":
+                    message += (
+                        " — some safety checks could not run (see its detail); it does not pass"
+                        " until the next scan or refresh checks it"
+                    )
                 return message, listed, rows
             return f"**Not added ({result.status})**: {format_errors(result.body)}", listed, rows
 

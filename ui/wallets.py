@@ -3,7 +3,9 @@ profiles still pending), the ranked wallet table with filters, and a wallet's de
 breakdown, bot flags with reasons, partial-history warning, trades, cumulative PnL chart).
 
 The formatting helpers are pure functions of the API's JSON so they are unit-tested without a
-browser; the layout at the bottom only wires them to Gradio components.
+browser; the layout at the bottom only wires them to Gradio components. One manual discovery at
+a time: while one runs (from this page or elsewhere) the Discover button is disabled and says
+so, and the progress line follows that run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 from ui.api_client import ApiClient
 from ui.settings_form import format_errors
 
+JOB = "wallet_discovery"
 ALL_TOKENS = "__all__"
 ALL_TOKENS_LABEL = "All active tokens"
 ANY = "any"
@@ -50,6 +53,8 @@ FLAG_FILTERS = {"any": "any", "clean (no bot flag)": "clean", "bot flagged": "bo
 STATUSES = [ANY, "candidate", "profiled", "failed"]
 QUALIFIED = {"any": "any", "qualified": "true", "not qualified": "false"}
 TABLE_LIMIT = 100
+RUN_LABEL = "Discover wallets"
+RUNNING_LABEL = "Discovery running…"
 PARTIAL_WARNING = (
     "⚠️ **Partial history**: this wallet's history reached the read cap, so only its most "
     "recent transactions were profiled. PnL, win rate and score describe that part only."
@@ -199,6 +204,11 @@ def discovery_progress(run: dict[str, Any], pending: int | None) -> str:
         f"{counts.get('candidates', 0)} candidates, {counts.get('new_wallets', 0)} new wallets, "
         f"{counts.get('queued_profiles', 0)} profiles queued{tail}"
     )
+
+
+def button_state(running: bool) -> dict[str, Any]:
+    """The Discover button's label and whether it can be clicked (not while a run runs)."""
+    return {"value": RUNNING_LABEL if running else RUN_LABEL, "interactive": not running}
 
 
 def still_watching(run: dict[str, Any], pending: int | None) -> bool:
@@ -364,7 +374,7 @@ def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 
                 elem_id="wallets-token",
                 scale=3,
             )
-            run = gr.Button("Discover wallets", variant="primary", elem_id="wallets-run", scale=0)
+            run = gr.Button(RUN_LABEL, variant="primary", elem_id="wallets-run", scale=0)
         progress = gr.Markdown(
             "No wallet discovery started from this page yet.", elem_id="wallets-progress"
         )
@@ -457,35 +467,52 @@ def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 
         )
         tab.select(load_tokens, inputs=[token], outputs=[token])
 
-        def start_run(mint: str | None) -> tuple[str, dict[str, Any] | None]:
+        def start_run(mint: str | None) -> tuple[str, dict[str, Any] | None, Any]:
             chosen = None if not mint or mint == ALL_TOKENS else mint
             result = client.start_wallet_discovery(chosen)
             if not result.ok:
                 return (
                     f"**Discovery not started ({result.status})**: {error_text(result.body)}",
                     None,
+                    gr.skip(),
                 )
             tokens = result.body.get("tokens")
             what = f"{tokens} token{'s' if tokens != 1 else ''}" if tokens is not None else "tokens"
-            return f"Discovery **queued** for {what}…", {
-                "run_id": str(result.body["run_id"]),
-                "mint": chosen,
-            }
+            busy = gr.Button(**button_state(running=True))
+            run_id = str(result.body["run_id"])
+            if not result.body.get("started", True):
+                text = (
+                    f"A discovery of {what} is **already running**: following it (one at a"
+                    " time; nothing was queued for this request)…"
+                )
+                return text, {"run_id": run_id, "mint": None}, busy
+            return f"Discovery **queued** for {what}…", {"run_id": run_id, "mint": chosen}, busy
 
         def poll(current: dict[str, Any] | None, *current_filters: Any) -> tuple[Any, ...]:
+            """Every tick: the Discover button follows whether a manual discovery runs
+            (wherever it was started); the progress line follows it, then its profiles."""
+            running = client.running_run(JOB)
+            if running.ok and isinstance(running.body, list):
+                active = running.body[0] if running.body else None
+                button = gr.Button(**button_state(running=active is not None))
+                if active is not None and (not current or current["run_id"] != active["id"]):
+                    current = {"run_id": str(active["id"]), "mint": None}
+            else:
+                button = gr.skip()  # the API cannot say: leave the button as it is
             if not current:
-                return gr.skip(), current, gr.skip(), gr.skip(), gr.skip()
+                return gr.skip(), current, button, gr.skip(), gr.skip(), gr.skip()
             result = client.run(current["run_id"])
             if not result.ok:
-                return f"**Run unknown ({result.status})**", None, gr.skip(), gr.skip(), gr.skip()
+                text = f"**Run unknown ({result.status})**"
+                return text, None, button, gr.skip(), gr.skip(), gr.skip()
             pending = pending_of(current["mint"])
             text = discovery_progress(result.body, pending)
             listed, rows, index = load_wallets(*current_filters)
             keep = current if still_watching(result.body, pending) else None
-            return text, keep, listed, rows, index
+            return text, keep, button, listed, rows, index
 
-        run.click(start_run, inputs=[token], outputs=[progress, watch])
-        gr.Timer(1.5).tick(poll, inputs=[watch, *filters], outputs=[progress, watch, *listing])
+        run.click(start_run, inputs=[token], outputs=[progress, watch, run])
+        gr.Timer(1.5).tick(poll, inputs=[watch, *filters], outputs=[progress, watch, run, *listing])
 
         def show_detail(addr: str) -> tuple[str, str, str, pd.DataFrame, list[list[Any]]]:
             empty = pnl_frame([])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.discovery import run_progress
+from ui.discovery import button_state, run_progress, safety_markdown
 
 
 def test_a_running_scan_shows_its_stage_and_figures() -> None:
@@ -40,3 +40,54 @@ def test_a_scan_cut_short_says_how_many_tokens_wait_for_the_next_one() -> None:
 def test_a_failed_scan_shows_its_error() -> None:
     failed = {"status": "failed", "error": "dexscreener unavailable"}
     assert run_progress(failed) == "Scan **failed**: dexscreener unavailable"
+
+
+def test_a_degraded_scan_says_how_many_tokens_are_pending_and_which_upstream_failed() -> None:
+    # Given a scan whose safety checks could not run: Helius refused our key
+    degraded = {
+        "status": "degraded",
+        "error": "safety checks could not run (helius unavailable): 3 tokens left pending",
+        "counts": {
+            "candidates": 10,
+            "passed_filters": 3,
+            "new_tokens": 3,
+            "safety": {"pass": 0, "warn": 0, "fail": 0, "pending": 3},
+            "unavailable": {"helius": "helius: HTTP 401"},
+        },
+    }
+    # When its outcome is shown
+    text = run_progress(degraded)
+    # Then it is called degraded (not finished), with the pending tokens and the upstream named
+    assert text.startswith("Scan **degraded**: 10 candidates, 3 passed the filters")
+    assert "**3 tokens pending**" in text
+    assert "(helius unavailable)" in text
+    assert "do not pass until the next scan or refresh" in text
+
+
+def test_a_pending_token_detail_says_which_checks_could_not_run_and_that_it_does_not_pass() -> None:
+    token = {
+        "mint": "MintPending1111",
+        "symbol": "PEND",
+        "status": "active",
+        "safety": {
+            "verdict": "pending",
+            "checks": [
+                {
+                    "name": "mint_authority",
+                    "outcome": "pending",
+                    "detail": "mint authority: could not run (helius: HTTP 401)",
+                    "upstream": "helius",
+                },
+                {"name": "rugcheck", "outcome": "pass", "detail": "RugCheck score 1/100"},
+            ],
+        },
+    }
+    text = safety_markdown(token)
+    assert "Safety verdict: **pending**" in text
+    assert "could not run (helius unavailable): this token does not pass" in text
+    assert "| mint_authority | pending | mint authority: could not run (helius: HTTP 401) |" in text
+
+
+def test_the_run_button_is_disabled_and_says_so_while_a_scan_runs() -> None:
+    assert button_state(running=True) == {"value": "Scan running…", "interactive": False}
+    assert button_state(running=False) == {"value": "Run scan", "interactive": True}

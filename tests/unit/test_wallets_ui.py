@@ -13,6 +13,7 @@ from ui.wallets import (
     ALL_TOKENS_LABEL,
     PARTIAL_WARNING,
     address_index,
+    button_state,
     count_text,
     discovery_progress,
     duration,
@@ -351,3 +352,8 @@ def test_api_errors_are_one_line_per_problem() -> None:
     assert error_text(invalid) == "invalid wallet address\n- **path.address**: not a Solana address"
     assert error_text({"detail": "Not Found"}) == "Not Found"
     assert error_text({"message": "unknown wallet X"}) == "unknown wallet X"
+
+
+def test_the_discover_button_is_disabled_and_says_so_while_a_discovery_runs() -> None:
+    assert button_state(running=True) == {"value": "Discovery running…", "interactive": False}
+    assert button_state(running=False) == {"value": "Discover wallets", "interactive": True}

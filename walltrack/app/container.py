@@ -30,6 +30,7 @@ from walltrack.core.discovery.wallets import PriceTapeCache
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.messages import QueueName
 from walltrack.data.postgres.database import Database, create_pool
+from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository
 from walltrack.data.postgres.rate_limits import RateLimitSlots
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
@@ -59,6 +60,26 @@ def resolve_database_url(env: EnvSettings) -> str:
     from walltrack.data.postgres.embedded import ensure_embedded_postgres  # noqa: PLC0415
 
     return ensure_embedded_postgres(env.data_dir)
+
+
+LOCAL_QUEUE_POOL_MAX = 4
+"""Connections of the local queue store: the runner's receives, each busy function's deletes
+and the sends of whatever thread hands work on, each held for one short statement."""
+
+
+def build_local_queue_store(env: EnvSettings) -> PostgresQueueStore:
+    """The local runtime's queue store (`walltrack run`): template.yaml's queues in the
+    database `env` names, on a small pool of their own that the runtime closes with it."""
+    return PostgresQueueStore(
+        Database(
+            create_pool(
+                resolve_database_url(env),
+                min_size=1,
+                max_size=LOCAL_QUEUE_POOL_MAX,
+                connect_timeout_s=env.db_connect_timeout_s,
+            )
+        )
+    )
 
 
 @dataclass

@@ -33,7 +33,13 @@ from walltrack.runtime.function_url import (
     error_response,
     function_url_response,
 )
-from walltrack.runtime.local_queue import LOCAL_ACCOUNT_ID, LocalMessage, LocalQueue
+from walltrack.runtime.local_queue import (
+    LOCAL_ACCOUNT_ID,
+    LocalMessage,
+    LocalQueue,
+    MemoryQueueStore,
+    QueueStore,
+)
 from walltrack.runtime.queues import (
     local_queue_url,
     register_local_queue,
@@ -140,6 +146,14 @@ class LocalRuntime:
     the handlers are imported, for handlers that read the environment at import.
     `invocation_scope`: entered around every invocation (e.g. binding the application's
     container, `walltrack.app.process.bound`), on the thread the handler runs on.
+    `queue_store`: where the queues keep their messages (default: this process's memory);
+    `walltrack run` passes the Postgres store so queued and in-flight messages survive a
+    restart. The runtime owns the store and closes it. A runtime owns its queues: one runtime
+    per store at a time, so at construction every message a previous runtime received and did
+    not delete (it died mid-batch) becomes visible at once, its receive count kept, rather
+    than after the rest of its visibility timeout as SQS would make it wait. The consumer that
+    held it is gone for sure, the timeouts are long (6x the function's) on business time, and a
+    message that kills the process every time still reaches the DLQ by its receive count.
     Not modelled: FIFO groups, MaximumBatchingWindow, retries of failed scheduled invocations.
     """
 
@@ -154,6 +168,7 @@ class LocalRuntime:
         poll_interval: float = 0.25,
         region: str | None = None,
         invocation_scope: InvocationScope | None = None,
+        queue_store: QueueStore | None = None,
     ) -> None:
         self.template = template if isinstance(template, Template) else load_template(template)
         self.clock: Clock = clock or SystemClock()
@@ -175,12 +190,16 @@ class LocalRuntime:
         # background mode: one long-lived worker thread per function (its clients and event
         # loop live on it, as in a warm Lambda container), one invocation at a time
         self._workers: dict[str, _FunctionWorker] = {}
+        self._store: QueueStore = queue_store if queue_store is not None else MemoryQueueStore()
         self._queues = self._build_queues()
         self._schedules = self._build_schedules()
         self._mappings = self._build_mappings()
         for queue_id, queue in self._queues.items():
             register_local_queue(queue_id, queue)
         try:
+            released = self._store.release_in_flight(list(self._queues), now=self.clock.now())
+            if released:
+                self._log.info("in-flight messages of a previous run made visible", count=released)
             if apply_env:
                 self.apply_environment()
             self._handlers: dict[str, Handler] = {
@@ -216,6 +235,7 @@ class LocalRuntime:
             queues[queue_id] = LocalQueue(
                 queue_id,
                 clock=self.clock,
+                store=self._store,
                 visibility_timeout=spec.visibility_timeout,
                 delay_seconds=spec.delay_seconds,
                 dead_letter=dlq,
@@ -615,10 +635,11 @@ class LocalRuntime:
         self._workers.clear()
 
     def close(self) -> None:
-        """Stop and unregister the queues from `queue_port_for`."""
+        """Stop, unregister the queues from `queue_port_for` and close the queue store."""
         self.stop()
         for queue_id, queue in self._queues.items():
             unregister_local_queue(queue_id, queue)
+        self._store.close()
 
     def __enter__(self) -> LocalRuntime:
         return self

@@ -1,8 +1,14 @@
-"""An in-process queue with the SQS behaviour the pipeline relies on.
+"""A local queue with the SQS behaviour the pipeline relies on, over a pluggable store.
 
-Visibility timeout, ApproximateReceiveCount, and redrive to a DLQ when a message would be
-received a (maxReceiveCount + 1)-th time, as SQS does. Standard-queue semantics only: FIFO
-message groups and deduplication are not modelled.
+Visibility timeout, ApproximateReceiveCount, redrive to a DLQ when a message would be received
+a (maxReceiveCount + 1)-th time, and delete by the latest receipt handle, as SQS does.
+Standard-queue semantics only: FIFO message groups and deduplication are not modelled.
+
+Where the messages live is a `QueueStore`: `walltrack run` gives the runtime the Postgres store
+(`walltrack.data.postgres.local_queues`, built by the composition root) so in-flight messages
+survive a restart; `MemoryQueueStore` below is the default for runtimes that must start empty
+and need no database (unit tests, template checks, tests driving a runtime on a manual clock).
+Both are held to the same SQS semantics by tests/integration/runtime/test_persistent_queues.py.
 """
 
 from __future__ import annotations
@@ -10,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from walltrack.clock import Clock
 from walltrack.log import get_logger
@@ -34,18 +40,208 @@ class LocalMessage:
     receipt_handle: str | None = None
 
 
+class QueuedMessage(Protocol):
+    """A stored message as a store returns it."""
+
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def sent_at(self) -> datetime: ...
+    @property
+    def visible_at(self) -> datetime: ...
+    @property
+    def receive_count(self) -> int: ...
+    @property
+    def first_received_at(self) -> datetime | None: ...
+    @property
+    def receipt_handle(self) -> str | None: ...
+
+
+class ClaimResult(Protocol):
+    @property
+    def messages(self) -> Sequence[QueuedMessage]: ...
+    @property
+    def dead_lettered(self) -> Sequence[QueuedMessage]: ...
+
+
+class QueueStore(Protocol):
+    """Where a runtime's queues keep their messages; every queue of a runtime shares one."""
+
+    def add(
+        self,
+        queue_id: str,
+        messages: Sequence[tuple[str, str]],
+        *,
+        sent_at: datetime,
+        visible_at: datetime,
+    ) -> None: ...
+
+    def claim(
+        self,
+        queue_id: str,
+        *,
+        now: datetime,
+        limit: int,
+        visibility_timeout: timedelta,
+        dead_letter_queue_id: str | None = None,
+        max_receive_count: int | None = None,
+    ) -> ClaimResult: ...
+
+    def delete(self, queue_id: str, receipt_handle: str) -> bool: ...
+
+    def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]: ...
+
+    def next_visible_at(self, queue_id: str) -> datetime | None: ...
+
+    def messages(self, queue_id: str) -> Sequence[QueuedMessage]: ...
+
+    def purge(self, queue_id: str) -> int: ...
+
+    def release_in_flight(self, queue_ids: Collection[str], *, now: datetime) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def _local(message: QueuedMessage) -> LocalMessage:
+    return LocalMessage(
+        message_id=message.message_id,
+        body=message.body,
+        sent_at=message.sent_at,
+        visible_at=message.visible_at,
+        receive_count=message.receive_count,
+        first_received_at=message.first_received_at,
+        receipt_handle=message.receipt_handle,
+    )
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    messages: list[LocalMessage]
+    dead_lettered: list[LocalMessage]
+
+
+class MemoryQueueStore:
+    """Messages in this process's memory: gone with it. Thread-safe: handlers send from worker
+    threads while the runner receives."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, dict[str, LocalMessage]] = {}  # insertion order = send order
+        self._lock = threading.Lock()
+
+    def _queue(self, queue_id: str) -> dict[str, LocalMessage]:
+        return self._queues.setdefault(queue_id, {})
+
+    def add(
+        self,
+        queue_id: str,
+        messages: Sequence[tuple[str, str]],
+        *,
+        sent_at: datetime,
+        visible_at: datetime,
+    ) -> None:
+        with self._lock:
+            queue = self._queue(queue_id)
+            for message_id, body in messages:
+                queue[message_id] = LocalMessage(
+                    message_id, body, sent_at=sent_at, visible_at=visible_at
+                )
+
+    def claim(
+        self,
+        queue_id: str,
+        *,
+        now: datetime,
+        limit: int,
+        visibility_timeout: timedelta,
+        dead_letter_queue_id: str | None = None,
+        max_receive_count: int | None = None,
+    ) -> _Claimed:
+        batch: list[LocalMessage] = []
+        dead: list[LocalMessage] = []
+        with self._lock:
+            queue = self._queue(queue_id)
+            for message in list(queue.values()):
+                if message.visible_at > now:
+                    continue
+                if (
+                    dead_letter_queue_id is not None
+                    and max_receive_count is not None
+                    and message.receive_count >= max_receive_count
+                ):
+                    # kept: id, body, sent time and receive count, as SQS does when it redrives
+                    del queue[message.message_id]
+                    moved = replace(message, visible_at=now, receipt_handle=None)
+                    self._queue(dead_letter_queue_id)[moved.message_id] = moved
+                    dead.append(replace(moved))
+                    continue
+                if len(batch) >= limit:
+                    continue
+                message.receive_count += 1
+                message.first_received_at = message.first_received_at or now
+                message.receipt_handle = f"{uuid.uuid4().hex}-{message.receive_count}"
+                message.visible_at = now + visibility_timeout
+                batch.append(replace(message))
+        return _Claimed(batch, dead)
+
+    def delete(self, queue_id: str, receipt_handle: str) -> bool:
+        with self._lock:
+            queue = self._queue(queue_id)
+            for message_id, message in queue.items():
+                if message.receipt_handle == receipt_handle:
+                    del queue[message_id]
+                    return True
+        return False
+
+    def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]:
+        with self._lock:
+            messages = list(self._queue(queue_id).values())
+        visible = sum(1 for m in messages if m.visible_at <= now)
+        return visible, len(messages) - visible
+
+    def next_visible_at(self, queue_id: str) -> datetime | None:
+        with self._lock:
+            return min((m.visible_at for m in self._queue(queue_id).values()), default=None)
+
+    def messages(self, queue_id: str) -> list[LocalMessage]:
+        with self._lock:
+            return [replace(m) for m in self._queue(queue_id).values()]
+
+    def purge(self, queue_id: str) -> int:
+        with self._lock:
+            queue = self._queue(queue_id)
+            count = len(queue)
+            queue.clear()
+            return count
+
+    def release_in_flight(self, queue_ids: Collection[str], *, now: datetime) -> int:
+        released = 0
+        with self._lock:
+            for queue_id in queue_ids:
+                for message in self._queue(queue_id).values():
+                    if message.receipt_handle is not None and message.visible_at > now:
+                        message.visible_at, message.receipt_handle = now, None
+                        released += 1
+        return released
+
+    def close(self) -> None:
+        """Nothing to release: the messages go with the process."""
+
+
 def _epoch_ms(when: datetime) -> str:
     return str(int(when.timestamp() * 1000))
 
 
 class LocalQueue:
-    """Thread-safe: handlers send from worker threads while the runner receives."""
+    """One template queue: SQS's send/receive/delete over its runtime's store."""
 
     def __init__(
         self,
         queue_id: str,
         *,
         clock: Clock,
+        store: QueueStore | None = None,
         visibility_timeout: int = 30,
         delay_seconds: int = 0,
         dead_letter: LocalQueue | None = None,
@@ -63,10 +259,9 @@ class LocalQueue:
         self.region = region
         self.arn = f"arn:aws:sqs:{region}:{LOCAL_ACCOUNT_ID}:{queue_id}"
         self._clock = clock
+        self._store: QueueStore = store if store is not None else MemoryQueueStore()
         self._on_send = on_send
-        self._messages: dict[str, LocalMessage] = {}  # insertion order = send order
-        self.dead_lettered = 0  # messages this queue has moved to its DLQ, ever
-        self._lock = threading.Lock()
+        self.dead_lettered = 0  # messages this queue has moved to its DLQ, in this process
         self._log = get_logger(queue=queue_id)
 
     # -- QueuePort --------------------------------------------------------------------------------
@@ -76,19 +271,18 @@ class LocalQueue:
 
     def send_many(self, bodies: Iterable[MessageBody]) -> list[str]:
         now = self._clock.now()
-        visible_at = now + timedelta(seconds=self.delay_seconds)
-        messages = [
-            LocalMessage(str(uuid.uuid4()), encode_body(b), sent_at=now, visible_at=visible_at)
-            for b in bodies
-        ]
-        with self._lock:
-            for message in messages:
-                self._messages[message.message_id] = message
-        for message in messages:
-            self._log.debug("message sent", message_id=message.message_id)
+        messages = [(str(uuid.uuid4()), encode_body(b)) for b in bodies]
+        self._store.add(
+            self.queue_id,
+            messages,
+            sent_at=now,
+            visible_at=now + timedelta(seconds=self.delay_seconds),
+        )
+        for message_id, _body in messages:
+            self._log.debug("message sent", message_id=message_id)
         if messages and self._on_send is not None:
             self._on_send()
-        return [m.message_id for m in messages]
+        return [message_id for message_id, _body in messages]
 
     # -- the consumer side ------------------------------------------------------------------------
 
@@ -97,56 +291,31 @@ class LocalQueue:
 
         A visible message already received maxReceiveCount times goes to the DLQ instead.
         """
-        now = self._clock.now()
-        batch: list[LocalMessage] = []
-        exhausted: list[LocalMessage] = []
-        with self._lock:
-            for message in list(self._messages.values()):
-                if len(batch) >= max_messages:
-                    break
-                if message.visible_at > now:
-                    continue
-                if (
-                    self.dead_letter is not None
-                    and self.max_receive_count is not None
-                    and message.receive_count >= self.max_receive_count
-                ):
-                    del self._messages[message.message_id]
-                    exhausted.append(message)
-                    self.dead_lettered += 1
-                    continue
-                message.receive_count += 1
-                message.first_received_at = message.first_received_at or now
-                message.receipt_handle = f"{uuid.uuid4().hex}-{message.receive_count}"
-                message.visible_at = now + timedelta(seconds=self.visibility_timeout)
-                batch.append(replace(message))
-        for message in exhausted:
+        dlq = self.dead_letter
+        claimed = self._store.claim(
+            self.queue_id,
+            now=self._clock.now(),
+            limit=max_messages,
+            visibility_timeout=timedelta(seconds=self.visibility_timeout),
+            dead_letter_queue_id=dlq.queue_id if dlq is not None else None,
+            max_receive_count=self.max_receive_count if dlq is not None else None,
+        )
+        for message in claimed.dead_lettered:
             self._log.warning(
                 "message moved to the DLQ",
                 message_id=message.message_id,
                 receive_count=message.receive_count,
-                dlq=self.dead_letter.queue_id if self.dead_letter else None,
+                dlq=dlq.queue_id if dlq else None,
             )
-            if self.dead_letter is not None:
-                self.dead_letter.accept_dead_letter(message)
-        return batch
+        if claimed.dead_lettered:
+            self.dead_lettered += len(claimed.dead_lettered)
+            if self._on_send is not None:  # the runtime's wake-up: the DLQ's consumer has work
+                self._on_send()
+        return [_local(m) for m in claimed.messages]
 
     def delete(self, receipt_handle: str) -> bool:
         """Delete by the handle of the latest receive; an older handle no longer matches."""
-        with self._lock:
-            for message_id, message in self._messages.items():
-                if message.receipt_handle == receipt_handle:
-                    del self._messages[message_id]
-                    return True
-        return False
-
-    def accept_dead_letter(self, message: LocalMessage) -> None:
-        """Keep id, body, sent time and receive count, as SQS does when it redrives."""
-        moved = replace(message, visible_at=self._clock.now(), receipt_handle=None)
-        with self._lock:
-            self._messages[moved.message_id] = moved
-        if self._on_send is not None:
-            self._on_send()
+        return self._store.delete(self.queue_id, receipt_handle)
 
     def record(self, message: LocalMessage) -> dict[str, Any]:
         """The message as one SQS event record (fixtures/aws/sqs_event.json)."""
@@ -172,33 +341,23 @@ class LocalQueue:
 
     def approximate_count(self) -> int:
         """ApproximateNumberOfMessages: visible now."""
-        now = self._clock.now()
-        with self._lock:
-            return sum(1 for m in self._messages.values() if m.visible_at <= now)
+        return self._store.counts(self.queue_id, now=self._clock.now())[0]
 
     def approximate_not_visible_count(self) -> int:
         """ApproximateNumberOfMessagesNotVisible: in flight or delayed."""
-        now = self._clock.now()
-        with self._lock:
-            return sum(1 for m in self._messages.values() if m.visible_at > now)
+        return self._store.counts(self.queue_id, now=self._clock.now())[1]
 
     def messages(self) -> list[LocalMessage]:
-        with self._lock:
-            return [replace(m) for m in self._messages.values()]
+        return [_local(m) for m in self._store.messages(self.queue_id)]
 
     def messages_in_dlq(self) -> list[LocalMessage]:
         return self.dead_letter.messages() if self.dead_letter is not None else []
 
     def next_visible_at(self) -> datetime | None:
-        with self._lock:
-            return min((m.visible_at for m in self._messages.values()), default=None)
+        return self._store.next_visible_at(self.queue_id)
 
     def purge(self) -> int:
-        with self._lock:
-            count = len(self._messages)
-            self._messages.clear()
-            return count
+        return self._store.purge(self.queue_id)
 
     def __len__(self) -> int:
-        with self._lock:
-            return len(self._messages)
+        return sum(self._store.counts(self.queue_id, now=self._clock.now()))

@@ -1,0 +1,197 @@
+"""local_queue_messages: the local runtime's SQS queues, kept in Postgres (ARCHITECTURE §5).
+
+`walltrack run` keeps template.yaml's queues here so a message sent, or received and not yet
+deleted, outlives the process, as an SQS message outlives its consumer. The SQS behaviour
+(visibility timeout, receive count, redrive to the DLQ, delete by the latest receipt handle) is
+the same as the in-memory store's in `walltrack.runtime.local_queue`; times are the runtime's
+business clock, passed in, so a fast-forwarded market fast-forwards visibility too.
+
+Every call runs on a connection of its own and commits at once: like SQS, a send or a delete
+never joins the caller's transaction. A receive claims its rows with `FOR UPDATE SKIP LOCKED`,
+so two consumers never get the same message and never wait for each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from walltrack.data.postgres.database import Database
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as stored (the shape `walltrack.runtime.local_queue.QueuedMessage` reads)."""
+
+    message_id: str
+    body: str
+    sent_at: datetime
+    visible_at: datetime
+    receive_count: int
+    first_received_at: datetime | None
+    receipt_handle: str | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    messages: list[StoredMessage]
+    """Received now, in send order, hidden until `now + visibility timeout`."""
+    dead_lettered: list[StoredMessage]
+    """Moved to the DLQ instead: they had been received maxReceiveCount times already."""
+
+
+def _message(row: dict[str, Any]) -> StoredMessage:
+    return StoredMessage(
+        message_id=row["message_id"],
+        body=row["body"],
+        sent_at=row["sent_at"],
+        visible_at=row["visible_at"],
+        receive_count=row["receive_count"],
+        first_received_at=row["first_received_at"],
+        receipt_handle=row["receipt_handle"],
+    )
+
+
+class PostgresQueueStore:
+    """The queue store of `walltrack.runtime.local_queue.LocalQueue`, in Postgres."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(
+        self,
+        queue_id: str,
+        messages: Sequence[tuple[str, str]],
+        *,
+        sent_at: datetime,
+        visible_at: datetime,
+    ) -> None:
+        """Store (message_id, body) pairs, in order, visible from `visible_at`."""
+        if not messages:
+            return
+        with self._db.own_connection() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "insert into public.local_queue_messages"
+                " (queue_id, message_id, body, sent_at, visible_at)"
+                " values (%s, %s, %s, %s, %s)",
+                [(queue_id, mid, body, sent_at, visible_at) for mid, body in messages],
+            )
+
+    def claim(
+        self,
+        queue_id: str,
+        *,
+        now: datetime,
+        limit: int,
+        visibility_timeout: timedelta,
+        dead_letter_queue_id: str | None = None,
+        max_receive_count: int | None = None,
+    ) -> Claimed:
+        """Receive up to `limit` visible messages; first move the visible ones already received
+        `max_receive_count` times to the DLQ (with their id, body, sent time and count), as SQS
+        does on the receive that would exceed it. One transaction; locked rows are skipped."""
+        with self._db.own_connection() as conn:
+            dead: list[StoredMessage] = []
+            if dead_letter_queue_id is not None and max_receive_count is not None:
+                rows = conn.execute(
+                    "with exhausted as ("
+                    " select seq from public.local_queue_messages"
+                    " where queue_id = %(queue)s and visible_at <= %(now)s"
+                    " and receive_count >= %(max)s"
+                    " order by seq for update skip locked)"
+                    " update public.local_queue_messages m"
+                    " set queue_id = %(dlq)s, seq = default, visible_at = %(now)s,"
+                    " receipt_handle = null"
+                    " from exhausted where m.seq = exhausted.seq"
+                    " returning m.seq, m.message_id::text as message_id, m.body, m.sent_at,"
+                    " m.visible_at, m.receive_count, m.first_received_at, m.receipt_handle",
+                    {
+                        "queue": queue_id,
+                        "now": now,
+                        "max": max_receive_count,
+                        "dlq": dead_letter_queue_id,
+                    },
+                ).fetchall()
+                dead = [_message(r) for r in sorted(rows, key=lambda r: r["seq"])]
+            rows = conn.execute(
+                "with picked as ("
+                " select seq from public.local_queue_messages"
+                " where queue_id = %(queue)s and visible_at <= %(now)s"
+                " order by seq limit %(limit)s for update skip locked)"
+                " update public.local_queue_messages m"
+                " set receive_count = m.receive_count + 1,"
+                " first_received_at = coalesce(m.first_received_at, %(now)s),"
+                " receipt_handle = replace(gen_random_uuid()::text, '-', '')"
+                " || '-' || (m.receive_count + 1),"
+                " visible_at = %(now)s + %(timeout)s"
+                " from picked where m.seq = picked.seq"
+                " returning m.seq, m.message_id::text as message_id, m.body, m.sent_at,"
+                " m.visible_at, m.receive_count, m.first_received_at, m.receipt_handle",
+                {"queue": queue_id, "now": now, "limit": limit, "timeout": visibility_timeout},
+            ).fetchall()
+        return Claimed([_message(r) for r in sorted(rows, key=lambda r: r["seq"])], dead)
+
+    def delete(self, queue_id: str, receipt_handle: str) -> bool:
+        """Delete by the latest receive's handle; an older handle matches nothing, as in SQS."""
+        with self._db.own_connection() as conn:
+            cur = conn.execute(
+                "delete from public.local_queue_messages"
+                " where queue_id = %s and receipt_handle = %s",
+                (queue_id, receipt_handle),
+            )
+            return cur.rowcount > 0
+
+    def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]:
+        """(visible now, not visible: in flight or delayed)."""
+        with self._db.own_connection() as conn:
+            row = conn.execute(
+                "select count(*) filter (where visible_at <= %(now)s) as visible,"
+                " count(*) filter (where visible_at > %(now)s) as hidden"
+                " from public.local_queue_messages where queue_id = %(queue)s",
+                {"queue": queue_id, "now": now},
+            ).fetchone()
+        return (row["visible"], row["hidden"]) if row else (0, 0)
+
+    def next_visible_at(self, queue_id: str) -> datetime | None:
+        with self._db.own_connection() as conn:
+            row = conn.execute(
+                "select min(visible_at) as at from public.local_queue_messages where queue_id = %s",
+                (queue_id,),
+            ).fetchone()
+        return row["at"] if row else None
+
+    def messages(self, queue_id: str) -> list[StoredMessage]:
+        """Every message of the queue, in send order."""
+        with self._db.own_connection() as conn:
+            rows = conn.execute(
+                "select message_id::text as message_id, body, sent_at, visible_at, receive_count,"
+                " first_received_at, receipt_handle from public.local_queue_messages"
+                " where queue_id = %s order by seq",
+                (queue_id,),
+            ).fetchall()
+        return [_message(r) for r in rows]
+
+    def purge(self, queue_id: str) -> int:
+        with self._db.own_connection() as conn:
+            return conn.execute(
+                "delete from public.local_queue_messages where queue_id = %s", (queue_id,)
+            ).rowcount
+
+    def release_in_flight(self, queue_ids: Collection[str], *, now: datetime) -> int:
+        """Make every received-but-not-deleted message of `queue_ids` visible at `now`, its
+        receipt handle void and its receive count kept; returns how many. Delayed messages
+        never received stay delayed."""
+        with self._db.own_connection() as conn:
+            return conn.execute(
+                "update public.local_queue_messages"
+                " set visible_at = %(now)s, receipt_handle = null"
+                " where queue_id = any(%(queues)s) and receipt_handle is not null"
+                " and visible_at > %(now)s",
+                {"queues": list(queue_ids), "now": now},
+            ).rowcount
+
+    def close(self) -> None:
+        """Close the store's own pool (the composition root gives it one)."""
+        self._db.close()

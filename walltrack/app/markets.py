@@ -79,6 +79,11 @@ class Markets:
             self._closed = True
             opened, self._opened = self._opened, []
         for market in opened:
+            if market.runner.get_loop().is_running():
+                # A function still busy when shutdown's wait ran out: its loop belongs to its
+                # thread, which dies with the process. Closing it from here would raise.
+                log.warning("market clients still in use at shutdown; left to the process exit")
+                continue
             try:
                 market.runner.run(market.close())
             except Exception as exc:  # noqa: BLE001 - shutdown goes on for the other threads

@@ -45,3 +45,30 @@ def test_one_set_of_clients_per_thread_reused_across_calls_and_closed_once() -> 
     # And closing closes both sets
     markets.close()
     assert sorted(opened.closed) == sorted(opened.built)
+
+
+def test_a_thread_still_busy_at_shutdown_does_not_stop_the_others_closing() -> None:
+    opened = Opened()
+    markets = Markets(opened)
+    started, release = threading.Event(), threading.Event()
+
+    async def busy(_: MarketPorts) -> None:
+        started.set()
+        await asyncio.get_running_loop().run_in_executor(None, release.wait)
+
+    async def quick(_: MarketPorts) -> int:
+        return 1
+
+    # Given one thread whose call is still running (shutdown's wait for it ran out)
+    worker = threading.Thread(target=lambda: markets.run(busy), name="busy", daemon=True)
+    worker.start()
+    assert started.wait(5)
+    markets.run(quick)
+    try:
+        # When the process closes the market clients
+        markets.close()
+        # Then it does not raise, and the idle thread's clients are closed
+        assert opened.closed == [threading.current_thread().name]
+    finally:
+        release.set()
+        worker.join(5)

@@ -16,7 +16,11 @@ from typing import Any
 import uvicorn
 
 from walltrack.api.app import create_app
-from walltrack.app.container import build_container, resolve_database_url
+from walltrack.app.container import (
+    build_container,
+    build_local_queue_store,
+    resolve_database_url,
+)
 from walltrack.app.process import bound
 from walltrack.cli.market import MarketProcess, wait_until_ready
 from walltrack.cli.supervisor import supervise_engines
@@ -50,9 +54,16 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     # The template's schedules and queues in this process (the API is served by uvicorn).
     # Schedules and visibility timeouts run on business time, so a fast-forwarded market also
     # fast-forwards the schedules that watch it. The runtime sets each function's environment
-    # (its queue URLs), as Lambda would, before the container reads it.
+    # (its queue URLs), as Lambda would, before the container reads it. Its queues are kept in
+    # Postgres: work queued or in flight at Ctrl-C is delivered again after the restart.
     clock = clock_from_text(env.clock)
-    runtime = LocalRuntime(TEMPLATE, clock=clock, exclude={"ApiFunction"}, apply_env=True)
+    runtime = LocalRuntime(
+        TEMPLATE,
+        clock=clock,
+        exclude={"ApiFunction"},
+        apply_env=True,
+        queue_store=build_local_queue_store(env),
+    )
     container = build_container(EnvSettings(), clock=clock)
     runtime.invocation_scope = lambda: bound(container)
     container.graph.ping()  # the embedded graph server starts now, not at the first request

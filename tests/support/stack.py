@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from tests.conftest import REPO_ROOT
 from tests.support.database import truncate_all
 from walltrack.api.app import create_app
-from walltrack.app.container import Container, build_container
+from walltrack.app.container import Container, build_container, build_local_queue_store
 from walltrack.app.process import bound
 from walltrack.cli.market import SIM_API_KEY, SIM_EPOCH
 from walltrack.clock import Clock, ManualClock, ScaledClock
@@ -90,7 +90,8 @@ def local_stack(
     """template.yaml's functions (minus the API and `exclude`) in a local runtime on a manual
     clock, the API app, and one container for both, against the market at `market_url`;
     every table emptied first. Business time is `clock` (default: from the market's epoch,
-    moving in real time); the runtime's schedules and queues run on their own manual clock."""
+    moving in real time); the runtime's schedules and queues run on their own manual clock,
+    the queues kept in Postgres as under `walltrack run`."""
     variables: dict[str, str] = {}
     runtime = LocalRuntime(
         TEMPLATE,
@@ -98,6 +99,7 @@ def local_stack(
         exclude={"ApiFunction", *exclude},
         env=variables,
         apply_env=True,
+        queue_store=build_local_queue_store(env),
     )
     container = build_container(
         with_queue_urls(market_env(env, market_url), variables),

@@ -20,14 +20,23 @@ class ApiResult:
 
 
 class ApiClient:
-    def __init__(self, base_url: str, *, timeout_s: float = 15.0) -> None:
+    """Every call carries the API's bearer token (`api_token`); it is never shown or logged."""
+
+    def __init__(
+        self, base_url: str, *, api_token: str | None = None, timeout_s: float = 15.0
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout_s
+        self._headers = {"Authorization": f"Bearer {api_token}"} if api_token else {}
 
     def _request(self, method: str, path: str, **kwargs: Any) -> ApiResult:
         try:
             response = httpx.request(
-                method, f"{self._base_url}{path}", timeout=self._timeout, **kwargs
+                method,
+                f"{self._base_url}{path}",
+                timeout=self._timeout,
+                headers=self._headers,
+                **kwargs,
             )
         except httpx.HTTPError as exc:
             return ApiResult(0, {"message": f"API unreachable at {self._base_url}: {exc}"})

@@ -169,8 +169,8 @@ def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
         saved = gr.Markdown(elem_id="settings-message")
 
 
-def build_ui(api_base_url: str) -> gr.Blocks:
-    client = ApiClient(api_base_url)
+def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:
+    client = ApiClient(api_base_url, api_token=api_token)
     with gr.Blocks(title="WallTrack") as blocks:
         gr.Markdown(
             "# WallTrack\nFinds Solana wallets worth copying and copies them — "

@@ -22,6 +22,15 @@ class WallTrackError(Exception):
     """Base of every error the product raises on purpose."""
 
 
+class ConfigurationError(WallTrackError):
+    """The process's configuration is missing or unsafe (no API token, a dashboard served
+    beyond loopback without a password): it refuses to start rather than run open."""
+
+
+class AuthenticationError(WallTrackError):
+    """The caller did not prove who it is (no bearer token, or a wrong one): a 401."""
+
+
 class InvalidInputError(WallTrackError):
     """Input failed validation; `errors` lists each field problem ({loc, msg, type})."""
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from walltrack.cli import commands
+from walltrack.errors import ConfigurationError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except ConfigurationError as exc:
+        # A command that refuses to start says why, once, without a traceback.
+        print(f"walltrack {args.command}: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

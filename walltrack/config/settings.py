@@ -9,18 +9,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 HeliusPlan = Literal["free", "developer", "business", "professional"]
+API_TOKEN_MIN_LENGTH = 32
+"""A bearer token shorter than this is refused: 32 random URL-safe characters carry ~190 bits."""
 JupiterPlan = Literal["keyless", "free", "developer", "launch", "pro"]
 
 
 class EnvSettings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="WALLTRACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="WALLTRACK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # A refused value is never quoted in the error: it may be a secret (a short token).
+        hide_input_in_errors=True,
     )
 
     # Local state (embedded Postgres data, graph dump, logs) lives under this folder.
@@ -46,6 +53,18 @@ class EnvSettings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_base_url: str = "http://127.0.0.1:8000"
+    # The API's bearer token (every route but GET /health asks for it): here, or in AWS the
+    # name of an SSM SecureString holding it (read once per cold start). Neither: the API
+    # refuses to start. The dashboard sends the same token.
+    api_token: SecretStr | None = Field(default=None, min_length=API_TOKEN_MIN_LENGTH)
+    api_token_parameter: str | None = None
+    # Browser origins allowed to call the API (CORS), comma-separated; empty: none. The
+    # dashboard calls the API from its server, so it needs none.
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The dashboard's login (Gradio `auth`): asked when a password is set; required to serve
+    # the dashboard beyond loopback.
+    dashboard_user: str = "walltrack"
+    dashboard_password: SecretStr | None = None
 
     # External services (the simulated market overrides the base URLs locally).
     dexscreener_base_url: str = "https://api.dexscreener.com"
@@ -80,6 +99,13 @@ class EnvSettings(BaseSettings):
     # market ("<market ISO time>@<unix seconds>x<speed>", see walltrack.clock).
     clock: str | None = None
 
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
     @property
     def uses_embedded_postgres(self) -> bool:
         return self.database_url is None
@@ -94,5 +120,6 @@ class EnvSettings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         secrets = [self.database_url, self.neo4j_password, self.helius_api_key]
-        secrets += [self.jupiter_api_key, self.webhook_auth_secret]
+        secrets += [self.jupiter_api_key, self.webhook_auth_secret, self.api_token]
+        secrets += [self.dashboard_password]
         return [s.get_secret_value() for s in secrets if s is not None]

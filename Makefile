@@ -11,7 +11,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
-        integration e2e bench bench-api-load clean
+        integration e2e bench bench-api-load space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
@@ -35,6 +35,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 typecheck: install
 	$(BIN)/mypy
@@ -110,6 +111,12 @@ events: $(SAM)
 
 events-check: install $(SAM)
 	$(BIN)/python -m tools.lambda_events check --sam $(SAM)
+
+## make space DIR=<clone of your Space>: lay out the dashboard's Hugging Face Space in DIR
+## (spaces/app.py, requirements.txt, README.md, walltrack/ and ui/); commit and push DIR
+space:
+	@test -n "$(DIR)" || { echo "usage: make space DIR=<clone of your Space>" >&2; exit 2; }
+	$(PYTHON) -m tools.space "$(DIR)"
 
 clean:
 	rm -rf $(VENV) $(SAMENV) .walltrack .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -1,8 +1,10 @@
 """Shared fixtures: the real embedded Postgres and Bolt graph server (started once per session),
-the environment settings pointing at them, and a container (the composition root) per test."""
+the environment settings pointing at them, a container (the composition root) per test, and the
+API token every test that calls the API sends (`api_token`, `auth_headers`)."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 from collections.abc import Iterator
@@ -21,6 +23,22 @@ from walltrack.data.postgres.migrations import apply_migrations
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
+API_TOKEN = "walltrack-test-token-0123456789abcdefABCDEF"
+"""The API token of the test session, in the environment before any test module builds an app
+(as WALLTRACK_API_TOKEN is in a deployment); tests that need another (or none) say so."""
+os.environ["WALLTRACK_API_TOKEN"] = API_TOKEN
+
+
+@pytest.fixture(scope="session")
+def api_token() -> str:
+    """The token the session's API apps expect (WALLTRACK_API_TOKEN)."""
+    return API_TOKEN
+
+
+@pytest.fixture(scope="session")
+def auth_headers(api_token: str) -> dict[str, str]:
+    """What every API call but GET /health sends."""
+    return {"Authorization": f"Bearer {api_token}"}
 
 
 def free_port() -> int:

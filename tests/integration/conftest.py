@@ -57,6 +57,7 @@ def stack(
     sim: SimServer,
     stack_clock: Clock | None,
     stack_queues: Mapping[QueueName, QueuePort] | None,
+    auth_headers: dict[str, str],
 ) -> Iterator[Stack]:
     """API + template functions + one container, against the module's market."""
     with local_stack(
@@ -65,5 +66,6 @@ def stack(
         exclude=getattr(request.module, "STACK_EXCLUDE", ()),
         clock=stack_clock,
         queues=stack_queues,
+        headers=auth_headers,
     ) as running:
         yield running

@@ -19,8 +19,8 @@ from walltrack.data.postgres.database import Database
 
 
 @pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container)) as test_client:
+def client(container: Container, auth_headers: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(container), headers=auth_headers) as test_client:
         yield test_client
 
 
@@ -110,7 +110,9 @@ def test_schedule_runs_are_listed_newest_first(client: TestClient, container: Co
     assert runs[1]["counts"] == {"tokens": 3}
 
 
-def test_secrets_are_never_returned(base_env: EnvSettings, clean_db: Database) -> None:
+def test_secrets_are_never_returned(
+    base_env: EnvSettings, clean_db: Database, auth_headers: dict[str, str]
+) -> None:
     # Given an API whose settings hold secrets
     env = base_env.model_copy(
         update={
@@ -120,7 +122,7 @@ def test_secrets_are_never_returned(base_env: EnvSettings, clean_db: Database) -
     )
     app = build_container(env)
     # When every read route answers / Then none shows them
-    with TestClient(create_app(app)) as client:
+    with TestClient(create_app(app), headers=auth_headers) as client:
         texts = [
             client.get(path).text
             for path in ("/health", "/config", "/config/token_discovery", "/openapi.json")

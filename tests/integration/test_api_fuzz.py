@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import free_port
+from tests.conftest import API_TOKEN, free_port
 from tests.support.stack import Stack
 from walltrack.api import deps
 from walltrack.api.app import create_app
@@ -36,7 +36,15 @@ APP = create_app()
 SCHEMA = schemathesis.openapi.from_asgi(
     "/openapi.json",
     APP,
-    config=SchemathesisConfig.from_dict({"seed": 15, "generation": {"max-examples": MAX_EXAMPLES}}),
+    config=SchemathesisConfig.from_dict(
+        {
+            "seed": 15,
+            "generation": {"max-examples": MAX_EXAMPLES},
+            # The token of the session's `api_token` fixture: schemathesis sends it, and also
+            # leaves it out on purpose (every such request must be a 401: its `ignored_auth`)
+            "auth": {"openapi": {"bearerAuth": {"bearer": API_TOKEN}}},
+        }
+    ),
 )
 SEMANTIC = {
     "PUT /config/{step}",
@@ -67,7 +75,8 @@ def _served_by(stack: Stack) -> Iterator[None]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 def test_no_server_error_and_every_response_as_documented(case: Any) -> None:
-    # Given a generated request (valid, or invalid on purpose) / When the API answers
+    # Given a generated request (valid, or invalid on purpose; with the API token, or without
+    # it on purpose) / When the API answers
     # Then no 5xx, and status, content type, headers and body are what the document declares
     excluded = [positive_data_acceptance] if case.operation.label in SEMANTIC else None
     case.call_and_validate(excluded_checks=excluded)
@@ -99,11 +108,18 @@ def served() -> Iterator[int]:
 
 
 def _send(
-    port: int, method: str, target: str, body: bytes | None = None, *, chunked: bool = False
+    port: int,
+    method: str,
+    target: str,
+    body: bytes | None = None,
+    *,
+    chunked: bool = False,
+    auth: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT_S)
     try:
         headers = {"content-type": "application/json"} if body is not None else {}
+        headers.update(auth or {})
         if chunked and body is not None:
             chunks = (body[i : i + 65_536] for i in range(0, len(body), 65_536))
             conn.request(method, target, body=chunks, headers=headers, encode_chunked=True)
@@ -142,7 +158,9 @@ def _megabyte_requests() -> Iterator[tuple[str, str, str, bytes | None]]:
 
 
 @pytest.mark.timeout(120)
-def test_a_megabyte_in_any_field_is_refused_at_once_with_a_short_answer(served: int) -> None:
+def test_a_megabyte_in_any_field_is_refused_at_once_with_a_short_answer(
+    served: int, auth_headers: dict[str, str]
+) -> None:
     # Given every path, query and body field of every route, one megabyte long
     cases = list(_megabyte_requests())
     assert len(cases) >= 20
@@ -150,20 +168,26 @@ def test_a_megabyte_in_any_field_is_refused_at_once_with_a_short_answer(served: 
     for name, method, target, body in cases:
         # When it is sent / Then 413 or 422 comes back before the client gives up, and the
         # answer quotes no more than an excerpt of it
-        status, answer = _send(served, method, target, body)
+        status, answer = _send(served, method, target, body, auth=auth_headers)
         if status not in {413, 422} or len(answer) > 2_000:
             failures.append((name, status, len(answer), answer[:200]))
     assert failures == []
 
 
-def test_a_megabyte_body_without_a_declared_length_is_refused(served: int) -> None:
+def test_a_megabyte_body_without_a_declared_length_is_refused(
+    served: int, auth_headers: dict[str, str]
+) -> None:
     body = json.dumps({"search_terms": ["x" * MEGABYTE]}).encode()
-    status, answer = _send(served, "PUT", "/config/token_discovery", body, chunked=True)
+    status, answer = _send(
+        served, "PUT", "/config/token_discovery", body, chunked=True, auth=auth_headers
+    )
     assert status == 413
     assert b"larger than" in answer
 
 
-def test_a_100k_character_mint_is_refused_at_once(served: int) -> None:
+def test_a_100k_character_mint_is_refused_at_once(
+    served: int, auth_headers: dict[str, str]
+) -> None:
     # The finding: a 100,000-character "mint" took 12 s to refuse
     mint = "z" * 100_000
     for method, target, body in (
@@ -171,25 +195,26 @@ def test_a_100k_character_mint_is_refused_at_once(served: int) -> None:
         ("POST", "/discovery/wallets/run", json.dumps({"mint": mint}).encode()),
         ("GET", f"/wallets/{mint}", None),
     ):
-        status, answer = _send(served, method, target, body)
+        status, answer = _send(served, method, target, body, auth=auth_headers)
         assert status == 422, (method, target[:40])
         assert len(answer) < 2_000
 
 
 def test_a_garbage_body_starts_no_scan(stack: Stack) -> None:
     client = stack.client
-    # When a scan is asked for with a body that is not `{}` / Then each is a 422
-    for content, kind in (
-        (b"garbage", "application/json"),
-        (b"garbage", "text/plain"),
-        (b'{"force": true}', "application/json"),
-        (b"[]", "application/json"),
-        (b'{"\\u0000": 1}', "application/json"),
+    # When a scan is asked for with a body that is not `{}` / Then each is a 422, or a 415
+    # when the body is not even JSON
+    for content, kind, refused in (
+        (b"garbage", "application/json", 422),
+        (b"garbage", "text/plain", 415),
+        (b'{"force": true}', "application/json", 422),
+        (b"[]", "application/json", 422),
+        (b'{"\\u0000": 1}', "application/json", 422),
     ):
         response = client.post(
             "/discovery/tokens/run", content=content, headers={"content-type": kind}
         )
-        assert response.status_code == 422, (content, kind, response.text)
+        assert response.status_code == refused, (content, kind, response.text)
     # And no run was recorded, nothing queued
     assert client.get("/status/schedule-runs").json() == []
     assert stack.runtime.queue("TokenScanQueue").approximate_count() == 0

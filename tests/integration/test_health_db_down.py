@@ -14,7 +14,9 @@ from walltrack.config.settings import EnvSettings
 from walltrack.data.postgres.migrations import apply_migrations
 
 
-def test_stopped_database_gives_503_naming_postgres(tmp_path: Path, base_env: EnvSettings) -> None:
+def test_stopped_database_gives_503_naming_postgres(
+    tmp_path: Path, base_env: EnvSettings, auth_headers: dict[str, str]
+) -> None:
     # Given an API on its own Postgres, healthy
     server = get_server(tmp_path / "pg-to-stop", cleanup_mode="stop")
     url = server.get_uri()
@@ -22,7 +24,7 @@ def test_stopped_database_gives_503_naming_postgres(tmp_path: Path, base_env: En
     env = base_env.model_copy(update={"database_url": SecretStr(url), "db_connect_timeout_s": 1})
     app = build_container(env)
     try:
-        with TestClient(create_app(app)) as client:
+        with TestClient(create_app(app), headers=auth_headers) as client:
             assert client.get("/health").status_code == 200
             # When the database stops
             server.cleanup()

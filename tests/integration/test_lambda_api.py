@@ -27,13 +27,16 @@ def url_event(fixtures_dir: Path) -> dict[str, object]:
     return event
 
 
-def _as_get(event: dict[str, object], path: str) -> dict[str, object]:
+def _as_get(
+    event: dict[str, object], path: str, headers: dict[str, str] | None = None
+) -> dict[str, object]:
     http = dict(event["requestContext"]["http"])  # type: ignore[index]
     http.update(method="GET", path=path)
     context = dict(event["requestContext"])  # type: ignore[call-overload]
     context["http"] = http
     return {
         **event,
+        "headers": {**event.get("headers", {}), **(headers or {})},  # type: ignore[dict-item]
         "rawPath": path,
         "rawQueryString": "",
         "body": None,
@@ -53,7 +56,11 @@ print(json.dumps({"status": response["statusCode"], "body": json.loads(response[
 
 
 def test_a_fresh_process_builds_its_container_from_the_environment(
-    url_event: dict[str, object], pg_url: str, graph_uri: str, tmp_path: Path
+    url_event: dict[str, object],
+    pg_url: str,
+    graph_uri: str,
+    tmp_path: Path,
+    auth_headers: dict[str, str],
 ) -> None:
     # Given a new process configured only by its environment, as Lambda configures one
     env = {
@@ -65,7 +72,7 @@ def test_a_fresh_process_builds_its_container_from_the_environment(
     # When the handler named in template.yaml gets GET /config/token_refresh
     done = subprocess.run(
         [sys.executable, "-c", _LAMBDA_PROCESS],
-        input=json.dumps(_as_get(url_event, "/config/token_refresh")),
+        input=json.dumps(_as_get(url_event, "/config/token_refresh", auth_headers)),
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,
@@ -80,14 +87,38 @@ def test_a_fresh_process_builds_its_container_from_the_environment(
     assert answer["body"]["step"] == "token_refresh"
 
 
+def test_a_fresh_process_without_a_token_refuses_to_start(
+    url_event: dict[str, object], pg_url: str, tmp_path: Path
+) -> None:
+    # Given a Lambda environment with neither WALLTRACK_API_TOKEN nor its SSM parameter
+    env = {**os.environ, "WALLTRACK_DATABASE_URL": pg_url, "WALLTRACK_DATA_DIR": str(tmp_path)}
+    for name in ("WALLTRACK_API_TOKEN", "WALLTRACK_API_TOKEN_PARAMETER"):
+        env.pop(name, None)
+    # When the handler module is imported (the cold start)
+    done = subprocess.run(
+        [sys.executable, "-c", _LAMBDA_PROCESS],
+        input=json.dumps(_as_get(url_event, "/health")),
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    # Then it fails, saying why, and answers nothing (not even /health)
+    assert done.returncode != 0
+    assert "ConfigurationError: no API token" in done.stderr
+    assert done.stdout == ""
+
+
 def test_the_api_handler_answers_a_function_url_event(
-    container: Container, url_event: dict[str, object]
+    container: Container, url_event: dict[str, object], auth_headers: dict[str, str]
 ) -> None:
     # Given the handler named in template.yaml, with this test's container bound
     # When a Function URL (payload 2.0) GET /config/token_refresh arrives
     context = SimpleNamespace(aws_request_id="req-1", function_name="ApiFunction")
     with bound(container):
-        response = handler(_as_get(url_event, "/config/token_refresh"), context)
+        response = handler(_as_get(url_event, "/config/token_refresh", auth_headers), context)
     # Then the API answers it with the stored settings
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["step"] == "token_refresh"
@@ -95,13 +126,13 @@ def test_the_api_handler_answers_a_function_url_event(
 
 
 def test_the_api_handler_still_answers_after_asyncio_run_cleared_the_loop(
-    container: Container, url_event: dict[str, object]
+    container: Container, url_event: dict[str, object], auth_headers: dict[str, str]
 ) -> None:
     # Given code in the same thread that ran (and closed) its own event loop
     asyncio.run(asyncio.sleep(0))
     # When a Function URL event arrives
     context = SimpleNamespace(aws_request_id="req-2", function_name="ApiFunction")
     with bound(container):
-        response = handler(_as_get(url_event, "/config/token_refresh"), context)
+        response = handler(_as_get(url_event, "/config/token_refresh", auth_headers), context)
     # Then it is answered
     assert response["statusCode"] == 200

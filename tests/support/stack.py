@@ -86,12 +86,14 @@ def local_stack(
     clock: Clock | None = None,
     transport: Transport | None = None,
     queues: Mapping[QueueName, QueuePort] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
     """template.yaml's functions (minus the API and `exclude`) in a local runtime on a manual
     clock, the API app, and one container for both, against the market at `market_url`;
     every table emptied first. Business time is `clock` (default: from the market's epoch,
     moving in real time); the runtime's schedules and queues run on their own manual clock,
-    the queues kept in Postgres as under `walltrack run`."""
+    the queues kept in Postgres as under `walltrack run`. The API client sends `headers` (the
+    `auth_headers` fixture: the API token)."""
     variables: dict[str, str] = {}
     runtime = LocalRuntime(
         TEMPLATE,
@@ -110,7 +112,9 @@ def local_stack(
     runtime.invocation_scope = lambda: bound(container)
     truncate_all(container.db)
     try:
-        yield Stack(TestClient(create_app(container)), runtime, container)
+        yield Stack(
+            TestClient(create_app(container), headers=dict(headers or {})), runtime, container
+        )
     finally:
         runtime.close()
         container.close()

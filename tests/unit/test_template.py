@@ -140,3 +140,15 @@ def test_the_rule_check_reports_each_broken_rule() -> None:
         "queue ShortQueue: maxReceiveCount 3 < 5",
         "queue ShortQueue: VisibilityTimeout 100s < 6 x Consumer Timeout 30s (= 180s)",
     ]
+
+
+def test_the_api_reads_its_token_from_the_ssm_parameter_it_may_read() -> None:
+    # Given the API function / Then its environment names the SSM parameter (with its slash)
+    # that its policy lets it read (SAM's policy template takes the name without it), and the
+    # parameter is a template parameter, not a literal
+    api = TEMPLATE.functions["ApiFunction"]
+    named = str(api.properties["Environment"]["Variables"]["WALLTRACK_API_TOKEN_PARAMETER"])
+    assert "/${ApiTokenParameterName}" in named
+    [read] = [p for p in api.properties["Policies"] if "SSMParameterReadPolicy" in p]
+    assert "ApiTokenParameterName" in str(read["SSMParameterReadPolicy"]["ParameterName"])
+    assert "ApiTokenParameterName" in TEMPLATE.parameters

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
 
 from walltrack.api import deps
+from walltrack.api.access import declare_access, install_access
 from walltrack.api.errors import install_error_handlers
 from walltrack.api.routes import config, discovery, health, status, wallets
+from walltrack.app.api_token import resolve_api_token
 from walltrack.app.container import Container
+from walltrack.config.settings import EnvSettings
 from walltrack.log import bind_context, get_logger
 
 API_PATHS = ("/health", "/config", "/status", "/discovery", "/wallets")
@@ -25,7 +29,13 @@ them keep their own rules."""
 
 
 def create_app(container: Container | None = None) -> FastAPI:
-    """The API over `container` (by default the process's own, built on first request)."""
+    """The API over `container` (by default the process's own, built on first request).
+
+    Every route but GET /health asks for the API token, resolved here once (the environment,
+    or SSM in AWS): without one this raises `ConfigurationError` and nothing is served.
+    """
+    env = container.env if container is not None else EnvSettings()
+    token = resolve_api_token(env)
     app = FastAPI(
         title="WallTrack API",
         version="0.1.0",
@@ -41,6 +51,17 @@ def create_app(container: Container | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, max_body_size=MAX_BODY_BYTES)
     log = get_logger(component="api")
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_access(generate_openapi(), API_PATHS)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    # Before any route, body limit or parser (only the request log below is outside them, so
+    # refusals are logged too).
+    install_access(app, token=token, api_paths=API_PATHS, cors_origins=env.cors_allow_origins)
 
     @app.middleware("http")
     async def _request_context(

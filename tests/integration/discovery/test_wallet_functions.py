@@ -34,8 +34,13 @@ def flaky_sim(world: World) -> Iterator[SimServer]:
 
 
 @pytest.fixture
-def flaky_stack(base_env: EnvSettings, clean_db: Database, flaky_sim: SimServer) -> Iterator[Stack]:
-    with local_stack(base_env, market_url=flaky_sim.base_url) as running:
+def flaky_stack(
+    base_env: EnvSettings,
+    clean_db: Database,
+    flaky_sim: SimServer,
+    auth_headers: dict[str, str],
+) -> Iterator[Stack]:
+    with local_stack(base_env, market_url=flaky_sim.base_url, headers=auth_headers) as running:
         yield running
 
 

@@ -29,7 +29,7 @@ class Untouchable:
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:
+def client(auth_headers: dict[str, str]) -> Iterator[TestClient]:
     app = create_app()
     for provider in (deps.step_settings, deps.tokens, deps.token_jobs, deps.wallet_jobs):
         app.dependency_overrides[provider] = Untouchable
@@ -40,7 +40,7 @@ def client() -> Iterator[TestClient]:
         return {"read": len(await request.body())}
 
     app.include_router(hook)  # as `walltrack run` adds the local Function URL routes
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=auth_headers) as test_client:
         yield test_client
 
 

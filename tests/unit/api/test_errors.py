@@ -45,13 +45,13 @@ class FailingJobs:
 
 
 @pytest.fixture
-def answer() -> Answer:
+def answer(auth_headers: dict[str, str]) -> Answer:
     """Posts a token to add through an API whose jobs raise the given error."""
     app = create_app()
 
     def post(error: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
         app.dependency_overrides[deps.token_jobs] = lambda: FailingJobs(error)
-        with TestClient(app) as client:
+        with TestClient(app, headers=auth_headers) as client:
             response = client.post("/discovery/tokens", json={"mint": MINT})
         return response.status_code, response.json(), dict(response.headers)
 
@@ -113,7 +113,7 @@ def test_a_secret_in_an_error_message_is_masked(answer: Answer) -> None:
 
 
 @pytest.fixture
-def bare() -> Iterator[TestClient]:
+def bare(auth_headers: dict[str, str]) -> Iterator[TestClient]:
     """The real app with every dependency a stand-in: requests that fail validation never reach
     a route, so nothing here needs a database."""
     app = create_app()
@@ -127,7 +127,7 @@ def bare() -> Iterator[TestClient]:
         deps.clock,
     ):
         app.dependency_overrides[provider] = object  # fmt: skip
-    with TestClient(app) as client:
+    with TestClient(app, headers=auth_headers) as client:
         yield client
 
 

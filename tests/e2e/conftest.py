@@ -40,6 +40,14 @@ class Stack:
     bolt_port: int
     log_path: Path
     sim_url: str
+    api_token: str = ""
+    """The API token `walltrack run` uses: the one its environment gave it, or the one it made
+    on its first run (read from its private file, as a user would)."""
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """What an API call but GET /health sends."""
+        return {"Authorization": f"Bearer {self.api_token}"}
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
@@ -62,6 +70,11 @@ def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None) -> Stac
     }
     for name in ("WALLTRACK_DATABASE_URL", "WALLTRACK_NEO4J_URI"):
         env.pop(name, None)
+    # As a user starts it: no API token set (`walltrack run` makes, or reuses, its own) and no
+    # dashboard password, unless the test gives them.
+    for name in ("WALLTRACK_API_TOKEN", "WALLTRACK_DASHBOARD_PASSWORD"):
+        if name not in (extra_env or {}):
+            env.pop(name, None)
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "run.log"
     log = log_path.open("wb")
@@ -81,12 +94,20 @@ def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None) -> Stac
             raise RuntimeError(f"walltrack run exited early:\n{stack.log_tail()}")
         try:
             if httpx.get(f"{stack.base_url}/health", timeout=5).status_code == 200:
+                stack.api_token = env.get("WALLTRACK_API_TOKEN") or _token_file(data_dir)
                 return stack
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
     stop_stack(stack)
     raise RuntimeError(f"stack not healthy within 90 s:\n{stack.log_tail()}")
+
+
+def _token_file(data_dir: Path) -> str:
+    """The token `walltrack run` made in the data directory: private to its owner."""
+    path = data_dir / "api-token"
+    assert path.stat().st_mode & 0o777 == 0o600, oct(path.stat().st_mode)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def stop_stack(stack: Stack, *, sig: int = signal.SIGINT) -> int:

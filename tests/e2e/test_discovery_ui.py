@@ -69,7 +69,12 @@ def test_run_lists_the_tokens_that_pass_and_a_tighter_filter_shrinks_the_list(
     page: Any, frozen_stack: Stack
 ) -> None:
     stack = frozen_stack
-    assert httpx.put(f"{stack.base_url}/config/token_discovery", json=RELAXED).status_code == 200
+    assert (
+        httpx.put(
+            f"{stack.base_url}/config/token_discovery", headers=stack.auth, json=RELAXED
+        ).status_code
+        == 200
+    )
     best = _best_liquidity_by_mint(stack.sim_url)
     truth = {t["mint"] for t in httpx.get(f"{stack.sim_url}/__sim/truth").json()["tokens"]}
     assert set(best) <= truth
@@ -113,7 +118,7 @@ def test_manual_add_valid_malformed_unknown_and_the_detail_view(
     _open_discovery(page, stack)
     message = page.locator("#add-mint-message")
     # A malformed mint: a clear 422, nothing stored
-    before = httpx.get(f"{stack.base_url}/discovery/tokens").json()["total"]
+    before = httpx.get(f"{stack.base_url}/discovery/tokens", headers=stack.auth).json()["total"]
     page.locator("#add-mint textarea, #add-mint input").first.fill("not-a-mint")
     page.locator("#add-mint-button").click()
     message.get_by_text("Not added (422)").wait_for()
@@ -125,7 +130,10 @@ def test_manual_add_valid_malformed_unknown_and_the_detail_view(
     page.locator("#add-mint-button").click()
     message.get_by_text("Not added (404)").wait_for()
     assert "no market knows the mint" in message.inner_text()
-    assert httpx.get(f"{stack.base_url}/discovery/tokens").json()["total"] == before
+    assert (
+        httpx.get(f"{stack.base_url}/discovery/tokens", headers=stack.auth).json()["total"]
+        == before
+    )
     # A valid sim mint: added with its safety verdict, and its detail shows the reasons
     page.locator("#add-mint textarea, #add-mint input").first.fill(mint)
     page.locator("#add-mint-button").click()
@@ -143,17 +151,21 @@ def test_tokens_are_refreshed_automatically_and_the_chart_shows_the_snapshots(
     # Given the running market (60x) and a 1-minute refresh interval, a token added by hand
     assert (
         httpx.put(
-            f"{stack.base_url}/config/token_refresh", json={"interval_minutes": 1}
+            f"{stack.base_url}/config/token_refresh",
+            headers=stack.auth,
+            json={"interval_minutes": 1},
         ).status_code
         == 200
     )
     mint = httpx.get(f"{stack.sim_url}/__sim/truth").json()["tokens"][-3]["mint"]
-    added = httpx.post(f"{stack.base_url}/discovery/tokens", json={"mint": mint}, timeout=60)
+    added = httpx.post(
+        f"{stack.base_url}/discovery/tokens", headers=stack.auth, json={"mint": mint}, timeout=60
+    )
     assert added.status_code in {200, 201}, added.text
     # When the schedule has ticked a few times (no click: token_refresh runs on its own)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        detail = httpx.get(f"{stack.base_url}/discovery/tokens/{mint}").json()
+        detail = httpx.get(f"{stack.base_url}/discovery/tokens/{mint}", headers=stack.auth).json()
         if len(detail["snapshots"]) >= 3:
             break
         time.sleep(1)
@@ -180,7 +192,9 @@ def test_a_token_blocked_in_the_detail_view_is_unblocked_with_its_button(
     stack = frozen_stack
     # Given a token added by mint
     mint = httpx.get(f"{stack.sim_url}/__sim/truth").json()["tokens"][-5]["mint"]
-    added = httpx.post(f"{stack.base_url}/discovery/tokens", json={"mint": mint}, timeout=60)
+    added = httpx.post(
+        f"{stack.base_url}/discovery/tokens", headers=stack.auth, json={"mint": mint}, timeout=60
+    )
     assert added.status_code in {200, 201}, added.text
     _open_discovery(page, stack)
     page.locator("#detail-mint textarea, #detail-mint input").first.fill(mint)
@@ -189,11 +203,15 @@ def test_a_token_blocked_in_the_detail_view_is_unblocked_with_its_button(
     page.locator("#detail-block").click()
     # Then the detail says so, and so does the API
     detail.get_by_text("Status: blocked").wait_for()
-    token = httpx.get(f"{stack.base_url}/discovery/tokens/{mint}").json()["token"]
+    token = httpx.get(f"{stack.base_url}/discovery/tokens/{mint}", headers=stack.auth).json()[
+        "token"
+    ]
     assert token["status"] == "blocked"
     # When the Unblock button is clicked
     page.locator("#detail-unblock").click()
     # Then it is active again, with the reason shown, in the page and in the API
     detail.get_by_text("Status: active (unblocked by user)").wait_for()
-    token = httpx.get(f"{stack.base_url}/discovery/tokens/{mint}").json()["token"]
+    token = httpx.get(f"{stack.base_url}/discovery/tokens/{mint}", headers=stack.auth).json()[
+        "token"
+    ]
     assert (token["status"], token["status_reason"]) == ("active", "unblocked by user")

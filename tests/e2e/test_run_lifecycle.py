@@ -27,7 +27,10 @@ def test_ctrl_c_stops_every_child_and_data_persists(tmp_path: Path) -> None:
         assert profiles.status_code == 200
         assert isinstance(profiles.json(), list)
         saved = httpx.put(
-            f"{first.base_url}/config/token_refresh", json={"interval_minutes": 17}, timeout=10
+            f"{first.base_url}/config/token_refresh",
+            headers=first.auth,
+            json={"interval_minutes": 17},
+            timeout=10,
         )
         assert saved.status_code == 200
         driver = GraphDatabase.driver(f"bolt://127.0.0.1:{first.bolt_port}", auth=None)
@@ -45,7 +48,9 @@ def test_ctrl_c_stops_every_child_and_data_persists(tmp_path: Path) -> None:
     # And a new run on the same folder sees the same data
     second = start_stack(data_dir)
     try:
-        stored = httpx.get(f"{second.base_url}/config/token_refresh", timeout=10).json()
+        stored = httpx.get(
+            f"{second.base_url}/config/token_refresh", headers=second.auth, timeout=10
+        ).json()
         assert stored["values"]["interval_minutes"] == 17
         driver = GraphDatabase.driver(f"bolt://127.0.0.1:{second.bolt_port}", auth=None)
         records, _, _ = driver.execute_query(

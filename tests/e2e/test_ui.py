@@ -41,13 +41,13 @@ def test_a_setting_saved_in_the_ui_persists_across_reload(page: Any, stack: Stac
     page.reload()
     _open_settings(page, stack, "Token surveillance (step 2)")
     assert page.locator(INTERVAL).input_value() == "9"
-    stored = httpx.get(f"{stack.base_url}/config/token_refresh").json()
+    stored = httpx.get(f"{stack.base_url}/config/token_refresh", headers=stack.auth).json()
     assert stored["values"]["interval_minutes"] == 9
 
 
 def test_an_invalid_setting_shows_the_error_and_changes_nothing(page: Any, stack: Stack) -> None:
     # Given the current stored version
-    before = httpx.get(f"{stack.base_url}/config/token_refresh").json()
+    before = httpx.get(f"{stack.base_url}/config/token_refresh", headers=stack.auth).json()
     _open_settings(page, stack, "Token surveillance (step 2)")
     # When an out-of-range interval is saved
     page.locator(INTERVAL).fill("0")
@@ -56,6 +56,6 @@ def test_an_invalid_setting_shows_the_error_and_changes_nothing(page: Any, stack
     message = page.locator("#settings-message")
     message.get_by_text("Not saved (422)").wait_for()
     assert "interval_minutes" in message.inner_text()
-    after = httpx.get(f"{stack.base_url}/config/token_refresh").json()
+    after = httpx.get(f"{stack.base_url}/config/token_refresh", headers=stack.auth).json()
     assert after["version"] == before["version"]
     assert after["values"] == before["values"]

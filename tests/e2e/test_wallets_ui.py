@@ -111,7 +111,9 @@ def _wait_until_all_profiled(page: Any, stack: Stack, mint: str) -> None:
         if "all profiled" in progress.inner_text():
             return
         time.sleep(2)
-    listed = httpx.get(f"{stack.base_url}/wallets", params={"token": mint}, timeout=30).json()
+    listed = httpx.get(
+        f"{stack.base_url}/wallets", headers=stack.auth, params={"token": mint}, timeout=30
+    ).json()
     statuses = Counter(w["status"] for w in listed["items"])
     pytest.fail(
         f"not all profiled within {PROFILED_WITHIN_S} s: {progress.inner_text()!r}; "
@@ -135,7 +137,9 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
     truth = httpx.get(f"{stack.sim_url}/__sim/truth", timeout=30).json()
     label = {w["address"]: w["label"] for w in truth["wallets"]}
     mint = _pick_token(world, label)
-    added = httpx.post(f"{stack.base_url}/discovery/tokens", json={"mint": mint}, timeout=60)
+    added = httpx.post(
+        f"{stack.base_url}/discovery/tokens", headers=stack.auth, json={"mint": mint}, timeout=60
+    )
     assert added.status_code in {200, 201}, added.text
     started = time.monotonic()
 
@@ -156,6 +160,7 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
     # And the table lists the token's wallets ranked by score, as the API does
     listed = httpx.get(
         f"{stack.base_url}/wallets",
+        headers=stack.auth,
         params={"token": mint, "sort": "score", "order": "desc", "limit": 100},
         timeout=30,
     ).json()
@@ -223,7 +228,9 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
     assert "No bot flag" in page.locator("#wallet-flags").inner_text()
     page.locator("#wallet-pnl-chart canvas, #wallet-pnl-chart svg").first.wait_for()
     page.locator("#wallet-trades").get_by_text(_short(mint)).first.wait_for()
-    shown = httpx.get(f"{stack.base_url}/wallets/{best_smart}", timeout=30).json()
+    shown = httpx.get(
+        f"{stack.base_url}/wallets/{best_smart}", headers=stack.auth, timeout=30
+    ).json()
     assert shown["trades"], "the API returns the wallet's trades"
     assert shown["pnl_curve"], "the API returns a PnL curve"
     assert shown["profile"]["partial"] is False

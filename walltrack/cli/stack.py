@@ -22,6 +22,8 @@ from walltrack.app.container import (
     resolve_database_url,
 )
 from walltrack.app.process import bound
+from walltrack.cli.dashboard import dashboard_login
+from walltrack.cli.local_token import local_api_token
 from walltrack.cli.market import MarketProcess, wait_until_ready
 from walltrack.cli.supervisor import supervise_engines
 from walltrack.clock import clock_from_text
@@ -42,6 +44,12 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     env = EnvSettings()
     configure_logging(level=env.log_level)
     log = get_logger(component="run")
+    # Refused before anything starts: a dashboard served beyond loopback needs a login.
+    login = None if args.no_ui else dashboard_login(env, env.api_host)
+    # The API asks every caller but /health for this token (create_app reads it from the
+    # environment, as in Lambda); the in-process dashboard is handed it directly.
+    api_token, token_file = local_api_token(env)
+    os.environ["WALLTRACK_API_TOKEN"] = api_token
 
     env.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # local state: owner only
     applied = apply_migrations(resolve_database_url(env))
@@ -74,12 +82,18 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     app.state.engines = supervisor  # what /health reports under `engines`
     app.include_router(runtime.url_router())
     if not args.no_ui:
-        app = _mount_ui(app, env.api_base_url)
+        app = _mount_ui(app, env.api_base_url, api_token, login)
 
     base = f"http://{env.api_host}:{env.api_port}"
     print(
         f"\nWallTrack is starting:\n  UI      {base}/ui\n  API     {base}/docs\n"
         f"  health  {base}/health\n  data    {Path(env.data_dir).resolve()}\n"
+        + (
+            f"  token   {token_file.resolve()} (the API's bearer token)\n"
+            if token_file
+            else "  token   from WALLTRACK_API_TOKEN\n"
+        )
+        + ("  login   required (WALLTRACK_DASHBOARD_PASSWORD)\n" if login else "")
         + (f"  market  {market.options.base_url} (simulated)\n" if market else ""),
         flush=True,
     )
@@ -95,10 +109,11 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     return 0
 
 
-def _mount_ui(app: Any, api_base_url: str) -> Any:
+def _mount_ui(app: Any, api_base_url: str, api_token: str, login: tuple[str, str] | None) -> Any:
     # The dashboard is an optional extra (pip install ".[ui]"): Gradio loads only when mounted.
     import gradio as gr  # noqa: PLC0415
 
     from ui.app import build_ui  # noqa: PLC0415
 
-    return gr.mount_gradio_app(app, build_ui(api_base_url), path="/ui")
+    blocks = build_ui(api_base_url, api_token=api_token)
+    return gr.mount_gradio_app(app, blocks, path="/ui", auth=login)

@@ -1,0 +1,42 @@
+"""The API token of `walltrack run`: WALLTRACK_API_TOKEN when set, else one made on the first
+run and kept in a private file (0600) under the data directory, so later runs, the dashboard
+and scripts (`walltrack ui --api-token-file`, `curl -H "Authorization: Bearer $(cat …)"`) reuse
+it. It is never printed; its path is.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from walltrack.cli.dashboard import read_token_file
+from walltrack.config.settings import EnvSettings
+from walltrack.errors import ConfigurationError
+
+TOKEN_FILE = "api-token"  # noqa: S105 - a file name, not a secret
+TOKEN_BYTES = 32
+"""secrets.token_urlsafe(32): 43 URL-safe characters, 256 random bits."""
+
+
+def local_api_token(env: EnvSettings) -> tuple[str, Path | None]:
+    """The token, and the file it is kept in (None when it came from WALLTRACK_API_TOKEN)."""
+    if env.api_token is not None:
+        return env.api_token.get_secret_value(), None
+    path = Path(env.data_dir) / TOKEN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two first runs at once never write two tokens over each other.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise ConfigurationError(
+                f"the API token file {path} is readable by others (mode {mode:o}): "
+                f"run `chmod 600 {path}`, or delete it for a new token"
+            ) from None
+        return read_token_file(path), path
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token + "\n")
+    return token, path

@@ -114,3 +114,32 @@ def test_a_short_token_setting_is_refused_without_quoting_it(
     with pytest.raises(ValueError, match="at least 32") as caught:
         EnvSettings(_env_file=None)
     assert "s3cr3t-but-short" not in str(caught.value)
+
+
+def test_walltrack_run_refuses_a_public_host_without_a_password_before_starting_anything(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal  # noqa: PLC0415
+
+    from walltrack.cli import stack  # noqa: PLC0415
+
+    # Given no dashboard password, and nothing allowed to start (a regression fails here
+    # instead of starting Postgres or serving)
+    monkeypatch.delenv("WALLTRACK_DASHBOARD_PASSWORD", raising=False)
+    monkeypatch.setenv("WALLTRACK_API_HOST", "127.0.0.1")  # `run` rewrites it; restored after
+
+    def started(*_: object, **__: object) -> None:
+        raise AssertionError("the stack started")
+
+    monkeypatch.setattr(stack, "resolve_database_url", started)
+    monkeypatch.setattr(stack, "apply_migrations", started)
+    monkeypatch.setattr(stack.uvicorn, "run", started)
+    sigterm = signal.getsignal(signal.SIGTERM)
+    try:
+        # When `walltrack run --host 0.0.0.0` starts with its dashboard
+        code = main(["run", "--host", "0.0.0.0", "--no-sim"])
+    finally:
+        signal.signal(signal.SIGTERM, sigterm)
+    # Then it exits 2 saying what to set
+    assert code == 2
+    assert "WALLTRACK_DASHBOARD_PASSWORD" in capsys.readouterr().err

@@ -143,3 +143,9 @@ def test_walltrack_run_refuses_a_public_host_without_a_password_before_starting_
     # Then it exits 2 saying what to set
     assert code == 2
     assert "WALLTRACK_DASHBOARD_PASSWORD" in capsys.readouterr().err
+
+
+def test_the_token_and_the_dashboard_password_are_masked_in_logs() -> None:
+    # Given settings holding both / Then both are among the values every log line is masked of
+    env = _env(api_token=SecretStr(TOKEN), dashboard_password=SecretStr("pw-never-logged"))
+    assert {TOKEN, "pw-never-logged"} <= set(env.secret_values())

@@ -121,6 +121,8 @@ def test_walltrack_run_refuses_a_public_host_without_a_password_before_starting_
 ) -> None:
     import signal  # noqa: PLC0415
 
+    import uvicorn  # noqa: PLC0415
+
     from walltrack.cli import stack  # noqa: PLC0415
 
     # Given no dashboard password, and nothing allowed to start (a regression fails here
@@ -133,7 +135,7 @@ def test_walltrack_run_refuses_a_public_host_without_a_password_before_starting_
 
     monkeypatch.setattr(stack, "resolve_database_url", started)
     monkeypatch.setattr(stack, "apply_migrations", started)
-    monkeypatch.setattr(stack.uvicorn, "run", started)
+    monkeypatch.setattr(uvicorn, "run", started)
     sigterm = signal.getsignal(signal.SIGTERM)
     try:
         # When `walltrack run --host 0.0.0.0` starts with its dashboard

@@ -62,6 +62,7 @@ import dataclasses
 import math
 import os
 import random
+import secrets
 import signal
 import socket
 import statistics
@@ -80,6 +81,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the repo root: tests.support
 
 HOST = "127.0.0.1"  # never anything else
+TOKEN = secrets.token_urlsafe(32)
+"""This run's API token (WALLTRACK_API_TOKEN of the served API), sent with every request."""
 TARGET_THROUGHPUT_SHARE = 0.5
 TARGET_P99_FACTOR = 4.0
 REQUEST_TIMEOUT_S = 30.0
@@ -219,7 +222,10 @@ async def _exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: h11.Connection, path: str
 ) -> int:
     """One GET on a kept-alive connection, its body read to the end; the status code."""
-    request = h11.Request(method="GET", target=path, headers=[("Host", HOST)])
+    # The API token on every request, to the bare endpoint too: both pay for the same header.
+    request = h11.Request(
+        method="GET", target=path, headers=[("Host", HOST), ("Authorization", f"Bearer {TOKEN}")]
+    )
     writer.write(conn.send(request) + conn.send(h11.EndOfMessage()))
     status = 0
     while True:
@@ -355,6 +361,7 @@ def _env(data_dir: Path, database_url: str) -> dict[str, str]:
     (and nothing inherited that could point it at a hosted database or graph)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WALLTRACK_")}
     return env | {
+        "WALLTRACK_API_TOKEN": TOKEN,
         "WALLTRACK_DATA_DIR": str(data_dir),
         "WALLTRACK_DATABASE_URL": database_url,
         "WALLTRACK_GRAPH_BOLT_PORT": str(_free_port()),

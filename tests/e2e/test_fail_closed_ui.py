@@ -28,7 +28,9 @@ def refused_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def _running_scans(stack: Stack) -> list[Any]:
     params: dict[str, Any] = {"job": "token_scan", "status": "running", "exclusive": "true"}
-    answer = httpx.get(f"{stack.base_url}/status/schedule-runs", params=params, timeout=10)
+    answer = httpx.get(
+        f"{stack.base_url}/status/schedule-runs", headers=stack.auth, params=params, timeout=10
+    )
     runs: list[Any] = answer.json()
     return runs
 
@@ -38,7 +40,12 @@ def test_a_scan_helius_refuses_is_degraded_its_tokens_pending_and_one_runs_at_a_
 ) -> None:
     stack = refused_stack
     settings = {"scheduled_scan": False, "min_liquidity_usd": "20000"}  # a few deep pools
-    assert httpx.put(f"{stack.base_url}/config/token_discovery", json=settings).status_code == 200
+    assert (
+        httpx.put(
+            f"{stack.base_url}/config/token_discovery", headers=stack.auth, json=settings
+        ).status_code
+        == 200
+    )
     page.goto(f"{stack.base_url}/ui/")
     page.get_by_role("tab", name="Discovery").click()
     button = page.locator("#discovery-run")
@@ -52,7 +59,9 @@ def test_a_scan_helius_refuses_is_degraded_its_tokens_pending_and_one_runs_at_a_
     # And a second request meanwhile gets the running scan, starting none
     running = _running_scans(stack)
     if running:  # (the scan may already have ended on a fast machine)
-        again = httpx.post(f"{stack.base_url}/discovery/tokens/run", timeout=10).json()
+        again = httpx.post(
+            f"{stack.base_url}/discovery/tokens/run", headers=stack.auth, timeout=10
+        ).json()
         assert again["started"] is False
         assert again["run_id"] == running[0]["id"]
     # When the scan ends

@@ -24,7 +24,7 @@ def local_api_token(env: EnvSettings) -> tuple[str, Path | None]:
     if env.api_token is not None:
         return env.api_token.get_secret_value(), None
     path = Path(env.data_dir) / TOKEN_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # local state: owner only
     try:
         # O_EXCL: two first runs at once never write two tokens over each other.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

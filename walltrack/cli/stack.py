@@ -46,12 +46,12 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     log = get_logger(component="run")
     # Refused before anything starts: a dashboard served beyond loopback needs a login.
     login = None if args.no_ui else dashboard_login(env, env.api_host)
+
+    env.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # local state: owner only
     # The API asks every caller but /health for this token (create_app reads it from the
     # environment, as in Lambda); the in-process dashboard is handed it directly.
     api_token, token_file = local_api_token(env)
     os.environ["WALLTRACK_API_TOKEN"] = api_token
-
-    env.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # local state: owner only
     applied = apply_migrations(resolve_database_url(env))
     log.info("migrations", applied=len(applied))
     if market is not None:

@@ -61,9 +61,10 @@ def _listed(client: TestClient, filters: str) -> dict[str, Any]:
 
 def test_a_refused_helius_key_leaves_tokens_pending_and_the_run_degraded_naming_helius(
     containers: tuple[Container, Container],
+    auth_headers: dict[str, str],
 ) -> None:
     refused, healthy = containers
-    client = TestClient(create_app(refused))
+    client = TestClient(create_app(refused), headers=auth_headers)
     # When a scan runs while Helius refuses our key
     report = refused.token_jobs.scan()
     # Then no token passed or merely warned: each is pending (or failed on what RugCheck said)
@@ -97,7 +98,7 @@ def test_a_refused_helius_key_leaves_tokens_pending_and_the_run_degraded_naming_
     assert again.updated_tokens == report.passed_filters
     [latest, _] = healthy.runs.recent(job="token_scan")
     assert latest.status == "succeeded", latest.error
-    healthy_client = TestClient(create_app(healthy))
+    healthy_client = TestClient(create_app(healthy), headers=auth_headers)
     assert _listed(healthy_client, "pending")["total"] == 0
     assert _listed(healthy_client, "passed")["total"] == report.passed_filters
 

@@ -24,7 +24,7 @@ from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySetti
 from walltrack.data.models.wallet_settings import WalletProfileSettings
 from walltrack.data.postgres.schedule_runs import RunAlreadyRunningError
 from walltrack.data.postgres.wallets import WalletRepository
-from walltrack.errors import NotFoundError, UpstreamError
+from walltrack.errors import DependencyUnavailableError, NotFoundError, UpstreamError
 from walltrack.log import get_logger
 
 log = get_logger(component="wallet_discovery")
@@ -137,7 +137,13 @@ class WalletJobs:
         self.profile(message.address)
 
     def profile(self, address: str) -> ProfileReport:
-        """One wallet's profile; a failure is shown on its row and re-raised (SQS retries)."""
+        """One wallet's profile. Raising fails only this record, so SQS delivers it again.
+
+        An outage (an upstream's connection refusal, 5xx, 429 or time-out, or one of our own
+        components down; during Ctrl-C the market goes away mid-profile) says nothing about the
+        wallet: it stays pending, its row untouched, and the redelivery profiles it once the
+        dependency is back. Any other failure is the wallet's own: shown on its row, naming it
+        (the cause may name a token's address whose trades were being read)."""
         address = validate_address(address)
         settings = self._ports.steps.typed(WalletProfileSettings)
         discovery = self._ports.steps.typed(WalletDiscoverySettings)
@@ -155,7 +161,14 @@ class WalletJobs:
                 )
             )
         except Exception as exc:
-            self._wallets.mark_failed(address, f"{type(exc).__name__}: {exc}")
+            if is_outage(exc):
+                log.warning(
+                    "profile postponed: a dependency is down", wallet=address, error=str(exc)
+                )
+            else:
+                self._wallets.mark_failed(
+                    address, f"profile of {address} failed: {type(exc).__name__}: {exc}"
+                )
             raise
         log.info(
             "wallet profiled",
@@ -169,3 +182,11 @@ class WalletJobs:
 
 def _counts(report: DiscoveryReport) -> dict[str, int]:
     return report.counts() | {"partial_tokens": int(report.partial)}
+
+
+def is_outage(exc: BaseException) -> bool:
+    """An upstream that is down or refusing for now (its connection refused, a 5xx, 429 or
+    time-out), or one of our own components down: worth retrying, no verdict on the input."""
+    if isinstance(exc, DependencyUnavailableError):
+        return True
+    return isinstance(exc, UpstreamError) and exc.temporary

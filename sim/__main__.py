@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import datetime
 
 import orjson
 
@@ -50,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--malformed", type=float, default=0.0)
     parser.add_argument("--retry-delay", type=float, default=60.0)
+    parser.add_argument(
+        "--resume-at",
+        default=None,
+        help="serve from this market time (ISO 8601, at or after the history's end) instead of"
+        " from the history's end: the world runs its live events up to it before serving",
+    )
     args = parser.parse_args(argv)
     name = args.scenario or ("small" if args.small else "default")
     scenario = named_scenario(name, args.seed)
@@ -72,7 +79,14 @@ def main(argv: list[str] | None = None) -> int:
                 retry_delay_s=args.retry_delay,
             ),
         )
-        run(host=args.host, port=args.port, speed=args.speed, scenario=scenario, config=config)
+        run(
+            host=args.host,
+            port=args.port,
+            speed=args.speed,
+            scenario=scenario,
+            config=config,
+            resume_at_ms=_resume_at_ms(parser, args.resume_at),
+        )
         return 0
     started = time.perf_counter()
     world = build_world(scenario)
@@ -85,6 +99,18 @@ def main(argv: list[str] | None = None) -> int:
         counts["generationSeconds"] = round(time.perf_counter() - started, 2)  # type: ignore[assignment]
         sys.stdout.buffer.write(orjson.dumps(counts, option=orjson.OPT_INDENT_2) + b"\n")
     return 0
+
+
+def _resume_at_ms(parser: argparse.ArgumentParser, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parser.error(f"--resume-at: not an ISO 8601 time: {text!r}")
+    if when.tzinfo is None:
+        parser.error(f"--resume-at: give a time zone (e.g. Z): {text!r}")
+    return int(when.timestamp() * 1000)
 
 
 def _calibrate(world: World, name: str, started: float, *, as_json: bool) -> int:

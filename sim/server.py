@@ -1147,6 +1147,16 @@ def max_in_window(times: list[float], window_s: float = RATE_WINDOW_S) -> int:
     return best
 
 
+def resume_world(world: World, at_ms: int) -> None:
+    """Run ``world``'s live events up to ``at_ms`` (not before its history's end), so that a
+    server made from it starts its clock there."""
+    if at_ms < world.now_ms:
+        raise ValueError(
+            f"cannot resume at {at_ms} ms: before the world's history ends ({world.now_ms} ms)"
+        )
+    world.advance_to(at_ms)
+
+
 def create_app(world: World, config: SimConfig | None = None) -> Starlette:
     """The ASGI app serving ``world``; ``app.state.sim`` is the SimApp (for tests)."""
     sim = SimApp(world, config or SimConfig())
@@ -1216,9 +1226,13 @@ def run(
     speed: float = 1.0,
     scenario: Scenario | None = None,
     config: SimConfig | None = None,
+    resume_at_ms: int | None = None,
 ) -> None:
-    """Build the world (fast-forwarding its history) and serve it until interrupted."""
+    """Build the world (fast-forwarding its history) and serve it until interrupted; with
+    ``resume_at_ms``, its clock starts there (a restart resuming where a client left off)."""
     world = build_world(scenario or Scenario(seed=seed))
+    if resume_at_ms is not None:
+        resume_world(world, resume_at_ms)
     config = config or SimConfig()
     config.speed = speed
     uvicorn.run(create_app(world, config), host=host, port=port, log_level="warning")

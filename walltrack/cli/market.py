@@ -13,11 +13,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
 from walltrack.clock import CLOCK_ENV, ScaledClock
+from walltrack.data.graph.embedded import die_with
 
 # Every external base URL points at the one sim port; the sim accepts this key as Helius's and
 # Jupiter's (it is not a secret: it only opens the local simulator).
@@ -33,13 +34,36 @@ class MarketOptions:
     port: int = 8765
     small: bool = False
     extra_args: tuple[str, ...] = field(default_factory=tuple)
+    resume_at: datetime | None = None
+    """Where the market's clock starts (None: its epoch); see walltrack.cli.market_clock."""
 
     def argv(self) -> list[str]:
         args = [sys.executable, "-m", "sim", "serve", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--seed", str(self.seed), "--speed", str(self.speed)]
         if self.small:
             args.append("--small")
+        if self.resume_at is not None:
+            args += ["--resume-at", self.resume_at.isoformat()]
         return args + list(self.extra_args)
+
+    @property
+    def started_at(self) -> datetime:
+        """The market's time when it starts serving."""
+        return self.resume_at or datetime.fromisoformat(SIM_EPOCH)
+
+    def world(self) -> dict[str, Any]:
+        """What decides the market's world: its seed, size and world-shaping sim options (not
+        its speed, port, rate limits or faults)."""
+        shaping = argparse.ArgumentParser(add_help=False)
+        shaping.add_argument("--scenario")
+        shaping.add_argument("--history-hours", type=float)
+        known, _ = shaping.parse_known_args(list(self.extra_args))
+        return {
+            "seed": self.seed,
+            "small": self.small,
+            "scenario": known.scenario,
+            "history_hours": known.history_hours,
+        }
 
     @property
     def base_url(self) -> str:
@@ -117,9 +141,21 @@ class MarketStartError(RuntimeError):
 
 
 def spawn_market(options: MarketOptions, *, log: IO[bytes] | None = None) -> MarketProcess:
-    """Start the simulator (it builds its history first; see `wait_until_ready`)."""
+    """Start the simulator (it builds its history first; see `wait_until_ready`).
+
+    In a session of its own, so a Ctrl-C (SIGINT to the terminal's process group) does not
+    reach it: the product's work in flight at Ctrl-C still has its market while `walltrack run`
+    stops, which then stops the market last. It still dies with its parent (PR_SET_PDEATHSIG),
+    even after a `kill -9`."""
     argv = options.argv()  # our own interpreter and fixed flags; no shell
-    return MarketProcess(options, subprocess.Popen(argv, stdout=log, stderr=log))  # noqa: S603
+    process = subprocess.Popen(  # noqa: S603
+        argv,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        preexec_fn=die_with(os.getpid()),  # noqa: PLW1509 - spawned before any thread starts
+    )
+    return MarketProcess(options, process)
 
 
 def wait_until_ready(market: MarketProcess, *, timeout_s: float = 120.0) -> None:
@@ -144,5 +180,5 @@ def wait_until_ready(market: MarketProcess, *, timeout_s: float = 120.0) -> None
 
 def follow_market_clock(options: MarketOptions, *, started_wall: float) -> None:
     """Business time = the market's time (see walltrack.config.clock)."""
-    clock = ScaledClock(datetime.fromisoformat(SIM_EPOCH), started_wall, options.speed)
+    clock = ScaledClock(options.started_at, started_wall, options.speed)
     os.environ[CLOCK_ENV] = clock.encode()

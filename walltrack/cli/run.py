@@ -2,21 +2,27 @@
 
 1. embedded Postgres + migrations   2. embedded Bolt graph server   3. the simulated market
 4. the local runtime (template.yaml: schedules, queues, Function URLs)   5. API + UI (uvicorn)
-Ctrl-C stops everything; data persists under WALLTRACK_DATA_DIR (default ./.walltrack).
+Ctrl-C stops everything, the market last; data persists under WALLTRACK_DATA_DIR (default
+./.walltrack), and the market's clock resumes where it stopped (walltrack.cli.market_clock).
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import sys
+from pathlib import Path
 from typing import Any
 
 from walltrack.cli.market import (
+    MarketStartError,
     add_market_arguments,
     options_from,
     point_services_at,
     spawn_market,
 )
+from walltrack.cli.market_clock import resume_options
+from walltrack.config.settings import EnvSettings
 
 
 def register(sub: Any) -> None:
@@ -41,8 +47,14 @@ def run(args: argparse.Namespace) -> int:
 
     market = None
     if not args.no_sim:
+        # The market's clock goes on where this data folder's last run left it.
+        try:
+            options = resume_options(options_from(args), Path(EnvSettings().data_dir))
+        except MarketStartError as exc:
+            print(f"walltrack run: {exc}", file=sys.stderr)
+            return 2
         # Started first: it builds its history while Postgres and the graph come up.
-        market = spawn_market(options_from(args))
+        market = spawn_market(options)
         point_services_at(market.options.base_url)
     # The stack is heavy to import (Postgres, graph, uvicorn, Gradio): only `run` pays for it.
     from walltrack.cli.stack import serve  # noqa: PLC0415
@@ -53,4 +65,4 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         if market is not None:
-            market.stop()
+            market.stop()  # last: the work stopping before it still had its market

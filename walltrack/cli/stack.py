@@ -25,6 +25,7 @@ from walltrack.app.process import bound
 from walltrack.cli.dashboard import dashboard_login
 from walltrack.cli.local_token import local_api_token
 from walltrack.cli.market import MarketProcess, wait_until_ready
+from walltrack.cli.market_clock import MarketClockKeeper
 from walltrack.cli.supervisor import supervise_engines
 from walltrack.clock import clock_from_text
 from walltrack.config.settings import EnvSettings
@@ -54,10 +55,18 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     os.environ["WALLTRACK_API_TOKEN"] = api_token
     applied = apply_migrations(resolve_database_url(env))
     log.info("migrations", applied=len(applied))
+    keeper = None
     if market is not None:
         wait_until_ready(market)  # from here on the product's clock follows the market's
-        log.info("simulated market ready", base_url=market.options.base_url)
+        log.info(
+            "simulated market ready",
+            base_url=market.options.base_url,
+            market_time=market.options.started_at.isoformat(),
+        )
         env = EnvSettings()
+        # the business time reached, kept in the data folder for the next start to resume at
+        keeper = MarketClockKeeper(Path(env.data_dir), market.options, clock_from_text(env.clock))
+        keeper.start()
 
     # The template's schedules and queues in this process (the API is served by uvicorn).
     # Schedules and visibility timeouts run on business time, so a fast-forwarded market also
@@ -104,8 +113,10 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     finally:
         log.info("stopping")
         supervisor.stop()  # first: engines stopped on purpose must not be restarted
-        runtime.close()
+        runtime.close()  # waits for the work in flight (the market is stopped after serve)
         container.close()
+        if keeper is not None:
+            keeper.stop()  # after the last work: no stored time lies past the saved one
     return 0
 
 

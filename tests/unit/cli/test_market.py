@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
 
 from walltrack.cli import build_parser
-from walltrack.cli.market import SIM_API_KEY, options_from, point_services_at
+from walltrack.cli.market import (
+    SIM_API_KEY,
+    MarketOptions,
+    MarketStartError,
+    options_from,
+    point_services_at,
+)
+from walltrack.cli.market_clock import CLOCK_FILE, HEARTBEAT_S, resume_options
 from walltrack.config.settings import EnvSettings
 
 
@@ -50,3 +61,46 @@ def test_every_external_service_points_at_the_market(monkeypatch: pytest.MonkeyP
     # exported
     assert settings.helius_plan == "developer"
     assert settings.jupiter_plan == "developer"
+
+
+def test_a_resumed_market_is_told_where_its_clock_starts() -> None:
+    # Given options resuming at a saved business time
+    options = MarketOptions(seed=3, resume_at=datetime(2026, 3, 10, 15, 30, tzinfo=UTC))
+    # When they become the simulator's command line
+    argv = options.argv()
+    # Then the simulator starts its clock there
+    assert argv[argv.index("--resume-at") + 1] == "2026-03-10T15:30:00+00:00"
+    assert options.started_at == options.resume_at
+    assert "--resume-at" not in MarketOptions(seed=3).argv()
+
+
+def _saved(folder: Path, *, stopped: bool, world: dict[str, object] | None = None) -> None:
+    record = {
+        "world": world or MarketOptions(seed=3).world(),
+        "business_time": "2026-03-10T15:30:00+00:00",
+        "speed": 60.0,
+        "stopped": stopped,
+    }
+    (folder / CLOCK_FILE).write_text(json.dumps(record), encoding="utf-8")
+
+
+def test_a_killed_stack_resumes_one_heartbeat_later(tmp_path: Path) -> None:
+    saved = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
+    # Given a clean stop's record, then a record a killed stack left (no final write)
+    _saved(tmp_path, stopped=True)
+    clean = resume_options(MarketOptions(seed=3), tmp_path).resume_at
+    _saved(tmp_path, stopped=False)
+    killed = resume_options(MarketOptions(seed=3), tmp_path).resume_at
+    # Then the clean stop resumes exactly there; the killed one a heartbeat of its speed later,
+    # past whatever it stamped after its last write
+    assert clean == saved
+    assert killed == saved + timedelta(seconds=HEARTBEAT_S * 60)
+
+
+def test_a_first_start_and_an_unreadable_record(tmp_path: Path) -> None:
+    # A folder without a record starts the market at its epoch
+    assert resume_options(MarketOptions(seed=3), tmp_path).resume_at is None
+    # A record that cannot be read is a clear error, saying what to do
+    (tmp_path / CLOCK_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(MarketStartError, match="delete it"):
+        resume_options(MarketOptions(seed=3), tmp_path)

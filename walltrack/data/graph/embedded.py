@@ -366,7 +366,9 @@ def _hold_lock(path: Path, timeout_s: float) -> int:
             time.sleep(0.05)  # a bounded poll: flock has no timeout of its own
 
 
-def _die_with(parent_pid: int) -> Callable[[], None]:
+def die_with(parent_pid: int) -> Callable[[], None]:
+    """A `preexec_fn`: the child gets SIGTERM when `parent_pid` (its spawning thread) dies."""
+
     def preexec() -> None:  # runs in the child between fork and exec (single-threaded host)
         _libc().prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent_pid:  # the host died before prctl took effect
@@ -398,7 +400,7 @@ def _start_engine(args: argparse.Namespace, lock_fd: int) -> subprocess.Popen[by
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         pass_fds=(lock_fd,),  # the engine holds the data folder's lock until it has exited
-        preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509 - the host has one thread here
+        preexec_fn=die_with(os.getpid()),  # noqa: PLW1509 - the host has one thread here
     )
 
 

@@ -104,3 +104,36 @@ def test_page_filters_sorts_and_counts(repo: TokenRepository) -> None:
     tokens, total = repo.page(TokenQuery(search="PAGE", sort="liquidity_usd", limit=2))
     assert total == 3
     assert [t.market.liquidity_usd for t in tokens] == [Decimal(30), Decimal(20)]
+
+
+def test_a_page_reads_each_token_as_get_does(repo: TokenRepository) -> None:
+    # Given a token with a safety verdict and market figures, and one never checked
+    checked = _token("page-read-checked", source="boosts")
+    repo.upsert_discovered(checked, at=T0)
+    verdict = SafetyVerdict(
+        verdict="warn",
+        checks=[
+            SafetyCheck(
+                name="top_holders", outcome="warn", detail="top 10 hold 41%", threshold="40"
+            ),
+            SafetyCheck(
+                name="lp_burned", outcome="pending", detail="no answer", upstream="rugcheck"
+            ),
+        ],
+        checked_at=T0,
+    )
+    repo.set_safety("page-read-checked", verdict)
+    repo.upsert_discovered(_token("page-read-unchecked"), at=T0)
+    # When they are read as a page (validated in one call)
+    tokens, total = repo.page(TokenQuery(sort="first_seen_at", limit=5))
+    # Then each reads exactly as `get` reads it, verdict, checks and market included
+    assert total == 2
+    assert sorted(tokens, key=lambda t: t.mint) == [
+        repo.get("page-read-checked"),
+        repo.get("page-read-unchecked"),
+    ]
+    paged = {t.mint: t for t in tokens}
+    assert paged["page-read-checked"].safety == verdict
+    assert paged["page-read-checked"].market == checked.market
+    assert paged["page-read-checked"].sources == ["boosts"]
+    assert paged["page-read-unchecked"].safety is None

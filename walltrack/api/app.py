@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from walltrack.api import deps
 from walltrack.api.access import declare_access, install_access
 from walltrack.api.errors import install_error_handlers
 from walltrack.api.routes import config, discovery, health, status, wallets
@@ -41,8 +42,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         version="0.1.0",
         description="Find Solana wallets worth copying and copy them in paper mode.",
     )
-    if container is not None:
-        app.dependency_overrides[deps.container] = lambda: container
+    # On the app's state, not in `dependency_overrides`: FastAPI re-analyses an override's
+    # signature on every request (measured by bench/api_load.py).
+    app.state.container = container
     routers = (config.router, status.router, discovery.router, wallets.router)
     install_error_handlers(
         app, routes=[r for router in (health.router, *routers) for r in router.routes]
@@ -50,7 +52,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(health.router)
     for router in routers:
         app.include_router(router, max_body_size=MAX_BODY_BYTES)
-    log = get_logger(component="api")
     generate_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -62,25 +63,40 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Before any route, body limit or parser (only the request log below is outside them, so
     # refusals are logged too).
     install_access(app, token=token, api_paths=API_PATHS, cors_origins=env.cors_allow_origins)
+    app.add_middleware(RequestContext, api_paths=API_PATHS, log=get_logger(component="api"))
+    return app
 
-    @app.middleware("http")
-    async def _request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+
+class RequestContext:
+    """Binds the request id to the log context, echoes it as `x-request-id` and logs each API
+    request with its status. A plain ASGI middleware: Starlette's `BaseHTTPMiddleware`
+    (`@app.middleware("http")`) runs the app in a task of its own and wraps the response in a
+    stream, a cost paid by every request (bench/api_load.py)."""
+
+    def __init__(self, app: ASGIApp, *, api_paths: Sequence[str], log: Any) -> None:
+        self.app = app
+        self._api_paths = tuple(api_paths)
+        self._log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         # In Lambda the handler has bound the invocation's request id already; locally each
         # HTTP request gets its own.
         bound = structlog.contextvars.get_contextvars().get("request_id")
-        request_id = request.headers.get("x-request-id") or bound or str(uuid.uuid4())
+        request_id = Headers(scope=scope).get("x-request-id") or bound or str(uuid.uuid4())
         bind_context(function="api", request_id=request_id)
-        response = await call_next(request)
-        response.headers["x-request-id"] = request_id
-        if request.url.path.startswith(API_PATHS):
-            log.info(
-                "request",
-                method=request.method,
-                path=request.url.path,
-                status=response.status_code,
-            )
-        return response
+        status: int | None = None
 
-    return app
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["x-request-id"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+        path = scope["path"]
+        if path.startswith(self._api_paths):
+            self._log.info("request", method=scope["method"], path=path, status=status)

@@ -1,16 +1,16 @@
 """What routes receive through FastAPI `Depends`: the container's repositories and jobs.
 
-`container` is the one provider: `create_app(container)` (or a test's `dependency_overrides`)
-replaces it; without either it is the process's own container (`walltrack.app.process`). Each
-route asks for the narrowest thing it reads (a repository), not the whole pipeline, and a test
-can override that one thing alone.
+`container` is the one provider: the container `create_app(container)` put on the app's state
+(or a test's `dependency_overrides`); without either, the process's own
+(`walltrack.app.process`). Each route asks for the narrowest thing it reads (a repository), not
+the whole pipeline, and a test can override that one thing alone.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from walltrack.app.container import Container
 from walltrack.app.process import current
@@ -23,38 +23,42 @@ from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
 
 
-def container() -> Container:
-    return current()
+# `async def`, all of them: FastAPI runs a plain `def` dependency in its threadpool, a thread
+# hop per dependency per request (they only read attributes). The first `current()` in a Lambda
+# builds the process's container, once, with one request at a time in flight.
+async def container(request: Request) -> Container:
+    given: Container | None = getattr(request.app.state, "container", None)
+    return given if given is not None else current()
 
 
 AppContainer = Annotated[Container, Depends(container)]
 
 
-def step_settings(app: AppContainer) -> StepSettingsService:
+async def step_settings(app: AppContainer) -> StepSettingsService:
     return app.step_settings
 
 
-def schedule_runs(app: AppContainer) -> ScheduleRunRepository:
+async def schedule_runs(app: AppContainer) -> ScheduleRunRepository:
     return app.runs
 
 
-def tokens(app: AppContainer) -> TokenRepository:
+async def tokens(app: AppContainer) -> TokenRepository:
     return app.tokens
 
 
-def wallets(app: AppContainer) -> WalletRepository:
+async def wallets(app: AppContainer) -> WalletRepository:
     return app.wallets
 
 
-def token_jobs(app: AppContainer) -> TokenDiscoveryJobs:
+async def token_jobs(app: AppContainer) -> TokenDiscoveryJobs:
     return app.token_jobs
 
 
-def wallet_jobs(app: AppContainer) -> WalletJobs:
+async def wallet_jobs(app: AppContainer) -> WalletJobs:
     return app.wallet_jobs
 
 
-def clock(app: AppContainer) -> Clock:
+async def clock(app: AppContainer) -> Clock:
     return app.clock
 
 

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from walltrack.api.deps import BusinessClock, TokenJobs, Tokens
 from walltrack.api.errors import EVERY_ROUTE, UPSTREAM, error_responses
+from walltrack.api.responses import JsonBody
 from walltrack.data.models.inputs import (
     MAX_OFFSET,
     MAX_PAGE,
@@ -62,6 +63,9 @@ class TokenPage(BaseModel):
     as_of: datetime  # business "now": ages are relative to it (the market's clock locally)
 
 
+TOKEN_PAGE = JsonBody(TokenPage)
+
+
 class TokenDetail(BaseModel):
     token: Token
     snapshots: list[TokenSnapshot]
@@ -109,7 +113,7 @@ def list_tokens(  # one query parameter per filter the Discovery tab offers
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> TokenPage:
+) -> Response:
     query = TokenQuery(
         status=status,
         verdict=verdict,
@@ -121,7 +125,8 @@ def list_tokens(  # one query parameter per filter the Discovery tab offers
         offset=offset,
     )
     items, total = tokens.page(query)
-    return TokenPage(items=items, total=total, limit=limit, offset=offset, as_of=clock.now())
+    page = TokenPage(items=items, total=total, limit=limit, offset=offset, as_of=clock.now())
+    return TOKEN_PAGE.response(page)
 
 
 @router.post(

@@ -51,7 +51,7 @@ class EngineWatch(Protocol):
     def engine_status(self) -> dict[str, EngineStatus]: ...
 
 
-def engine_watch(request: Request) -> EngineWatch | None:
+async def engine_watch(request: Request) -> EngineWatch | None:
     watch: EngineWatch | None = getattr(request.app.state, "engines", None)
     return watch
 

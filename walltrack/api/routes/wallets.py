@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from walltrack.api.deps import BusinessClock, WalletJobsDep, Wallets
 from walltrack.api.errors import EVERY_ROUTE, error_responses
+from walltrack.api.responses import JsonBody
 from walltrack.data.models.inputs import MAX_OFFSET, MAX_PAGE, NAME_LENGTH, PRINTABLE
 from walltrack.data.models.solana import (
     ADDRESS_MAX_CHARS,
@@ -61,6 +62,9 @@ class WalletPage(BaseModel):
     as_of: datetime
 
 
+WALLET_PAGE = JsonBody(WalletPage)
+
+
 class PnlPoint(BaseModel):
     at: datetime
     cumulative_pnl_sol: Decimal
@@ -71,6 +75,9 @@ class WalletDetail(BaseModel):
     profile: WalletProfile | None
     trades: list[Swap]  # newest MAX_TRADES of the profiled window, oldest first
     pnl_curve: list[PnlPoint]  # realised PnL of the profile's round trips, by sell time
+
+
+WALLET_DETAIL = JsonBody(WalletDetail)
 
 
 @router.post(
@@ -105,7 +112,7 @@ def list_wallets(  # one query parameter per filter the Wallets tab offers
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> WalletPage:
+) -> Response:
     query = WalletQuery(
         token=token or None,
         status=None if status == "any" else status,
@@ -117,9 +124,10 @@ def list_wallets(  # one query parameter per filter the Wallets tab offers
         offset=offset,
     )
     items, total, pending = wallets.page(query)
-    return WalletPage(
+    page = WalletPage(
         items=items, total=total, pending=pending, limit=limit, offset=offset, as_of=clock.now()
     )
+    return WALLET_PAGE.response(page)
 
 
 @router.get("/wallets/{address}", response_model=WalletDetail, responses=error_responses(404, 422))
@@ -129,7 +137,7 @@ def wallet_detail(
         Path(min_length=ADDRESS_MIN_CHARS, max_length=ADDRESS_MAX_CHARS, pattern=BASE58_ADDRESS),
     ],
     wallets: Wallets,
-) -> WalletDetail:
+) -> Response:
     address = validate_address(address)
     wallet = wallets.get(address)
     if wallet is None:
@@ -137,7 +145,10 @@ def wallet_detail(
     profile = wallets.latest_profile(address)
     since, until = (profile.window_start, profile.window_end) if profile else (None, None)
     trades = wallets.wallet_swaps(address, since=since, until=until)[-MAX_TRADES:]
-    return WalletDetail(wallet=wallet, profile=profile, trades=trades, pnl_curve=pnl_curve(profile))
+    detail = WalletDetail(
+        wallet=wallet, profile=profile, trades=trades, pnl_curve=pnl_curve(profile)
+    )
+    return WALLET_DETAIL.response(detail)
 
 
 def pnl_curve(profile: WalletProfile | None) -> list[PnlPoint]:

@@ -7,110 +7,115 @@ Tabs: Status (component health, schedules and their runs), Discovery (steps 1-2)
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
+from ui import status
 from ui.api_client import ApiClient
 from ui.discovery import discovery_tab
-from ui.settings_form import form_fields, format_errors, to_display, to_payload
+from ui.settings_form import (
+    field_errors,
+    form_fields,
+    format_errors,
+    save_outcome,
+    to_display,
+    to_payload,
+)
 from ui.wallets import wallets_tab
 
-HEALTH_HEADERS = ["component", "status", "latency (ms)", "error"]
-RUN_HEADERS = ["job", "status", "started", "ended", "duration (s)", "counts", "error"]
-SCHEDULE_HEADERS = ["job", "enabled", "every (min)", "last run", "next run"]
 
-
-def _schedule_rows(client: ApiClient) -> list[list[Any]]:
-    result = client.schedules()
-    if not result.ok or not isinstance(result.body, list):
-        return []
-    return [
-        [
-            s["job"],
-            "yes" if s["enabled"] else "no",
-            s["interval_minutes"],
-            s.get("last_started_at") or "never",
-            s.get("next_run_at") or "—",
-        ]
-        for s in result.body
-    ]
-
-
-def _health_rows(client: ApiClient) -> tuple[list[list[Any]], str]:
+def _health(client: ApiClient) -> tuple[str, pd.DataFrame]:
     result = client.health()
     body = result.body if isinstance(result.body, dict) else {}
     components = body.get("components")
     if not components:
-        return [], f"**API unreachable**: {body.get('message', result.status)}"
+        unreachable = f"**API unreachable**: {body.get('message', result.status)}"
+        return unreachable, pd.DataFrame(columns=status.HEALTH_HEADERS)
     rows = [
         [name, c["status"], c["latency_ms"], c.get("error") or ""] for name, c in components.items()
     ]
     down = [name for name, c in components.items() if c["status"] != "up"]
     summary = "All components healthy" if not down else f"**Down:** {', '.join(down)}"
-    return rows, summary
+    return summary, pd.DataFrame(rows, columns=status.HEALTH_HEADERS)
 
 
-def _run_rows(client: ApiClient) -> list[list[Any]]:
-    result = client.schedule_runs(limit=100)
-    if not result.ok or not isinstance(result.body, list):
-        return []
-    rows = []
-    for run in result.body:
-        duration = ""
-        if run.get("ended_at"):
-            start = datetime.fromisoformat(run["started_at"])
-            end = datetime.fromisoformat(run["ended_at"])
-            duration = f"{(end - start).total_seconds():.2f}"
-        counts = ", ".join(f"{k}={v}" for k, v in (run.get("counts") or {}).items())
-        rows.append(
-            [
-                run["job"],
-                run["status"],
-                run["started_at"],
-                run.get("ended_at") or "",
-                duration,
-                counts,
-                run.get("error") or "",
-            ]
-        )
-    return rows
+def _page(result: Any) -> dict[str, Any] | None:
+    return result.body if result.ok and isinstance(result.body, dict) else None
+
+
+def _activity(client: ApiClient) -> tuple[str, str, pd.DataFrame, pd.DataFrame]:
+    """Profiling, problems, schedules and runs; ages against the API's clock (`as_of`)."""
+    everyone = _page(client.wallets(limit=1))
+    profiled = _page(client.wallets(limit=1, status="profiled", sort="profiled_at"))
+    failed = _page(client.wallets(limit=1, status="failed"))
+    now = status.parse_time(everyone["as_of"]) if everyone else None
+    runs = client.schedule_runs(limit=100)
+    run_list = runs.body if runs.ok and isinstance(runs.body, list) else []
+    schedules = client.schedules()
+    schedule_list = schedules.body if schedules.ok and isinstance(schedules.body, list) else []
+    return (
+        status.profiling_markdown(everyone, profiled, failed, now),
+        status.failures_markdown(run_list, now),
+        # frames, not lists: a list would replace the column names with numbers
+        pd.DataFrame(status.schedule_rows(schedule_list, now), columns=status.SCHEDULE_HEADERS),
+        pd.DataFrame(status.run_rows(run_list, now), columns=status.RUN_HEADERS),
+    )
 
 
 def _status_tab(client: ApiClient, blocks: gr.Blocks) -> None:
     with gr.Tab("Status", id="status"):
         summary = gr.Markdown(elem_id="health-summary")
+        profiling = gr.Markdown(elem_id="profiling-activity")
+        problems = gr.Markdown(elem_id="status-problems")
+        # Empty frames with their columns, not bare headers: Gradio draws a placeholder row
+        # for a table without a value until the first load.
         health = gr.Dataframe(
-            headers=HEALTH_HEADERS, label="Components", interactive=False, elem_id="health-table"
+            value=pd.DataFrame(columns=status.HEALTH_HEADERS),
+            label="Components",
+            interactive=False,
+            elem_id="health-table",
+            wrap=True,
         )
         schedules = gr.Dataframe(
-            headers=SCHEDULE_HEADERS,
-            label="Schedules (times are the market's clock)",
+            value=pd.DataFrame(columns=status.SCHEDULE_HEADERS),
+            label="Schedules (times are the market's clock, UTC)",
             interactive=False,
             elem_id="schedules-table",
+            wrap=True,
         )
         runs = gr.Dataframe(
-            headers=RUN_HEADERS, label="Scheduled runs", interactive=False, elem_id="runs-table"
+            value=pd.DataFrame(columns=status.RUN_HEADERS),
+            label="Scheduled and manual runs (newest first)",
+            interactive=False,
+            elem_id="runs-table",
+            wrap=True,
+            column_widths=status.RUN_COLUMN_WIDTHS,
         )
         refresh = gr.Button("Refresh", elem_id="status-refresh")
 
-        def load() -> tuple[str, list[list[Any]], list[list[Any]], list[list[Any]]]:
-            rows, text = _health_rows(client)
-            return text, rows, _schedule_rows(client), _run_rows(client)
+        # Two events, not one: the health summary does not wait for the activity queries.
+        health_out = [summary, health]
+        activity_out = [profiling, problems, schedules, runs]
+        for trigger in (refresh.click, blocks.load):
+            trigger(lambda: _health(client), outputs=health_out, show_progress="hidden")
+            trigger(lambda: _activity(client), outputs=activity_out, show_progress="hidden")
+        timer = gr.Timer(5)
+        timer.tick(lambda: _health(client), outputs=health_out, show_progress="hidden")
+        timer.tick(lambda: _activity(client), outputs=activity_out, show_progress="hidden")
 
-        outputs = [summary, health, schedules, runs]
-        refresh.click(load, outputs=outputs)
-        gr.Timer(5).tick(load, outputs=outputs)
-        blocks.load(load, outputs=outputs)
+
+def version_label(version: int) -> str:
+    return f"Version **{version}**"
 
 
 def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
     with gr.Tab("Settings", id="settings"):
         gr.Markdown(
             "Each step's settings are validated by the API before anything is stored; every "
-            "save is a new version. Secrets (API keys, webhook secret) live in the environment "
-            "only and are never shown here."
+            "save that changes a value is a new version. Secrets (API keys, webhook secret) "
+            "live in the environment only and are never shown here."
         )
         step = gr.Dropdown(choices=[], label="Step", elem_id="settings-step")
         message = gr.Markdown(elem_id="settings-load-message")
@@ -136,8 +141,9 @@ def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
             fields = form_fields(current.body["json_schema"])
             values = current.body["values"]
             version = gr.State(current.body["version"])
-            gr.Markdown(f"Version **{current.body['version']}**", elem_id="settings-version")
+            label = gr.Markdown(version_label(current.body["version"]), elem_id="settings-version")
             inputs: list[Any] = []
+            errors: list[Any] = []
             for field in fields:
                 common = {
                     "label": field.label,
@@ -153,20 +159,31 @@ def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
                     inputs.append(gr.Number(precision=0, **common))
                 else:
                     inputs.append(gr.Textbox(**common))
+                # the field's own error, right under it (empty until a save is refused)
+                errors.append(gr.Markdown(elem_id=f"setting-error-{selected}-{field.name}"))
             save = gr.Button("Save", variant="primary", elem_id="settings-save")
 
-            def on_save(expected: int, *raw: Any) -> tuple[str, int]:
+            def on_save(expected: int, *raw: Any) -> tuple[Any, ...]:
                 result = client.save_step(
                     selected, to_payload(fields, list(raw)), expected_version=expected
                 )
-                if result.ok:
-                    new_version = int(result.body["version"])
-                    return f"Saved: {selected} is now at version **{new_version}**.", new_version
-                return f"**Not saved ({result.status})**\n\n{format_errors(result.body)}", expected
+                message, now_at, _ = save_outcome(selected, expected, result.status, result.body)
+                per_field: dict[str, str] = {}
+                if not result.ok:
+                    per_field, general = field_errors(fields, result.body)
+                    if per_field:
+                        named = ", ".join(per_field)
+                        general += f"\n\nSee the field{'s' if len(per_field) > 1 else ''}"
+                        general += f" marked ⚠️ above: {named}."
+                    message = f"{message}\n\n{general}"
+                marks = [per_field.get(f.name, "") for f in fields]
+                return message, now_at, version_label(now_at), *marks
 
-            save.click(on_save, inputs=[version, *inputs], outputs=[saved, version])
+            save.click(on_save, inputs=[version, *inputs], outputs=[saved, version, label, *errors])
 
         saved = gr.Markdown(elem_id="settings-message")
+        # a message about one step's save is stale once another step is shown
+        step.change(lambda: "", outputs=[saved])
 
 
 def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:

@@ -45,6 +45,10 @@ PASSING = {
     "any": "any",
 }
 VERDICTS = [ANY, "pass", "warn", "fail", "pending"]
+TOKEN_COLUMN_WIDTHS: list[str | int] = ["8%", "22%", "8%", "10%", "11%", "11%", "11%", "9%", "10%"]
+"""Wide enough that no header breaks inside a word ("safet y" at 1400 px, issue 14 item 9)."""
+CHART_TIME_FORMAT = "%H:%M"
+"""A 24-hour clock on the charts' time axis: Vega-Lite's default reads 14:02 as "02:02"."""
 RUN_LABEL = "Run scan"
 RUNNING_LABEL = "Scan running…"
 
@@ -174,6 +178,34 @@ def snapshot_frame(snapshots: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "price_usd", "liquidity_usd"])
 
 
+def rejected_note(runs: list[dict[str, Any]], listed: int) -> str:
+    """Why "rejected by filters" lists fewer tokens than the last scan rejected: a candidate the
+    filters reject on first sight is not stored (only its count is), so the list holds only
+    stored tokens a later scan rejected. Said beside the list instead of an unexplained 0."""
+    last = next((r for r in runs if r.get("status") != "running"), None)
+    if last is None:
+        return ""
+    counts = last.get("counts") or {}
+    rejected = int(counts.get("tokens", counts.get("candidates", 0))) - int(
+        counts.get("passed_filters", 0)
+    )
+    if rejected <= listed:
+        return ""
+    return (
+        f"\n\nThe last scan's filters rejected **{rejected}** of"
+        f" {counts.get('tokens', counts.get('candidates', 0))} tokens; those never stored"
+        " before are not kept, so this list shows only stored tokens a later scan rejected"
+        f" ({listed})."
+    )
+
+
+def snapshots_text(count: int) -> str:
+    """Said instead of drawing empty axes when a token has no snapshot yet."""
+    if count == 0:
+        return "**0 snapshots**: no data yet to chart (the next refresh takes one)"
+    return f"**{count} snapshot{'s' if count != 1 else ''}**"
+
+
 def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 - one layout
     with gr.Tab("Discovery", id="discovery"):
         with gr.Row():
@@ -195,7 +227,11 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             sort = gr.Dropdown(list(SORTS), value="newest first", label="Sort", elem_id="sort")
         count = gr.Markdown(elem_id="tokens-count")
         table = gr.Dataframe(
-            headers=TOKEN_HEADERS, interactive=False, elem_id="tokens-table", wrap=True
+            headers=TOKEN_HEADERS,
+            interactive=False,
+            elem_id="tokens-table",
+            wrap=True,
+            column_widths=TOKEN_COLUMN_WIDTHS,
         )
         with gr.Row():
             add_mint = gr.Textbox(label="Add a token by mint", elem_id="add-mint", scale=3)
@@ -210,11 +246,22 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
         detail = gr.Markdown(elem_id="token-detail")
         snapshots_count = gr.Markdown(elem_id="token-snapshots")
         with gr.Row():
+            # Hidden until there is something to draw: an empty chart is bare axes.
             price_plot = gr.LinePlot(
-                x="time", y="price_usd", title="Price (USD)", elem_id="token-price-chart"
+                x="time",
+                y="price_usd",
+                title="Price (USD)",
+                elem_id="token-price-chart",
+                x_axis_format=CHART_TIME_FORMAT,
+                visible=False,
             )
             liquidity_plot = gr.LinePlot(
-                x="time", y="liquidity_usd", title="Liquidity (USD)", elem_id="token-liq-chart"
+                x="time",
+                y="liquidity_usd",
+                title="Liquidity (USD)",
+                elem_id="token-liq-chart",
+                x_axis_format=CHART_TIME_FORMAT,
+                visible=False,
             )
 
         def load_tokens(st: str, vd: str, q: str, ps: str, so: str) -> tuple[str, list[list[Any]]]:
@@ -236,7 +283,12 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             body = result.body
             shown = len(body["items"])
             more = f" (showing {shown})" if shown < body["total"] else ""
-            return f"**{body['total']} tokens**{more}", token_rows(body)
+            note = ""
+            if PASSING.get(ps) == "rejected":
+                scans = client.schedule_runs(limit=5, job="token_scan")
+                if scans.ok and isinstance(scans.body, list):
+                    note = rejected_note(scans.body, body["total"])
+            return f"**{body['total']} tokens**{more}{note}", token_rows(body)
 
         filters = [status, verdict, search, passing, sort]
         for control in (status, verdict, passing, sort):
@@ -305,16 +357,19 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
 
         add.click(add_token, inputs=[add_mint, *filters], outputs=[added, count, table])
 
-        def show_detail(mint: str) -> tuple[str, str, pd.DataFrame, pd.DataFrame]:
-            empty = snapshot_frame([])
+        def show_detail(mint: str) -> tuple[Any, ...]:
+            hidden = gr.LinePlot(value=snapshot_frame([]), visible=False)
             if not mint.strip():
-                return "", "", empty, empty
+                return "", "", hidden, hidden
             result = client.token(mint.strip())
             if not result.ok:
-                return format_errors(result.body), "", empty, empty
+                return format_errors(result.body), "", hidden, hidden
             frame = snapshot_frame(result.body["snapshots"])
-            snaps = f"**{len(frame)} snapshots**"
-            return safety_markdown(result.body["token"]), snaps, frame, frame
+            text = snapshots_text(len(frame))
+            if frame.empty:
+                return safety_markdown(result.body["token"]), text, hidden, hidden
+            chart = gr.LinePlot(value=frame, visible=True)
+            return safety_markdown(result.body["token"]), text, chart, chart
 
         detail_outputs = [detail, snapshots_count, price_plot, liquidity_plot]
         show.click(show_detail, inputs=[detail_mint], outputs=detail_outputs)

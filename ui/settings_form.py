@@ -94,3 +94,43 @@ def format_errors(body: Any, *, default_loc: str = "settings") -> str:
             else:
                 lines.append(f"- {err}")
     return "\n".join(lines)
+
+
+def _field_of(err: dict[str, Any], names: set[str]) -> str | None:
+    """The form field an API error points at (its location minus body/query), if any."""
+    loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query")]
+    return loc[0] if loc and loc[0] in names else None
+
+
+def field_errors(fields: list[FormField], body: Any) -> tuple[dict[str, str], str]:
+    """An API error split for the form: each field's own problems (shown beside that field),
+    and the rest (shown under Save) as `format_errors` would list them."""
+    names = {f.name for f in fields}
+    by_field: dict[str, list[str]] = {}
+    rest = []
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, list):
+        for err in detail:
+            name = _field_of(err, names) if isinstance(err, dict) else None
+            if name is None:
+                rest.append(err)
+            else:
+                by_field.setdefault(name, []).append(str(err.get("msg", "")))
+    if not by_field:
+        return {}, format_errors(body)
+    remaining = {**body, "detail": rest} if rest else {"message": body.get("message")}
+    general = format_errors(remaining)
+    return {name: "⚠️ " + "; ".join(msgs) for name, msgs in by_field.items()}, general
+
+
+def save_outcome(step: str, expected: int, status: int, body: Any) -> tuple[str, int, bool]:
+    """The message, the version the form now holds, and whether anything was stored.
+
+    The API answers a save that changes nothing with 200 and the same version: that is said as
+    such, never as "Saved"."""
+    if 200 <= status < 300:
+        version = int(body["version"])
+        if version == expected:
+            return f"Nothing changed: {step} stays at version **{version}**.", version, False
+        return f"Saved: {step} is now at version **{version}**.", version, True
+    return f"**Not saved ({status})**", expected, False

@@ -52,10 +52,49 @@ def test_an_invalid_setting_shows_the_error_and_changes_nothing(page: Any, stack
     # When an out-of-range interval is saved
     page.locator(INTERVAL).fill("0")
     page.locator("#settings-save").click()
-    # Then the UI names the field and the stored settings are untouched
+    # Then the error is shown beside the field, the message under Save points at it, and the
+    # stored settings are untouched
     message = page.locator("#settings-message")
     message.get_by_text("Not saved (422)").wait_for()
+    beside = page.locator("#setting-error-token_refresh-interval_minutes")
+    assert "greater than" in beside.inner_text()
     assert "interval_minutes" in message.inner_text()
+    assert "greater than" not in message.inner_text()
+    field_box = page.locator("#setting-token_refresh-interval_minutes").bounding_box()
+    error_box = beside.bounding_box()
+    assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) < 40, (field_box, error_box)
     after = httpx.get(f"{stack.base_url}/config/token_refresh", headers=stack.auth).json()
     assert after["version"] == before["version"]
     assert after["values"] == before["values"]
+
+
+def test_save_shows_the_new_version_and_a_save_without_change_says_nothing_changed(
+    page: Any, stack: Stack
+) -> None:
+    # Given the Settings tab on the surveillance step at the stored version
+    before = httpx.get(f"{stack.base_url}/config/token_refresh", headers=stack.auth).json()
+    _open_settings(page, stack, "Token surveillance (step 2)")
+    label = page.locator("#settings-version")
+    assert label.inner_text().strip() == f"Version {before['version']}"
+    # When a changed value is saved
+    page.locator(INTERVAL).fill(str(before["values"]["interval_minutes"] + 1))
+    page.locator("#settings-save").click()
+    message = page.locator("#settings-message")
+    saved_at = before["version"] + 1
+    message.get_by_text(f"version {saved_at}").wait_for()
+    # Then the label above the form shows that new version too
+    page.wait_for_function(
+        "v => document.querySelector('#settings-version').innerText.trim() === v",
+        arg=f"Version {saved_at}",
+    )
+    # When Save is clicked again with nothing changed
+    page.locator("#settings-save").click()
+    # Then the UI says nothing changed and no version is made
+    message.get_by_text("Nothing changed").wait_for()
+    assert label.inner_text().strip() == f"Version {saved_at}"
+    after = httpx.get(f"{stack.base_url}/config/token_refresh", headers=stack.auth).json()
+    assert after["version"] == saved_at
+    # When another step is selected / Then the message about the first step is gone
+    page.locator("#settings-step input").click()
+    page.get_by_role("option", name="Token discovery (step 1)").click()
+    page.wait_for_function("() => !document.querySelector('#settings-message').innerText.trim()")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ui.discovery import button_state, run_progress, safety_markdown
+from ui.discovery import (
+    button_state,
+    rejected_note,
+    run_progress,
+    safety_markdown,
+    snapshots_text,
+)
 
 
 def test_a_running_scan_shows_its_stage_and_figures() -> None:
@@ -91,3 +97,25 @@ def test_a_pending_token_detail_says_which_checks_could_not_run_and_that_it_does
 def test_the_run_button_is_disabled_and_says_so_while_a_scan_runs() -> None:
     assert button_state(running=True) == {"value": "Scan running…", "interactive": False}
     assert button_state(running=False) == {"value": "Run scan", "interactive": True}
+
+
+def test_rejected_by_filters_explains_a_list_shorter_than_the_last_scans_rejections() -> None:
+    # Given a finished scan of 80 tokens, 6 passing, and no stored token flagged as rejected
+    runs = [
+        {"status": "running", "counts": {"stage": "fetch"}},
+        {"status": "succeeded", "counts": {"candidates": 80, "tokens": 80, "passed_filters": 6}},
+    ]
+    # When the rejected list is labelled / Then it says why it shows 0 while 74 were rejected
+    note = rejected_note(runs, 0)
+    assert "rejected **74** of 80 tokens" in note
+    assert "not kept" in note
+
+
+def test_rejected_by_filters_needs_no_note_when_the_list_holds_them_all() -> None:
+    runs = [{"status": "succeeded", "counts": {"tokens": 10, "passed_filters": 6}}]
+    assert rejected_note(runs, 4) == ""
+
+
+def test_a_token_without_snapshots_says_no_data_yet_instead_of_empty_axes() -> None:
+    assert "no data yet" in snapshots_text(0)
+    assert snapshots_text(1) == "**1 snapshot**"

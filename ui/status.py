@@ -1,0 +1,148 @@
+"""The Status tab's rows and summaries, as pure functions so they are unit-tested without a
+browser: readable times with relative ages, compact run counts, errors in full where they can be
+read, and wallet profiling's progress (profiling runs from a queue, so it has no scheduled runs).
+
+Times are shown in UTC without microseconds; ages are measured against the API's `as_of` (the
+market's clock locally, where it runs faster than the wall clock), never the browser's clock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+HEALTH_HEADERS = ["component", "status", "latency (ms)", "error"]
+RUN_HEADERS = ["job", "status", "started (UTC)", "took", "counts", "error"]
+SCHEDULE_HEADERS = ["job", "enabled", "every", "last run (UTC)", "next run (UTC)"]
+RUN_COLUMN_WIDTHS: list[str | int] = ["13%", "9%", "22%", "7%", "33%", "16%"]
+ERROR_CELL_CHARS = 60
+"""An error longer than this is cut in the table; the full text is in the list above it."""
+PROGRESS_KEYS = {"stage", "done", "total"}
+"""A run's live progress figures: bookkeeping while it runs, noise once it has ended."""
+
+
+def parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def age(seconds: float) -> str:
+    """A duration as a person says it: '45 s', '3 min', '2 h 05 min', '3 d'."""
+    whole = int(abs(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 1440} d"
+
+
+def readable_time(value: str | None, now: datetime | None = None, *, empty: str = "") -> str:
+    """'2026-12-06 14:02:31 (3 min ago)', or '(in 5 min)' for a time still to come."""
+    if not value:
+        return empty
+    moment = parse_time(value).astimezone(UTC)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    if now is None:
+        return text
+    delta = (now - moment).total_seconds()
+    relative = f"{age(delta)} ago" if delta >= 0 else f"in {age(delta)}"
+    return f"{text} ({relative})"
+
+
+def counts_text(counts: dict[str, Any] | None, *, running: bool = False) -> str:
+    """A run's counts, shortest first: zeros dropped, nested figures inline, and the progress
+    bookkeeping (stage/done/total) only while the run is still going."""
+    parts = []
+    for key, value in (counts or {}).items():
+        if key in PROGRESS_KEYS and not running:
+            continue
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} {v}" for k, v in value.items() if v not in (0, None, ""))
+            if inner:
+                parts.append(f"{key.replace('_', ' ')}: {inner}")
+        elif value not in (0, None, "", False):
+            parts.append(f"{key.replace('_', ' ')} {value}")
+    return " · ".join(parts)
+
+
+def _cut(text: str, limit: int = ERROR_CELL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def run_rows(runs: list[dict[str, Any]], now: datetime | None = None) -> list[list[Any]]:
+    rows = []
+    for run in runs:
+        took = ""
+        if run.get("ended_at"):
+            seconds = (parse_time(run["ended_at"]) - parse_time(run["started_at"])).total_seconds()
+            took = f"{seconds:.1f} s" if seconds < 60 else age(seconds)
+        rows.append(
+            [
+                run["job"],
+                run["status"],
+                readable_time(run["started_at"], now),
+                took,
+                counts_text(run.get("counts"), running=run["status"] == "running"),
+                _cut(run.get("error") or ""),
+            ]
+        )
+    return rows
+
+
+def schedule_rows(schedules: list[dict[str, Any]], now: datetime | None = None) -> list[list[Any]]:
+    return [
+        [
+            s["job"],
+            "yes" if s["enabled"] else "no",
+            f"{s['interval_minutes']} min",
+            readable_time(s.get("last_started_at"), now, empty="never"),
+            readable_time(s.get("next_run_at"), now, empty="—"),
+        ]
+        for s in schedules
+    ]
+
+
+def failures_markdown(
+    runs: list[dict[str, Any]], now: datetime | None = None, *, limit: int = 3
+) -> str:
+    """The newest runs that failed or were degraded, each error in full: the table cuts them."""
+    troubled = [r for r in runs if r["status"] in ("failed", "degraded") and r.get("error")]
+    if not troubled:
+        return ""
+    lines = ["**Recent problems**"]
+    for run in troubled[:limit]:
+        when = readable_time(run["started_at"], now)
+        lines.append(f"- **{run['job']}** {run['status']} at {when}: {run['error']}")
+    return "\n".join(lines)
+
+
+def profiling_markdown(
+    everyone: dict[str, Any] | None,
+    profiled: dict[str, Any] | None,
+    failed: dict[str, Any] | None,
+    now: datetime | None = None,
+) -> str:
+    """Wallet profiling at a glance from three pages of GET /wallets (limit 1): how many are
+    profiled, waiting and failed, the latest profile and one failure's reason."""
+    if everyone is None:
+        return "**Wallet profiling**: the API did not answer"
+    parts = [
+        f"{profiled['total'] if profiled else '?'} profiled",
+        f"{everyone.get('pending', 0)} waiting for a profile",
+        f"{failed['total'] if failed else '?'} failed",
+        f"{everyone['total']} wallets found",
+    ]
+    text = "**Wallet profiling**: " + " · ".join(parts)
+    latest = (profiled or {}).get("items") or []
+    if latest and latest[0].get("profiled_at"):
+        text += f"\n\nLast profile: {readable_time(latest[0]['profiled_at'], now)}"
+    else:
+        text += "\n\nNo wallet profiled yet."
+    failures = (failed or {}).get("items") or []
+    if failures:
+        wallet = failures[0]
+        text += f"\n\nA failed wallet: `{wallet['address']}`: {wallet.get('error') or 'no reason'}"
+    return text

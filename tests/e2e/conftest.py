@@ -53,7 +53,11 @@ class Stack:
         return self.log_path.read_text(errors="replace")[-4000:]
 
 
-def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None) -> Stack:
+def start_stack(
+    data_dir: Path, extra_env: dict[str, str] | None = None, *, own_group: bool = False
+) -> Stack:
+    """`walltrack run` on `data_dir`, healthy. `own_group`: in a process group of its own, as
+    a terminal starts it, so `stop_stack(..., group=True)` can signal the whole group."""
     port, bolt, redis, sim = free_port(), free_port(), free_port(), free_port()
     env = {
         **os.environ,
@@ -84,6 +88,7 @@ def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None) -> Stac
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=own_group,
     )
     stack = Stack(
         process, f"http://127.0.0.1:{port}", data_dir, bolt, log_path, f"http://127.0.0.1:{sim}"
@@ -110,9 +115,14 @@ def _token_file(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def stop_stack(stack: Stack, *, sig: int = signal.SIGINT) -> int:
+def stop_stack(stack: Stack, *, sig: int = signal.SIGINT, group: bool = False) -> int:
+    """`sig` to `walltrack run`, or with `group` to its whole process group, as a terminal's
+    Ctrl-C does (the stack must have been started with `own_group`)."""
     if stack.process.poll() is None:
-        stack.process.send_signal(sig)
+        if group:
+            os.killpg(stack.process.pid, sig)
+        else:
+            stack.process.send_signal(sig)
         try:
             stack.process.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -109,3 +109,34 @@ def test_profiles_fill_the_list_and_filters_count_pending(repo: WalletRepository
     failed = repo.get("w2")
     assert failed is not None
     assert (failed.status, failed.error) == ("failed", "ServiceError: helius down")
+
+
+def test_a_page_reads_each_wallet_as_get_does(repo: WalletRepository) -> None:
+    # Given a profiled wallet found through two tokens, and a candidate found through one
+    repo.add_candidates(
+        [_candidate("w1"), _candidate("w1", OTHER), _candidate("w2")],
+        at=T0,
+        profiled_before=T0 - timedelta(days=1),
+    )
+    trades = [swap("w1", "buy", MINT, "100", "1", 10), swap("w1", "sell", MINT, "100", "3", 900)]
+    repo.save_profile(
+        profile_wallet(
+            wallet="w1",
+            swaps=trades,
+            market=MarketContext(),
+            settings=WalletProfileSettings(),
+            now=NOW,
+        ),
+        malformed_transactions=0,
+    )
+    # When they are read as a page (validated in one call, discoveries on the same connection)
+    items, total, _ = repo.page(WalletQuery())
+    # Then each reads exactly as `get` reads it, with every token it was found through
+    assert total == 2
+    assert sorted(items, key=lambda w: w.address) == [repo.get("w1"), repo.get("w2")]
+    w1 = next(w for w in items if w.address == "w1")
+    assert [(d.mint, d.reasons, d.realised_pnl_sol) for d in w1.discovered_from] == [
+        (MINT, ("early_buyer",), Decimal("0.25")),
+        (OTHER, ("early_buyer",), Decimal("0.25")),
+    ]
+    assert w1.realised_pnl_sol == Decimal(2)

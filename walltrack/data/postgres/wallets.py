@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from psycopg import sql
+from psycopg import Connection, sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
+from pydantic import TypeAdapter
 
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_discovery import (
-    DiscoveredFrom,
     TokenTradeSync,
     WalletCandidate,
     WalletQuery,
@@ -57,8 +57,11 @@ def _swap(row: DictRow) -> Swap:
     )
 
 
-def _summary(row: DictRow, found: Sequence[DiscoveredFrom] = ()) -> WalletSummary:
-    return WalletSummary(
+def _summary_fields(row: DictRow, found: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A wallets row (and its discoveries) as `WalletSummary`'s fields, for one validation call
+    per wallet or per page."""
+    fields = {k: row[k] for k in _SUMMARY_FIELDS}
+    fields.update(
         address=row["address"],
         status=row["status"],
         first_seen_at=row["first_seen_at"],
@@ -66,10 +69,13 @@ def _summary(row: DictRow, found: Sequence[DiscoveredFrom] = ()) -> WalletSummar
         profiled_at=row["profiled_at"],
         error=row["error"],
         malformed_transactions=row["malformed_transactions"],
-        discovered_from=tuple(found),
-        **{k: row[k] for k in _SUMMARY_FIELDS if k != "bot_flags"},
-        bot_flags=tuple(row["bot_flags"]),
+        discovered_from=found,
     )
+    return fields
+
+
+_SUMMARIES = TypeAdapter(list[WalletSummary])
+"""A page validated in one pydantic-core call rather than model by model (as for tokens)."""
 
 
 class WalletRepository:
@@ -269,9 +275,10 @@ class WalletRepository:
             row = conn.execute(
                 "select * from public.wallets where address = %s", (address,)
             ).fetchone()
-        if row is None:
-            return None
-        return _summary(row, self._found([address]).get(address, []))
+            if row is None:
+                return None
+            found = _found(conn, [address])
+        return WalletSummary.model_validate(_summary_fields(row, found.get(address, [])))
 
     def page(self, query: WalletQuery) -> tuple[list[WalletSummary], int, int]:
         """A page of wallets, the total matching, and how many of those await a profile."""
@@ -313,28 +320,32 @@ class WalletRepository:
                 ).format(scope),
                 params,
             ).fetchone()
-        found = self._found([r["address"] for r in rows])
-        items = [_summary(r, found.get(r["address"], [])) for r in rows]
+            found = _found(conn, [r["address"] for r in rows])
+        items = _SUMMARIES.validate_python(
+            [_summary_fields(r, found.get(r["address"], [])) for r in rows]
+        )
         return items, total, int(pending["n"]) if pending else 0
 
-    def _found(self, wallets: Sequence[str]) -> dict[str, list[DiscoveredFrom]]:
-        if not wallets:
-            return {}
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                "select wallet, mint, reasons, first_buy_at, realised_pnl_sol"
-                " from public.wallet_discoveries where wallet = any(%s)"
-                " order by discovered_at, mint",
-                (list(wallets),),
-            ).fetchall()
-        found: dict[str, list[DiscoveredFrom]] = defaultdict(list)
-        for r in rows:
-            found[r["wallet"]].append(
-                DiscoveredFrom(
-                    mint=r["mint"],
-                    reasons=tuple(r["reasons"]),
-                    first_buy_at=r["first_buy_at"],
-                    realised_pnl_sol=r["realised_pnl_sol"],
-                )
-            )
-        return found
+
+def _found(conn: Connection[DictRow], wallets: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each wallet's discoveries (`DiscoveredFrom`'s fields), oldest first; read on the caller's
+    connection (one pool checkout and commit per request, not two)."""
+    if not wallets:
+        return {}
+    rows = conn.execute(
+        "select wallet, mint, reasons, first_buy_at, realised_pnl_sol"
+        " from public.wallet_discoveries where wallet = any(%s)"
+        " order by discovered_at, mint",
+        (list(wallets),),
+    ).fetchall()
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        found[r["wallet"]].append(
+            {
+                "mint": r["mint"],
+                "reasons": r["reasons"],
+                "first_buy_at": r["first_buy_at"],
+                "realised_pnl_sol": r["realised_pnl_sol"],
+            }
+        )
+    return found

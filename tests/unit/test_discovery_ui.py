@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ui.discovery import (
+    RUN_LABEL,
     button_state,
     rejected_note,
     run_progress,
     safety_markdown,
     snapshots_text,
 )
+from walltrack.data.models.step_settings import TokenDiscoverySettings
 
 
 def test_a_running_scan_shows_its_stage_and_figures() -> None:
@@ -119,3 +121,10 @@ def test_rejected_by_filters_needs_no_note_when_the_list_holds_them_all() -> Non
 def test_a_token_without_snapshots_says_no_data_yet_instead_of_empty_axes() -> None:
     assert "no data yet" in snapshots_text(0)
     assert snapshots_text(1) == "**1 snapshot**"
+
+
+def test_the_scan_settings_help_names_the_button_the_discovery_tab_shows() -> None:
+    # Given the token scan's settings and the Discovery tab's run button
+    help_text = TokenDiscoverySettings.model_fields["scheduled_scan"].description or ""
+    # Then the help text names that button as the user sees it
+    assert RUN_LABEL in help_text

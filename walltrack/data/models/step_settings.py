@@ -48,7 +48,9 @@ class TokenDiscoverySettings(StepSettings):
     step: ClassVar[str] = "token_discovery"
     title: ClassVar[str] = "Token discovery (step 1)"
 
-    scheduled_scan: bool = Field(True, description="Scan on a schedule (besides Run now)")
+    scheduled_scan: bool = Field(
+        True, description="Scan on a schedule (besides the Discovery tab's Run scan button)"
+    )
     scan_interval_minutes: int = Field(
         60, ge=5, le=10_080, description="Scheduled scan every N minutes"
     )

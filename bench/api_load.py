@@ -52,6 +52,15 @@ among the threadpool's 40 threads). Removing the middleware, the dependency over
 count query together saved ~15 %, within the noise. Experiments (not committed): the page
 rendered as JSON by Postgres and returned as-is: 360 req/s (1.6 ms CPU/request, p99 1.4x
 bare); a 1 s cache of the page: 413 req/s (0.96 ms, the app's plumbing alone).
+
+After the read-path work (5c398f3, a5b8eb4: a plain ASGI request log, the container on
+`app.state`, async dependency providers, pages validated in one pydantic call and serialised
+once), same day, `--hours 6`, same session as its own "before": API CPU per request tokens
+8.4 -> 4.4-4.6 ms, wallets 5.8 -> 3.4 ms, wallet detail 4.0 -> 2.8 ms, /health 3.9 -> 2.8 ms
+(bare 0.36-0.39 ms); throughput tokens 87 -> 143-194 req/s, wallets 128 -> 217. The list
+endpoints reach 8-17 % of the bare endpoint: still short of 50 %. Next, in the order to measure
+them: the separate count query (`count(*) over ()`, or none on a short page; data/postgres/
+paging.py), fewer columns or JSON built by Postgres, the `def` routes' threadpool hop.
 """
 
 from __future__ import annotations

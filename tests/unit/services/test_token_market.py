@@ -12,6 +12,7 @@ import respx
 
 from tests.unit.services.conftest import FAST_RATE, TEST_RETRY, RecordingSleep
 from walltrack.data.models.step_settings import TokenDiscoverySettings
+from walltrack.data.models.token import SafetyFacts
 from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.helius import HeliusDasClient
 from walltrack.services.rugcheck import RugCheckClient
@@ -28,6 +29,38 @@ ORBT = "5kPxHhTpBUNU2RxZ6b6RoggtCDru2Z9kvoRs5Uyy4BJm"
 
 def _dex() -> DexScreenerClient:
     return DexScreenerClient(DEX, profiles_rate=FAST_RATE, pairs_rate=FAST_RATE)
+
+
+def _das_answers_asset_not_found(mock_api: respx.MockRouter) -> None:
+    mock_api.post(f"{RPC}/").respond(
+        200,
+        json={
+            "jsonrpc": "2.0",
+            "id": "walltrack-1",
+            "error": {"code": -32000, "message": "Asset not found"},
+        },
+    )
+
+
+async def _gcat_facts(
+    mock_api: respx.MockRouter,
+    load_fixture: Callable[[str], Any],
+    *,
+    sleep: RecordingSleep | None = None,
+) -> SafetyFacts:
+    """GCAT's candidate from the DexScreener fixture, then its safety facts from DAS and
+    RugCheck as the test mocked them (waits recorded by `sleep` when given)."""
+    mock_api.get(url__startswith=f"{DEX}/tokens/v1/solana/").respond(
+        200, json=load_fixture("dexscreener/tokens_v1.json")
+    )
+    async with _dex() as dex:
+        [candidate] = (await DexScreenerCandidates(dex).pairs_for([GCAT])).candidates
+    waits: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+    async with (
+        HeliusDasClient(RPC, das_rate=FAST_RATE, rpc_rate=FAST_RATE, **waits) as das,
+        RugCheckClient(RUG, reports_rate=FAST_RATE, retry=TEST_RETRY, **waits) as rug,
+    ):
+        return await MarketSafetyFacts(das, rug).facts(candidate)
 
 
 async def test_discover_turns_profiles_into_solana_candidates(
@@ -102,25 +135,9 @@ async def test_safety_facts_come_from_das_holders_and_rugcheck(
 async def test_a_missing_rugcheck_report_leaves_that_fact_unknown(
     mock_api: respx.MockRouter, load_fixture: Callable[[str], Any]
 ) -> None:
-    mock_api.post(f"{RPC}/").respond(
-        200,
-        json={
-            "jsonrpc": "2.0",
-            "id": "walltrack-1",
-            "error": {"code": -32000, "message": "Asset not found"},
-        },
-    )
+    _das_answers_asset_not_found(mock_api)
     mock_api.get(url__startswith=f"{RUG}/v1/tokens/").respond(400, json={"error": "not found"})
-    mock_api.get(url__startswith=f"{DEX}/tokens/v1/solana/").respond(
-        200, json=load_fixture("dexscreener/tokens_v1.json")
-    )
-    async with _dex() as dex:
-        [candidate] = (await DexScreenerCandidates(dex).pairs_for([GCAT])).candidates
-    async with (
-        HeliusDasClient(RPC, das_rate=FAST_RATE, rpc_rate=FAST_RATE) as das,
-        RugCheckClient(RUG, reports_rate=FAST_RATE) as rug,
-    ):
-        facts = await MarketSafetyFacts(das, rug).facts(candidate)
+    facts = await _gcat_facts(mock_api, load_fixture)
     assert not facts.authorities_known
     assert facts.rugcheck_score_normalised is None
 
@@ -138,17 +155,8 @@ async def test_a_refused_helius_and_an_unavailable_rugcheck_are_recorded_as_outa
         },
     )
     rug_route = mock_api.get(url__startswith=f"{RUG}/v1/tokens/").respond(503)
-    mock_api.get(url__startswith=f"{DEX}/tokens/v1/solana/").respond(
-        200, json=load_fixture("dexscreener/tokens_v1.json")
-    )
-    async with _dex() as dex:
-        [candidate] = (await DexScreenerCandidates(dex).pairs_for([GCAT])).candidates
     # When the facts are gathered
-    async with (
-        HeliusDasClient(RPC, das_rate=FAST_RATE, rpc_rate=FAST_RATE, sleep=sleep) as das,
-        RugCheckClient(RUG, reports_rate=FAST_RATE, retry=TEST_RETRY, sleep=sleep) as rug,
-    ):
-        facts = await MarketSafetyFacts(das, rug).facts(candidate)
+    facts = await _gcat_facts(mock_api, load_fixture, sleep=sleep)
     # Then each source that could not be read is an outage naming its upstream and the error
     # (RugCheck after its retries: a temporary failure), not an "unknown" fact
     by_source = {o.source: o for o in facts.outages}
@@ -165,24 +173,8 @@ async def test_a_token_the_sources_do_not_know_is_no_outage(
     mock_api: respx.MockRouter, load_fixture: Callable[[str], Any]
 ) -> None:
     # Given DAS and RugCheck answering "not found" (a young token): they ran, found nothing
-    mock_api.post(f"{RPC}/").respond(
-        200,
-        json={
-            "jsonrpc": "2.0",
-            "id": "walltrack-1",
-            "error": {"code": -32000, "message": "Asset not found"},
-        },
-    )
+    _das_answers_asset_not_found(mock_api)
     mock_api.get(url__startswith=f"{RUG}/v1/tokens/").respond(404, json={"error": "not found"})
-    mock_api.get(url__startswith=f"{DEX}/tokens/v1/solana/").respond(
-        200, json=load_fixture("dexscreener/tokens_v1.json")
-    )
-    async with _dex() as dex:
-        [candidate] = (await DexScreenerCandidates(dex).pairs_for([GCAT])).candidates
-    async with (
-        HeliusDasClient(RPC, das_rate=FAST_RATE, rpc_rate=FAST_RATE) as das,
-        RugCheckClient(RUG, reports_rate=FAST_RATE) as rug,
-    ):
-        facts = await MarketSafetyFacts(das, rug).facts(candidate)
+    facts = await _gcat_facts(mock_api, load_fixture)
     # Then nothing is unavailable: the checks are unknown (they warn), not pending
     assert facts.outages == []

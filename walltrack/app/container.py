@@ -27,18 +27,27 @@ from walltrack.app.wallet_discovery import WalletJobs
 from walltrack.clock import Clock, clock_from_text
 from walltrack.config.settings import EnvSettings
 from walltrack.core.discovery.wallets import PriceTapeCache
+from walltrack.core.pipeline import PipelineMonitor, QueueDepthsPort
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.messages import QueueName
 from walltrack.data.postgres.database import Database, create_pool
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository
+from walltrack.data.postgres.pipeline_state import LocalQueueDepths, PipelineReads
 from walltrack.data.postgres.rate_limits import RateLimitSlots
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 from walltrack.data.postgres.step_settings import StepSettingsRepository
 from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
 from walltrack.log import register_secrets
-from walltrack.runtime.queues import QueuePort, queue_port_for
+from walltrack.runtime.queue_depths import SqsQueueDepths
+from walltrack.runtime.queues import (
+    LOCAL_QUEUE_PREFIX,
+    LocalQueueNotRegisteredError,
+    QueuePort,
+    queue_port_for,
+    registered_local_queue,
+)
 from walltrack.services.base import USER_AGENT, Transport
 from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.helius import DAS_RATE_BY_PLAN, RPC_RATE_BY_PLAN, HeliusDasClient
@@ -80,6 +89,43 @@ def build_local_queue_store(env: EnvSettings) -> PostgresQueueStore:
             )
         )
     )
+
+
+def _local_dlq_id(queue_id: str) -> str | None:
+    """The DLQ of a local queue, from the runtime that registered it (`walltrack run`'s)."""
+    try:
+        queue = registered_local_queue(queue_id)
+    except LocalQueueNotRegisteredError:
+        return None
+    dead_letter = getattr(queue, "dead_letter", None)
+    dlq_id = getattr(dead_letter, "queue_id", None)
+    return dlq_id if isinstance(dlq_id, str) else None
+
+
+def build_queue_depths(env: EnvSettings, db: Database) -> dict[QueueName, QueueDepthsPort]:
+    """Each configured queue's depth reader: the local store's for `local://queue/<Id>`, SQS's
+    (the queue and the DLQ its RedrivePolicy names) for an SQS URL."""
+    urls: dict[QueueName, str | None] = {
+        "token_scan": env.token_scan_queue_url,
+        "wallet_discovery": env.wallet_discovery_queue_url,
+        "wallet_profile": env.wallet_profile_queue_url,
+    }
+    local: dict[QueueName, tuple[str, str | None]] = {}
+    remote: dict[QueueName, str] = {}
+    for queue, url in urls.items():
+        if url and url.startswith(LOCAL_QUEUE_PREFIX):
+            queue_id = url.removeprefix(LOCAL_QUEUE_PREFIX)
+            local[queue] = (queue_id, _local_dlq_id(queue_id))
+        elif url:
+            remote[queue] = url
+    depths: dict[QueueName, QueueDepthsPort] = {}
+    if local:
+        reader = LocalQueueDepths(PostgresQueueStore(db), local)
+        depths.update(dict.fromkeys(local, reader))
+    if remote:
+        sqs = SqsQueueDepths(remote)
+        depths.update(dict.fromkeys(remote, sqs))
+    return depths
 
 
 @dataclass
@@ -136,6 +182,27 @@ class Container:
         from walltrack.data.graph.repository import GraphRepository  # noqa: PLC0415
 
         return GraphRepository(driver_for(self.env))
+
+    @cached_property
+    def queue_depths(self) -> Mapping[QueueName, QueueDepthsPort]:
+        """Built on first use: a local queue's DLQ is read from the runtime that registered it."""
+        return build_queue_depths(self.env, self.db)
+
+    @cached_property
+    def pipeline(self) -> PipelineMonitor:
+        """The pipeline's live state (GET /status/pipeline)."""
+        helius = {
+            account: 1.0 / limiter.limit.interval_s
+            for account, limiter in self.limiters.items()
+            if account.startswith("helius:")
+        }
+        return PipelineMonitor(
+            PipelineReads(self.db),
+            self.queue_depths,
+            self.clock,
+            helius_plan=self.env.helius_plan,
+            helius_rates=helius,
+        )
 
     # -- jobs -------------------------------------------------------------------------------
     @cached_property

@@ -1,4 +1,4 @@
-"""GET /status/schedule-runs: the recent runs of scheduled jobs (Status tab)."""
+"""GET /status/…: the pipeline's live state, the schedules and the recent runs (Status tab)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from walltrack.api.deps import ScheduleRuns, TokenJobs
+from walltrack.api.deps import AppContainer, ScheduleRuns, TokenJobs
 from walltrack.api.errors import EVERY_ROUTE, error_responses
+from walltrack.core.pipeline import DEFAULT_WINDOW_MINUTES
 from walltrack.core.schedules import ScheduleState
 from walltrack.data.models.inputs import MAX_PAGE, NAME_LENGTH, PRINTABLE
+from walltrack.data.models.pipeline import PipelineState
 from walltrack.data.models.runs import RunStatus, ScheduleRun
 from walltrack.errors import NotFoundError
 
@@ -32,6 +34,20 @@ def recent_runs(
     (`?job=token_scan&status=running&exclusive=true`: the scan running now, if any — the
     dashboard's Run buttons read it)."""
     return repo.recent(limit=limit, job=job, status=status, exclusive=exclusive)
+
+
+@router.get("/pipeline", response_model=PipelineState, responses=error_responses(422))
+def pipeline(
+    app: AppContainer,
+    window_minutes: Annotated[
+        int,
+        Query(ge=1, le=60, description="throughput is measured over the last N minutes"),
+    ] = DEFAULT_WINDOW_MINUTES,
+) -> PipelineState:
+    """Each step's queue (waiting, in flight, failed), what it finished in the window, its
+    rate per minute and ETA, the run in progress; the market's clock; and profiling's Helius
+    calls per profile against the plan's rate."""
+    return app.pipeline.state(window_minutes=window_minutes)
 
 
 @router.get("/schedules", response_model=list[ScheduleState])

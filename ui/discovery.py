@@ -47,6 +47,17 @@ PASSING = {
 VERDICTS = [ANY, "pass", "warn", "fail", "pending"]
 TOKEN_COLUMN_WIDTHS: list[str | int] = ["8%", "22%", "8%", "10%", "11%", "11%", "11%", "9%", "10%"]
 """Wide enough that no header breaks inside a word ("safet y" at 1400 px, issue 14 item 9)."""
+REJECTED_HEADERS = [
+    "symbol",
+    "mint",
+    "age",
+    "liquidity (USD)",
+    "volume 24h (USD)",
+    "FDV (USD)",
+    "rejected because",
+    "status",
+]
+REJECTED_COLUMN_WIDTHS: list[str | int] = ["7%", "20%", "7%", "10%", "10%", "10%", "28%", "8%"]
 CHART_TIME_FORMAT = "%H:%M"
 """A 24-hour clock on the charts' time axis: Vega-Lite's default reads 14:02 as "02:02"."""
 RUN_LABEL = "Run scan"
@@ -96,6 +107,34 @@ def token_rows(body: dict[str, Any]) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+def rejected_rows(body: dict[str, Any]) -> list[list[Any]]:
+    """The "rejected by filters" view: the figures the filters judge and each token's reasons
+    (a rejected token has no safety check: that column would only say "unchecked")."""
+    rows = []
+    for token in body.get("items", []):
+        market = token.get("market") or {}
+        rows.append(
+            [
+                token.get("symbol") or "?",
+                token["mint"],
+                _age(token.get("pair_created_at"), body["as_of"]),
+                _money(market.get("liquidity_usd")),
+                _money(market.get("volume_h24_usd")),
+                _money(market.get("fdv_usd")),
+                "; ".join(token.get("filter_reasons") or []) or "(none recorded)",
+                token.get("status", ""),
+            ]
+        )
+    return rows
+
+
+def token_table(body: dict[str, Any], *, rejected: bool) -> pd.DataFrame:
+    """The table's content; its columns are the headers (the rejected view has its own)."""
+    if rejected:
+        return pd.DataFrame(rejected_rows(body), columns=REJECTED_HEADERS)
+    return pd.DataFrame(token_rows(body), columns=TOKEN_HEADERS)
 
 
 def run_progress(run: dict[str, Any]) -> str:
@@ -178,27 +217,6 @@ def snapshot_frame(snapshots: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "price_usd", "liquidity_usd"])
 
 
-def rejected_note(runs: list[dict[str, Any]], listed: int) -> str:
-    """Why "rejected by filters" lists fewer tokens than the last scan rejected: a candidate the
-    filters reject on first sight is not stored (only its count is), so the list holds only
-    stored tokens a later scan rejected. Said beside the list instead of an unexplained 0."""
-    last = next((r for r in runs if r.get("status") != "running"), None)
-    if last is None:
-        return ""
-    counts = last.get("counts") or {}
-    rejected = int(counts.get("tokens", counts.get("candidates", 0))) - int(
-        counts.get("passed_filters", 0)
-    )
-    if rejected <= listed:
-        return ""
-    return (
-        f"\n\nThe last scan's filters rejected **{rejected}** of"
-        f" {counts.get('tokens', counts.get('candidates', 0))} tokens; those never stored"
-        " before are not kept, so this list shows only stored tokens a later scan rejected"
-        f" ({listed})."
-    )
-
-
 def snapshots_text(count: int) -> str:
     """Said instead of drawing empty axes when a token has no snapshot yet."""
     if count == 0:
@@ -264,7 +282,7 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
                 visible=False,
             )
 
-        def load_tokens(st: str, vd: str, q: str, ps: str, so: str) -> tuple[str, list[list[Any]]]:
+        def load_tokens(st: str, vd: str, q: str, ps: str, so: str) -> tuple[str, Any]:
             field, order = SORTS.get(so, SORTS["newest first"])
             result = client.tokens(
                 filters=PASSING.get(ps, "passed"),
@@ -283,12 +301,11 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             body = result.body
             shown = len(body["items"])
             more = f" (showing {shown})" if shown < body["total"] else ""
-            note = ""
-            if PASSING.get(ps) == "rejected":
-                scans = client.schedule_runs(limit=5, job="token_scan")
-                if scans.ok and isinstance(scans.body, list):
-                    note = rejected_note(scans.body, body["total"])
-            return f"**{body['total']} tokens**{more}{note}", token_rows(body)
+            rejected = PASSING.get(ps) == "rejected"
+            widths = REJECTED_COLUMN_WIDTHS if rejected else TOKEN_COLUMN_WIDTHS
+            return f"**{body['total']} tokens**{more}", gr.Dataframe(
+                value=token_table(body, rejected=rejected), column_widths=widths
+            )
 
         filters = [status, verdict, search, passing, sort]
         for control in (status, verdict, passing, sort):
@@ -338,7 +355,7 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             poll, inputs=[run_id, *filters], outputs=[progress, run_id, run, count, table]
         )
 
-        def add_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
+        def add_token(mint: str, *current: str) -> tuple[str, str, Any]:
             result = client.add_token(mint.strip())
             listed, rows = load_tokens(*current)
             if result.ok:
@@ -382,9 +399,7 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
             show_detail, inputs=[detail_mint], outputs=detail_outputs
         )
 
-        def change_block(
-            mint: str, *current: str, blocked: bool
-        ) -> tuple[str, str, list[list[Any]]]:
+        def change_block(mint: str, *current: str, blocked: bool) -> tuple[str, str, Any]:
             if not mint.strip():
                 listed, rows = load_tokens(*current)
                 return "Type or pick a mint first.", listed, rows
@@ -395,10 +410,10 @@ def discovery_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR091
                 return format_errors(result.body), listed, rows
             return safety_markdown(result.body), listed, rows
 
-        def block_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
+        def block_token(mint: str, *current: str) -> tuple[str, str, Any]:
             return change_block(mint, *current, blocked=True)
 
-        def unblock_token(mint: str, *current: str) -> tuple[str, str, list[list[Any]]]:
+        def unblock_token(mint: str, *current: str) -> tuple[str, str, Any]:
             return change_block(mint, *current, blocked=False)
 
         block_outputs = [detail, count, table]

@@ -108,6 +108,17 @@ def test_run_lists_the_tokens_that_pass_and_a_tighter_filter_shrinks_the_list(
         arg=str(expected),
     )
     assert 0 < expected < len(best)
+    # And "rejected by filters" lists the others, each with its reason
+    page.locator("#filter-passing input").click()
+    page.get_by_role("option", name="rejected by filters").click()
+    page.wait_for_function(
+        "n => document.querySelector('#tokens-count').innerText.includes(n + ' tokens')",
+        arg=str(len(best) - expected),
+    )
+    page.locator("#tokens-table thead").get_by_text("rejected because").wait_for()
+    page.locator("#tokens-table [data-testid^='cell-']").get_by_text(
+        "liquidity USD"
+    ).first.wait_for()
 
 
 def test_manual_add_valid_malformed_unknown_and_the_detail_view(

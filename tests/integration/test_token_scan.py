@@ -128,7 +128,72 @@ def test_scan_stores_passing_tokens_and_announces_only_new_ones(store: TokenRepo
     assert frozen.safety is not None
     assert frozen.safety.verdict == "fail"
     assert "freeze authority still enabled" in frozen.safety.reasons[0]
-    assert store.get("scan-thin") is None
+    thin = store.get("scan-thin")
+    assert thin is not None
+    assert not thin.filters_passed
+    assert thin.safety is None
+
+
+def test_a_first_seen_rejected_candidate_is_stored_but_nothing_works_on_it(
+    store: TokenRepository,
+) -> None:
+    # Given a thin token never seen before, a hand-added thin one and a blocked thin one
+    market = Market([_cand("seen-thin", "10"), _cand("seen-manual", "10"),
+                     _cand("seen-blocked", "10")])  # fmt: skip
+    asyncio.run(add_token_manually("seen-manual", settings=TokenDiscoverySettings(),
+                                   source=market, safety=Safety(set()), store=store,
+                                   outbox=Outbox(), atomic=nullcontext, now=T0))  # fmt: skip
+    store.upsert_discovered(_cand("seen-blocked", "10").as_token(), at=T0)
+    store.set_status("seen-blocked", "blocked", reason="user", at=T0)
+    outbox, safety = Outbox(), Safety(set())
+    # When a scan's filters reject all three
+    report = asyncio.run(
+        run_token_scan(settings=TokenDiscoverySettings(), source=market, safety=safety,
+                       store=store, outbox=outbox, atomic=nullcontext,
+                       now=T0 + timedelta(minutes=1))
+    )  # fmt: skip
+    # Then the new one is stored as rejected with its reasons, the user's two untouched
+    assert (report.rejected_new, report.now_rejected) == (1, 0)
+    thin = store.get("seen-thin")
+    assert thin is not None
+    assert not thin.filters_passed
+    assert "liquidity USD 10 < 10000" in thin.filter_reasons[0]
+    assert thin.market.liquidity_usd == Decimal("10")
+    for mint in ("seen-manual", "seen-blocked"):
+        kept = store.get(mint)
+        assert kept is not None
+        assert kept.filters_passed
+    rejected, total = store.page(TokenQuery(filters="rejected"))
+    assert (total, [t.mint for t in rejected]) == (1, ["seen-thin"])
+    # And nothing works on it: no safety call, no snapshot, no announcement, not active
+    assert safety.calls == 0
+    assert store.snapshots("seen-thin") == []
+    assert outbox.sent == []
+    assert "seen-thin" not in store.active_mints()
+    refresh = asyncio.run(
+        run_token_refresh(settings=TokenRefreshSettings(),
+                          discovery_settings=TokenDiscoverySettings(), source=market,
+                          safety=safety, store=store, now=T0 + timedelta(minutes=2))
+    )  # fmt: skip
+    assert refresh.active == 1  # the hand-added one
+    assert store.snapshots("seen-thin") == []
+
+    # When its pool deepens and a later scan passes it
+    market.pairs["seen-thin"] = _cand("seen-thin", "50000")
+    later = asyncio.run(
+        run_token_scan(settings=TokenDiscoverySettings(), source=market, safety=safety,
+                       store=store, outbox=outbox, atomic=nullcontext,
+                       now=T0 + timedelta(minutes=3))
+    )  # fmt: skip
+    # Then it is a normal new passing token: checked, snapshotted, announced once, active
+    assert later.new_tokens == 1
+    assert outbox.sent == ["seen-thin"]
+    passing = store.get("seen-thin")
+    assert passing is not None
+    assert passing.filters_passed
+    assert passing.safety is not None
+    assert len(store.snapshots("seen-thin")) == 1
+    assert "seen-thin" in store.active_mints()
 
 
 class Countdown:

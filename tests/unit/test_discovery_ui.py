@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from ui.discovery import (
+    REJECTED_COLUMN_WIDTHS,
+    REJECTED_HEADERS,
     RUN_LABEL,
+    TOKEN_HEADERS,
     button_state,
-    rejected_note,
     run_progress,
     safety_markdown,
     snapshots_text,
+    token_table,
 )
 from walltrack.data.models.step_settings import TokenDiscoverySettings
 
@@ -101,21 +104,34 @@ def test_the_run_button_is_disabled_and_says_so_while_a_scan_runs() -> None:
     assert button_state(running=False) == {"value": "Run scan", "interactive": True}
 
 
-def test_rejected_by_filters_explains_a_list_shorter_than_the_last_scans_rejections() -> None:
-    # Given a finished scan of 80 tokens, 6 passing, and no stored token flagged as rejected
-    runs = [
-        {"status": "running", "counts": {"stage": "fetch"}},
-        {"status": "succeeded", "counts": {"candidates": 80, "tokens": 80, "passed_filters": 6}},
-    ]
-    # When the rejected list is labelled / Then it says why it shows 0 while 74 were rejected
-    note = rejected_note(runs, 0)
-    assert "rejected **74** of 80 tokens" in note
-    assert "not kept" in note
-
-
-def test_rejected_by_filters_needs_no_note_when_the_list_holds_them_all() -> None:
-    runs = [{"status": "succeeded", "counts": {"tokens": 10, "passed_filters": 6}}]
-    assert rejected_note(runs, 4) == ""
+def test_rejected_by_filters_lists_each_token_with_its_reasons() -> None:
+    # Given a page of the "rejected by filters" view: a token the scan saw once, never checked
+    body = {
+        "as_of": "2026-03-10T14:00:00+00:00",
+        "items": [
+            {
+                "mint": "Thin1111",
+                "symbol": "THIN",
+                "pair_created_at": "2026-03-10T13:50:00+00:00",
+                "market": {"liquidity_usd": "10", "volume_h24_usd": "90000"},
+                "safety": None,
+                "filters_passed": False,
+                "filter_reasons": ["liquidity USD 10 < 10000", "age 10 min < 15"],
+                "status": "active",
+            }
+        ],
+    }
+    # When tabled for that view
+    table = token_table(body, rejected=True)
+    # Then its columns say why, one row per token, the reasons joined
+    assert list(table.columns) == REJECTED_HEADERS
+    assert len(REJECTED_COLUMN_WIDTHS) == len(REJECTED_HEADERS)
+    row = table.iloc[0]
+    assert row["rejected because"] == "liquidity USD 10 < 10000; age 10 min < 15"
+    assert row["mint"] == "Thin1111"
+    assert row["liquidity (USD)"] == "10"
+    # And the passing view keeps its own columns
+    assert list(token_table(body, rejected=False).columns) == TOKEN_HEADERS
 
 
 def test_a_token_without_snapshots_says_no_data_yet_instead_of_empty_axes() -> None:

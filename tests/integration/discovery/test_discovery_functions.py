@@ -3,6 +3,8 @@ from their template.yaml entries by the local runtime, real Postgres, the simula
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -185,3 +187,62 @@ def test_a_scan_invoked_with_little_time_left_defers_its_tokens_to_the_next_scan
     assert run["counts"]["deferred"] == run["counts"]["passed_filters"]
     assert run["counts"]["new_tokens"] == 0
     assert client.get("/discovery/tokens").json()["total"] == 0
+
+
+def _queued_mints(stack: Stack) -> list[str]:
+    """The mints of every message waiting in step 3's queue (received, so hidden afterwards)."""
+    queue, mints = stack.runtime.queue("WalletDiscoveryQueue"), []
+    while batch := queue.receive(max_messages=10):
+        mints += [json.loads(m.body)["mint"] for m in batch]
+    return mints
+
+
+def test_every_rejected_candidate_is_listed_with_its_reasons_and_nothing_works_on_it(
+    stack: Stack,
+) -> None:
+    client, runtime = stack.client, stack.runtime
+    # Given filters that reject every sim token (no pool is that liquid)
+    _configure(client, "token_discovery", {**RELAXED, "min_liquidity_usd": "999999999999"})
+    # When a scan runs
+    first = client.post("/discovery/tokens/run").json()["run_id"]
+    runtime.run_until_idle()
+    counts = client.get(f"/status/schedule-runs/{first}").json()["counts"]
+    # Then every token the scan judged is listed as rejected, with its reasons
+    assert counts["passed_filters"] == 0
+    assert counts["rejected_new"] == counts["tokens"] > 0
+    rejected = client.get("/discovery/tokens", params={"filters": "rejected", "limit": 500}).json()
+    assert rejected["total"] == counts["tokens"] - counts["passed_filters"]
+    assert all("liquidity USD" in t["filter_reasons"][0] for t in rejected["items"])
+    # And nothing works on them: no safety check, no snapshot, no announcement, no fan-out
+    assert all(t["safety"] is None for t in rejected["items"])
+    some = rejected["items"][0]["mint"]
+    assert client.get(f"/discovery/tokens/{some}").json()["snapshots"] == []
+    assert runtime.queue("WalletDiscoveryQueue").approximate_count() == 0
+    assert client.post("/discovery/wallets/run", json={}).status_code == 404
+
+    # When the filters let the most liquid pool through (most sim tokens are still on their
+    # bonding curve: no pool liquidity) and the scan runs again
+    liquidity = sorted(Decimal(t["market"]["liquidity_usd"] or 0) for t in rejected["items"])
+    assert liquidity[-1] >= 1
+    _configure(client, "token_discovery", {"min_liquidity_usd": str(int(liquidity[-1]))})
+    second = client.post("/discovery/tokens/run").json()["run_id"]
+    runtime.run_until_idle()
+    counts = client.get(f"/status/schedule-runs/{second}").json()["counts"]
+    # Then the list of rejected ones is exactly the rest, and the passing ones are normal new
+    # tokens: checked, snapshotted and announced once each
+    passing = client.get("/discovery/tokens", params={"filters": "passed", "limit": 500}).json()
+    passed = {t["mint"] for t in passing["items"]}
+    assert 0 < counts["passed_filters"] < counts["tokens"]
+    again = client.get("/discovery/tokens", params={"filters": "rejected", "limit": 500}).json()
+    assert again["total"] == counts["tokens"] - counts["passed_filters"]
+    assert counts["new_tokens"] == counts["passed_filters"] == len(passed)
+    assert all(t["safety"] is not None for t in passing["items"])
+    assert sorted(_queued_mints(stack)) == sorted(passed)
+    # And refresh and a discovery of every active token take the passing ones only
+    refresh = runtime.fire_schedule("TokenRefreshFunction")
+    assert refresh["counts"]["active"] == len(passed)
+    for token in again["items"]:
+        assert client.get(f"/discovery/tokens/{token['mint']}").json()["snapshots"] == []
+    everything = client.post("/discovery/wallets/run", json={}).json()
+    assert everything["tokens"] == len(passed)
+    assert sorted(_queued_mints(stack)) == sorted(passed)

@@ -1,6 +1,7 @@
 """Step 1 and 2 as recipes over ports: the orchestrators the functions and the API call.
 
-Scan:    1. fetch candidates from each enabled source  2. best pair per token  3. filters
+Scan:    1. fetch candidates from each enabled source  2. best pair per token  3. filters (a
+            rejected token is stored with its reasons, to be seen; nothing works on it)
          4. safety gauntlet  5. store token + first snapshot and 6. announce a new token, in
             one transaction (the outbox): a stored new token is always announced
 Refresh: 1. fetch current pairs of active tokens (batched)  2. store snapshots
@@ -63,7 +64,7 @@ class TokenStore(Protocol):
 
     def get(self, mint: str) -> Token | None: ...
 
-    def mark_rejected(self, rejected: dict[str, list[str]], *, at: datetime) -> int: ...
+    def mark_rejected(self, rejected: Sequence[Token], *, at: datetime) -> tuple[int, int]: ...
 
     def active_mints(self) -> list[str]: ...
 
@@ -101,6 +102,7 @@ class ScanReport:
     )
     skipped_malformed: int = 0
     now_rejected: int = 0  # stored tokens these filters reject (kept, flagged)
+    rejected_new: int = 0  # first-seen candidates they reject (stored as rejected, not worked on)
     deferred: int = 0  # passing tokens left for the next scan: the time ran short
     unavailable: dict[str, str] = field(default_factory=dict)  # upstream -> what failed
     errors: list[str] = field(default_factory=list)
@@ -118,8 +120,9 @@ class ScanReport:
 
 
 def _check_order(stored: Token | None) -> int:
-    """New tokens first, then tokens whose checks are pending, then the others."""
-    if stored is None:
+    """New tokens first (stored only as rejected counts as new: never checked), then tokens
+    whose checks are pending, then the others."""
+    if stored is None or stored.safety is None:
         return 0
     return 1 if stored.safety is not None and stored.safety.verdict == "pending" else 2
 
@@ -173,15 +176,20 @@ async def run_token_scan(
     # 2. best pair per token  3. filters
     tokens = best_pair_per_token(batch.candidates)
     report.tokens = len(tokens)
-    passing = []
+    passing, rejected = [], []
     for candidate in tokens:
         decision = apply_filters(candidate, settings, now=now)
         if decision.passed:
             passing.append(candidate)
         else:
             report.rejected[candidate.mint] = list(decision.reasons)
+            rejected.append(
+                candidate.as_token().model_copy(
+                    update={"filters_passed": False, "filter_reasons": list(decision.reasons)}
+                )
+            )
     report.passed_filters = len(passing)
-    report.now_rejected = store.mark_rejected(report.rejected, at=now)
+    report.rejected_new, report.now_rejected = store.mark_rejected(rejected, at=now)
     if time_left is not None:  # new first, then those whose checks are pending; stable
         stored = {c.mint: store.get(c.mint) for c in passing}
         passing.sort(key=lambda c: _check_order(stored[c.mint]))

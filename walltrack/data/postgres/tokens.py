@@ -79,7 +79,10 @@ class TokenRepository:
     def upsert_discovered(self, token: Token, *, at: datetime) -> bool:
         """Insert a new token or refresh a known one's pair and market; True when new.
 
-        A blocked token stays blocked and keeps its data: the user said no.
+        New also means "stored before only as rejected by the filters": rejected and never
+        safety-checked (every passing token is checked in the same transaction), so never
+        announced; passing now, it is announced like a token seen for the first time. A
+        blocked token stays blocked and keeps its data: the user said no.
         """
         m = token.market
         params: dict[str, Any] = {
@@ -92,6 +95,10 @@ class TokenRepository:
         with self._db.connection() as conn:
             row = conn.execute(
                 """
+                with prior as (  -- the row before this statement (RETURNING shows the new one)
+                    select filters_passed, safety_verdict from public.tokens
+                    where mint = %(mint)s
+                )
                 insert into public.tokens as t (mint, chain, symbol, name, pair_address, dex_id,
                     quote_mint, pair_created_at, sources, price_usd, liquidity_usd,
                     volume_h24_usd, fdv_usd, market_cap_usd, txns_h1_buys, txns_h1_sells,
@@ -121,25 +128,66 @@ class TokenRepository:
                     filter_reasons = '[]'::jsonb,
                     filters_checked_at = excluded.last_refreshed_at
                 where t.status <> 'blocked'
-                returning (xmax = 0) as inserted
+                returning (xmax = 0 or coalesce(
+                    (select not p.filters_passed and p.safety_verdict is null from prior p),
+                    false)) as inserted
                 """,
                 params,
             ).fetchone()
         return bool(row and row["inserted"])
 
-    def mark_rejected(self, rejected: dict[str, list[str]], *, at: datetime) -> int:
-        """Stored tokens that a scan's filters now reject: flagged with the reasons, kept.
-        Tokens the user added by hand are theirs: filters never flag them."""
+    def mark_rejected(self, rejected: Sequence[Token], *, at: datetime) -> tuple[int, int]:
+        """Store what a scan's filters reject, with the reasons (`filter_reasons`): a candidate
+        seen for the first time becomes a token with `filters_passed` false (its pair and
+        market as the scan saw them; no snapshot, no safety check, no announcement), a stored
+        token is flagged and keeps its data. Tokens the user added by hand or blocked are
+        theirs: filters never flag them. Returns (stored new, stored ones flagged)."""
         if not rejected:
-            return 0
+            return 0, 0
+        rows = [
+            {
+                **token.model_dump(include={"mint", "chain", "symbol", "name", "pair_address",
+                                            "dex_id", "quote_mint", "pair_created_at"}),
+                "sources": token.sources,
+                **{k: getattr(token.market, k) for k in _MARKET},
+                "reasons": Jsonb(token.filter_reasons),
+                "at": at,
+            }
+            for token in rejected
+        ]  # fmt: skip
+        new = flagged = 0
         with self._db.connection() as conn, conn.cursor() as cur:
             cur.executemany(
-                "update public.tokens set filters_passed = false, filter_reasons = %s,"
-                " filters_checked_at = %s"
-                " where mint = %s and not ('manual' = any(sources))",
-                [(Jsonb(reasons), at, mint) for mint, reasons in rejected.items()],
+                """
+                insert into public.tokens as t (mint, chain, symbol, name, pair_address, dex_id,
+                    quote_mint, pair_created_at, sources, price_usd, liquidity_usd,
+                    volume_h24_usd, fdv_usd, market_cap_usd, txns_h1_buys, txns_h1_sells,
+                    first_seen_at, last_refreshed_at, status_changed_at, filters_passed,
+                    filter_reasons, filters_checked_at)
+                values (%(mint)s, %(chain)s, %(symbol)s, %(name)s, %(pair_address)s, %(dex_id)s,
+                    %(quote_mint)s, %(pair_created_at)s, %(sources)s, %(price_usd)s,
+                    %(liquidity_usd)s, %(volume_h24_usd)s, %(fdv_usd)s, %(market_cap_usd)s,
+                    %(txns_h1_buys)s, %(txns_h1_sells)s, %(at)s, %(at)s, %(at)s, false,
+                    %(reasons)s, %(at)s)
+                on conflict (mint) do update set
+                    filters_passed = false,
+                    filter_reasons = excluded.filter_reasons,
+                    filters_checked_at = excluded.filters_checked_at
+                where t.status <> 'blocked' and not ('manual' = any(t.sources))
+                returning (xmax = 0) as inserted
+                """,
+                rows,
+                returning=True,
             )
-            return max(cur.rowcount, 0)
+            while True:  # one result per row: none when the row was the user's (not flagged)
+                for row in cur.fetchall():
+                    if row["inserted"]:
+                        new += 1
+                    else:
+                        flagged += 1
+                if not cur.nextset():
+                    break
+        return new, flagged
 
     def get(self, mint: str) -> Token | None:
         with self._db.connection() as conn:
@@ -185,9 +233,12 @@ class TokenRepository:
         return _TOKENS.validate_python([_token_fields(r) for r in rows]), total
 
     def active_mints(self) -> list[str]:
+        """The tokens to work on (refresh, surveillance, wallet discovery for all): active and
+        passing the filters. A token the filters reject is stored to be seen, not worked on."""
         with self._db.connection() as conn:
             rows = conn.execute(
-                "select mint from public.tokens where status = 'active' order by mint"
+                "select mint from public.tokens where status = 'active' and filters_passed"
+                " order by mint"
             ).fetchall()
         return [r["mint"] for r in rows]
 

@@ -27,31 +27,43 @@ WALLET_HEADERS = [
     "#",
     "wallet",
     "score",
+    "qualified",
     "confidence",
     "realised PnL (SOL)",
     "win rate",
     "median hold",
     "trades",
-    "copy edge",
+    "edge in score (typical buy, capped)",
+    "pooled edge (uncapped)",
     "flags",
     "history",
     "status",
 ]
+"""The score reads the capped typical-buy edge; the pooled one (every copied buy, uncapped)
+sits beside it, labelled, because one lucky unsold 10x can make it large while the score is
+negative."""
 TRADE_HEADERS = ["time", "side", "token", "token amount", "quote", "source", "signature"]
 SORTS = {
+    "rank (followed first)": ("rank", "desc"),
     "score": ("score", "desc"),
     "score (lowest first)": ("score", "asc"),
     "confidence": ("confidence", "desc"),
     "realised PnL": ("realised_pnl_sol", "desc"),
     "win rate": ("win_rate", "desc"),
     "trades": ("trades", "desc"),
-    "copy edge": ("copy_edge", "desc"),
+    "edge in score": ("score_edge", "desc"),
+    "pooled edge": ("copy_edge", "desc"),
     "newest first": ("first_seen_at", "desc"),
 }
 SCOPES = {"selected token": "token", "all tokens": "all"}
 FLAG_FILTERS = {"any": "any", "clean (no bot flag)": "clean", "bot flagged": "bot"}
 STATUSES = [ANY, "candidate", "profiled", "failed"]
 QUALIFIED = {"any": "any", "qualified": "true", "not qualified": "false"}
+DEFAULT_SORT = "rank (followed first)"
+DEFAULT_FLAGS = "clean (no bot flag)"
+DEFAULT_QUALIFIED = "qualified"
+"""The default view: the wallets the product would follow (qualified, no bot flag), ranked.
+"any" in both filters shows every wallet, still those first."""
 TABLE_LIMIT = 100
 RUN_LABEL = "Discover wallets"
 RUNNING_LABEL = "Discovery running…"
@@ -125,6 +137,16 @@ def flags_text(wallet: dict[str, Any]) -> str:
     return "clean" if wallet.get("is_bot") is False else ""
 
 
+def qualified_text(wallet: dict[str, Any]) -> str:
+    """ "yes", or "no: " and why (the checks it failed); blank while unprofiled."""
+    if wallet.get("qualified") is None:
+        return ""
+    if wallet["qualified"]:
+        return "yes"
+    reasons = wallet.get("qualification") or []
+    return "no: " + "; ".join(reasons) if reasons else "no"
+
+
 def wallet_rows(body: dict[str, Any], *, offset: int = 0) -> list[list[Any]]:
     """One table row per WalletSummary, ranked in the order the API returned them."""
     rows = []
@@ -135,11 +157,13 @@ def wallet_rows(body: dict[str, Any], *, offset: int = 0) -> list[list[Any]]:
                 rank,
                 short_address(wallet["address"]),
                 score_text(wallet.get("score")),
+                qualified_text(wallet),
                 "" if wallet.get("confidence") is None else f"{wallet['confidence']:.2f}",
                 sol(wallet.get("realised_pnl_sol")),
                 percent(wallet.get("win_rate")),
                 duration(wallet.get("median_hold_seconds")),
                 "" if trades is None else trades,
+                percent(wallet.get("score_edge"), signed=True, places=1),
                 percent(wallet.get("copy_edge"), signed=True, places=1),
                 flags_text(wallet),
                 "⚠ partial" if wallet.get("partial") else "",
@@ -228,10 +252,35 @@ def _reasons(discovered_from: list[dict[str, Any]]) -> str:
     return "; ".join(parts) or "—"
 
 
+SCORE_INPUTS = (
+    "What the score reads: **copy edge** = the return of a typical copied buy after our"
+    " latency, slippage and fees, each buy's gain capped (a rare 10x does not repeat);"
+    " **win rate** = share of copied buys that made money; **consistency** = the capped edge"
+    " without the single best buy. Each is mapped to [−1, 1], weighted, then multiplied by"
+    " **confidence** n / (n + k) over the n copied buys; a bot-flagged wallet then drops below"
+    " every unflagged one."
+)
+
+
+def qualification_markdown(wallet: dict[str, Any], profile: dict[str, Any]) -> str:
+    """Whether the product would follow the wallet, and why (each check)."""
+    reasons = profile.get("qualification") or wallet.get("qualification") or []
+    qualified = profile.get("qualified", wallet.get("qualified"))
+    verdict = "**qualified**: the product would follow it" if qualified else "**not qualified**"
+    lines = ["#### Qualification", "", verdict]
+    if reasons:
+        lines += ["", *[f"- {r}" for r in reasons]]
+    else:
+        lines += ["", "(profiled before the reasons were recorded: the next profile has them)"]
+    return "\n".join(lines)
+
+
 def breakdown_markdown(breakdown: dict[str, Any]) -> str:
     """How the score was made: each component, then raw → shrunk → penalty → score."""
     lines = [
         "#### Score breakdown",
+        "",
+        SCORE_INPUTS,
         "",
         "| component | value | normalised | weight | contribution |",
         "|---|---|---|---|---|",
@@ -290,6 +339,8 @@ def profile_markdown(detail: dict[str, Any]) -> str:
         f"{percent(copy.get('edge_without_best'), signed=True, places=1) or '—'}, "
         f"PnL {sol(copy.get('pnl_sol'))} SOL; typical buy (each gain capped, what the score "
         f"uses) {percent(copy.get('capped_edge'), signed=True, places=1) or '—'}",
+        "",
+        qualification_markdown(wallet, profile),
         "",
         breakdown_markdown(profile["breakdown"]),
     ]
@@ -364,7 +415,11 @@ def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 
         gr.Markdown(
             "A token's early buyers and best traders become candidate wallets; each is then "
             "profiled (PnL, win rate, copy replay after our latency and costs, bot flags) and "
-            "ranked by score."
+            "ranked by score. By default the list shows the wallets the product would follow: "
+            "qualified (enough trades, a closed round trip, a buy we could copy, no bot flag), "
+            "best score first; set Qualified and Bot flags to *any* to see every wallet (those "
+            "still first). The *edge in score* column is what the score reads: the typical "
+            "copied buy, each gain capped; the *pooled edge* counts every copied buy uncapped."
         )
         with gr.Row():
             token = gr.Dropdown(
@@ -384,15 +439,23 @@ def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 
                 list(SCOPES), value="selected token", label="Wallets of", elem_id="wallets-scope"
             )
             flags = gr.Dropdown(
-                list(FLAG_FILTERS), value=ANY, label="Bot flags", elem_id="wallets-filter-flags"
+                list(FLAG_FILTERS),
+                value=DEFAULT_FLAGS,
+                label="Bot flags",
+                elem_id="wallets-filter-flags",
             )
             status = gr.Dropdown(
                 STATUSES, value=ANY, label="Status", elem_id="wallets-filter-status"
             )
             qualified = gr.Dropdown(
-                list(QUALIFIED), value=ANY, label="Qualified", elem_id="wallets-filter-qualified"
+                list(QUALIFIED),
+                value=DEFAULT_QUALIFIED,
+                label="Qualified",
+                elem_id="wallets-filter-qualified",
             )
-            sort = gr.Dropdown(list(SORTS), value="score", label="Sort", elem_id="wallets-sort")
+            sort = gr.Dropdown(
+                list(SORTS), value=DEFAULT_SORT, label="Sort", elem_id="wallets-sort"
+            )
         count = gr.Markdown(elem_id="wallets-count")
         table = gr.Dataframe(
             headers=WALLET_HEADERS, interactive=False, elem_id="wallets-table", wrap=True
@@ -434,7 +497,7 @@ def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 
 
         def load_wallets(*controls: Any) -> tuple[str, list[list[Any]], dict[str, str]]:
             mint, sc, fl, st, qu, so = controls  # the `filters` components, in order
-            field, order = SORTS.get(so, SORTS["score"])
+            field, order = SORTS.get(so, SORTS[DEFAULT_SORT])
             result = client.wallets(
                 token=_token_param(mint, sc),
                 flags=FLAG_FILTERS.get(fl, ANY),

@@ -122,11 +122,47 @@ def _wait_until_all_profiled(page: Any, stack: Stack, mint: str) -> None:
     )
 
 
+COLUMNS = [
+    "#",
+    "wallet",
+    "score",
+    "qualified",
+    "confidence",
+    "realised PnL (SOL)",
+    "win rate",
+    "median hold",
+    "trades",
+    "edge in score (typical buy, capped)",
+    "pooled edge (uncapped)",
+    "flags",
+    "history",
+    "status",
+]
+"""The table's headers, as the user reads them (written out here, not imported from ui/)."""
+COLUMN = {name: i for i, name in enumerate(COLUMNS)}
+
+
 def _table_rows(page: Any) -> list[list[str]]:
     """The rows the wallets table renders (it may render only the visible ones)."""
     cells = page.locator("#wallets-table [data-testid^='cell-']").all_inner_texts()
-    width = 12
+    width = len(COLUMNS)
     return [cells[i : i + width] for i in range(0, len(cells) - width + 1, width)]
+
+
+def _wait_for_count(page: Any, total: int) -> None:
+    page.wait_for_function(
+        "n => document.querySelector('#wallets-count').innerText.includes(n + ' wallets')",
+        arg=str(total),
+    )
+
+
+def _choose(page: Any, control: str, option: str) -> None:
+    page.locator(f"#{control} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _edge(value: str | None) -> str:
+    return "" if value is None else f"{float(value) * 100:+.1f} %"
 
 
 @pytest.mark.timeout(PROFILED_WITHIN_S + 300)
@@ -157,7 +193,30 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
     assert "Discovery finished" in progress.inner_text()
     profiled_after = time.monotonic() - started
 
-    # And the table lists the token's wallets ranked by score, as the API does
+    # And by default the table lists the wallets the product would follow (qualified, no bot
+    # flag), ranked by score as the API ranks them, with the Qualified column and the edge the
+    # score reads beside the pooled one
+    followed = httpx.get(
+        f"{stack.base_url}/wallets",
+        headers=stack.auth,
+        params={"token": mint, "qualified": "true", "flags": "clean", "limit": 100},
+        timeout=30,
+    ).json()
+    assert followed["total"] > 0, "some of the token's wallets qualify"
+    _wait_for_count(page, followed["total"])
+    header = page.locator("#wallets-table thead").first.inner_text()
+    for name in ("qualified", "edge in score (typical buy, capped)", "pooled edge (uncapped)"):
+        assert name in header, header
+    rows = _table_rows(page)
+    assert rows, "the table shows rows"
+    for place, (row, wallet) in enumerate(zip(rows, followed["items"], strict=False), start=1):
+        assert row[:4] == [str(place), _short(wallet["address"]), f"{wallet['score']:+.3f}",
+                           "yes"]  # fmt: skip
+        assert row[COLUMN["edge in score (typical buy, capped)"]] == _edge(wallet["score_edge"])
+        assert row[COLUMN["pooled edge (uncapped)"]] == _edge(wallet["copy_edge"])
+        assert row[COLUMN["flags"]] == "clean"
+
+    # And every wallet of the token, by score, as the API ranks them
     listed = httpx.get(
         f"{stack.base_url}/wallets",
         headers=stack.auth,
@@ -169,14 +228,6 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
     assert 0 < listed["total"] == len(items), "the token's wallets fit on one page"
     assert Counter(w["status"] for w in items) == {"profiled": len(items)}
     assert all(w["score"] is not None for w in items)
-    page.wait_for_function(
-        "n => document.querySelector('#wallets-count').innerText.includes(n + ' wallets')",
-        arg=str(listed["total"]),
-    )
-    rows = _table_rows(page)
-    assert rows, "the table shows rows"
-    for place, (row, wallet) in enumerate(zip(rows, items, strict=False), start=1):
-        assert row[:3] == [str(place), _short(wallet["address"]), f"{wallet['score']:+.3f}"]
 
     # And, by the sim's hidden labels, every smart wallet ranks above every retail wallet
     rank = {w["address"]: i for i, w in enumerate(items, start=1)}
@@ -200,21 +251,18 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
         assert summary[sniper]["bot_flags"]
         assert rank[sniper] > worst_smart
 
-    # When the bot filter is chosen, the table shows the flagged wallets only
+    # When the qualified filter is set to any and the bot filter chosen, the table shows the
+    # flagged wallets only, each not qualified and saying why
     bots = sum(1 for w in items if w["is_bot"])
-    page.locator("#wallets-filter-flags input").click()
-    page.get_by_role("option", name="bot flagged").click()
-    page.wait_for_function(
-        "n => document.querySelector('#wallets-count').innerText.includes(n + ' wallets')",
-        arg=str(bots),
-    )
-    assert all(r[9] for r in _table_rows(page)), "each flagged row names its flags"
-    page.locator("#wallets-filter-flags input").click()
-    page.get_by_role("option", name="any", exact=True).click()
-    page.wait_for_function(
-        "n => document.querySelector('#wallets-count').innerText.includes(n + ' wallets')",
-        arg=str(listed["total"]),
-    )
+    _choose(page, "wallets-filter-qualified", "any")
+    _choose(page, "wallets-filter-flags", "bot flagged")
+    _wait_for_count(page, bots)
+    for row in _table_rows(page):
+        assert row[COLUMN["flags"]], "each flagged row names its flags"
+        assert row[COLUMN["qualified"]].startswith("no: "), row
+        assert "bot: " in row[COLUMN["qualified"]], row
+    _choose(page, "wallets-filter-flags", "any")
+    _wait_for_count(page, listed["total"])
 
     # When the best smart wallet's row is clicked
     best_smart = min(smart, key=lambda w: rank[w])

@@ -11,7 +11,14 @@ from tests.unit.profiling.builders import NOW, market_of, prints, step_path, swa
 from ui.wallets import (
     ALL_TOKENS,
     ALL_TOKENS_LABEL,
+    DEFAULT_FLAGS,
+    DEFAULT_QUALIFIED,
+    DEFAULT_SORT,
+    FLAG_FILTERS,
     PARTIAL_WARNING,
+    QUALIFIED,
+    SORTS,
+    WALLET_HEADERS,
     address_index,
     button_state,
     count_text,
@@ -107,11 +114,13 @@ def _summary(profile: WalletProfile) -> dict[str, Any]:
         "trades": profile.trades,
         "tokens": profile.tokens,
         "copy_edge": data["copyability"]["edge"],
+        "score_edge": data["copyability"]["capped_edge"],
         "copy_win_rate": profile.copyability.win_rate,
         "is_bot": profile.is_bot,
         "bot_flags": [f.kind for f in profile.bot_flags],
         "partial": profile.partial,
         "qualified": profile.qualified,
+        "qualification": list(profile.qualification),
         "first_seen_at": "2026-03-10T13:00:00Z",
         "profiled_at": data["profiled_at"],
         "error": None,
@@ -171,23 +180,32 @@ def test_the_table_ranks_rows_in_api_order_with_readable_figures() -> None:
     assert [r[0] for r in rows] == [1, 2, 3]
     first = rows[0]
     assert first[1] == "Pati…1111"
+    column = {name: i for i, name in enumerate(WALLET_HEADERS)}
     assert first[2] == f"{patient.score:+.3f}"
-    assert first[4] == f"{patient.realised_pnl_sol:+,.4f}"
-    assert first[5] == "100 %"
-    assert first[6] == "10 min 00 s"
-    assert first[7] == 20
-    assert first[9] == "clean"
-    assert first[11] == "profiled"
-    # And the sniper shows its flags, the candidate blanks until profiled
-    assert rows[1][9] == "launch_sniper, fast_flipper"
-    assert rows[2][2:11] == ["", "", "", "", "", "", "", "", ""]
-    assert rows[2][11] == "candidate"
+    assert first[column["qualified"]] == "yes"
+    assert first[column["realised PnL (SOL)"]] == f"{patient.realised_pnl_sol:+,.4f}"
+    assert first[column["win rate"]] == "100 %"
+    assert first[column["median hold"]] == "10 min 00 s"
+    assert first[column["trades"]] == 20
+    assert first[column["flags"]] == "clean"
+    assert first[column["status"]] == "profiled"
+    # And the edge the score reads is shown, labelled apart from the pooled uncapped one
+    capped, pooled = patient.copyability.capped_edge, patient.copyability.edge
+    assert capped is not None
+    assert pooled is not None
+    assert first[column["edge in score (typical buy, capped)"]] == f"{capped * 100:+.1f} %"
+    assert first[column["pooled edge (uncapped)"]] == f"{pooled * 100:+.1f} %"
+    # And the sniper shows its flags and why it is not qualified; the candidate blanks
+    assert rows[1][column["flags"]] == "launch_sniper, fast_flipper"
+    assert rows[1][column["qualified"]].startswith("no: bot: launch_sniper (")
+    assert rows[2][2 : column["history"]] == [""] * (column["history"] - 2)
+    assert rows[2][column["status"]] == "candidate"
 
 
 def test_a_partial_history_is_marked_in_its_row() -> None:
     partial = _patient(partial=True)
     rows = wallet_rows({"items": [_summary(partial), _summary(_patient())]})
-    assert [r[10] for r in rows] == ["⚠ partial", ""]
+    assert [r[WALLET_HEADERS.index("history")] for r in rows] == ["⚠ partial", ""]
 
 
 def test_a_clicked_row_maps_back_to_its_full_address() -> None:
@@ -357,3 +375,23 @@ def test_api_errors_are_one_line_per_problem() -> None:
 def test_the_discover_button_is_disabled_and_says_so_while_a_discovery_runs() -> None:
     assert button_state(running=True) == {"value": "Discovery running…", "interactive": False}
     assert button_state(running=False) == {"value": "Discover wallets", "interactive": True}
+
+
+def test_the_default_view_is_the_wallets_the_product_would_follow_ranked() -> None:
+    # Given the Wallets tab's default filters and sort / Then qualified, unflagged, rank order
+    assert QUALIFIED[DEFAULT_QUALIFIED] == "true"
+    assert FLAG_FILTERS[DEFAULT_FLAGS] == "clean"
+    assert SORTS[DEFAULT_SORT] == ("rank", "desc")
+
+
+def test_the_detail_says_why_a_wallet_is_not_qualified_and_what_the_score_reads() -> None:
+    # Given a sniper's detail
+    sniper = _sniper()
+    text = profile_markdown(_detail(sniper, _summary(sniper)))
+    # When shown / Then the qualification section lists each failed check
+    assert "#### Qualification" in text
+    assert "**not qualified**" in text
+    assert "- bot: launch_sniper (" in text
+    # And the score's inputs are explained beside the breakdown
+    assert "What the score reads: **copy edge**" in text
+    assert "confidence** n / (n + k)" in text

@@ -321,6 +321,57 @@ def test_a_wallet_below_min_trades_is_profiled_but_not_qualified() -> None:
     profile = _profile("Few", swaps, market)
     assert profile.trades == 4
     assert not profile.qualified
+    assert profile.qualification == ("4 trades < 10 minimum",)
+
+
+def test_a_steady_wallet_is_qualified_with_the_checks_it_passed() -> None:
+    # Given ten buys, each sold ten minutes later at +30 %
+    swaps, market = _runner("Steady", 10, gain=D("1.3"))
+    # When profiled / Then it is qualified, and says on what grounds
+    profile = _profile("Steady", swaps, market)
+    assert profile.qualified
+    assert profile.qualification == (
+        "20 trades ≥ 10 minimum",
+        "10 closed round trips",
+        "10 buys copied",
+        "no bot flag",
+    )
+
+
+def test_a_bot_with_enough_trades_is_not_qualified_and_each_flag_says_why() -> None:
+    # Given a sniper with 20 trades (over the 10 minimum)
+    swaps, market = _sniper("Sniper", 10)
+    # When profiled
+    profile = _profile("Sniper", swaps, market)
+    # Then it is not qualified, for each of its flags, named with the flag's own reason
+    assert profile.trades == 20
+    assert not profile.qualified
+    assert profile.qualification == tuple(
+        f"bot: {flag.kind} ({flag.reason})" for flag in profile.bot_flags
+    )
+    assert profile.qualification[0].startswith("bot: launch_sniper (10 of 10 buys")
+
+
+def test_buys_never_sold_or_never_copyable_do_not_qualify() -> None:
+    # Given twelve buys of one runner never sold (an edge only from marks), and a wallet whose
+    # buys have no market to copy them at
+    swaps, market = _runner("Holder", 12, gain=D("8"))
+    held = [s for s in swaps if s.side == "buy"]
+    lonely = [swap("Lonely", "buy", f"Nowhere{i}", "1000", "1", 60 + i * HOUR) for i in range(12)]
+    settings = WalletProfileSettings(min_trades=12)
+    # When profiled
+    holder = _profile("Holder", held, market, settings)
+    unpriced = _profile("Lonely", lonely, market_of([]), settings)
+    # Then neither is qualified, each saying which check it failed
+    assert holder.copyability.edge is not None
+    assert holder.copyability.edge > 1  # +700 % on paper: the trap item 6 describes
+    assert not holder.qualified
+    assert holder.qualification == ("no closed round trip (no sell matched a buy)",)
+    assert not unpriced.qualified
+    assert unpriced.qualification == (
+        "no closed round trip (no sell matched a buy)",
+        "no buy could be copied (no market at our fill time)",
+    )
 
 
 def test_history_keeps_the_lookback_and_the_newest_capped_trades() -> None:

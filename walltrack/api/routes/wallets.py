@@ -108,11 +108,21 @@ def list_wallets(  # one query parameter per filter the Wallets tab offers
     flags: FlagFilter = "any",
     status: WalletStatus | Literal["any"] = "any",
     qualified: Literal["any", "true", "false"] = "any",
-    sort: WalletSort = "score",
+    sort: Annotated[
+        WalletSort,
+        Query(
+            description="rank (default): the wallets the product would follow (qualified, no"
+            " bot flag) first, each group by score; any other value sorts by that column"
+        ),
+    ] = "rank",
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
+    """Wallets with their latest profile's headline figures. `qualified` and `qualification`
+    say whether the product would follow a wallet and why; `score_edge` is the copy edge the
+    score reads (each copied buy capped), `copy_edge` the pooled, uncapped one. `pending`
+    counts the scope's candidates awaiting a profile (token filter only)."""
     query = WalletQuery(
         token=token or None,
         status=None if status == "any" else status,

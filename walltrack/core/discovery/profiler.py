@@ -458,6 +458,41 @@ def score_copyability(
     )
 
 
+def qualify(
+    activity: Activity,
+    *,
+    round_trips: int,
+    copy: CopyStats,
+    flags: Sequence[BotFlag],
+    settings: WalletProfileSettings,
+) -> tuple[bool, tuple[str, ...]]:
+    """Would the product follow this wallet? Enough trades, at least one closed round trip (a
+    sell that closed a buy: an edge only from unsold positions is a mark, not a result), at
+    least one buy the copy replay could copy (the score's sample: none means no edge and zero
+    confidence), and no bot flag. Returns the verdict and why: the checks that failed, or,
+    when qualified, the checks it passed."""
+    failed: list[str] = []
+    passed: list[str] = []
+    if activity.trades >= settings.min_trades:
+        passed.append(f"{activity.trades} trades ≥ {settings.min_trades} minimum")
+    else:
+        plural = "s" if activity.trades != 1 else ""
+        failed.append(f"{activity.trades} trade{plural} < {settings.min_trades} minimum")
+    if round_trips:
+        passed.append(f"{round_trips} closed round trip{'s' if round_trips != 1 else ''}")
+    else:
+        failed.append("no closed round trip (no sell matched a buy)")
+    if copy.copied_buys:
+        passed.append(f"{copy.copied_buys} buy{'s' if copy.copied_buys != 1 else ''} copied")
+    else:
+        failed.append("no buy could be copied (no market at our fill time)")
+    if flags:
+        failed += [f"bot: {flag.kind} ({flag.reason})" for flag in flags]
+    else:
+        passed.append("no bot flag")
+    return not failed, tuple(failed or passed)
+
+
 def profile_wallet(
     *,
     wallet: str,
@@ -488,6 +523,9 @@ def profile_wallet(
         }
         unrealised = unrealised_pnl(ledger.open_lots, prices)
         trips = ledger.round_trips
+        qualified, qualification = qualify(
+            activity, round_trips=len(trips), copy=copy, flags=flags, settings=settings
+        )
         closed_cost = sum((rt.cost_sol for rt in trips), ZERO)
         realised = ledger.realised_pnl_sol
         return WalletProfile(
@@ -496,7 +534,8 @@ def profile_wallet(
             window_start=now - timedelta(days=settings.lookback_days),
             window_end=now,
             partial=partial or capped,
-            qualified=activity.trades >= settings.min_trades,
+            qualified=qualified,
+            qualification=qualification,
             trades=activity.trades,
             buys=activity.buys,
             sells=activity.trades - activity.buys,

@@ -116,7 +116,10 @@ class WalletProfile(BaseModel):
     window_start: datetime
     window_end: datetime
     partial: bool
-    qualified: bool
+    qualified: bool  # the product would follow it: see `qualification`
+    qualification: tuple[str, ...] = ()
+    """Why it is or is not qualified: the checks that failed, or (qualified) those it passed.
+    Empty in profiles stored before it was recorded."""
     trades: int = Field(ge=0)
     buys: int = Field(ge=0)
     sells: int = Field(ge=0)

@@ -100,26 +100,32 @@ class WalletSummary(BaseModel):
     median_hold_seconds: float | None = None
     trades: int | None = None
     tokens: int | None = None
-    copy_edge: Decimal | None = None
+    copy_edge: Decimal | None = None  # pooled over every copied buy, uncapped
+    score_edge: Decimal | None = None  # the typical copied buy, capped: what the score reads
     copy_win_rate: float | None = None
     is_bot: bool | None = None
     bot_flags: tuple[str, ...] = ()
     partial: bool | None = None
     qualified: bool | None = None
+    qualification: tuple[str, ...] = ()  # why (not) qualified: see WalletProfile.qualification
     malformed_transactions: int = 0
     discovered_from: tuple[DiscoveredFrom, ...] = ()
 
 
 WalletSort = Literal[
+    "rank",
     "score",
     "confidence",
     "realised_pnl_sol",
     "win_rate",
     "trades",
     "copy_edge",
+    "score_edge",
     "first_seen_at",
     "profiled_at",
 ]
+"""`rank`: the wallets the product would follow (qualified, no bot flag) first, each group by
+score; the others sort by the column."""
 FlagFilter = Literal["any", "bot", "clean"]
 
 
@@ -132,7 +138,7 @@ class WalletQuery(BaseModel):
     status: WalletStatus | None = None
     flags: FlagFilter = "any"
     qualified: bool | None = None
-    sort: WalletSort = "score"
+    sort: WalletSort = "rank"
     descending: bool = True
     limit: int = Field(50, ge=1, le=MAX_PAGE)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -34,12 +34,16 @@ _SUMMARY_FIELDS = (
     "trades",
     "tokens",
     "copy_edge",
+    "score_edge",
     "copy_win_rate",
     "is_bot",
     "bot_flags",
     "partial",
     "qualified",
+    "qualification",
 )
+_FOLLOWABLE = "(coalesce(qualified, false) and is_bot is false)"
+"""A wallet the product would follow: qualified (which excludes bots) and not flagged."""
 
 
 def _swap(row: DictRow) -> Swap:
@@ -214,11 +218,13 @@ class WalletRepository:
             "trades": profile.trades,
             "tokens": profile.tokens,
             "copy_edge": copy.edge,
+            "score_edge": copy.capped_edge,
             "copy_win_rate": copy.win_rate,
             "is_bot": profile.is_bot,
             "bot_flags": [f.kind for f in profile.bot_flags],
             "partial": profile.partial,
             "qualified": profile.qualified,
+            "qualification": list(profile.qualification),
             "malformed": malformed_transactions,
         }
         with self._db.connection() as conn, conn.transaction():
@@ -241,9 +247,11 @@ class WalletRepository:
                     unrealised_pnl_sol = %(unrealised_pnl_sol)s, win_rate = %(win_rate)s,
                     median_hold_seconds = %(median_hold_seconds)s, trades = %(trades)s,
                     tokens = %(tokens)s, copy_edge = %(copy_edge)s,
-                    copy_win_rate = %(copy_win_rate)s, is_bot = %(is_bot)s,
+                    score_edge = %(score_edge)s, copy_win_rate = %(copy_win_rate)s,
+                    is_bot = %(is_bot)s,
                     bot_flags = %(bot_flags)s, partial = %(partial)s,
-                    qualified = %(qualified)s, malformed_transactions = %(malformed)s
+                    qualified = %(qualified)s, qualification = %(qualification)s,
+                    malformed_transactions = %(malformed)s
                 where address = %(address)s
                 """,
                 values,
@@ -281,7 +289,9 @@ class WalletRepository:
         return WalletSummary.model_validate(_summary_fields(row, found.get(address, [])))
 
     def page(self, query: WalletQuery) -> tuple[list[WalletSummary], int, int]:
-        """A page of wallets, the total matching, and how many of those await a profile."""
+        """A page of wallets, the total matching, and how many in the scope await a profile
+        (the token's, or all: a candidate has no flags or qualification yet, so those filters
+        would always count 0)."""
         where = [sql.SQL("true")]
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
         if query.token:
@@ -292,6 +302,7 @@ class WalletRepository:
                 )
             )
             params["token"] = query.token
+        pending_scope = sql.SQL(" and ").join(where)
         if query.flags == "bot":
             where.append(sql.SQL("is_bot"))
         elif query.flags == "clean":
@@ -305,19 +316,22 @@ class WalletRepository:
             condition = sql.SQL(" and ").join([scope, sql.SQL("status = %(status)s")])
             params["status"] = query.status
         with self._db.connection() as conn:
-            rows, total = fetch_page(
-                conn,
-                table="wallets",
-                condition=condition,
-                sort=query.sort,
-                descending=query.descending,
-                tiebreak="address",
-                params=params,
-            )
+            if query.sort == "rank":
+                rows, total = _ranked_page(conn, condition, params, descending=query.descending)
+            else:
+                rows, total = fetch_page(
+                    conn,
+                    table="wallets",
+                    condition=condition,
+                    sort=query.sort,
+                    descending=query.descending,
+                    tiebreak="address",
+                    params=params,
+                )
             pending = conn.execute(
                 sql.SQL(
                     "select count(*) as n from public.wallets where {} and status = 'candidate'"
-                ).format(scope),
+                ).format(pending_scope),
                 params,
             ).fetchone()
             found = _found(conn, [r["address"] for r in rows])
@@ -325,6 +339,31 @@ class WalletRepository:
             [_summary_fields(r, found.get(r["address"], [])) for r in rows]
         )
         return items, total, int(pending["n"]) if pending else 0
+
+
+def _ranked_page(
+    conn: Connection[DictRow],
+    condition: sql.Composable,
+    params: dict[str, Any],
+    *,
+    descending: bool,
+) -> tuple[list[DictRow], int]:
+    """`rank` order (fetch_page sorts by one column): the wallets the product would follow
+    first, then the others, each group by score (nulls last), then address."""
+    direction = sql.SQL("desc" if descending else "asc")
+    order = sql.SQL("{} {}, score {} nulls last, address").format(
+        sql.SQL(_FOLLOWABLE), direction, direction
+    )
+    rows = conn.execute(
+        sql.SQL(
+            "select * from public.wallets where {} order by {} limit %(limit)s offset %(offset)s"
+        ).format(condition, order),
+        params,
+    ).fetchall()
+    total = conn.execute(
+        sql.SQL("select count(*) as n from public.wallets where {}").format(condition), params
+    ).fetchone()
+    return rows, int(total["n"]) if total else 0
 
 
 def _found(conn: Connection[DictRow], wallets: Sequence[str]) -> dict[str, list[dict[str, Any]]]:

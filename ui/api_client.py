@@ -79,6 +79,10 @@ class ApiClient:
         at most one (one run per step at a time)."""
         return self.schedule_runs(limit=1, job=job, status="running", exclusive=True)
 
+    def pipeline(self, *, window_minutes: int = 10) -> ApiResult:
+        """Each step's queue, failures, rate and ETA, the market clock, profiling's cost."""
+        return self._request("GET", "/status/pipeline", params={"window_minutes": window_minutes})
+
     def schedules(self) -> ApiResult:
         return self._request("GET", "/status/schedules")
 

@@ -1,6 +1,7 @@
 """The WallTrack dashboard (Gradio). It talks to the API over HTTP only.
 
-Tabs: Status (component health, schedules and their runs), Discovery (steps 1-2), Wallets
+Tabs: Status (the pipeline as it runs, component health, schedules and their runs), Discovery
+(steps 1-2), Wallets
 (step 3) and Settings
 (every step's settings, validated by the API). Each later seed step adds one tab here.
 """
@@ -64,8 +65,32 @@ def _activity(client: ApiClient) -> tuple[str, str, pd.DataFrame, pd.DataFrame]:
     )
 
 
-def _status_tab(client: ApiClient, blocks: gr.Blocks) -> None:
+PIPELINE_REFRESH_S = 3
+"""The pipeline panel reads one cheap route (~30 ms), so it refreshes more often than the rest."""
+
+
+def _pipeline(client: ApiClient) -> tuple[str, pd.DataFrame]:
+    result = client.pipeline()
+    state = result.body if result.ok and isinstance(result.body, dict) else None
+    problem = None if state else str((result.body or {}).get("message", result.status))
+    return (
+        status.pipeline_markdown(state, problem),
+        pd.DataFrame(status.pipeline_rows(state), columns=status.PIPELINE_HEADERS),
+    )
+
+
+def _status_tab(client: ApiClient, blocks: gr.Blocks) -> list[gr.Timer]:
     with gr.Tab("Status", id="status"):
+        # First: the pipeline as it runs (what the first start is doing and how long it takes)
+        pipeline_summary = gr.Markdown(elem_id="pipeline-summary")
+        pipeline = gr.Dataframe(
+            value=pd.DataFrame(columns=status.PIPELINE_HEADERS),
+            label="Pipeline (failed: dead-lettered messages + failed items; done: in the window)",
+            interactive=False,
+            elem_id="pipeline-table",
+            wrap=True,
+            column_widths=status.PIPELINE_COLUMN_WIDTHS,
+        )
         summary = gr.Markdown(elem_id="health-summary")
         profiling = gr.Markdown(elem_id="profiling-activity")
         problems = gr.Markdown(elem_id="status-problems")
@@ -95,15 +120,32 @@ def _status_tab(client: ApiClient, blocks: gr.Blocks) -> None:
         )
         refresh = gr.Button("Refresh", elem_id="status-refresh")
 
-        # Two events, not one: the health summary does not wait for the activity queries.
+        # Separate events: the pipeline and the health summary do not wait for the activity
+        # queries.
         health_out = [summary, health]
         activity_out = [profiling, problems, schedules, runs]
+        pipeline_out = [pipeline_summary, pipeline]
         for trigger in (refresh.click, blocks.load):
+            trigger(lambda: _pipeline(client), outputs=pipeline_out, show_progress="hidden")
             trigger(lambda: _health(client), outputs=health_out, show_progress="hidden")
             trigger(lambda: _activity(client), outputs=activity_out, show_progress="hidden")
+        fast = gr.Timer(PIPELINE_REFRESH_S)
+        fast.tick(lambda: _pipeline(client), outputs=pipeline_out, show_progress="hidden")
         timer = gr.Timer(5)
         timer.tick(lambda: _health(client), outputs=health_out, show_progress="hidden")
         timer.tick(lambda: _activity(client), outputs=activity_out, show_progress="hidden")
+    return [fast, timer]
+
+
+def _tick_only_on(tab_label: str, timers: list[gr.Timer], tabs: gr.Tabs) -> None:
+    """Timers tick while their tab is shown: on another tab their refreshes would only cost
+    the server work (a dozen API calls every few seconds) that nobody sees."""
+
+    def on_select(evt: gr.SelectData) -> list[Any]:
+        shown = evt.value == tab_label
+        return [gr.Timer(active=shown) for _ in timers]
+
+    tabs.select(on_select, outputs=timers, show_progress="hidden")
 
 
 def version_label(version: int) -> str:
@@ -193,9 +235,10 @@ def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:
             "# WallTrack\nFinds Solana wallets worth copying and copies them — "
             "**paper mode** (no real funds move)."
         )
-        with gr.Tabs():
-            _status_tab(client, blocks)
+        with gr.Tabs() as tabs:
+            status_timers = _status_tab(client, blocks)
             discovery_tab(client, blocks)
             wallets_tab(client, blocks)
             _settings_tab(client, blocks)
+        _tick_only_on("Status", status_timers, tabs)
     return blocks

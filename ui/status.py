@@ -146,3 +146,97 @@ def profiling_markdown(
         wallet = failures[0]
         text += f"\n\nA failed wallet: `{wallet['address']}`: {wallet.get('error') or 'no reason'}"
     return text
+
+
+# -- the pipeline panel (GET /status/pipeline) -------------------------------------------------
+
+PIPELINE_HEADERS = ["step", "queued", "in flight", "failed", "done", "per min", "ETA", "running"]
+PIPELINE_COLUMN_WIDTHS: list[str | int] = ["15%", "9%", "9%", "8%", "8%", "8%", "11%", "32%"]
+
+
+def count_text(value: int | None) -> str:
+    """A whole count with thousands separators ('12,345'); '—' where the step has none."""
+    return "—" if value is None else f"{value:,}"
+
+
+def rate_text(per_minute: float) -> str:
+    """Per-minute rates as read: '0', '0.4', '12', '1,250'."""
+    if per_minute <= 0:
+        return "0"
+    if per_minute < 10:
+        return f"{per_minute:.1f}"
+    return f"{round(per_minute):,}"
+
+
+def eta_text(row: dict[str, Any]) -> str:
+    """'idle' with nothing waiting, 'no rate yet' while work waits and nothing has finished in
+    the window, else the time to go ('4 min', '2 h 05 min')."""
+    eta = row.get("eta_seconds")
+    waiting = (row.get("queued") or 0) + (row.get("in_flight") or 0)
+    if eta is None:
+        return "no rate yet" if waiting else "—"
+    if eta <= 0:
+        return "idle"
+    return age(eta)
+
+
+def pipeline_rows(state: dict[str, Any] | None) -> list[list[Any]]:
+    """One row per step: numbers as text so none is cut, rounded or shown as 'NaN'."""
+    rows = []
+    for row in (state or {}).get("steps", []):
+        running = row.get("running")
+        doing = ""
+        if running:
+            figures = counts_text(running.get("counts"), running=True)
+            doing = "running" + (f": {figures}" if figures else "")
+        if row.get("error"):
+            doing = f"counts unavailable: {_cut(row['error'])}"
+        rows.append(
+            [
+                row["label"],
+                count_text(row.get("queued")),
+                count_text(row.get("in_flight")),
+                count_text(row.get("failed")),
+                count_text(row.get("done")),
+                rate_text(row.get("per_minute") or 0.0),
+                eta_text(row),
+                doing,
+            ]
+        )
+    return rows
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
+
+
+def pipeline_markdown(state: dict[str, Any] | None, problem: str | None = None) -> str:
+    """The market clock, the window the rates are measured over, and where profiling's time
+    goes: 'N Helius calls per profile · plan rate R/s → at most P profiles/min'."""
+    if state is None:
+        return f"**Pipeline**: the API did not answer ({problem or 'no state'})"
+    clock = readable_time(state["market_time"])
+    lines = [
+        f"**Market clock** {clock} UTC · rates over the last {state['window_minutes']} min"
+        " (done, per min: wall-clock minutes)"
+    ]
+    profiling = state.get("profiling") or {}
+    binding = profiling.get("binding")
+    plan = profiling.get("helius_plan", "?")
+    if binding is None:
+        lines.append(f"**Profiling**: no Helius call in the window (plan {plan})")
+    elif binding.get("per_profile") is None:
+        calls = binding["requests"]
+        lines.append(
+            f"**Profiling**: no profile finished in the window yet; {calls:,} Helius calls"
+            f" ({binding['account']}) · plan rate {binding['plan_rate_per_s']:g}/s ({plan})"
+        )
+    else:
+        ceiling = binding.get("profiles_per_minute_max") or 0.0
+        lines.append(
+            f"**Profiling**: {binding['per_profile']:.1f} Helius calls per profile"
+            f" ({binding['account']}) · plan rate {binding['plan_rate_per_s']:g}/s ({plan})"
+            f" → at most {rate_text(ceiling)} profiles/min"
+            f" ({_plural(profiling.get('profiles', 0), 'profile')} in the window)"
+        )
+    return "\n\n".join(lines)

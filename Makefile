@@ -11,7 +11,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
-        integration e2e bench bench-api-load space clean
+        integration e2e bench bench-api-load bench-profiling bench-first-ranked space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
@@ -83,6 +83,16 @@ bench: install
 ## endpoint, both served by uvicorn on 127.0.0.1 (ARGS="--check" exits 1 on a missed target)
 bench-api-load: install
 	$(BIN)/python bench/api_load.py $(ARGS)
+
+## make bench-profiling: wallet profiles per minute and Helius/Jupiter calls per profile at each
+## Helius plan, on the default world (ARGS="--seed 1 --wallets 24 --plans developer")
+bench-profiling: install
+	$(BIN)/python bench/profiling.py $(ARGS)
+
+## make bench-first-ranked: `walltrack run` on the default world in a temp folder, timed until
+## GET /wallets lists the first profiled wallet and 20 of them (ARGS="--cap-minutes 30")
+bench-first-ranked: install
+	$(BIN)/python bench/first_ranked.py $(ARGS)
 
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,

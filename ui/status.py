@@ -151,7 +151,7 @@ def profiling_markdown(
 # -- the pipeline panel (GET /status/pipeline) -------------------------------------------------
 
 PIPELINE_HEADERS = ["step", "queued", "in flight", "failed", "done", "per min", "ETA", "running"]
-PIPELINE_COLUMN_WIDTHS: list[str | int] = ["15%", "9%", "9%", "8%", "8%", "8%", "11%", "32%"]
+PIPELINE_ALIGN = ["---", "---:", "---:", "---:", "---:", "---:", "---:", "---"]
 
 
 def count_text(value: int | None) -> str:
@@ -240,3 +240,25 @@ def pipeline_markdown(state: dict[str, Any] | None, problem: str | None = None) 
             f" ({_plural(profiling.get('profiles', 0), 'profile')} in the window)"
         )
     return "\n\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    """A table cell's text, shown as written (Markdown's own characters escaped)."""
+    text = str(value).replace("\n", " ")
+    for special in "\\|*_`[]<>":
+        text = text.replace(special, "\\" + special)
+    return text or " "
+
+
+def pipeline_table(state: dict[str, Any] | None) -> str:
+    """The rows as a Markdown table: a plain HTML table in the page, light to draw (a Gradio
+    Dataframe costs the browser far more, and this one is redrawn every few seconds)."""
+    rows = pipeline_rows(state)
+    if not rows:
+        return ""
+    lines = [
+        "| " + " | ".join(PIPELINE_HEADERS) + " |",
+        "|" + "|".join(PIPELINE_ALIGN) + "|",
+    ]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

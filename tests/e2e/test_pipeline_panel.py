@@ -23,11 +23,11 @@ def _read(page: Any) -> tuple[str, list[list[str]]]:
     summary = page.locator("#pipeline-summary").inner_text()
     match = CLOCK.search(summary)
     assert match, summary
-    cells = [
-        c.strip() for c in page.locator("#pipeline-table [data-testid^='cell-']").all_inner_texts()
-    ]
-    width = len(COLUMNS)
-    return match.group(1), [cells[i : i + width] for i in range(0, len(cells), width)]
+    rows: list[list[str]] = page.locator("#pipeline-table table tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('td')].map(td => td.innerText.trim()))"
+    )
+    assert all(len(row) == len(COLUMNS) for row in rows), rows
+    return match.group(1), rows
 
 
 def test_the_pipeline_panel_leads_the_status_tab_and_moves_while_work_runs(
@@ -43,7 +43,7 @@ def test_the_pipeline_panel_leads_the_status_tab_and_moves_while_work_runs(
     assert discovery.status_code in {200, 202, 404}, discovery.text
     # When the dashboard opens (the Status tab is the first)
     page.goto(f"{stack.base_url}/ui/")
-    page.locator("#pipeline-table [data-testid^='cell-']").get_by_text("Wallet profiles").wait_for()
+    page.locator("#pipeline-table td").get_by_text("Wallet profiles").wait_for()
     # Then the pipeline panel comes first, one row per step, and reads well
     top = page.locator("#pipeline-table").bounding_box()
     assert top["y"] < page.locator("#health-table").bounding_box()["y"]
@@ -70,7 +70,7 @@ def test_the_panel_stops_refreshing_on_another_tab_and_resumes_on_its_own(
 ) -> None:
     # Given the Status tab showing the pipeline
     page.goto(f"{stack.base_url}/ui/")
-    page.locator("#pipeline-table [data-testid^='cell-']").get_by_text("Wallet profiles").wait_for()
+    page.locator("#pipeline-table td").get_by_text("Wallet profiles").wait_for()
     # When the user opens the Settings tab for a while
     page.get_by_role("tab", name="Settings").click()
     page.locator("#settings-step").wait_for()

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui.status import count_text, eta_text, pipeline_markdown, pipeline_rows, rate_text
+from ui.status import (
+    count_text,
+    eta_text,
+    pipeline_markdown,
+    pipeline_rows,
+    pipeline_table,
+    rate_text,
+)
 
 
 def _state(**profiling: Any) -> dict[str, Any]:
@@ -115,3 +122,17 @@ def test_before_any_profile_the_summary_counts_the_calls_and_an_api_failure_says
     assert "no Helius call in the window" in pipeline_markdown(_state())
     assert "did not answer (API unreachable" in pipeline_markdown(None, "API unreachable at x")
     assert pipeline_rows(None) == []
+
+
+def test_the_table_is_markdown_with_one_row_per_step_and_its_text_kept_as_written() -> None:
+    # Given a state whose refresh row reports an error with Markdown's own characters
+    state = _state()
+    state["steps"][2]["error"] = "sqs: queue_name | *bad*"
+    # When it is drawn as a table
+    lines = pipeline_table(state).splitlines()
+    # Then: a header, the alignment row, one line per step, the error's characters escaped
+    assert lines[0] == "| step | queued | in flight | failed | done | per min | ETA | running |"
+    assert len(lines) == 2 + 3
+    assert lines[2].startswith("| Wallet profiles | 12,345 | 2 | 3 | 20 | 2.0 | 4 d |")
+    assert "sqs: queue\\_name \\| \\*bad\\*" in lines[4]
+    assert pipeline_table(None) == ""

@@ -154,6 +154,21 @@ class PostgresQueueStore:
             ).fetchone()
         return (row["visible"], row["hidden"]) if row else (0, 0)
 
+    def counts_of(self, queue_ids: Collection[str], *, now: datetime) -> dict[str, tuple[int, int]]:
+        """`counts` of several queues in one statement (a queue and its DLQ, for the pipeline
+        panel: one pooled connection instead of one per queue); (0, 0) for an empty queue."""
+        with self._db.own_connection() as conn:
+            rows = conn.execute(
+                "select queue_id,"
+                " count(*) filter (where visible_at <= %(now)s) as visible,"
+                " count(*) filter (where visible_at > %(now)s) as hidden"
+                " from public.local_queue_messages where queue_id = any(%(queues)s)"
+                " group by queue_id",
+                {"queues": list(queue_ids), "now": now},
+            ).fetchall()
+        found = {r["queue_id"]: (int(r["visible"]), int(r["hidden"])) for r in rows}
+        return {queue_id: found.get(queue_id, (0, 0)) for queue_id in queue_ids}
+
     def next_visible_at(self, queue_id: str) -> datetime | None:
         with self._db.own_connection() as conn:
             row = conn.execute(

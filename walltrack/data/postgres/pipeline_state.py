@@ -142,8 +142,7 @@ class LocalQueueDepths:
         if ids is None:
             return None
         queue_id, dlq_id = ids
-        visible, hidden = self._store.counts(queue_id, now=now)
-        dead = None
-        if dlq_id is not None:
-            dead = sum(self._store.counts(dlq_id, now=now))
+        counts = self._store.counts_of([queue_id, *([dlq_id] if dlq_id else [])], now=now)
+        visible, hidden = counts[queue_id]
+        dead = sum(counts[dlq_id]) if dlq_id is not None else None
         return QueueDepth(visible=visible, in_flight=hidden, dead_lettered=dead)

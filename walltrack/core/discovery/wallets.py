@@ -17,12 +17,13 @@ prices the profiler builds from a token's trades.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Collection, Coroutine, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Context, Decimal
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from cachetools import LRUCache
 
@@ -272,6 +273,40 @@ def _price_tape(
     return tape
 
 
+T = TypeVar("T")
+
+TAPE_REFRESH_CONCURRENCY = 4
+"""Token trade reads one profile keeps in flight. A cold profile reads hundreds of pages, and
+one read at a time left the event loop idle while the market rendered a page and Postgres
+stored one, and the plan's rate unused (bench/profiling.py). The upstream rate limiter still
+admits each request; a few reads are enough to keep one Python thread busy."""
+
+
+async def _bounded_gather(work: Sequence[Coroutine[Any, Any, T]], *, limit: int) -> list[T]:
+    """Results in input order, at most `limit` running at once. The first failure cancels the
+    rest and is raised as it is (not wrapped in an ExceptionGroup as TaskGroup would), so
+    callers tell an outage from a bad input exactly as with sequential calls; no task is left
+    running on the caller's long-lived loop."""
+    if limit < 1:
+        for step in work:
+            step.close()  # never started: no "never awaited" warning
+        raise ValueError("limit must be at least 1")
+    gate = asyncio.Semaphore(limit)
+
+    async def one(step: Coroutine[Any, Any, T]) -> T:
+        async with gate:
+            return await step
+
+    tasks = [asyncio.ensure_future(one(step)) for step in work]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 @dataclass
 class ProfileReport:
     profile: WalletProfile
@@ -290,9 +325,11 @@ async def profile_address(
     store: WalletStore,
     now: datetime,
     cache: PriceTapeCache | None = None,
+    tape_concurrency: int = TAPE_REFRESH_CONCURRENCY,
 ) -> ProfileReport:
     """One wallet's profile from its own recent transactions and the trades of the tokens it
-    traded."""
+    traded. The tokens' trades are brought up to date `tape_concurrency` at a time: each is
+    independent of the others, and the rate limiter, not the order, paces the calls."""
     cache = cache if cache is not None else PriceTapeCache()
     since = now - timedelta(days=settings.lookback_days)
     own = await source.transactions(
@@ -304,17 +341,21 @@ async def profile_address(
     # Most recently traded first: they matter most and the refresh budget is per profile.
     recent_first = sorted(swaps, key=lambda s: s.timestamp, reverse=True)
     mints = list(dict.fromkeys(s.token_mint for s in recent_first if s.side != "swap"))
-    refreshed = 0
-    for mint in mints[: discovery.max_tapes_per_profile]:
-        report = await refresh_token_trades(
-            mint,
-            source=source,
-            store=store,
-            max_transactions=settings.market_max_swaps_per_token,
-            max_age=timedelta(minutes=discovery.market_tape_max_age_minutes),
-            now=now,
-        )
-        refreshed += report.fetched
+    reports = await _bounded_gather(
+        [
+            refresh_token_trades(
+                mint,
+                source=source,
+                store=store,
+                max_transactions=settings.market_max_swaps_per_token,
+                max_age=timedelta(minutes=discovery.market_tape_max_age_minutes),
+                now=now,
+            )
+            for mint in mints[: discovery.max_tapes_per_profile]
+        ],
+        limit=tape_concurrency,
+    )
+    refreshed = sum(report.fetched for report in reports)
     quotes = await prices.sol_prices(mints)
     sol_per_usdc = _round_price(quotes.sol_per_usdc)
     tapes = {}

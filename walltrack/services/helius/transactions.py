@@ -13,7 +13,6 @@ window answers an error object naming the signature to continue from; that becom
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
@@ -22,6 +21,7 @@ from typing import Any, Literal, Unpack
 from urllib.parse import quote
 
 import httpx
+import msgspec
 from pydantic import SecretStr
 
 from walltrack.services.base import (
@@ -46,6 +46,7 @@ StopReason = Literal["exhausted", "cap", "until_time", "continuations"]
 # "... query the API again with the `before-signature` parameter set to <sig>." (apis.md §2.1)
 _CONTINUE_FROM = re.compile(r"parameter set to\s*`?([1-9A-HJ-NP-Za-km-z]{32,128})")
 _MESSAGE_CHARS = 200
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 
 
 class SearchPeriodExhaustedError(ServiceError):
@@ -178,10 +179,14 @@ class HeliusTransactionsClient(ServiceClient):
     # --- decoding and errors -----------------------------------------------------------------
 
     def decode_json(self, response: httpx.Response, where: str) -> Any:
-        """JSON with floats as Decimal: UI token amounts keep their exact decimal text."""
+        """JSON with floats as Decimal: UI token amounts keep their exact decimal text.
+
+        msgspec, not `json.loads(parse_float=Decimal)`: the same values (its `float_hook` gets a
+        float's text, integers of any size stay exact) in a third to a half of the time, and
+        decoding pages was a fifth of a cold profile's time (bench/profiling.py)."""
         try:
-            return json.loads(response.content, parse_float=Decimal)
-        except ValueError:
+            return _DECODER.decode(response.content)
+        except (msgspec.DecodeError, ValueError):
             raise InvalidResponseError(
                 f"{where} returned a body that is not JSON", service=self.service
             ) from None

@@ -152,3 +152,28 @@ def test_the_api_reads_its_token_from_the_ssm_parameter_it_may_read() -> None:
     [read] = [p for p in api.properties["Policies"] if "SSMParameterReadPolicy" in p]
     assert "ApiTokenParameterName" in str(read["SSMParameterReadPolicy"]["ParameterName"])
     assert "ApiTokenParameterName" in TEMPLATE.parameters
+
+
+def test_the_api_may_read_the_depth_of_every_queue_the_pipeline_panel_shows() -> None:
+    # Given the API function, the queues whose URLs it is given and their dead-letter queues
+    api = TEMPLATE.functions["ApiFunction"]
+    queues = {
+        value.target
+        for value in api.env.values()
+        if getattr(value, "target", None) in TEMPLATE.queues
+    }
+    dlqs = {TEMPLATE.queues[queue].dlq_id for queue in queues}
+    # Then it is given all three step queues (GET /status/pipeline reports each)
+    assert queues == {"TokenScanQueue", "WalletDiscoveryQueue", "WalletProfileQueue"}
+    assert None not in dlqs
+    # And its policy lets it read each one's counts, and find and read each DLQ
+    [statement] = [p["Statement"] for p in api.properties["Policies"] if "Statement" in p]
+    allowed = {
+        action: {str(resource) for resource in rule["Resource"]}
+        for rule in statement
+        for action in [rule["Action"]]
+    }
+    for queue in queues | dlqs:
+        assert any(queue in arn for arn in allowed["sqs:GetQueueAttributes"]), queue
+    for dlq in dlqs:
+        assert any(str(dlq) in arn for arn in allowed["sqs:GetQueueUrl"]), dlq

@@ -162,10 +162,10 @@ def test_the_api_may_read_the_depth_of_every_queue_the_pipeline_panel_shows() ->
         for value in api.env.values()
         if getattr(value, "target", None) in TEMPLATE.queues
     }
-    dlqs = {TEMPLATE.queues[queue].dlq_id for queue in queues}
-    # Then it is given all three step queues (GET /status/pipeline reports each)
+    dlqs = {str(TEMPLATE.queues[queue].dlq_id) for queue in queues}
+    # Then it is given all three step queues (GET /status/pipeline reports each), each with a DLQ
     assert queues == {"TokenScanQueue", "WalletDiscoveryQueue", "WalletProfileQueue"}
-    assert None not in dlqs
+    assert dlqs == {"TokenScanDLQ", "WalletDiscoveryDLQ", "WalletProfileDLQ"}
     # And its policy lets it read each one's counts, and find and read each DLQ
     [statement] = [p["Statement"] for p in api.properties["Policies"] if "Statement" in p]
     allowed = {
@@ -176,4 +176,4 @@ def test_the_api_may_read_the_depth_of_every_queue_the_pipeline_panel_shows() ->
     for queue in queues | dlqs:
         assert any(queue in arn for arn in allowed["sqs:GetQueueAttributes"]), queue
     for dlq in dlqs:
-        assert any(str(dlq) in arn for arn in allowed["sqs:GetQueueUrl"]), dlq
+        assert any(dlq in arn for arn in allowed["sqs:GetQueueUrl"]), dlq

@@ -11,7 +11,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
-        integration e2e bench bench-api-load space clean
+        integration e2e bench bench-api-load bench-alpha space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
@@ -76,13 +76,17 @@ bench: install
 	$(BIN)/python bench/cold_imports.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/swap_throughput.py
-	$(BIN)/python bench/alpha.py --seed 7 11 3
+	$(BIN)/python bench/alpha.py --seed 1 2 3 4 5 6 7 8
 	$(BIN)/python bench/api_load.py
 
 ## make bench-api-load: 50 concurrent clients on the API's read routes beside a bare FastAPI
 ## endpoint, both served by uvicorn on 127.0.0.1 (ARGS="--check" exits 1 on a missed target)
 bench-api-load: install
 	$(BIN)/python bench/api_load.py $(ARGS)
+
+## make bench-alpha: the alpha bench through the product (calibrated world; ARGS='--seed 4 --quick')
+bench-alpha: install
+	$(BIN)/python bench/alpha.py $(or $(ARGS),--seed 1 2 3 4 5 6 7 8)
 
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,

@@ -34,8 +34,9 @@ Bench-only departures from a live installation (printed with the figures):
   curve token (seed 1 at the midpoint: 0 of 187 pass); age and safety are the product's;
 - every upstream account's rate limit is raised (the sim serves with limits off), so a seed
   runs in minutes rather than the hours the free Helius plan would take;
-- the profile's `min_trades` is 4 (half a day holds ~5 buys per smart wallet; the 30-day
-  default of 10 leaves most unqualified); ``--product-defaults`` keeps 10.
+- nothing else: the profile settings are the product's defaults (`min_trades` 10: half a
+  calibrated day holds ~30 trades per smart wallet; the easy world's bench used 4, which lets
+  hundreds of lucky 4-trade retail wallets into the ranking). ``--min-trades N`` overrides it.
 
 Run: ``.venv/bin/python bench/alpha.py --seed 4 5 6 [--scenario calibrated|bench|default]
 [--quick] [--check]`` from the repo root; several seeds end with a one-line-per-seed table.
@@ -93,8 +94,6 @@ TUNING_SEEDS = (1, 2, 3)
 TARGET_PRECISION = 0.9
 TARGET_ORACLE_SHARE = 0.5
 TARGET_CANDIDATE_RECALL = 0.8
-WINDOW_PROFILE = {"min_trades": 4}
-"""Profile settings for a half-day window (module doc); the rest are the product's."""
 SCAN_SETTINGS = {
     "min_txns_1h": 0,
     "min_liquidity_usd": "0",
@@ -524,7 +523,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, nargs="+", required=True, help="one world per seed")
     parser.add_argument("--scenario", default="calibrated", help="sim scenario (sim.scenarios)")
     parser.add_argument(
-        "--product-defaults", action="store_true", help="profile with min_trades 10 as well"
+        "--min-trades", type=int, help="qualify profiles with this many trades (default: 10)"
     )
     parser.add_argument(
         "--quick", action="store_true", help="profile a random 600 of the candidates"
@@ -539,7 +538,7 @@ def main() -> None:
     if args.dump is not None:
         _record_profiler_inputs()
     configure_logging(level="ERROR")
-    profile_settings = {} if args.product_defaults else dict(WINDOW_PROFILE)
+    profile_settings = {} if args.min_trades is None else {"min_trades": args.min_trades}
     outcomes: list[Outcome] = []
     missed = False
     with tempfile.TemporaryDirectory(prefix="wt-alpha-") as tmp:

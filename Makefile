@@ -11,7 +11,8 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
-        integration e2e bench bench-api-load bench-profiling bench-first-ranked space clean
+        integration e2e bench bench-api-load bench-profiling bench-first-ranked bench-alpha \
+        space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
@@ -76,7 +77,7 @@ bench: install
 	$(BIN)/python bench/cold_imports.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/swap_throughput.py
-	$(BIN)/python bench/alpha.py --seed 7 11 3
+	$(BIN)/python bench/alpha.py --seed 1 2 3 4 5 6 7 8
 	$(BIN)/python bench/api_load.py
 
 ## make bench-api-load: 50 concurrent clients on the API's read routes beside a bare FastAPI
@@ -93,6 +94,10 @@ bench-profiling: install
 ## GET /wallets lists the first profiled wallet and 20 of them (ARGS="--cap-minutes 30")
 bench-first-ranked: install
 	$(BIN)/python bench/first_ranked.py $(ARGS)
+
+## make bench-alpha: the alpha bench through the product (calibrated world; ARGS='--seed 4 --quick')
+bench-alpha: install
+	$(BIN)/python bench/alpha.py $(or $(ARGS),--seed 1 2 3 4 5 6 7 8)
 
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,

@@ -1,317 +1,589 @@
-"""Benchmark: does the wallet score (step 3) predict which wallets are worth copying next?
+"""Benchmark: does the product find wallets worth copying? Measured through the product's path.
 
-A simulated day is fast-forwarded and split at its midpoint. Every wallet is profiled on the
-first half only, as the product would have at the midpoint: only first-half swaps, token tapes
-of first-half prints, launches and pool events up to the midpoint, the current quote = the last
-first-half print, SOL/USDC as it stood then. Each wallet's realised copy edge in the second half
-is the profiler's own copy replay over its second-half swaps (profile_wallet at the end of the
-day on those swaps alone, `.copyability.edge`; the tapes are then the whole day's).
+A simulated day is split at its midpoint. The world is built up to the midpoint and served on
+127.0.0.1 (the real API shapes); the product's own application layer runs against it with an
+embedded Postgres in a temp folder, its clock at the midpoint:
+  1. `TokenDiscoveryJobs.scan` finds tokens (DexScreener feed, filters, safety checks);
+  2. `WalletJobs.discover` reads each announced token's history through the Helius client
+     (the product's caps and paging), parses it and picks candidates (wallet_scanner);
+  3. `WalletJobs.profile` profiles each requested wallet (its own history, the tapes of the
+     tokens it traded, Jupiter prices, the profiler) and stores the profile.
+Only the judge reads the sim's truth: labels, copyable latencies and copy edges.
 
-Qualified first-half profiles are ranked by the score and, as baselines, by realised PnL and by
-win rate. Figures per ranking: precision@20 (share of the sim's smart wallets in the top 20),
-bots (sniper/wash) in the top 20, Spearman's rho against the second-half copy edge (wallets
-with one) and against the sim's whole-day copyable edge. Bot recall: share of the sniper and
-wash profiles the profiler flags. Targets: precision@20 >= 0.9, bot recall >= 0.9, rho > 0.5.
-Only the figures read the truth, never the profiler.
+Judging (second half): the world is played on to the day's end and each ranked wallet's
+second-half swaps (the market's records) are replayed by the product's copy replay
+(`profile_wallet(...).copyability`: latency, slippage, fees, open copies marked at the day's
+end) against the whole day's tapes. A top 20's copy PnL = the sum over its wallets (0.5 SOL per
+copied buy, the product's default size).
 
-Settings: the product's defaults are for a 30-day lookback (10 trades to qualify). Half a
-simulated day holds ~5 buys per smart wallet, so that threshold leaves most smart wallets
-unqualified. The bench therefore qualifies wallets with `min_trades` 4 (two copied round
-trips, the least evidence that has an average and a spread; printed with the figures);
-everything else, the confidence n/(n + 10) and the copy replay's costs included, is the
-product's. ``--product-defaults`` runs the product's defaults throughout.
+Rankings of the qualified first-half profiles: the product's score; baselines by realised PnL,
+by win rate, 20 random candidates (seeded); and the oracle: the 20 smart wallets with the best
+whole-day truth copy edge at the product's latency (3 s), whether or not the product saw them.
+Figures per seed: precision@20 (share of the top 20 that are smart wallets copyable at 3 s),
+bot recall (qualified sniper/wash profiles flagged; copy bots shown apart), false-flag rate
+among qualified smart wallets, the copy PnL of each top 20 and the share of the oracle's,
+Spearman of score vs truth copy edge (3 s for smart wallets, the world's copyable edge for the
+others) among unflagged qualified wallets, and candidate recall (copyable smart wallets the
+scanner ever made candidates, of all in the world and of those that traded before the midpoint).
 
-Swaps: by default the product's own parser reads them from the world's rendered Helius enhanced
-transactions (`--swaps parser`), so a parser error shows in the figures; `--swaps records`
-takes them from the market's own records instead, and `--swaps both` runs each seed both ways.
+Bench-only departures from a live installation (printed with the figures):
+- one scan at the midpoint stands for the day's hourly scans: the feed lists every launched
+  token (`feed_size`) and `min_txns_1h` is 0 (a token quiet now was busy when an hourly scan
+  would have seen it); `min_liquidity_usd` and `min_volume_24h_usd` are 0: DexScreener shows
+  no liquidity for a pump.fun bonding curve, so the defaults (10k USD, 5k USD) reject every
+  curve token (seed 1 at the midpoint: 0 of 187 pass); age and safety are the product's;
+- every upstream account's rate limit is raised (the sim serves with limits off), so a seed
+  runs in minutes rather than the hours the free Helius plan would take;
+- nothing else: the profile settings are the product's defaults (`min_trades` 10: half a
+  calibrated day holds ~30 trades per smart wallet; the easy world's bench used 4, which lets
+  hundreds of lucky 4-trade retail wallets into the ranking). ``--min-trades N`` overrides it.
 
-Run: ``.venv/bin/python bench/alpha.py --seed 7 [11 3 ...] [--hours 24] [--product-defaults]
-[--swaps parser|records|both] [--check]`` (several seeds end with a one-line-per-seed summary)
-(from the repo root; ``--check`` exits 1 when a target is missed).
+Run: ``.venv/bin/python bench/alpha.py --seed 4 5 6 [--scenario calibrated|bench|default]
+[--quick] [--min-trades N] [--dump DIR] [--check]`` from the repo root; several seeds end with
+a one-line-per-seed table. Tuning seeds (item 5 of issue 13): 1, 2, 3; the others are held out.
+
+Measured 2026-12-06 (calibrated world, product defaults, copy_follower flag; copy PnL in SOL
+over the second half; 3-6 min a seed on the shared 2-CPU machine, ~2 min idle):
+  seed set      p@20 bot-recall smart-flagged score  rPnL    WR  random oracle share  rho cand
+     1 tuning   0.80   1.00       20 %       +2.21 -1.27 -3.02  -4.60  +4.91  45 % +0.69 1.00
+     2 tuning   0.90   1.00       18 %       +2.85 -7.64 -1.40  -8.67  +4.35  65 % +0.74 0.97
+     3 tuning   0.70   1.00       23 %       -0.20 -1.68 +1.53  -4.74  +8.28  -2 % +0.81 1.00
+     4 held out 0.70   1.00       19 %       +0.92 -0.58 -3.57  -5.22  +9.50  10 % +0.67 1.00
+     5 held out 0.65   1.00       26 %       +7.44 -5.70 +2.28  -0.91 +19.87  37 % +0.74 1.00
+     6 held out 0.65   1.00       21 %       +1.94 +3.95 +0.30  -8.11 +13.39  14 % +0.66 0.97
+     7 held out 0.90   1.00       29 %       -0.26 -0.65 +4.50  -7.17  +4.94  -5 % +0.79 0.97
+     8 held out 0.80   1.00       24 %       +1.76 -1.85 -7.80  -1.22 +10.74  16 % +0.69 1.00
+Why the PnL targets are out of reach at this horizon: a copyable smart wallet's second-half
+copy PnL is +0.20 / +0.03 / +0.27 SOL on average with a standard deviation of 0.49 / 0.56 /
+0.57 (seeds 1-3; 45-66 % of them positive), so 20 wallets picked perfectly by label (p@20 =
+1.00) would earn 4.1 / 0.5 / 5.5 SOL, sd ~2.4: 84 % / 11 % / 66 % of the oracle, whose top 20
+is chosen with the whole day's truth. Half a day holds ~10 copied buys per wallet.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import json
+import random
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests.support
 
 from sim.chain import T0
-from sim.world import World
+from sim.scenarios import named_scenario
+from sim.server import SimConfig, SimServer
+from sim.world import World, build_world
+from tests.support.database import truncate_all
 from tests.support.sim_market import (
-    day_world,
     group,
-    parsed_swaps_of,
-    profile_all,
     sol_per_usdc,
     spearman,
     swaps_of,
     token_histories,
     utc,
 )
+from tests.support.stack import market_env
+from walltrack.app.container import Container, build_container
+from walltrack.app.rate_limits import SharedRateLimiter
+from walltrack.clock import ManualClock
+from walltrack.config.settings import EnvSettings
+from walltrack.core.discovery.profiler import MarketContext, profile_wallet
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_settings import WalletProfileSettings
+from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
+from walltrack.data.postgres.migrations import apply_migrations
+from walltrack.data.postgres.rate_limits import RateLimitSlots
+from walltrack.log import configure_logging
+from walltrack.runtime.queues import MessageBody
+from walltrack.services.base import RateLimit
 
 TOP = 20
+LATENCY_MS = "3000"  # the product's copy latency (WalletProfileSettings.copy_latency_seconds)
 BOT_LABELS = ("sniper", "wash")
+TUNING_SEEDS = (1, 2, 3)
 TARGET_PRECISION = 0.9
-TARGET_RECALL = 0.9
-TARGET_RHO = 0.5
-WINDOW_SETTINGS = {"min_trades": 4}
-"""Evidence settings for a half-day window (module doc); everything else is the default."""
+TARGET_ORACLE_SHARE = 0.5
+TARGET_CANDIDATE_RECALL = 0.8
+SCAN_SETTINGS = {
+    "min_txns_1h": 0,
+    "min_liquidity_usd": "0",
+    "min_volume_24h_usd": "0",
+    "scheduled_scan": False,
+}
+"""Token filters: the product's, but one midpoint scan stands for the hourly ones and bonding
+curves pass (module doc)."""
+UNLIMITED = RateLimit(100_000, 1.0)
+"""Every upstream account's rate for the bench: the sim serves with its limits off."""
 
 
-def window_settings(*, product_defaults: bool = False) -> WalletProfileSettings:
-    return WalletProfileSettings(**({} if product_defaults else WINDOW_SETTINGS))
+class CollectingQueue:
+    """A queue that keeps what the outbox relays to it: the bench runs each step itself, in
+    order, instead of a runtime polling queues (the same jobs, no waiting)."""
 
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
 
-def by_score(p: WalletProfile) -> float:
-    return p.score
+    def send(self, body: MessageBody) -> str:
+        return self.send_many([body])[0]
 
+    def send_many(self, bodies: Iterable[MessageBody]) -> list[str]:
+        start = len(self.bodies)
+        for body in bodies:
+            self.bodies.append(json.loads(body) if isinstance(body, str) else dict(body))
+        return [f"bench-{i}" for i in range(start, len(self.bodies))]
 
-def by_realised_pnl(p: WalletProfile) -> float:
-    return float(p.realised_pnl_sol)
-
-
-def by_win_rate(p: WalletProfile) -> float:
-    return p.win_rate or 0.0
-
-
-RANKINGS: tuple[tuple[str, Callable[[WalletProfile], float]], ...] = (
-    ("score", by_score),
-    ("realised PnL", by_realised_pnl),
-    ("win rate", by_win_rate),
-)
-
-
-@dataclass(frozen=True)
-class Figures:
-    precision: float
-    bots_in_top: int
-    rho_second_half: float
-    rho_truth: float
-
-
-@dataclass(frozen=True)
-class Outcome:
-    seed: int
-    swaps: str  # "parser" (the product's parser on the rendered transactions) or "records"
-    hours: float
-    settings: dict[str, float]
-    profiled: int
-    qualified: int
-    with_edge: int
-    bot_recall: float
-    bots: int
-    smart_flagged: int
-    rho_unflagged: float
-    smart_qualified: int
-    rho_oracle: float
-    figures: dict[str, Figures]
-    timings: dict[str, float]
-
-    def misses(self) -> list[str]:
-        score = self.figures["score"]
-        out = []
-        if score.precision < TARGET_PRECISION:
-            out.append(f"precision@{TOP} {score.precision:.2f} < {TARGET_PRECISION}")
-        if self.bot_recall < TARGET_RECALL:
-            out.append(f"bot recall {self.bot_recall:.2f} < {TARGET_RECALL}")
-        if not score.rho_second_half > TARGET_RHO:
-            out.append(f"spearman {score.rho_second_half:+.3f} <= {TARGET_RHO}")
+    def take(self, key: str) -> list[str]:
+        """The `key` field of every message received since the last take, in order, once."""
+        out = list(dict.fromkeys(str(b[key]) for b in self.bodies))
+        self.bodies.clear()
         return out
 
 
-def _rho(
-    profiles: Sequence[WalletProfile],
-    key: Callable[[WalletProfile], float],
-    edge: dict[str, float | None],
-) -> float:
-    known = [p for p in profiles if edge.get(p.wallet) is not None]
-    if len(known) < 3:
-        return float("nan")
-    return spearman([key(p) for p in known], [edge[p.wallet] or 0.0 for p in known])
+@dataclass
+class ProductRun:
+    """What the product did at the midpoint."""
+
+    tokens_launched: int
+    tokens_found: list[str]
+    candidates: set[str]
+    profiles: dict[str, WalletProfile]
+    failed_profiles: int
+    timings: dict[str, float]
+    scan_counts: dict[str, Any]
 
 
-def _labels(world: World) -> tuple[dict[str, str], dict[str, float | None]]:
-    """Hidden labels (agents from the truth, anyone else by role) and whole-day copy edges."""
-    truth = world.truth()["wallets"]
-    label = {a: world.role[i] for a, i in world.by_addr.items()}
-    label.update({w["address"]: w["label"] for w in truth})
-    return label, {w["address"]: w["copyableEdge"] for w in truth}
-
-
-def run(
-    seed: int,
-    hours: float,
-    settings: WalletProfileSettings | None = None,
-    *,
-    source: str = "parser",
-) -> Outcome:
-    settings = settings or window_settings()
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = now - clock
-        clock = now
-
-    # The world at the midpoint (SOL/USDC as it stood), then fast-forwarded to the day's end
-    mid_ms = T0 * 1000 - int(hours * 1_800_000)  # the history runs from T0 - hours to T0
-    world = day_world(seed, hours=hours, until_ms=mid_ms)
-    price_mid = sol_per_usdc(world)
-    world.advance_to(world.history_end_ms)
-    price_end = sol_per_usdc(world)
-    assert world.start_ms < mid_ms < world.history_end_ms
-    lap("world")
-    swaps = parsed_swaps_of(world) if source == "parser" else swaps_of(world)
-    midpoint = utc(mid_ms)
-    first = [s for s in swaps if s.timestamp < midpoint]
-    second = [s for s in swaps if s.timestamp >= midpoint]
-    lap("swaps")
-
-    tapes_mid = token_histories(world, group(first, "token_mint"), price_mid, cutoff_ms=mid_ms - 1)
-    early = profile_all(
-        group(first, "wallet"), tapes_mid, price_mid, now=midpoint, settings=settings
-    )
-    ranked = [p for p in early.values() if p.qualified]
-    lap("profile first half")
-
-    tapes_end = token_histories(world, group(swaps, "token_mint"), price_end)
-    later_swaps = group((s for s in second if s.wallet in {p.wallet for p in ranked}), "wallet")
-    later = profile_all(later_swaps, tapes_end, price_end, now=utc(world.now_ms), settings=settings)
-    edge: dict[str, float | None] = {
-        w: None if p.copyability.edge is None else float(p.copyability.edge)
-        for w, p in later.items()
+def _unlimited(app: Container) -> None:
+    """Raise every upstream account's limit (module doc); the shared limiter stays in the path."""
+    slots = RateLimitSlots(app.db)
+    app.limiters = {
+        account: SharedRateLimiter(slots, account, UNLIMITED) for account in app.limiters
     }
-    lap("replay second half")
 
-    label, truth_edge = _labels(world)
-    figures = {}
-    for name, key in RANKINGS:
-        top = sorted(ranked, key=key, reverse=True)[:TOP]
-        figures[name] = Figures(
-            precision=sum(label[p.wallet] == "smart" for p in top) / TOP,
-            bots_in_top=sum(label[p.wallet] in BOT_LABELS for p in top),
-            rho_second_half=_rho(ranked, key, edge),
-            rho_truth=_rho(ranked, key, truth_edge),
+
+def run_product(
+    world: World,
+    *,
+    pg_url: str,
+    data_dir: Path,
+    profile_settings: Mapping[str, Any],
+    max_profiles: int | None,
+) -> ProductRun:
+    """Steps 1-3 of the product against `world` served as it stands (its now = the clock)."""
+    timings: dict[str, float] = {}
+    config = SimConfig(speed=0, feed_size=100_000)  # rate limits off (module doc)
+    discovered, requested = CollectingQueue(), CollectingQueue()
+    with SimServer(world, config) as sim:
+        env = market_env(
+            EnvSettings(_env_file=None, data_dir=data_dir, database_url=pg_url), sim.base_url
         )
-    bots = [p for p in ranked if label[p.wallet] in BOT_LABELS]
+        app = build_container(
+            env,
+            clock=ManualClock(utc(world.now_ms)),
+            queues={"wallet_discovery": discovered, "wallet_profile": requested},
+        )
+        try:
+            _unlimited(app)
+            truncate_all(app.db)
+            app.step_settings.update("token_discovery", SCAN_SETTINGS)
+            app.step_settings.update("wallet_profile", dict(profile_settings))
+            started = time.perf_counter()
+            scan = app.token_jobs.scan()
+            mints = discovered.take("mint")
+            timings["scan"] = time.perf_counter() - started
+
+            started = time.perf_counter()
+            for mint in mints:
+                app.wallet_jobs.discover(mint)
+            wallets = requested.take("address")
+            timings["discover"] = time.perf_counter() - started
+
+            started = time.perf_counter()
+            chosen = wallets
+            if max_profiles is not None and len(wallets) > max_profiles:
+                chosen = random.Random(world.seed).sample(wallets, max_profiles)
+            profiles: dict[str, WalletProfile] = {}
+            failed = 0
+            for address in chosen:
+                try:
+                    profiles[address] = app.wallet_jobs.profile(address).profile
+                except Exception as exc:  # noqa: BLE001 - counted and shown; the bench goes on
+                    failed += 1
+                    print(f"  profile of {address} failed: {type(exc).__name__}: {exc}")
+            timings["profile"] = time.perf_counter() - started
+        finally:
+            app.close()
+    launched = sum(1 for t in world.tokens[1:] if t.created_ms <= world.now_ms)
+    return ProductRun(
+        tokens_launched=launched,
+        tokens_found=mints,
+        candidates=set(wallets),
+        profiles=profiles,
+        failed_profiles=failed,
+        timings=timings,
+        scan_counts=scan.counts(),
+    )
+
+
+def second_half_pnl(
+    world: World, wallets: Iterable[str], mid_ms: int, settings: WalletProfileSettings
+) -> dict[str, float]:
+    """Each wallet's out-of-sample copy PnL (SOL): the product's replay over its second-half
+    swaps, the whole day's tapes, open copies marked at the day's end (`world` at the end)."""
+    wanted = set(wallets)
+    midpoint = utc(mid_ms)
+    swaps = swaps_of(world)
+    later = [s for s in swaps if s.timestamp >= midpoint and s.wallet in wanted]
+    by_wallet = group(later, "wallet")
+    price = sol_per_usdc(world)
+    traded = {s.token_mint for s in later}
+    tapes = token_histories(
+        world, group((s for s in swaps if s.token_mint in traded), "token_mint"), price
+    )
+    # the replay on the second half alone: every trade there counts, whatever min_trades says
+    judge = settings.model_copy(update={"min_trades": 1})
+    now = utc(world.now_ms)
+    out = dict.fromkeys(wanted, 0.0)
+    for wallet, own in by_wallet.items():
+        market = MarketContext(
+            tokens={s.token_mint: tapes[s.token_mint] for s in own}, sol_per_usdc=price
+        )
+        profile = profile_wallet(wallet=wallet, swaps=own, market=market, settings=judge, now=now)
+        out[wallet] = float(profile.copyability.pnl_sol)
+    return out
+
+
+@dataclass
+class Outcome:
+    seed: int
+    scenario: str
+    tuned: bool
+    product: ProductRun
+    qualified: int
+    precision: dict[str, float]
+    pnl: dict[str, float]
+    bot_recall: float
+    bots: int
+    copy_bots: int
+    copy_bots_flagged: int
+    smart_qualified: int
+    smart_flagged: int
+    rho_unflagged: float
+    copyable_world: int
+    copyable_first_half: int
+    copyable_seen: int
+    copyable_profiled: int
+    copyable_qualified: int
+    oracle_in_candidates: int
+    top_labels: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, Any] = field(default_factory=dict)
+    """Per profiled wallet: label, copyable, truth edge, 2nd-half copy PnL (for `--dump`)."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def oracle_share(self) -> float:
+        oracle = self.pnl["oracle"]
+        return self.pnl["score"] / oracle if oracle > 0 else float("nan")
+
+    @property
+    def candidate_recall(self) -> float:
+        return self.copyable_seen / self.copyable_world if self.copyable_world else float("nan")
+
+    def misses(self) -> list[str]:
+        out = []
+        if self.precision["score"] < TARGET_PRECISION:
+            out.append(f"precision@{TOP} {self.precision['score']:.2f} < {TARGET_PRECISION}")
+        if not self.oracle_share >= TARGET_ORACLE_SHARE:
+            out.append(f"oracle share {self.oracle_share:.2f} < {TARGET_ORACLE_SHARE}")
+        beaten = [
+            k for k in ("realised PnL", "win rate", "random") if self.pnl["score"] <= self.pnl[k]
+        ]
+        if beaten:
+            out.append("top-20 copy PnL not above " + ", ".join(beaten))
+        if self.candidate_recall < TARGET_CANDIDATE_RECALL:
+            out.append(f"candidate recall {self.candidate_recall:.2f} < {TARGET_CANDIDATE_RECALL}")
+        return out
+
+
+def _rho(pairs: Sequence[tuple[float, float]]) -> float:
+    if len(pairs) < 3:
+        return float("nan")
+    return spearman([x for x, _ in pairs], [y for _, y in pairs])
+
+
+def _truth_edge(entry: Mapping[str, Any]) -> float | None:
+    """The truth's copy edge at the product's latency (smart wallets), else the world's
+    copyable edge (the classic definition, the only one other labels carry)."""
+    by_latency = entry.get("copyEdgeByLatencyMs")
+    if by_latency is not None:
+        edge = by_latency.get(LATENCY_MS)
+        return None if edge is None else float(edge)
+    edge = entry.get("copyableEdge")
+    return None if edge is None else float(edge)
+
+
+def _copyable(entry: Mapping[str, Any]) -> bool:
+    if entry["label"] != "smart":
+        return False
+    if "copyableAtMs" in entry:
+        return int(LATENCY_MS) in entry["copyableAtMs"]
+    edge = entry.get("copyableEdge")  # the classic worlds: copyable at the sim's own latency
+    return edge is not None and edge > 0
+
+
+def judge(
+    seed: int,
+    scenario: str,
+    world: World,
+    product: ProductRun,
+    mid_ms: int,
+    settings: WalletProfileSettings,
+    first_half_wallets: set[str],
+) -> Outcome:
+    """The figures (module doc); `world` has been played on to the day's end."""
+    truth = {w["address"]: w for w in world.truth()["wallets"]}
+    label = {a: world.role[i] for a, i in world.by_addr.items()}
+    label.update({a: w["label"] for a, w in truth.items()})
+    ranked = [p for p in product.profiles.values() if p.qualified]
+    copyable = {a for a, w in truth.items() if _copyable(w)}
+
+    def top(key: Callable[[WalletProfile], float]) -> list[str]:
+        return [p.wallet for p in sorted(ranked, key=key, reverse=True)[:TOP]]
+
+    pool = sorted(product.candidates)
+    smart_edges = sorted(
+        (
+            (e, a)
+            for a, w in truth.items()
+            if w["label"] == "smart" and (e := _truth_edge(w)) is not None
+        ),
+        reverse=True,
+    )
+    tops = {
+        "score": top(lambda p: p.score),
+        "realised PnL": top(lambda p: float(p.realised_pnl_sol)),
+        "win rate": top(lambda p: p.win_rate or 0.0),
+        "random": random.Random(seed).sample(pool, min(TOP, len(pool))),
+        "oracle": [a for _, a in smart_edges[:TOP]],
+    }
+    judged = {a for t in tops.values() for a in t} | {p.wallet for p in ranked}
+    pnl_of = second_half_pnl(world, judged, mid_ms, settings)
+    bots = [p for p in ranked if label.get(p.wallet) in BOT_LABELS]
+    copy_bots = [p for p in ranked if label.get(p.wallet) == "copy"]
+    smart = [p for p in ranked if label.get(p.wallet) == "smart"]
     unflagged = [p for p in ranked if not p.is_bot]
-    # Ceiling of the rank correlation: each wallet ranked by its true label's mean edge
-    per_label: dict[str, list[float]] = {}
-    for p in ranked:
-        if (e := edge.get(p.wallet)) is not None:
-            per_label.setdefault(label[p.wallet], []).append(e)
-    label_mean = {k: statistics.mean(v) for k, v in per_label.items()}
+    known = [
+        (p.score, e) for p in unflagged if (e := _truth_edge(truth.get(p.wallet, {}))) is not None
+    ]
     return Outcome(
         seed=seed,
-        swaps=source,
-        hours=hours,
-        settings={k: getattr(settings, k) for k in ("min_trades", "confidence_k")},
-        profiled=len(early),
+        scenario=scenario,
+        tuned=seed in TUNING_SEEDS,
+        product=product,
         qualified=len(ranked),
-        with_edge=sum(edge.get(p.wallet) is not None for p in ranked),
+        precision={k: sum(a in copyable for a in v) / TOP for k, v in tops.items()},
+        pnl={k: sum(pnl_of.get(a, 0.0) for a in v) for k, v in tops.items()},
         bot_recall=sum(p.is_bot for p in bots) / len(bots) if bots else float("nan"),
         bots=len(bots),
-        smart_flagged=sum(p.is_bot for p in ranked if label[p.wallet] == "smart"),
-        rho_unflagged=_rho(unflagged, by_score, edge),
-        smart_qualified=sum(label[p.wallet] == "smart" for p in ranked),
-        rho_oracle=_rho(ranked, lambda p: label_mean.get(label[p.wallet], 0.0), edge),
-        figures=figures,
-        timings=timings,
+        copy_bots=len(copy_bots),
+        copy_bots_flagged=sum(p.is_bot for p in copy_bots),
+        smart_qualified=len(smart),
+        smart_flagged=sum(p.is_bot for p in smart),
+        rho_unflagged=_rho(known),
+        copyable_world=len(copyable),
+        copyable_first_half=len(copyable & first_half_wallets),
+        copyable_seen=len(copyable & product.candidates),
+        copyable_profiled=len(copyable & set(product.profiles)),
+        copyable_qualified=sum(p.wallet in copyable for p in ranked),
+        oracle_in_candidates=len(set(tops["oracle"]) & product.candidates),
+        labels={
+            p.wallet: {
+                "label": label.get(p.wallet),
+                "copyable": p.wallet in copyable,
+                "edge": _truth_edge(truth.get(p.wallet, {})),
+                "pnl": pnl_of.get(p.wallet, 0.0),
+            }
+            for p in ranked
+        },
+        top_labels=dict(
+            Counter(
+                ("copyable smart" if a in copyable else label.get(a, "?")) for a in tops["score"]
+            ).most_common()
+        ),
     )
 
 
-def report(o: Outcome, swaps_per_half: tuple[int, int] | None = None) -> str:
+def run_seed(
+    seed: int,
+    scenario_name: str,
+    *,
+    pg_url: str,
+    data_dir: Path,
+    profile_settings: Mapping[str, Any],
+    max_profiles: int | None,
+) -> Outcome:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    scenario = named_scenario(scenario_name, seed)
+    mid_ms = T0 * 1000 - int(scenario.history_hours * 1_800_000)
+    world = build_world(scenario, until_ms=mid_ms)
+    timings["world to midpoint"] = time.perf_counter() - started
+    first_half = {world.addr[w] for w in set(world.t_wallet)}
+    product = run_product(
+        world,
+        pg_url=pg_url,
+        data_dir=data_dir,
+        profile_settings=profile_settings,
+        max_profiles=max_profiles,
+    )
+    timings.update(product.timings)
+    started = time.perf_counter()
+    world.advance_to(world.history_end_ms)
+    settings = WalletProfileSettings(**profile_settings)
+    outcome = judge(seed, scenario_name, world, product, mid_ms, settings, first_half)
+    timings["judge"] = time.perf_counter() - started
+    outcome.timings = timings
+    return outcome
+
+
+RECORDED: dict[str, dict[str, Any]] = {}
+"""`--dump`: each profile's inputs, as the product's profile_address passed them."""
+
+
+def _record_profiler_inputs() -> None:
+    """Diagnostics only (`--dump`): wrap the profiler the product calls so its inputs can be
+    replayed offline while tuning; the product's path is otherwise unchanged."""
+    from walltrack.core.discovery import wallets  # noqa: PLC0415
+
+    real = wallets.profile_wallet
+
+    def recording(**kwargs: Any) -> WalletProfile:
+        RECORDED[kwargs["wallet"]] = {k: kwargs[k] for k in ("swaps", "market", "now")}
+        return real(**kwargs)
+
+    wallets.profile_wallet = recording  # type: ignore[assignment]
+
+
+def _dump(path: Path, outcome: Outcome) -> None:
+    import pickle  # noqa: PLC0415
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        pickle.dump({"inputs": dict(RECORDED), "labels": outcome.labels}, out)
+    RECORDED.clear()
+
+
+RANKS = ("score", "realised PnL", "win rate", "random", "oracle")
+
+
+def report(o: Outcome) -> str:
+    p = o.product
     lines = [
-        f"seed {o.seed} (swaps: {o.swaps}), {o.hours:g} h split at the midpoint: "
-        f"{o.profiled} wallets profiled on "
-        f"the first half, {o.qualified} qualified, {o.with_edge} with a second-half copy edge",
-        "settings: "
-        + ", ".join(f"{k} {v:g}" for k, v in o.settings.items())
-        + " (others: product defaults)",
-        f"bot recall {o.bot_recall:.2f} ({o.bots} sniper/wash profiles; target >= "
-        f"{TARGET_RECALL}), smart wallets flagged {o.smart_flagged}",
+        f"seed {o.seed} ({o.scenario}{', tuning seed' if o.tuned else ', held out'}): "
+        f"{p.tokens_launched} tokens launched by the midpoint, {len(p.tokens_found)} found by "
+        f"the scan; {len(p.candidates)} candidates, {len(p.profiles)} profiled "
+        f"({p.failed_profiles} failed), {o.qualified} qualified",
+        f"scan: {p.scan_counts}",
+        f"bot recall {o.bot_recall:.2f} ({o.bots} qualified sniper/wash profiles); copy bots "
+        f"flagged {o.copy_bots_flagged}/{o.copy_bots}; smart wallets flagged "
+        f"{o.smart_flagged}/{o.smart_qualified} ({_share(o.smart_flagged, o.smart_qualified)})",
+        f"copyable smart wallets at {LATENCY_MS} ms: {o.copyable_world} in the world, "
+        f"{o.copyable_first_half} traded before the midpoint, {o.copyable_seen} made candidates "
+        f"(recall {o.candidate_recall:.2f}), {o.copyable_profiled} profiled, "
+        f"{o.copyable_qualified} qualified; oracle top 20 among candidates "
+        f"{o.oracle_in_candidates}",
+        f"spearman(score, truth copy edge) among unflagged qualified: {o.rho_unflagged:+.3f}",
+        "top 20 by score: " + ", ".join(f"{k} {v}" for k, v in o.top_labels.items()),
         "",
-        f"{'ranking':<14}{'precision@20':>13}{'bots@20':>9}{'rho 2nd half':>14}{'rho truth':>11}",
+        f"{'top 20 by':<14}{'precision@20':>13}{'2nd-half copy PnL (SOL)':>25}{'of oracle':>11}",
     ]
-    for name, f in o.figures.items():
-        lines.append(
-            f"{name:<14}{f.precision:>13.2f}{f.bots_in_top:>9}"
-            f"{f.rho_second_half:>+14.3f}{f.rho_truth:>+11.3f}"
-        )
+    oracle = o.pnl["oracle"]
+    for name in RANKS:
+        share = o.pnl[name] / oracle if oracle > 0 else float("nan")
+        lines.append(f"{name:<14}{o.precision[name]:>13.2f}{o.pnl[name]:>+25.2f}{share:>11.0%}")
     lines += [
-        f"targets: precision@20 >= {TARGET_PRECISION}, rho 2nd half > {TARGET_RHO}; "
-        f"score rho among unflagged wallets {o.rho_unflagged:+.3f}",
-        f"ceilings (from the truth): {o.smart_qualified} smart wallets qualified -> best "
-        f"precision@20 {min(o.smart_qualified, TOP) / TOP:.2f}; label oracle (each wallet "
-        f"ranked by its true label's mean 2nd-half edge) rho {o.rho_oracle:+.3f}",
         "",
-        "timings: "
-        + ", ".join(f"{k} {v:.2f} s" for k, v in o.timings.items())
-        + f"; {o.profiled / o.timings['profile first half']:.0f} profiles/s",
+        "timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in o.timings.items()),
     ]
     return "\n".join(lines)
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "n/a"
+
+
 def summary(outcomes: Sequence[Outcome]) -> str:
-    """One line per seed: the table the issue asks for, for several worlds at once."""
-    names = list(outcomes[0].figures)
     lines = [
-        f"{'seed':>6} {'swaps':<8} {'p@20 ' + ' / '.join(names):<36}{'rho 2nd half':>24}"
-        f"{'rho truth':>11}{'oracle rho':>12}{'bot recall':>12}"
+        f"{'seed':>4} {'set':<9}{'p@20':>6}{'bot rec':>8}{'smart ff':>9}{'score':>8}"
+        f"{'PnL':>7}{'WR':>7}{'random':>8}{'oracle':>8}{'share':>7}{'rho':>7}{'cand rec':>9}"
     ]
     for o in outcomes:
-        p = " / ".join(f"{o.figures[n].precision:.2f}" for n in names)
-        r = " / ".join(f"{o.figures[n].rho_second_half:+.2f}" for n in names)
         lines.append(
-            f"{o.seed:>6} {o.swaps:<8} {p:<36}{r:>24}{o.figures['score'].rho_truth:>+11.2f}"
-            f"{o.rho_oracle:>+12.2f}{o.bot_recall:>12.2f}"
+            f"{o.seed:>4} {'tuning' if o.tuned else 'held out':<9}{o.precision['score']:>6.2f}"
+            f"{o.bot_recall:>8.2f}{_share(o.smart_flagged, o.smart_qualified):>9}"
+            f"{o.pnl['score']:>+8.2f}{o.pnl['realised PnL']:>+7.2f}{o.pnl['win rate']:>+7.2f}"
+            f"{o.pnl['random']:>+8.2f}{o.pnl['oracle']:>+8.2f}{o.oracle_share:>7.0%}"
+            f"{o.rho_unflagged:>+7.2f}{o.candidate_recall:>9.2f}"
         )
-    met = sum(o.figures["score"].precision >= TARGET_PRECISION for o in outcomes)
-    lines.append(f"precision@20 >= {TARGET_PRECISION} on {met} of {len(outcomes)} runs")
+    lines.append("(copy PnL in SOL over the second half, 0.5 SOL per copied buy)")
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seed", type=int, nargs="+", required=True, help="one world per seed")
-    parser.add_argument("--hours", type=float, default=24.0, help="history of the day world")
+    parser.add_argument("--scenario", default="calibrated", help="sim scenario (sim.scenarios)")
     parser.add_argument(
-        "--product-defaults",
-        action="store_true",
-        help="profile with the product's 30-day defaults instead of the window's settings",
+        "--min-trades", type=int, help="qualify profiles with this many trades (default: 10)"
     )
     parser.add_argument(
-        "--swaps",
-        choices=("parser", "records", "both"),
-        default="parser",
-        help="swaps from the product's parser on the rendered transactions, the market's "
-        "records, or both (each seed twice)",
+        "--quick", action="store_true", help="profile a random 600 of the candidates"
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        help="pickle each seed's profiler inputs, labels and truth edges here (for tuning)",
+    )
     args = parser.parse_args()
-    settings = window_settings(product_defaults=args.product_defaults)
-    sources = ("parser", "records") if args.swaps == "both" else (args.swaps,)
-    outcomes, missed = [], False
-    for seed, source in ((seed, source) for seed in args.seed for source in sources):
-        outcome = run(seed, args.hours, settings, source=source)
-        outcomes.append(outcome)
-        print(report(outcome))
-        misses = outcome.misses()
-        missed = missed or bool(misses)
-        print("PASS" if not misses else "MISSED: " + "; ".join(misses), end="\n\n", flush=True)
-    if len(outcomes) > 1:
-        print(summary(outcomes))
+    if args.dump is not None:
+        _record_profiler_inputs()
+    configure_logging(level="ERROR")
+    profile_settings = {} if args.min_trades is None else {"min_trades": args.min_trades}
+    outcomes: list[Outcome] = []
+    missed = False
+    with tempfile.TemporaryDirectory(prefix="wt-alpha-") as tmp:
+        data_dir = Path(tmp)
+        pg_url = ensure_embedded_postgres(data_dir)
+        try:
+            apply_migrations(pg_url)
+            for seed in args.seed:
+                outcome = run_seed(
+                    seed,
+                    args.scenario,
+                    pg_url=pg_url,
+                    data_dir=data_dir,
+                    profile_settings=profile_settings,
+                    max_profiles=600 if args.quick else None,
+                )
+                outcomes.append(outcome)
+                if args.dump is not None:
+                    _dump(args.dump / f"seed{seed}.pickle", outcome)
+                print(report(outcome))
+                misses = outcome.misses()
+                missed = missed or bool(misses)
+                print(
+                    "PASS" if not misses else "MISSED: " + "; ".join(misses), end="\n\n", flush=True
+                )
+        finally:
+            stop_embedded_postgres(data_dir)
+    print(summary(outcomes))
     if args.check and missed:
         raise SystemExit(1)
 

@@ -534,3 +534,61 @@ def test_the_profiling_settings_are_a_step_the_settings_tab_can_edit() -> None:
     # Then step 3's settings are in it, and their defaults validate
     model = STEP_SETTINGS["wallet_profile"]
     assert model.model_validate({}).step == "wallet_profile"
+
+
+def _followed(
+    leaders: list[str], follower: str, *, lag_seconds: float
+) -> tuple[list[Swap], MarketContext]:
+    """One token per leader: the leader buys 60 s after the token's start and sells 10 min
+    later; `follower` buys `lag_seconds` after each leader's buy and sells with it."""
+    swaps: list[Swap] = []
+    tapes = []
+    for i, leader in enumerate(leaders):
+        mint, start = f"Followed{i}", i * HOUR
+        before, after = D("0.000001"), D("0.0000013")
+        tokens = D(1) / before
+        theirs = [
+            swap(leader, "buy", mint, tokens, "1", start + 60),
+            swap(leader, "sell", mint, tokens, tokens * after, start + 660),
+        ]
+        mine = [
+            swap(follower, "buy", mint, tokens / 10, "0.1", start + 60 + lag_seconds),
+            swap(follower, "sell", mint, tokens / 10, tokens * after / 10, start + 661),
+        ]
+        swaps += mine
+        path = step_path(start + 300, start + 301, start + 1_200, before, after)
+        tapes.append((mint, [*prints(mint, path), *theirs, *mine]))
+    return swaps, market_of(tapes)
+
+
+def test_a_wallet_that_trails_the_same_leader_is_flagged_as_a_copy_follower() -> None:
+    # Given a wallet that buys 2 slots (0.8 s, often the same block second) after the same
+    # leader's buy on each of five tokens, and sells with it
+    swaps, market = _followed(["Leader"] * 5, "Follower", lag_seconds=0.8)
+    # When it is profiled
+    profile = _profile("Follower", swaps, market)
+    # Then it is flagged as a copy follower, with the value and the threshold
+    flags = {flag.kind: flag for flag in profile.bot_flags}
+    assert set(flags) == {"copy_follower"}
+    assert flags["copy_follower"].observed == 1.0
+    assert flags["copy_follower"].threshold == SETTINGS.max_followed_share
+    assert flags["copy_follower"].reason.startswith(
+        "5 of 5 buys (100%) within 10 slot(s) after a repeat leader's buy ≥ 50%"
+    )
+    # And it ranks below every unflagged wallet
+    assert profile.score < -1
+
+
+def test_a_wallet_bought_just_after_by_strangers_is_not_a_copy_follower() -> None:
+    # Given a wallet whose every buy came 2 slots after some other wallet's buy, a different
+    # one each time (a busy market), and one whose leader is 20 slots (8 s) ahead each time
+    strangers, strangers_market = _followed(
+        [f"Stranger{i}" for i in range(5)], "Busy", lag_seconds=0.8
+    )
+    slow, slow_market = _followed(["Leader"] * 5, "Slow", lag_seconds=8)
+    # When both are profiled
+    busy = _profile("Busy", strangers, strangers_market)
+    late = _profile("Slow", slow, slow_market)
+    # Then neither is flagged: no repeat leader, or no leader within the window
+    assert busy.bot_flags == ()
+    assert late.bot_flags == ()

@@ -67,3 +67,19 @@ def test_settings_round_trip_through_json() -> None:
     settings = WalletProfileSettings(copy_latency_seconds=1.5, copy_fee_sol=Decimal("0.001"))
     again = WalletProfileSettings.model_validate_json(settings.model_dump_json())
     assert again == settings
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"follow_window_slots": 0},
+        {"follow_window_slots": 151},
+        {"max_followed_share": 0},
+        {"max_followed_share": 1.5},
+        {"follow_min_count": 0},
+    ],
+)
+def test_the_copy_follower_thresholds_are_bounded(values: dict[str, object]) -> None:
+    # Given a follower threshold outside its bounds, When it is validated, Then it is refused
+    with pytest.raises(ValidationError):
+        WalletProfileSettings.model_validate(values)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import statistics
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -74,6 +75,10 @@ class PriceTape:
     launch_slot: int | None = None
     pool_event_slots: tuple[int, ...] = ()
     current_price_sol: Decimal | None = None
+    buy_slots: tuple[int, ...] = ()
+    buyers: tuple[str, ...] = ()
+    """The buys' slots in order and who made each: who was just ahead of a buy (slots, not
+    times: a block time has whole seconds, and a follower is often in the same second)."""
 
     @classmethod
     def from_swaps(
@@ -90,10 +95,13 @@ class PriceTape:
         trades, _ = sol_trades(
             (s for s in swaps if s.token_mint == mint), sol_per_usdc=sol_per_usdc
         )
+        buys = sorted((t.slot, t.wallet) for t in trades if t.side == "buy")
         return cls(
             mint=mint,
             times=tuple(t.timestamp.timestamp() for t in trades),
             prices=tuple(t.sol / t.quantity for t in trades),
+            buy_slots=tuple(slot for slot, _ in buys),
+            buyers=tuple(wallet for _, wallet in buys),
             launch_slot=launch_slot,
             pool_event_slots=tuple(sorted(set(pool_event_slots))),
             current_price_sol=current_price_sol,
@@ -114,6 +122,12 @@ class PriceTape:
         if self.current_price_sol is not None:
             return self.current_price_sol
         return self.prices[-1] if self.prices else None
+
+    def buyers_before(self, slot: int, window_slots: int, *, wallet: str) -> set[str]:
+        """Other wallets that bought in the `window_slots` slots before `slot` (not in it)."""
+        lo = bisect_left(self.buy_slots, slot - window_slots)
+        hi = bisect_left(self.buy_slots, slot)
+        return {b for b in self.buyers[lo:hi] if b != wallet}
 
     def is_launch_buy(self, slot: int, window_slots: int) -> bool:
         """A buy within `window_slots` after the launch or a pool event (a snipe)."""
@@ -310,10 +324,17 @@ class Activity:
     tokens_per_day: float
     launch_buys: int
     median_hold_seconds: float | None
+    followed_buys: int = 0
+    """Buys that came shortly after a buy of the same token by a wallet that was just ahead
+    of this one more than once (`follow_window_slots`): a copy bot's trail."""
 
     @property
     def launch_buy_share(self) -> float | None:
         return self.launch_buys / self.buys if self.buys else None
+
+    @property
+    def followed_share(self) -> float | None:
+        return self.followed_buys / self.buys if self.buys else None
 
 
 def measure_activity(
@@ -336,6 +357,15 @@ def measure_activity(
         if tape is not None and tape.is_launch_buy(buy.slot, settings.launch_window_slots):
             launch_buys += 1
     holds = [rt.hold_seconds for rt in ledger.round_trips]
+    ahead = [
+        tape.buyers_before(buy.slot, settings.follow_window_slots, wallet=buy.wallet)
+        if (tape := market.tokens.get(buy.token_mint)) is not None
+        else set()
+        for buy in buys
+    ]
+    # a leader is a wallet just ahead of at least two of this wallet's buys
+    times_ahead = Counter(leader for leaders in ahead for leader in leaders)
+    followed = sum(any(times_ahead[leader] >= 2 for leader in leaders) for leaders in ahead)
     return Activity(
         trades=len(trades),
         buys=len(buys),
@@ -344,6 +374,7 @@ def measure_activity(
         tokens_per_day=tokens / days,
         launch_buys=launch_buys,
         median_hold_seconds=statistics.median(holds) if holds else None,
+        followed_buys=followed,
     )
 
 
@@ -364,6 +395,22 @@ def bot_flags(activity: Activity, settings: WalletProfileSettings) -> tuple[BotF
                 threshold=limit,
                 reason=f"{activity.launch_buys} of {activity.buys} buys ({share:.0%}) within "
                 f"{settings.launch_window_slots} slot(s) of a launch or pool event ≥ {limit:.0%}",
+            )
+        )
+    followed = activity.followed_share
+    if (
+        followed is not None
+        and activity.followed_buys >= settings.follow_min_count
+        and followed >= settings.max_followed_share
+    ):
+        flags.append(
+            BotFlag(
+                kind="copy_follower",
+                observed=followed,
+                threshold=settings.max_followed_share,
+                reason=f"{activity.followed_buys} of {activity.buys} buys ({followed:.0%}) "
+                f"within {settings.follow_window_slots} slot(s) after a repeat leader's "
+                f"buy ≥ {settings.max_followed_share:.0%}: copying a copier adds its delay",
             )
         )
     hold = activity.median_hold_seconds

@@ -13,7 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-BotFlagKind = Literal["launch_sniper", "fast_flipper", "high_frequency", "token_churn"]
+BotFlagKind = Literal[
+    "launch_sniper", "fast_flipper", "high_frequency", "token_churn", "copy_follower"
+]
 ScoreComponentName = Literal["copy_edge", "win_rate", "consistency"]
 
 

@@ -89,6 +89,22 @@ class WalletProfileSettings(StepSettings):
     launch_buy_min_count: int = Field(
         2, ge=1, le=1_000, description="Snipes needed before the share can flag a wallet"
     )
+    follow_window_slots: int = Field(
+        10,
+        ge=1,
+        le=150,
+        description="A buy at most this many slots after another wallet's buy of the same token"
+        " follows it (copy bots trail their leader by 1-8 slots; default 10 = 4 s)",
+    )
+    max_followed_share: StrictFloat = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of buys that follow a repeat leader above which a copy bot is flagged",
+    )
+    follow_min_count: int = Field(
+        3, ge=1, le=1_000, description="Followed buys needed before the share can flag a wallet"
+    )
     min_median_hold_seconds: StrictFloat = Field(
         30.0, ge=0, le=86_400, description="Median hold below this flags a bot (seconds)"
     )

@@ -458,8 +458,9 @@ def score_copyability(
 
     Both edges are capped per buy (`copy_gain_cap`): the score asks what a typical copied buy
     makes. Uncapped, one lucky 10x outweighs twenty steady wins, and luck does not repeat: on
-    the simulated market the capped edge put 0.90–1.00 of the top 20 on smart wallets over
-    ten seeds, the uncapped one 0.35–0.75 (bench/alpha.py, same settings otherwise)."""
+    the old, easy simulated world the capped edge put 0.90–1.00 of the top 20 on smart wallets
+    over ten seeds, the uncapped one 0.35–0.75 (the bench of that time, same settings
+    otherwise); the calibrated world's figures are in the README (bench/alpha.py)."""
     scale = settings.edge_scale
     edge, without_best = copy.capped_edge, copy.capped_edge_without_best
     parts = (

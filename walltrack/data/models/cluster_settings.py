@@ -4,29 +4,30 @@ counts as proof that two wallets share an owner.
 Defaults follow the calibrated market (sim/README.md "Owners"): insiders hide behind 1-2 hop
 wallets (so a chain is followed 3 hops up to reach the owner), clusters have up to ~50 members
 while an exchange hot wallet funds thousands (so a source funding more than 100 wallets is
-infrastructure), members co-enter within a few slots. Not yet registered in `steps.py`: the
-Settings tab group comes with the clustering step itself.
+infrastructure), members co-enter within a few slots.
+
+A plain model for now, with `StepSettings`' strictness: it becomes a `StepSettings` registered
+in `steps.py` (the Settings tab's "Clustering" group) with the clustering step itself, since a
+registered model is served by the API and shown in the dashboard.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from walltrack.data.models.inputs import StrictFloat
 from walltrack.data.models.solana import SolanaAddress
-from walltrack.data.models.step_settings import StepSettings
 from walltrack.data.models.wallet_discovery_settings import DEFAULT_DENYLIST
 
 EdgeWeight = Annotated[StrictFloat, Field(ge=0, le=100)]
 
 
-class ClusterSettings(StepSettings):
+class ClusterSettings(BaseModel):
     """Evidence of common ownership: funding chains, fee payers, transfers, co-entries."""
 
-    step: ClassVar[str] = "clustering"
-    title: ClassVar[str] = "Clustering (step 4)"
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     hop_limit: int = Field(
         3, ge=1, le=6, description="Funding hops followed up from a wallet's earliest inbound SOL"

@@ -16,6 +16,11 @@ What differs from the classic world (``sim.world``), and why:
 - Priority fees (lognormal, median 0.0005 SOL, p95 0.01) and Jito tips (lognormal, median 1e-5,
   p95 1e-3; snipers' launch buys 1e-3-1e-2) are drawn for every label; first fundings come from
   one lognormal for every label, so neither is a label's fingerprint.
+- Owners hide (``Scenario.cluster_*``): a share of clusters is funded through 1-2 hop chains of
+  fresh wallets, a share through exchange withdrawals only (linked by behaviour, not money), the
+  rest directly; money-linked clusters sometimes share the funder as fee payer and move tokens or
+  SOL between members; popular launches draw a crowd of unrelated early retail buyers. These
+  draw from their own random stream (``owners_rng``).
 - Smart wallets have skill, not clairvoyance: each sees a noisy signal of a token's quality
   (noise set by its skill) and buys when it is high, so it also buys losers; entry delay, size
   and hold time vary per wallet and per trade. Each has an edge decay time: its entries lead a
@@ -32,6 +37,7 @@ from typing import Any
 
 from sim.chain import LAMPORTS_PER_SOL, T0, WSOL_MINT, Pool
 from sim.world import (
+    BASE_FEE,
     COPY_SIZE,
     EVENT_BUY,
     EVENT_FUND,
@@ -39,8 +45,10 @@ from sim.world import (
     EVENT_LIQUIDITY_PULL,
     EVENT_RETAIL_BUY,
     EVENT_SELL,
+    EVENT_TOKEN_GIFT,
     EVENT_USDC_TRANSFER,
     EVENT_WRAP,
+    SOL_TRANSFER,
     WORLD_MODELS,
     Scenario,
     Token,
@@ -94,11 +102,17 @@ class CalibratedWorld(World):
         self.lat_proceeds: dict[int, int] = {}
         self.lat_position: dict[tuple[int, int], int] = {}
         self._launch_tip = 0  # set while a sniper's launch buy executes
+        # how each cluster's owner hides: "hops", "exchange" or "direct" (own stream, so the
+        # market's other draws do not move with these knobs)
+        self.owners_rng = random.Random(f"{scenario.seed}:owners")
+        self.cluster_funding: list[str] = []
+        self.hop_wallets: list[int] = []
         super().__init__(scenario)
 
     # ------------------------------------------------------------------ population
     def _create_actors(self, rng: random.Random) -> None:
         super()._create_actors(rng)
+        self._hide_owners()
         self.wallets_by_label["copy"] = [
             self._new_entity("copy", f"copy:{i}") for i in range(self.scenario.n_copy)
         ]
@@ -123,6 +137,42 @@ class CalibratedWorld(World):
                 for leader in rng.sample(smart, min(len(smart), rng.randint(1, 3))):
                     self.followers.setdefault(leader, []).append(bot)
 
+    def _hide_owners(self) -> None:
+        """Per cluster: how it is funded (hop chains of fresh wallets, exchange withdrawals or
+        directly) and whether its funder pays the members' fees (money-linked clusters only)."""
+        scenario = self.scenario
+        orng = self.owners_rng
+        n = len(self.clusters)
+        n_hops = round(n * scenario.cluster_hop_share)
+        n_exchange = min(n - n_hops, round(n * scenario.cluster_exchange_share))
+        kinds = (
+            ["hops"] * n_hops + ["exchange"] * n_exchange + ["direct"] * (n - n_hops - n_exchange)
+        )
+        orng.shuffle(kinds)
+        self.cluster_funding = kinds
+        for cluster, members in enumerate(self.clusters):
+            kind = kinds[cluster]
+            funder = self.cluster_funder[cluster]
+            self.cluster_fee_payer[cluster] = (
+                kind != "exchange" and orng.random() < scenario.cluster_fee_payer_share
+            )
+            if kind == "exchange":
+                for member in members:
+                    self.funder_of[member] = orng.choice(self.exchanges)
+            elif kind == "hops":
+                chains = orng.randint(1, min(3, len(members)))
+                lasts = []
+                for chain in range(chains):
+                    parent = funder
+                    for hop in range(orng.randint(1, 2)):
+                        wallet = self._new_entity("funder", f"hop:{cluster}:{chain}:{hop}")
+                        self.funder_of[wallet] = parent
+                        self.hop_wallets.append(wallet)
+                        parent = wallet
+                    lasts.append(parent)
+                for position, member in enumerate(members):
+                    self.funder_of[member] = lasts[position % chains]
+
     def _schedule_funding(self, rng: random.Random) -> None:
         """Every label's first funding from one lognormal (no size fingerprint)."""
         fund_ms = self.start_ms + 1_000
@@ -140,16 +190,42 @@ class CalibratedWorld(World):
                 if label == "wash":
                     self._schedule(fund_ms + 2_000, EVENT_WRAP, wallet, amount // 2)
                 fund_ms += rng.randint(5, 60)
-        for cluster, members in enumerate(self.clusters):
-            cluster_fund_ms = self.start_ms + 300_000 + cluster * 2_000
-            for position, member in enumerate(members):
-                sol = rng.lognormvariate(math.log(FUNDING_MEDIAN_SOL), sigma)
-                amount = max(int(sol * LAMPORTS_PER_SOL), 50_000_000)
-                self._schedule(cluster_fund_ms + position * 400, EVENT_FUND, member, amount)
+        self._schedule_cluster_funding(rng)
         for wallet in self.wallets_by_label["retail"][: self.scenario.n_usdc_retail]:
             usdc = int(rng.uniform(50, 2_000) * 10**6)
             self._schedule(fund_ms, EVENT_USDC_TRANSFER, self.exchanges[0], wallet, usdc)
             fund_ms += 30
+
+    def _schedule_cluster_funding(self, rng: random.Random) -> None:
+        """Members' first SOL: from the owner, through its hop chain or from exchanges."""
+        orng = self.owners_rng
+        for cluster, members in enumerate(self.clusters):
+            cluster_fund_ms = self.start_ms + 300_000 + cluster * 2_000
+            kind = self.cluster_funding[cluster] if self.cluster_funding else "direct"
+            through: dict[int, int] = {}  # hop wallet -> lamports it passes on
+            for position, member in enumerate(members):
+                sol = rng.lognormvariate(math.log(FUNDING_MEDIAN_SOL), FUNDING_SIGMA)
+                amount = max(int(sol * LAMPORTS_PER_SOL), 50_000_000)
+                at = cluster_fund_ms + position * 400
+                if kind == "exchange":  # withdrawals spread over the first hours
+                    at = self.start_ms + orng.randint(60_000, 4 * 3_600_000)
+                elif kind == "hops":  # the chain passes the member's SOL on, a few minutes later
+                    at += orng.randint(60_000, 1_800_000)
+                    last_hop = self.funder_of[member]
+                    through[last_hop] = through.get(last_hop, 0) + amount + BASE_FEE
+                self._schedule(at, EVENT_FUND, member, amount)
+            # the chain's wallets are funded first (top hop first), each with a little to
+            # spare; a deeper hop's whole funding passes through the hop above it
+            for hop in [h for h in self.hop_wallets if self._cluster_of_hop(h) == cluster]:
+                through.setdefault(hop, 0)
+            for hop in sorted(through, key=self._hop_depth, reverse=True):
+                through[hop] += int(orng.uniform(0.05, 0.5) * LAMPORTS_PER_SOL)
+                parent = self.funder_of[hop]
+                if parent in through:
+                    through[parent] += through[hop] + BASE_FEE
+            for hop in sorted(through, key=self._hop_depth):
+                at = cluster_fund_ms + self._hop_depth(hop) * 20_000 - 60_000
+                self._schedule(at, EVENT_FUND, hop, through[hop])
 
     def _can_pay(
         self, time_ms: int, wallet: int, sol_needed: int, payer: int, fee: int, *, retail: bool
@@ -164,11 +240,49 @@ class CalibratedWorld(World):
                 and self.sol[source] < amount + 10_000
             )
             if funder_short and source is not None:  # the cluster funder is refilled first
-                self._fund(time_ms - 2, source, amount * 3)
+                self._refill(time_ms - 2, source, amount * 3)
             self._fund(time_ms - 1, wallet, amount)
         if payer != wallet and self.sol[payer] < fee:
             self._fund(time_ms - 1, payer, 10 * LAMPORTS_PER_SOL)
         return super()._can_pay(time_ms, wallet, sol_needed, payer, fee, retail=retail)
+
+    def _hop_depth(self, wallet: int) -> int:
+        """How many hop wallets sit between ``wallet`` and its cluster funder (0: first hop)."""
+        depth = 0
+        parent = self.funder_of[wallet]
+        while parent not in self.cluster_funder and self.role[parent] == "funder":
+            depth += 1
+            parent = self.funder_of[parent]
+        return depth
+
+    def _cluster_of_hop(self, wallet: int) -> int:
+        parent = self.funder_of[wallet]
+        while parent not in self.cluster_funder:
+            parent = self.funder_of[parent]
+        return self.cluster_funder.index(parent)
+
+    def _refill(self, time_ms: int, entity: int, amount: int) -> None:
+        """Fund ``entity`` from its funder, refilling a short funder up the chain first."""
+        parent = self.funder_of.get(entity)
+        if parent is not None and self.role[parent] == "funder" and self.sol[parent] < amount:
+            self._refill(time_ms - 1, parent, amount * 3)
+        self._fund(time_ms, entity, amount)
+
+    def _send_sol(self, time_ms: int, sender: int, recipient: int, amount: int) -> None:
+        """A plain SOL transfer between two wallets (cluster members moving funds around)."""
+        if self.sol[sender] < amount + BASE_FEE + 50_000_000:
+            return
+        self.sol[sender] -= amount + BASE_FEE
+        self.sol[recipient] += amount
+        self._record(
+            kind=SOL_TRANSFER,
+            time_ms=time_ms,
+            wallet=sender,
+            amount_in=amount,
+            fee=BASE_FEE,
+            counterpart=recipient,
+            extra=(recipient,),
+        )
 
     def _priority_fee_and_tip(self, wallet: int) -> tuple[int, int]:
         """Every label draws from the published distributions (median 0.0005 SOL priority)."""
@@ -246,7 +360,20 @@ class CalibratedWorld(World):
                 tok, now_ms, rng, bots=rng.randint(8, 14) if kind == "farm" else rng.randint(2, 5)
             )
         self._schedule_smart(tok, kind, now_ms, rng)
+        if kind == "runner" or graduates:
+            self._schedule_early_crowd(tok, now_ms)
         self._schedule_flow(tok, kind, now_ms, dump_ms, rng, graduates=graduates)
+
+    def _schedule_early_crowd(self, tok: Token, now_ms: int) -> None:
+        """A popular launch draws unrelated retail buyers within its first few slots: chance
+        co-entries that must not read as one owner."""
+        orng = self.owners_rng
+        retail = self.wallets_by_label["retail"]
+        window_ms = self.scenario.early_crowd_slots * 400
+        for buyer in orng.sample(retail, min(len(retail), self.scenario.early_crowd)):
+            size = int(math.exp(orng.uniform(math.log(0.05), math.log(1.0))) * 1e9)
+            at = now_ms + orng.randint(400, max(window_ms, 401))
+            self._schedule(at, EVENT_RETAIL_BUY, buyer, tok.idx, size)
 
     def _schedule_snipes(self, tok: Token, now_ms: int, rng: random.Random) -> None:
         """Block-0 buys (same slot as the create), exits spread up to minutes in 1-3 sells."""
@@ -383,6 +510,8 @@ class CalibratedWorld(World):
         super()._after_buy(
             time_ms, tok, pool, wallet=wallet, direct=direct, size=size, out=out, retail=retail
         )
+        if self.role[wallet] == "insider":
+            self._maybe_member_transfer(time_ms, wallet, tok.idx)
         if self.role[wallet] != "smart" or not direct or pool.quote_mint != WSOL_MINT:
             return
         rng = self.rng
@@ -406,6 +535,24 @@ class CalibratedWorld(World):
                 at = time_ms + rng.randint(400, max(decay, 401))
                 buyer = rng.choice(retail_wallets)
                 self._schedule(at, EVENT_RETAIL_BUY, buyer, tok.idx, int(burst_sol / k))
+
+    def _maybe_member_transfer(self, time_ms: int, wallet: int, token: int) -> None:
+        """Members of money-linked clusters sometimes pass tokens or SOL to one another."""
+        cluster = self.cluster_of[wallet]
+        orng = self.owners_rng
+        if (
+            self.cluster_funding[cluster] == "exchange"
+            or orng.random() >= self.scenario.cluster_transfer_rate
+        ):
+            return
+        others = [m for m in self.clusters[cluster] if m != wallet]
+        recipient = orng.choice(others)
+        at = time_ms + orng.randint(5_000, 600_000)
+        if orng.random() < 0.5:
+            self._schedule(at, EVENT_TOKEN_GIFT, wallet, token, recipient)
+        else:
+            amount = int(orng.uniform(0.05, 1.0) * LAMPORTS_PER_SOL)
+            self._schedule(at, EVENT_MEMBER_SOL, wallet, recipient, amount)
 
     def _sell(self, time_ms: int, wallet: int, token: int, percent: int) -> None:
         before = self.holdings.get((wallet, token), 0)
@@ -443,6 +590,8 @@ class CalibratedWorld(World):
             self._latency_copy_buy(arg1, arg2, arg3)
         elif event == EVENT_LATENCY_COPY_SELL:
             self._latency_copy_sell(arg1, arg2, arg3)
+        elif event == EVENT_MEMBER_SOL:
+            self._send_sol(time_ms, arg1, arg2, arg3)
         else:
             super()._extra_event(time_ms, event, arg1, arg2, arg3)
 
@@ -531,6 +680,8 @@ class CalibratedWorld(World):
                     ],
                 }
             )
+        for entry in truth["clusters"]:  # how the owner hid: "hops", "exchange" or "direct"
+            entry["funding"] = self.cluster_funding[entry["id"]]
         archetypes = {self.tokens[idx].mint: kind for idx, kind in self.archetype.items()}
         for entry in truth["tokens"]:
             entry["archetype"] = archetypes.get(entry["mint"], "established")
@@ -539,6 +690,7 @@ class CalibratedWorld(World):
 
 TOPPED_UP = ("smart", "sniper", "insider", "wash", "copy")
 EVENT_BUY_SNIPE = 102
+EVENT_MEMBER_SOL = 103  # (sender, recipient, lamports): SOL between cluster members
 
 
 WORLD_MODELS["calibrated"] = CalibratedWorld

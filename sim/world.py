@@ -159,6 +159,14 @@ class Scenario:
     # "classic": this module's market; "calibrated": ``sim.calibrated`` (market-stats.md)
     model: str = "classic"
     n_copy: int = 0  # copy bots (calibrated model only)
+    # how insider owners hide (calibrated model only; sim/README.md "Owners"): shares of clusters
+    # funded through 1-2 hop chains and through exchange withdrawals only (the rest directly)
+    cluster_hop_share: float = 0.4
+    cluster_exchange_share: float = 0.3
+    cluster_fee_payer_share: float = 0.4  # of the money-linked clusters: the funder pays fees
+    cluster_transfer_rate: float = 0.08  # per insider buy: a token (or 1 in 2: SOL) transfer
+    early_crowd: int = 40  # unrelated retail early buyers of each popular launch
+    early_crowd_slots: int = 4  # ... within this many slots of the create
 
     @classmethod
     def calibrated(cls, seed: int = 1) -> Scenario:

@@ -35,9 +35,8 @@ import math
 import random
 from typing import Any
 
-from sim.chain import LAMPORTS_PER_SOL, T0, WSOL_MINT, Pool
+from sim.chain import BASE_FEE, LAMPORTS_PER_SOL, T0, WSOL_MINT, Pool
 from sim.world import (
-    BASE_FEE,
     COPY_SIZE,
     EVENT_BUY,
     EVENT_FUND,

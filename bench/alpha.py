@@ -20,11 +20,13 @@ Rankings of the qualified first-half profiles: the product's score; baselines by
 by win rate, 20 random candidates (seeded); and the oracle: the 20 smart wallets with the best
 whole-day truth copy edge at the product's latency (3 s), whether or not the product saw them.
 Figures per seed: precision@20 (share of the top 20 that are smart wallets copyable at 3 s),
-bot recall (qualified sniper/wash profiles flagged; copy bots shown apart), false-flag rate
-among qualified smart wallets, the copy PnL of each top 20 and the share of the oracle's,
-Spearman of score vs truth copy edge (3 s for smart wallets, the world's copyable edge for the
-others) among unflagged qualified wallets, and candidate recall (copyable smart wallets the
-scanner ever made candidates, of all in the world and of those that traded before the midpoint).
+bot recall (sniper/wash profiles with enough trades flagged; copy bots shown apart), false-flag
+rate among smart wallets with enough trades (qualified profiles are unflagged by definition, so
+flags are judged on the `min_trades` population the product judges), the copy PnL of each top
+20 and the share of the oracle's, Spearman of score vs truth copy edge (3 s for smart wallets,
+the world's copyable edge for the others) among unflagged qualified wallets, and candidate
+recall (copyable smart wallets the scanner ever made candidates, of all in the world and of
+those that traded before the midpoint).
 
 Bench-only departures from a live installation (printed with the figures):
 - one scan at the midpoint stands for the day's hourly scans: the feed lists every launched
@@ -351,6 +353,9 @@ def judge(
     label = {a: world.role[i] for a, i in world.by_addr.items()}
     label.update({a: w["label"] for a, w in truth.items()})
     ranked = [p for p in product.profiles.values() if p.qualified]
+    # Flags are judged where the product judges them: every profile with enough trades
+    # (`qualified` leaves flagged wallets out, so it cannot measure a flag).
+    judged_flags = [p for p in product.profiles.values() if p.trades >= settings.min_trades]
     copyable = {a for a, w in truth.items() if _copyable(w)}
 
     def top(key: Callable[[WalletProfile], float]) -> list[str]:
@@ -374,9 +379,9 @@ def judge(
     }
     judged = {a for t in tops.values() for a in t} | {p.wallet for p in ranked}
     pnl_of = second_half_pnl(world, judged, mid_ms, settings)
-    bots = [p for p in ranked if label.get(p.wallet) in BOT_LABELS]
-    copy_bots = [p for p in ranked if label.get(p.wallet) == "copy"]
-    smart = [p for p in ranked if label.get(p.wallet) == "smart"]
+    bots = [p for p in judged_flags if label.get(p.wallet) in BOT_LABELS]
+    copy_bots = [p for p in judged_flags if label.get(p.wallet) == "copy"]
+    smart = [p for p in judged_flags if label.get(p.wallet) == "smart"]
     unflagged = [p for p in ranked if not p.is_bot]
     known = [
         (p.score, e) for p in unflagged if (e := _truth_edge(truth.get(p.wallet, {}))) is not None
@@ -490,8 +495,8 @@ def report(o: Outcome) -> str:
         f"the scan; {len(p.candidates)} candidates, {len(p.profiles)} profiled "
         f"({p.failed_profiles} failed), {o.qualified} qualified",
         f"scan: {p.scan_counts}",
-        f"bot recall {o.bot_recall:.2f} ({o.bots} qualified sniper/wash profiles); copy bots "
-        f"flagged {o.copy_bots_flagged}/{o.copy_bots}; smart wallets flagged "
+        f"bot recall {o.bot_recall:.2f} ({o.bots} sniper/wash profiles with enough trades); "
+        f"copy bots flagged {o.copy_bots_flagged}/{o.copy_bots}; smart wallets flagged "
         f"{o.smart_flagged}/{o.smart_qualified} ({_share(o.smart_flagged, o.smart_qualified)})",
         f"copyable smart wallets at {LATENCY_MS} ms: {o.copyable_world} in the world, "
         f"{o.copyable_first_half} traded before the midpoint, {o.copyable_seen} made candidates "

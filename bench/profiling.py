@@ -41,7 +41,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,27 +65,11 @@ from walltrack.config.settings import EnvSettings
 from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
 from walltrack.data.postgres.migrations import apply_migrations
 from walltrack.log import configure_logging
-from walltrack.runtime.queues import MessageBody
+from walltrack.runtime.queues import CapturingQueuePort
 from walltrack.services.helius.limits import DAS_RATE_BY_PLAN
 
 BATCH_SIZE = 5  # template.yaml: WalletProfileFunction's SQS BatchSize
 PLANS = ("free", "developer", "business", "professional")
-
-
-class CapturingQueue:
-    """The wallet_profile queue: the bench delivers its messages itself, in order."""
-
-    def __init__(self) -> None:
-        self.bodies: list[str] = []
-
-    def send(self, body: MessageBody) -> str:
-        return self.send_many([body])[0]
-
-    def send_many(self, bodies: Iterable[MessageBody]) -> list[str]:
-        start = len(self.bodies)
-        for body in bodies:
-            self.bodies.append(body if isinstance(body, str) else json.dumps(body))
-        return [f"bench-{i}" for i in range(start, len(self.bodies))]
 
 
 @dataclass
@@ -197,7 +180,7 @@ def bench_plan(
 ) -> dict[str, Any]:
     from functions.wallet_profile import handler  # noqa: PLC0415 - after logging is set
 
-    queue = CapturingQueue()
+    queue = CapturingQueuePort()
     app = build_container(
         market_env(env, env.helius_api_base_url, helius_plan=plan).model_copy(
             update={"jupiter_plan": "developer"}  # what `walltrack run` beside the sim uses

@@ -185,6 +185,22 @@ class LocalQueueHandle:
         return registered_local_queue(self.queue_id).send_many(bodies)
 
 
+class CapturingQueuePort:
+    """A queue port that keeps what it is sent, in order, encoded as a queue carries it: for a
+    bench or a test that delivers the messages itself instead of running a consumer."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+
+    def send(self, body: MessageBody) -> str:
+        return self.send_many([body])[0]
+
+    def send_many(self, bodies: Iterable[MessageBody]) -> list[str]:
+        start = len(self.bodies)
+        self.bodies += [encode_body(body) for body in bodies]
+        return [f"captured-{i}" for i in range(start, len(self.bodies))]
+
+
 def queue_port_for(url: str) -> QueuePort:
     """The port for a queue URL from the environment: in-process when local, SQS otherwise."""
     if url.startswith(LOCAL_QUEUE_PREFIX):

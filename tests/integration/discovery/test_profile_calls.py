@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import unquote
@@ -28,23 +27,10 @@ from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
 from walltrack.data.postgres.database import Database
-from walltrack.runtime.queues import MessageBody
+from walltrack.runtime.queues import CapturingQueuePort
 
 WALLETS = 6
 EPOCH = datetime.fromisoformat(SIM_EPOCH)
-
-
-class CapturingQueue:
-    def __init__(self) -> None:
-        self.bodies: list[str] = []
-
-    def send(self, body: MessageBody) -> str:
-        return self.send_many([body])[0]
-
-    def send_many(self, bodies: Iterable[MessageBody]) -> list[str]:
-        start = len(self.bodies)
-        self.bodies += [b if isinstance(b, str) else json.dumps(b) for b in bodies]
-        return [f"m{i}" for i in range(start, len(self.bodies))]
 
 
 @dataclass
@@ -100,7 +86,7 @@ def busiest_token(world: World) -> str:
 @pytest.fixture
 def discovered(env: EnvSettings, clean_db: Database, world: World) -> list[str]:
     """The first WALLETS candidates (by address) of the busiest token's discovery."""
-    queue = CapturingQueue()
+    queue = CapturingQueuePort()
     app = build_container(env, clock=ManualClock(EPOCH), queues={"wallet_profile": queue})
     app.wallet_jobs.discover(busiest_token(world))
     app.close()

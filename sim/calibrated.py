@@ -47,7 +47,6 @@ from sim.world import (
     EVENT_TOKEN_GIFT,
     EVENT_USDC_TRANSFER,
     EVENT_WRAP,
-    SOL_TRANSFER,
     WORLD_MODELS,
     Scenario,
     Token,
@@ -266,22 +265,6 @@ class CalibratedWorld(World):
         if parent is not None and self.role[parent] == "funder" and self.sol[parent] < amount:
             self._refill(time_ms - 1, parent, amount * 3)
         self._fund(time_ms, entity, amount)
-
-    def _send_sol(self, time_ms: int, sender: int, recipient: int, amount: int) -> None:
-        """A plain SOL transfer between two wallets (cluster members moving funds around)."""
-        if self.sol[sender] < amount + BASE_FEE + 50_000_000:
-            return
-        self.sol[sender] -= amount + BASE_FEE
-        self.sol[recipient] += amount
-        self._record(
-            kind=SOL_TRANSFER,
-            time_ms=time_ms,
-            wallet=sender,
-            amount_in=amount,
-            fee=BASE_FEE,
-            counterpart=recipient,
-            extra=(recipient,),
-        )
 
     def _priority_fee_and_tip(self, wallet: int) -> tuple[int, int]:
         """Every label draws from the published distributions (median 0.0005 SOL priority)."""
@@ -590,7 +573,8 @@ class CalibratedWorld(World):
         elif event == EVENT_LATENCY_COPY_SELL:
             self._latency_copy_sell(arg1, arg2, arg3)
         elif event == EVENT_MEMBER_SOL:
-            self._send_sol(time_ms, arg1, arg2, arg3)
+            # cluster members moving funds around; the sender keeps 0.05 SOL
+            self._transfer_sol(time_ms, arg1, arg2, arg3, keep=50_000_000)
         else:
             super()._extra_event(time_ms, event, arg1, arg2, arg3)
 

@@ -950,18 +950,24 @@ class World:
 
     def _fund(self, time_ms: int, wallet: int, amount: int) -> None:
         source = self.funder_of.get(wallet) or self.exchanges[0]
-        if self.sol[source] < amount + BASE_FEE:
+        self._transfer_sol(time_ms, source, wallet, amount)
+
+    def _transfer_sol(
+        self, time_ms: int, sender: int, recipient: int, amount: int, *, keep: int = 0
+    ) -> None:
+        """A plain SOL transfer, skipped when the sender would keep less than `keep` after it."""
+        if self.sol[sender] < amount + BASE_FEE + keep:
             return
-        self.sol[source] -= amount + BASE_FEE
-        self.sol[wallet] += amount
+        self.sol[sender] -= amount + BASE_FEE
+        self.sol[recipient] += amount
         self._record(
             kind=SOL_TRANSFER,
             time_ms=time_ms,
-            wallet=source,
+            wallet=sender,
             amount_in=amount,
             fee=BASE_FEE,
-            counterpart=wallet,
-            extra=(wallet,),
+            counterpart=recipient,
+            extra=(recipient,),
         )
 
     def _wrap_sol(self, time_ms: int, wallet: int, amount: int) -> None:

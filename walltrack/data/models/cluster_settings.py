@@ -6,28 +6,30 @@ wallets (so a chain is followed 3 hops up to reach the owner), clusters have up 
 while an exchange hot wallet funds thousands (so a source funding more than 100 wallets is
 infrastructure), members co-enter within a few slots.
 
-A plain model for now, with `StepSettings`' strictness: it becomes a `StepSettings` registered
-in `steps.py` (the Settings tab's "Clustering" group) with the clustering step itself, since a
-registered model is served by the API and shown in the dashboard.
+A `StepSettings` registered in `steps.py`: the Settings tab's "Clustering" group, stored
+versioned and read by the clustering step at each run (a change needs no redeploy).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from walltrack.data.models.inputs import StrictFloat
 from walltrack.data.models.solana import SolanaAddress
+from walltrack.data.models.step_settings import StepSettings
 from walltrack.data.models.wallet_discovery_settings import DEFAULT_DENYLIST
 
 EdgeWeight = Annotated[StrictFloat, Field(ge=0, le=100)]
 
 
-class ClusterSettings(BaseModel):
-    """Evidence of common ownership: funding chains, fee payers, transfers, co-entries."""
+class ClusterSettings(StepSettings):
+    """Step 4: evidence of common ownership (funding chains, fee payers, transfers,
+    co-entries), how it groups wallets into owners, and when the clustering runs."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    step: ClassVar[str] = "clustering"
+    title: ClassVar[str] = "Clustering (step 4)"
 
     hop_limit: int = Field(
         3, ge=1, le=6, description="Funding hops followed up from a wallet's earliest inbound SOL"
@@ -63,4 +65,19 @@ class ClusterSettings(BaseModel):
     weight_transferred: EdgeWeight = Field(0.8, description="Weight of a TRANSFERRED edge")
     weight_co_entered: EdgeWeight = Field(
         0.1, description="Weight of one unit of co-entry rarity (inverse document frequency)"
+    )
+
+    # -- schedule and cache (clusterrun) ---------------------------------------------------
+    scheduled_clustering: bool = Field(
+        True, description="Cluster on a schedule (besides the Clusters tab's Run button)"
+    )
+    interval_minutes: int = Field(
+        360, ge=15, le=10_080, description="Scheduled clustering every N minutes"
+    )
+    evidence_stale_after_hours: int = Field(
+        24,
+        ge=0,
+        le=8_760,
+        description="A wallet's first history page (its funding, fee payers, transfers) is "
+        "read again from Helius only when older than this; within one run it is read once",
     )

@@ -3,6 +3,7 @@ read (a test fails when a `StepSettings` model is missing here)."""
 
 from __future__ import annotations
 
+from walltrack.data.models.cluster_settings import ClusterSettings
 from walltrack.data.models.step_settings import (
     StepSettings,
     TokenDiscoverySettings,
@@ -18,5 +19,6 @@ STEP_SETTINGS: dict[str, type[StepSettings]] = {
         TokenRefreshSettings,
         WalletDiscoverySettings,
         WalletProfileSettings,
+        ClusterSettings,
     )
 }

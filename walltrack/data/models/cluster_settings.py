@@ -67,6 +67,20 @@ class ClusterSettings(StepSettings):
         0.1, description="Weight of one unit of co-entry rarity (inverse document frequency)"
     )
 
+    # -- grouping (owners) -----------------------------------------------------------------
+    leiden_resolution: Annotated[StrictFloat, Field(ge=0.01, le=10)] = Field(
+        1.0,
+        description="Leiden's resolution on the co-entry graph: higher splits behaviour "
+        "communities smaller (money-linked wallets stay together whatever it is)",
+    )
+    merge_min_co_entries: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="Co-entered tokens a CO_ENTERED edge needs before it may join two owners; "
+        "even then a lone co-entry link (no second path between them) never merges",
+    )
+
     # -- schedule and cache (clusterrun) ---------------------------------------------------
     scheduled_clustering: bool = Field(
         True, description="Cluster on a schedule (besides the Clusters tab's Run button)"

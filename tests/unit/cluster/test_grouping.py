@@ -1,0 +1,151 @@
+"""Owners from evidence: the rules a community algorithm misses, stable ids, recorded changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from walltrack.core.cluster.analyzer import Edge, EdgeKind, Evidence, Proof
+from walltrack.core.cluster.grouping import Grouping, group_owners
+from walltrack.data.models.cluster_settings import ClusterSettings
+
+AT = datetime(2026, 12, 17, tzinfo=UTC)
+SETTINGS = ClusterSettings()
+
+
+def edge(kind: EdgeKind, source: str, target: str, count: int = 1, mint: str | None = None) -> Edge:
+    proof = Proof(f"sig-{source}-{target}", 1, AT, mint=mint)
+    return Edge(kind, source, target, 1.0, count, (proof,))
+
+
+def co(a: str, b: str, count: int = 5) -> Edge:
+    return edge("CO_ENTERED", min(a, b), max(a, b), count, mint=f"mint-{a}{b}")
+
+
+def group(
+    edges: list[Edge], wallets: list[str], previous: dict[str, str] | None = None
+) -> Grouping:
+    return group_owners(
+        Evidence(tuple(edges), frozenset()), wallets, SETTINGS, previous=previous or {}
+    )
+
+
+def owners_of(grouping: Grouping) -> set[frozenset[str]]:
+    return {owner.wallets for owner in grouping.owners.values()}
+
+
+def test_a_funding_tree_through_hops_is_one_owner_with_its_funders_linking() -> None:
+    # Given a1, a2 funded by hop h1, a3 by hop h2, both hops funded by root F (none profiled but
+    # a1..a3), and a stranger s
+    edges = [
+        edge("FUNDED_BY", "a1", "h1"),
+        edge("FUNDED_BY", "a2", "h1"),
+        edge("FUNDED_BY", "a3", "h2"),
+        edge("FUNDED_BY", "h1", "F"),
+        edge("FUNDED_BY", "h2", "F"),
+    ]
+    # When grouped
+    grouping = group(edges, ["a1", "a2", "a3", "s"])
+    # Then the tree is one owner holding its funders as linking wallets, and s is alone
+    assert owners_of(grouping) == {frozenset({"a1", "a2", "a3"}), frozenset({"s"})}
+    tree = grouping.owners[grouping.owner_of["a1"]]
+    assert tree.linking == {"h1", "h2", "F"}
+    assert tree.role("F") == "funder"
+    assert tree.role("a1") == "member"
+    assert tree.evidence_counts == {"FUNDED_BY": 5}
+
+
+def test_a_lone_co_entry_edge_never_merges_two_owners() -> None:
+    # Given two funding trees joined by one strong co-entry edge only
+    edges = [
+        edge("FUNDED_BY", "a1", "A"),
+        edge("FUNDED_BY", "a2", "A"),
+        edge("FUNDED_BY", "b1", "B"),
+        edge("FUNDED_BY", "b2", "B"),
+        co("a1", "b1", count=50),
+    ]
+    # When grouped
+    grouping = group(edges, ["a1", "a2", "b1", "b2"])
+    # Then they stay two owners, and the co-entry edge is kept by neither
+    assert owners_of(grouping) == {frozenset({"a1", "a2"}), frozenset({"b1", "b2"})}
+    assert all(e.kind != "CO_ENTERED" for owner in grouping.owners.values() for e in owner.edges)
+
+
+def test_corroborated_co_entries_merge_but_weak_ones_do_not() -> None:
+    # Given three wallets that all co-entered each other often (no money between them), and
+    # three that co-entered each other below the settings' minimum
+    strong = [co("x1", "x2"), co("x2", "x3"), co("x1", "x3")]
+    weak_count = SETTINGS.merge_min_co_entries - 1
+    weak = [co("y1", "y2", weak_count), co("y2", "y3", weak_count), co("y1", "y3", weak_count)]
+    # When grouped
+    grouping = group([*strong, *weak], ["x1", "x2", "x3", "y1", "y2", "y3"])
+    # Then the strong triangle is one owner, the weak one three owners
+    assert frozenset({"x1", "x2", "x3"}) in owners_of(grouping)
+    assert {frozenset({y}) for y in ("y1", "y2", "y3")} <= owners_of(grouping)
+
+
+def test_every_wallet_has_exactly_one_owner_and_a_lone_fee_payer_is_no_owner() -> None:
+    # Given wallets with no evidence, and an edge to a non-profiled payer
+    grouping = group([edge("FEE_PAID_BY", "p1", "payer")], ["p1", "q1", "q2"])
+    # Then each profiled wallet is in one owner, alone where nothing links it
+    assert owners_of(grouping) == {frozenset({"p1"}), frozenset({"q1"}), frozenset({"q2"})}
+    assert {grouping.owner_of[w] for w in ("p1", "q1", "q2")} == set(grouping.owners)
+
+
+def test_an_owner_keeps_its_id_when_a_member_is_added() -> None:
+    # Given last run's owner of a1, a2
+    first = group([edge("FUNDED_BY", "a1", "F"), edge("FUNDED_BY", "a2", "F")], ["a1", "a2"])
+    (owner_id,) = first.owners
+    previous = dict.fromkeys(("a1", "a2"), owner_id)
+    # When a newly profiled a3, funded by the same funder, joins
+    edges = [edge("FUNDED_BY", w, "F") for w in ("a1", "a2", "a3")]
+    second = group(edges, ["a1", "a2", "a3"], previous)
+    # Then the owner keeps its id and no split, merge or new owner is recorded
+    assert second.members[owner_id] == {"a1", "a2", "a3", "F"}
+    assert second.changes == ()
+
+
+def test_a_split_is_recorded_and_the_larger_part_keeps_the_id() -> None:
+    # Given last run's owner of a1, a2, a3
+    previous = {"a1": "own-old", "a2": "own-old", "a3": "own-old"}
+    # When a3 is no longer linked to the others
+    edges = [edge("FUNDED_BY", "a1", "F"), edge("FUNDED_BY", "a2", "F")]
+    grouping = group(edges, ["a1", "a2", "a3"], previous)
+    # Then a1, a2 keep the id, a3 gets a new one, and the split names both
+    assert grouping.owner_of["a1"] == "own-old"
+    assert grouping.owner_of["a3"] != "own-old"
+    kinds = {change.kind: change for change in grouping.changes}
+    assert kinds["split"].from_ids == ("own-old",)
+    assert set(kinds["split"].to_ids) == {"own-old", grouping.owner_of["a3"]}
+
+
+def test_a_merge_and_a_dissolved_owner_are_recorded() -> None:
+    # Given two owners last run, and a third whose wallet left
+    previous = {"a1": "own-a", "b1": "own-b", "gone": "own-gone"}
+    # When a1 and b1 are now funded by the same funder
+    edges = [edge("FUNDED_BY", "a1", "F"), edge("FUNDED_BY", "b1", "F")]
+    grouping = group(edges, ["a1", "b1"], previous)
+    # Then one of the ids survives, the merge names both, the gone owner is dissolved
+    assert set(grouping.owners) == {"own-a"}
+    changes = {(c.kind, c.from_ids, c.to_ids) for c in grouping.changes}
+    assert changes == {
+        ("merge", ("own-a", "own-b"), ("own-a",)),
+        ("dissolved", ("own-gone",), ()),
+    }
+
+
+def test_the_same_evidence_gives_the_same_owners_and_ids() -> None:
+    # Given evidence with several communities, in two different orders
+    edges = [
+        *[co(f"c{i}", f"c{j}") for i in range(6) for j in range(i + 1, 6)],
+        *[co(f"d{i}", f"d{j}") for i in range(5) for j in range(i + 1, 5)],
+        co("c0", "d0", 40),
+        edge("FUNDED_BY", "e1", "E"),
+        edge("FUNDED_BY", "e2", "E"),
+    ]
+    wallets = sorted({w for e in edges for w in (e.source, e.target)} - {"E"})
+    # When grouped twice
+    one = group(edges, wallets)
+    two = group(list(reversed(edges)), list(reversed(wallets)))
+    # Then the owners and their ids are identical
+    assert one.owner_of == two.owner_of
+    assert len(one.owners) == 3

@@ -14,7 +14,14 @@ import pytest
 from pydantic import ValidationError
 
 from tests.unit.swaps.builders import T0, TxBuilder, to_json
-from walltrack.core.cluster.analyzer import Evidence, analyze, earliest_inbound_sol
+from walltrack.core.cluster.analyzer import (
+    Evidence,
+    analyze,
+    analyze_facts,
+    earliest_inbound_sol,
+    facts_of,
+    swaps_of,
+)
 from walltrack.data.models.cluster_settings import ClusterSettings
 from walltrack.data.models.enhanced_tx import EnhancedTx
 from walltrack.services.helius.enhanced import read_transaction
@@ -276,3 +283,75 @@ def test_settings_have_bounds_and_reject_unknown_fields() -> None:
         ClusterSettings(denylist=["not an address"])
     with pytest.raises(ValidationError, match="hops"):
         ClusterSettings.model_validate({"hops": 2})
+
+
+def _facts_and_swaps(
+    txs: Sequence[EnhancedTx], candidates: Sequence[str]
+) -> tuple[dict[str, Any], list[Any]]:
+    """What step 4 keeps: each account's page as facts, and the candidates' swaps as step 3
+    stored them (from their own histories)."""
+    by_account = histories(*txs)
+    pages = {account: facts_of(account, history) for account, history in by_account.items()}
+    swaps = [s for w in candidates for s in swaps_of(w, by_account.get(w, []))]
+    return pages, swaps
+
+
+def test_the_cached_facts_and_stored_swaps_give_the_same_evidence_as_raw_histories() -> None:
+    # Given every kind of evidence at once: a 2-hop chain, a paid fee, a transfer, co-entries
+    txs = [
+        funding(OWNER, HOP, 50 * 10**9, SLOT0),
+        funding(HOP, A, 5 * 10**9, SLOT0 + 10),
+        funding(HOP, B, 5 * 10**9, SLOT0 + 11),
+        buy(A, MINT_1, SLOT0 + 100, payer=OWNER),
+        buy(B, MINT_1, SLOT0 + 102),
+        buy(A, MINT_2, SLOT0 + 300),
+        buy(B, MINT_2, SLOT0 + 301),
+        token_gift(A, C, MINT_1, SLOT0 + 400),
+    ]
+    candidates = [A, B, C]
+    pages, swaps = _facts_and_swaps(txs, candidates)
+    # When analysed from facts and stored swaps, and from the raw histories
+    settings = ClusterSettings()
+    from_facts = analyze_facts(pages, swaps, candidates, settings)
+    raw = analyze(histories(*txs), candidates, settings)
+    # Then both see the same edges, each kind present, with the same proofs
+    assert from_facts.edges == raw.edges
+    assert {e.kind for e in from_facts.edges} == {
+        "FUNDED_BY", "FEE_PAID_BY", "TRANSFERRED", "CO_ENTERED"
+    }  # fmt: skip
+
+
+def test_facts_keep_only_what_touches_the_wallet_and_whether_it_traded_on_a_paid_fee() -> None:
+    # Given A's buy paid by OWNER, and a transfer between two other wallets in A's history
+    paid = buy(A, MINT_1, SLOT0 + 50, payer=OWNER)
+    others = funding(B, C, 10**9, SLOT0 + 60)
+    # When reduced to A's facts
+    [paid_facts, other_facts] = facts_of(A, [paid, others, paid])
+    # Then each transaction is kept once; A's own transfers are kept, the others' are not
+    assert paid_facts.traded is True
+    assert paid_facts.fee_payer == OWNER
+    assert all(A in (t.sender, t.receiver) for t in paid_facts.native_transfers)
+    assert paid_facts.native_transfers
+    assert paid_facts.token_transfers
+    assert other_facts.native_transfers == ()
+    assert other_facts.traded is False
+
+
+def test_co_entries_come_from_the_stored_swaps_given_not_from_the_pages() -> None:
+    # Given A and B co-entering two tokens, known only from their stored swaps (no pages)
+    txs = [
+        buy(A, MINT_1, SLOT0 + 100),
+        buy(B, MINT_1, SLOT0 + 101),
+        buy(A, MINT_2, SLOT0 + 200),
+        buy(B, MINT_2, SLOT0 + 202),
+    ]
+    _, swaps = _facts_and_swaps(txs, [A, B])
+    # When analysed without any page, each swap given twice (a re-read)
+    evidence = analyze_facts({}, [*swaps, *swaps], [A, B], ClusterSettings())
+    # Then A and B co-entered on both tokens, each counted once
+    [edge] = evidence.of_kind("CO_ENTERED")
+    assert edge.count == 2
+    # And sells or a non-candidate's buys never pair
+    sells = [s.model_copy(update={"side": "sell"}) for s in swaps]
+    assert analyze_facts({}, sells, [A, B], ClusterSettings()).edges == ()
+    assert analyze_facts({}, swaps, [A], ClusterSettings()).edges == ()

@@ -1,10 +1,11 @@
 """Evidence that wallets share an owner, with its proof, from their Helius histories (pure).
 
-Input: each wallet's enhanced transactions oldest first (Helius `sort-order=asc`; the first page
-is enough for funding, the profiled history for co-entries), read into `EnhancedTx` views, and
-the candidate wallets (the profiled ones). Funders met on a chain are looked up in the same
-mapping: a chain ends where no history was given. Output: directed edges, each with the
-transactions that prove it; grouping them into owners is `grouping`'s job (later work).
+Input (`analyze_facts`): each wallet's first history page oldest first (Helius `sort-order=asc`)
+as `TxFacts` (what step 4 caches of a page), the candidates' stored swaps (step 3's, for
+co-entries), and the candidate wallets (the profiled ones). `analyze` takes raw `EnhancedTx`
+histories instead and reduces them to the same facts and swaps. Funders met on a chain are
+looked up in the same mapping: a chain ends where no page was given. Output: directed edges,
+each with the transactions that prove it; grouping them into owners is `grouping`'s job.
 
 - FUNDED_BY (wallet -> funder): the wallet's earliest inbound SOL (a native transfer into it in
   a transaction that moves none of its tokens: a funding, not a swap's proceeds), then the
@@ -34,8 +35,10 @@ from decimal import Decimal
 from typing import Literal
 
 from walltrack.core.swaps.normalize import normalize_transaction
+from walltrack.data.models.cluster_evidence import TxFacts
 from walltrack.data.models.cluster_settings import ClusterSettings
 from walltrack.data.models.enhanced_tx import EnhancedTx
+from walltrack.data.models.swap import Swap
 
 EdgeKind = Literal["FUNDED_BY", "FEE_PAID_BY", "TRANSFERRED", "CO_ENTERED"]
 MAX_PROOFS = 10
@@ -92,7 +95,7 @@ class Evidence:
         return [edge for edge in self.edges if edge.kind == kind]
 
 
-def earliest_inbound_sol(wallet: str, history: Iterable[EnhancedTx]) -> Funding | None:
+def earliest_inbound_sol(wallet: str, history: Iterable[EnhancedTx | TxFacts]) -> Funding | None:
     """The first SOL sent to `wallet` by someone else in its oldest-first history, in a
     transaction that moves none of its tokens (a swap's or a closed account's lamports are not
     a funding); None when the page holds none."""
@@ -106,31 +109,96 @@ def earliest_inbound_sol(wallet: str, history: Iterable[EnhancedTx]) -> Funding 
     return None
 
 
+def facts_of(wallet: str, history: Iterable[EnhancedTx]) -> tuple[TxFacts, ...]:
+    """`wallet`'s history reduced to what the analyzer reads (each transaction once): the
+    transfers that touch it, and whether it swapped where another account paid the fee."""
+    facts: list[TxFacts] = []
+    seen: set[str] = set()
+    for tx in history:
+        if tx.signature in seen:
+            continue
+        seen.add(tx.signature)
+        traded = (
+            not tx.failed
+            and tx.fee_payer != wallet
+            and bool(normalize_transaction(tx, wallets=(wallet,)))
+        )
+        facts.append(
+            TxFacts(
+                signature=tx.signature,
+                slot=tx.slot,
+                timestamp=tx.timestamp,
+                fee_payer=tx.fee_payer,
+                failed=tx.failed,
+                native_transfers=tuple(
+                    t for t in tx.native_transfers if wallet in (t.sender, t.receiver)
+                ),
+                token_transfers=tuple(
+                    t for t in tx.token_transfers if wallet in (t.sender, t.receiver)
+                ),
+                traded=traded,
+            )
+        )
+    return tuple(facts)
+
+
+def swaps_of(wallet: str, history: Iterable[EnhancedTx]) -> list[Swap]:
+    """`wallet`'s own swaps in its history (step 3's normaliser), each transaction once."""
+    swaps: list[Swap] = []
+    seen: set[str] = set()
+    for tx in history:
+        if tx.signature in seen:
+            continue
+        seen.add(tx.signature)
+        swaps.extend(s for s in normalize_transaction(tx, wallets=(wallet,)) if s.wallet == wallet)
+    return swaps
+
+
 def analyze(
     histories: Mapping[str, Sequence[EnhancedTx]],
     candidates: Collection[str],
     settings: ClusterSettings,
 ) -> Evidence:
-    """All four kinds of evidence among `candidates` (see the module docstring)."""
+    """All four kinds of evidence among `candidates` from raw histories: co-entries from the
+    swaps in the candidates' own histories (see the module docstring)."""
+    pages = {wallet: facts_of(wallet, history) for wallet, history in histories.items()}
+    wanted = frozenset(candidates)
+    swaps = [
+        swap
+        for wallet, history in histories.items()
+        if wallet in wanted
+        for swap in swaps_of(wallet, history)
+    ]
+    return analyze_facts(pages, swaps, candidates, settings)
+
+
+def analyze_facts(
+    pages: Mapping[str, Sequence[TxFacts]],
+    swaps: Iterable[Swap],
+    candidates: Collection[str],
+    settings: ClusterSettings,
+) -> Evidence:
+    """All four kinds of evidence among `candidates`: money evidence from each wallet's (and
+    funder's) first page, co-entries from the candidates' stored `swaps`."""
     wanted = frozenset(candidates)
     fundings = {
         wallet: found
-        for wallet, history in histories.items()
-        if (found := earliest_inbound_sol(wallet, history)) is not None
+        for wallet, page in pages.items()
+        if (found := earliest_inbound_sol(wallet, page)) is not None
     }
-    fee_payments = _fee_payments(histories, wanted)
-    infrastructure = _infrastructure(histories, fundings, fee_payments, settings)
+    fee_payments = _fee_payments(pages, wanted)
+    infrastructure = _infrastructure(pages, fundings, fee_payments, settings)
     edges = [
         *_funding_edges(fundings, wanted, infrastructure, settings),
         *_fee_payer_edges(fee_payments, infrastructure, settings),
-        *_transfer_edges(histories, wanted, infrastructure, settings),
-        *_co_entry_edges(histories, wanted, settings),
+        *_transfer_edges(pages, wanted, infrastructure, settings),
+        *_co_entry_edges(swaps, wanted, settings),
     ]
     return Evidence(tuple(edges), frozenset(infrastructure), fundings)
 
 
 def _infrastructure(
-    histories: Mapping[str, Sequence[EnhancedTx]],
+    histories: Mapping[str, Sequence[TxFacts]],
     fundings: Mapping[str, Funding],
     fee_payments: Mapping[str, Mapping[str, list[Proof]]],
     settings: ClusterSettings,
@@ -187,7 +255,7 @@ def _funding_edges(
 
 
 def _fee_payments(
-    histories: Mapping[str, Sequence[EnhancedTx]], candidates: frozenset[str]
+    histories: Mapping[str, Sequence[TxFacts]], candidates: frozenset[str]
 ) -> dict[str, dict[str, list[Proof]]]:
     """candidate -> payer -> proofs: transactions where the candidate traded or sent SOL or
     tokens and someone else paid the fee."""
@@ -201,7 +269,7 @@ def _fee_payments(
             acted = any(t.sender == wallet for t in tx.native_transfers) or any(
                 t.sender == wallet for t in tx.token_transfers
             )
-            if acted or normalize_transaction(tx, wallets=(wallet,)):
+            if acted or tx.traded:
                 paid[wallet][tx.fee_payer].append(Proof(tx.signature, tx.slot, tx.timestamp))
     return paid
 
@@ -227,7 +295,7 @@ def _fee_payer_edges(
 
 
 def _transfer_edges(
-    histories: Mapping[str, Sequence[EnhancedTx]],
+    histories: Mapping[str, Sequence[TxFacts]],
     candidates: frozenset[str],
     infrastructure: set[str],
     settings: ClusterSettings,
@@ -287,12 +355,12 @@ class _Buy:
 
 
 def _co_entry_edges(
-    histories: Mapping[str, Sequence[EnhancedTx]],
+    swaps: Iterable[Swap],
     candidates: frozenset[str],
     settings: ClusterSettings,
 ) -> list[Edge]:
     """Pairs that bought the same tokens within the window often enough, weighted by rarity."""
-    buys = _buys_by_token(histories, candidates)
+    buys = _buys_by_token(swaps, candidates)
     buyers_of = {mint: {buy.wallet for buy in token_buys} for mint, token_buys in buys.items()}
     n_buyers = len(set().union(*buyers_of.values())) if buyers_of else 0
     pairs: dict[tuple[str, str], dict[str, Proof]] = defaultdict(dict)
@@ -335,22 +403,18 @@ def _co_entry_edges(
     return edges
 
 
-def _buys_by_token(
-    histories: Mapping[str, Sequence[EnhancedTx]], candidates: frozenset[str]
-) -> dict[str, list[_Buy]]:
-    """Each candidate's own buys (step 3's swap normaliser), per token, in slot order."""
+def _buys_by_token(swaps: Iterable[Swap], candidates: frozenset[str]) -> dict[str, list[_Buy]]:
+    """Each candidate's own buys, per token, in slot order (a swap given twice counts once)."""
     buys: dict[str, list[_Buy]] = defaultdict(list)
-    for wallet in candidates:
-        seen: set[str] = set()
-        for tx in histories.get(wallet, ()):
-            if tx.signature in seen:
-                continue
-            seen.add(tx.signature)
-            for swap in normalize_transaction(tx, wallets=(wallet,)):
-                if swap.side == "buy" and swap.wallet == wallet:
-                    buys[swap.token_mint].append(
-                        _Buy(tx.slot, wallet, tx.signature, tx.timestamp, swap.token_amount)
-                    )
+    seen: set[tuple[str, str, str]] = set()
+    for swap in swaps:
+        key = (swap.wallet, swap.signature, swap.token_mint)
+        if swap.side != "buy" or swap.wallet not in candidates or key in seen:
+            continue
+        seen.add(key)
+        buys[swap.token_mint].append(
+            _Buy(swap.slot, swap.wallet, swap.signature, swap.timestamp, swap.token_amount)
+        )
     for token_buys in buys.values():
         token_buys.sort(key=lambda buy: (buy.slot, buy.wallet, buy.signature))
     return buys

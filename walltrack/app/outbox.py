@@ -19,6 +19,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from walltrack.data.models.messages import (
+    ClusterEvidenceRequested,
     QueueName,
     StepMessage,
     TokenScanRequested,
@@ -37,6 +38,7 @@ QUEUE_URL_VARIABLES: dict[QueueName, str] = {
     "token_scan": "WALLTRACK_TOKEN_SCAN_QUEUE_URL",
     "wallet_discovery": "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL",
     "wallet_profile": "WALLTRACK_WALLET_PROFILE_QUEUE_URL",
+    "cluster_evidence": "WALLTRACK_CLUSTER_EVIDENCE_QUEUE_URL",
 }
 SWEEP_MIN_AGE = timedelta(seconds=30)
 """The sweep leaves younger rows to the relay of the transaction that wrote them."""
@@ -187,3 +189,7 @@ class PipelineOutbox:
     # API → wallet_discovery, one message per token of a manual run
     def discovery_requested(self, run_id: UUID, mints: Sequence[str]) -> None:
         self.put([WalletDiscoveryRequested.new(mint=mint, run_id=run_id) for mint in mints])
+
+    # clustering (schedule or API) → cluster_evidence, one message per wallet of the run
+    def evidence_requested(self, run_id: UUID, wallets: Sequence[str]) -> None:
+        self.put([ClusterEvidenceRequested.new(run_id=run_id, address=w) for w in wallets])

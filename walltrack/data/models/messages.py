@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from walltrack.data.models.solana import SolanaAddress
 
-QueueName = Literal["token_scan", "wallet_discovery", "wallet_profile"]
+QueueName = Literal["token_scan", "wallet_discovery", "wallet_profile", "cluster_evidence"]
 """Logical queue names; each maps to one SQS queue in template.yaml (its URL from the env)."""
 
 
@@ -68,7 +68,21 @@ class WalletProfileRequested(StepMessage):
     address: SolanaAddress
 
 
+class ClusterEvidenceRequested(StepMessage):
+    """clustering → cluster_evidence: collect one wallet's ownership evidence (its first
+    history page and its funders') for the clustering run `run_id`, which counts it."""
+
+    queue: ClassVar[QueueName] = "cluster_evidence"
+    run_id: UUID
+    address: SolanaAddress
+
+
 MESSAGE_FOR_QUEUE: dict[QueueName, type[StepMessage]] = {
     model.queue: model
-    for model in (TokenScanRequested, WalletDiscoveryRequested, WalletProfileRequested)
+    for model in (
+        TokenScanRequested,
+        WalletDiscoveryRequested,
+        WalletProfileRequested,
+        ClusterEvidenceRequested,
+    )
 }

@@ -8,9 +8,11 @@ count. Money is exact: SOL as Decimal, lamports as integers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -139,3 +141,76 @@ class OwnersPage(BaseModel):
     total: int = Field(ge=0)
     limit: int
     offset: int
+
+
+# --- what the adapters read of a grouping ----------------------------------------------------
+# The grouping itself is `walltrack.core.cluster.grouping.Grouping` (dataclasses); adapters may
+# not import core (no cycle between data and core), so they read it through these shapes.
+
+
+class ProofView(Protocol):
+    @property
+    def signature(self) -> str: ...
+    @property
+    def slot(self) -> int: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def lamports(self) -> int | None: ...
+    @property
+    def mint(self) -> str | None: ...
+    @property
+    def amount(self) -> Decimal | None: ...
+    @property
+    def other_signature(self) -> str | None: ...
+
+
+class EdgeView(Protocol):
+    @property
+    def kind(self) -> OwnerEdgeKind: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def hop(self) -> int: ...
+    @property
+    def proofs(self) -> Sequence[ProofView]: ...
+
+
+class OwnerGroupView(Protocol):
+    @property
+    def owner_id(self) -> str: ...
+    @property
+    def wallets(self) -> AbstractSet[str]: ...
+    @property
+    def linking(self) -> AbstractSet[str]: ...
+    @property
+    def members(self) -> AbstractSet[str]: ...
+    @property
+    def edges(self) -> Sequence[EdgeView]: ...
+    @property
+    def evidence_counts(self) -> Mapping[OwnerEdgeKind, int]: ...
+    @property
+    def shared_tokens(self) -> int: ...
+    def role(self, address: str) -> MemberRole: ...
+
+
+class ChangeView(Protocol):
+    @property
+    def kind(self) -> ChangeKind: ...
+    @property
+    def from_ids(self) -> Sequence[str]: ...
+    @property
+    def to_ids(self) -> Sequence[str]: ...
+
+
+class GroupingView(Protocol):
+    @property
+    def owners(self) -> Mapping[str, OwnerGroupView]: ...
+    @property
+    def changes(self) -> Sequence[ChangeView]: ...

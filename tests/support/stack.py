@@ -42,6 +42,7 @@ _QUEUE_URL_FIELDS = {
     "WALLTRACK_TOKEN_SCAN_QUEUE_URL": "token_scan_queue_url",
     "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL": "wallet_discovery_queue_url",
     "WALLTRACK_WALLET_PROFILE_QUEUE_URL": "wallet_profile_queue_url",
+    "WALLTRACK_CLUSTER_EVIDENCE_QUEUE_URL": "cluster_evidence_queue_url",
 }
 
 

@@ -163,9 +163,12 @@ def test_the_api_may_read_the_depth_of_every_queue_the_pipeline_panel_shows() ->
         if getattr(value, "target", None) in TEMPLATE.queues
     }
     dlqs = {str(TEMPLATE.queues[queue].dlq_id) for queue in queues}
-    # Then it is given all three step queues (GET /status/pipeline reports each), each with a DLQ
-    assert queues == {"TokenScanQueue", "WalletDiscoveryQueue", "WalletProfileQueue"}
-    assert dlqs == {"TokenScanDLQ", "WalletDiscoveryDLQ", "WalletProfileDLQ"}
+    # Then it is given the step queues (GET /status/pipeline reports each; POST /clusters/run
+    # sends to the cluster evidence queue), each with a DLQ
+    assert queues == {
+        "TokenScanQueue", "WalletDiscoveryQueue", "WalletProfileQueue", "ClusterEvidenceQueue"
+    }  # fmt: skip
+    assert dlqs == {"TokenScanDLQ", "WalletDiscoveryDLQ", "WalletProfileDLQ", "ClusterEvidenceDLQ"}
     # And its policy lets it read each one's counts, and find and read each DLQ
     [statement] = [p["Statement"] for p in api.properties["Policies"] if "Statement" in p]
     allowed = {
@@ -177,3 +180,23 @@ def test_the_api_may_read_the_depth_of_every_queue_the_pipeline_panel_shows() ->
         assert any(queue in arn for arn in allowed["sqs:GetQueueAttributes"]), queue
     for dlq in dlqs:
         assert any(dlq in arn for arn in allowed["sqs:GetQueueUrl"]), dlq
+
+
+def test_step_4_is_a_scheduled_starter_and_a_bounded_evidence_consumer() -> None:
+    # Given the two clustering functions of the template
+    starter = TEMPLATE.functions["ClusteringFunction"]
+    consumer = TEMPLATE.functions["ClusterEvidenceFunction"]
+    # Then the starter ticks every minute (the interval is a setting) and may send its fan-out
+    assert starter.handler == "functions.clustering.handler"
+    assert [event.expression for event in starter.schedules] == ["rate(1 minute)"]
+    assert starter.env["WALLTRACK_CLUSTER_EVIDENCE_QUEUE_URL"].target == "ClusterEvidenceQueue"
+    assert "ClusterEvidenceQueue" in str(starter.properties["Policies"])
+    # And the consumer reads that queue with partial batch responses and a bounded concurrency
+    [event] = consumer.properties["Events"].values()
+    assert consumer.handler == "functions.cluster_evidence.handler"
+    assert event["Type"] == "SQS"
+    assert "ClusterEvidenceQueue" in str(event["Properties"]["Queue"])
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= event["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= 4
+    # And the queue has its DLQ
+    assert TEMPLATE.queues["ClusterEvidenceQueue"].dlq_id == "ClusterEvidenceDLQ"

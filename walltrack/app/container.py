@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from walltrack.app.clustering import ClusteringJobs
 from walltrack.app.markets import Close, MarketPorts, Markets
 from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
 from walltrack.app.ports import StepPorts
@@ -30,9 +31,11 @@ from walltrack.core.discovery.wallets import PriceTapeCache
 from walltrack.core.pipeline import PipelineMonitor, QueueDepthsPort
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.messages import QueueName
+from walltrack.data.postgres.cluster_evidence import ClusterEvidenceRepository
 from walltrack.data.postgres.database import Database, create_pool
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository
+from walltrack.data.postgres.owners import OwnersRepository
 from walltrack.data.postgres.pipeline_state import LocalQueueDepths, PipelineReads
 from walltrack.data.postgres.rate_limits import RateLimitSlots
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
@@ -160,6 +163,15 @@ class Container:
         return ScheduleRunRepository(self.db, deadline=self.env.run_deadline)
 
     @cached_property
+    def cluster_evidence(self) -> ClusterEvidenceRepository:
+        return ClusterEvidenceRepository(self.db)
+
+    @cached_property
+    def owners(self) -> OwnersRepository:
+        """Step 4's owners as the API reads them (the clustering run writes them)."""
+        return OwnersRepository(self.db)
+
+    @cached_property
     def step_settings(self) -> StepSettingsService:
         return StepSettingsService(StepSettingsRepository(self.db))
 
@@ -224,6 +236,15 @@ class Container:
     @cached_property
     def wallet_jobs(self) -> WalletJobs:
         return WalletJobs(self.step_ports, wallets=self.wallets, price_tapes=self.price_tapes)
+
+    @cached_property
+    def clustering(self) -> ClusteringJobs:
+        return ClusteringJobs(
+            self.step_ports,
+            evidence=self.cluster_evidence,
+            owners=self.owners,
+            graph=lambda: self.graph,
+        )
 
     # -- market clients (one set per thread) ------------------------------------------------
     def open_market_ports(self) -> tuple[MarketPorts, Close]:
@@ -297,6 +318,7 @@ def build_container(
         "token_scan": env.token_scan_queue_url,
         "wallet_discovery": env.wallet_discovery_queue_url,
         "wallet_profile": env.wallet_profile_queue_url,
+        "cluster_evidence": env.cluster_evidence_queue_url,
     }
     ports = QueuePorts(urls, open_queue, given=queues or {})
     slots = RateLimitSlots(db)

@@ -65,6 +65,26 @@ class HeliusTransactionSource:
             partial=walk.partial and not reached_known,
         )
 
+    async def first_page(self, address: str, *, limit: int = MAX_PAGE_SIZE) -> AddressTransactions:
+        """Step 4's read: the address's first page oldest first (`sort-order=asc`, one call),
+        where its funding, early fee payers and first transfers are; Helius lists newest first
+        by default, and walking a whole history back to its start would cost many calls."""
+        page = await self._client.transactions_for_address(address, sort_order="asc", limit=limit)
+        views: list[EnhancedTx] = []
+        malformed: list[str] = []
+        for tx in page:
+            try:
+                views.append(read_transaction(tx))
+            except MalformedTransaction as exc:
+                malformed.append(str(exc))
+        return AddressTransactions(
+            transactions=views,
+            malformed=malformed,
+            fetched=len(page),
+            newest_signature=page[-1]["signature"] if page else None,
+            partial=len(page) >= limit,
+        )
+
 
 class JupiterSolPrices:
     def __init__(self, client: JupiterClient) -> None:
@@ -85,30 +105,4 @@ class JupiterSolPrices:
         return SolPrices(
             sol_per_usdc=usdc_usd / sol_usd,
             tokens_sol={m: usd[m] / sol_usd for m in mints if m in usd},
-        )
-
-
-class HeliusFirstPages:
-    """Step 4's read of an address's history: its first page, oldest first (`sort-order=asc`,
-    one Helius call), where its funding, early fee payers and first transfers are. Helius
-    serves it newest first by default; asking oldest first saves walking the whole history."""
-
-    def __init__(self, client: HeliusTransactionsClient) -> None:
-        self._client = client
-
-    async def first_page(self, address: str, *, limit: int = MAX_PAGE_SIZE) -> AddressTransactions:
-        page = await self._client.transactions_for_address(address, sort_order="asc", limit=limit)
-        views: list[EnhancedTx] = []
-        malformed: list[str] = []
-        for tx in page:
-            try:
-                views.append(read_transaction(tx))
-            except MalformedTransaction as exc:
-                malformed.append(str(exc))
-        return AddressTransactions(
-            transactions=views,
-            malformed=malformed,
-            fetched=len(page),
-            newest_signature=page[-1]["signature"] if page else None,
-            partial=len(page) >= limit,
         )

@@ -118,3 +118,13 @@ class ApiClient:
 
     def wallet(self, address: str) -> ApiResult:
         return self._request("GET", f"/wallets/{quote(address, safe='')}")
+
+    def start_clustering(self) -> ApiResult:
+        return self._request("POST", "/clusters/run")
+
+    def owners(self, **params: Any) -> ApiResult:
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._request("GET", "/clusters", params=clean)
+
+    def owner(self, owner_id: str) -> ApiResult:
+        return self._request("GET", f"/clusters/{quote(owner_id, safe='')}")

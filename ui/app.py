@@ -1,9 +1,8 @@
 """The WallTrack dashboard (Gradio). It talks to the API over HTTP only.
 
 Tabs: Status (the pipeline as it runs, component health, schedules and their runs), Discovery
-(steps 1-2), Wallets
-(step 3) and Settings
-(every step's settings, validated by the API). Each later seed step adds one tab here.
+(steps 1-2), Wallets (step 3), Clusters (step 4: owners and the evidence linking their wallets)
+and Settings (every step's settings, validated by the API). Each later seed step adds one tab here.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import pandas as pd
 
 from ui import status
 from ui.api_client import ApiClient
+from ui.clusters import clusters_tab
 from ui.discovery import discovery_tab
 from ui.settings_form import (
     field_errors,
@@ -195,6 +195,8 @@ def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
                     inputs.append(gr.Checkbox(**common))
                 elif field.kind == "int":
                     inputs.append(gr.Number(precision=0, **common))
+                elif field.kind == "json":  # a mapping or a list of objects, as JSON text
+                    inputs.append(gr.Textbox(lines=4, max_lines=20, **common))
                 else:
                     inputs.append(gr.Textbox(**common))
                 # the field's own error, right under it (empty until a save is refused)
@@ -234,7 +236,14 @@ def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:
         with gr.Tabs() as tabs:
             status_timers = _status_tab(client, blocks)
             discovery_tab(client, blocks)
-            wallets_tab(client, blocks)
+            open_owner = wallets_tab(client, blocks)
+            clusters = clusters_tab(client, blocks)
             _settings_tab(client, blocks)
         _tick_only_on("Status", status_timers, tabs)
+        # The Wallets tab's "Open owner" shows the wallet's owner on the Clusters tab.
+        open_owner.button.click(
+            lambda owner: (gr.Tabs(selected="clusters"), owner),
+            inputs=[open_owner.owner_id],
+            outputs=[tabs, clusters.owner_id],
+        ).then(clusters.show, inputs=[clusters.owner_id], outputs=clusters.outputs)
     return blocks

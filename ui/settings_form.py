@@ -2,15 +2,18 @@
 
 Kept apart from the Gradio layout so the conversions are unit-tested without a browser.
 Money-like fields (JSON schema `anyOf number|string`, i.e. Decimal) stay text so no float ever
-touches them; lists are edited as comma-separated text.
+touches them; lists of plain values are edited as comma-separated text; anything else (a mapping
+such as per-kind weights, a list of objects) as JSON text, which the API validates.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FieldKind = Literal["bool", "int", "decimal", "list", "text"]
+FieldKind = Literal["bool", "int", "decimal", "list", "json", "text"]
+SCALARS = {"string", "integer", "number", "boolean"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,11 @@ def _kind(prop: dict[str, Any]) -> tuple[FieldKind, bool]:
     if "number" in types:
         return "decimal", optional
     if types == {"array"}:
-        return "list", optional
+        items = next(v for v in variants if v.get("type") == "array").get("items", {})
+        item_types = {i.get("type") for i in items.get("anyOf", [items])}
+        return ("list" if item_types <= SCALARS else "json"), optional
+    if "object" in types or "array" in types or (not types and "$ref" in prop):
+        return "json", optional
     return "text", optional
 
 
@@ -50,6 +57,8 @@ def form_fields(schema: dict[str, Any]) -> list[FormField]:
 def to_display(field: FormField, value: Any) -> Any:
     if field.kind == "list":
         return ", ".join(str(v) for v in value or [])
+    if field.kind == "json":
+        return "" if value is None else json.dumps(value, indent=1, sort_keys=True)
     if field.kind in ("decimal", "text"):
         return "" if value is None else str(value)
     return value
@@ -62,6 +71,8 @@ def to_payload(fields: list[FormField], raw_values: list[Any]) -> dict[str, Any]
     for field, raw in zip(fields, raw_values, strict=True):
         if field.kind == "list":
             payload[field.name] = [p.strip() for p in str(raw or "").split(",") if p.strip()]
+        elif field.kind == "json":
+            payload[field.name] = _json_value(field, raw)
         elif field.kind in ("decimal", "text"):
             text = "" if raw is None else str(raw).strip()
             payload[field.name] = None if (text == "" and field.optional) else text
@@ -75,6 +86,18 @@ def to_payload(fields: list[FormField], raw_values: list[Any]) -> dict[str, Any]
         else:
             payload[field.name] = bool(raw)
     return payload
+
+
+def _json_value(field: FormField, raw: Any) -> Any:
+    """JSON text → its value. Text that is not JSON is sent as it is, so the API's 422 names the
+    field (the form never guesses at what was meant)."""
+    text = "" if raw is None else str(raw).strip()
+    if text == "":
+        return None if field.optional else text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def format_errors(body: Any, *, default_loc: str = "settings") -> str:

@@ -10,6 +10,7 @@ so, and the progress line follows that run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,6 +39,7 @@ WALLET_HEADERS = [
     "flags",
     "history",
     "status",
+    "owner",
 ]
 """The score reads the capped typical-buy edge; the pooled one (every copied buy, uncapped)
 sits beside it, labelled, because one lucky unsold 10x can make it large while the score is
@@ -147,8 +149,18 @@ def qualified_text(wallet: dict[str, Any]) -> str:
     return "no: " + "; ".join(reasons) if reasons else "no"
 
 
+def owner_text(ref: dict[str, Any] | None) -> str:
+    """A wallet's owner as `own-… (3 wallets)`; blank before a clustering run grouped it."""
+    if not ref:
+        return ""
+    size = int(ref.get("size", 1))
+    return f"{ref['owner_id']} ({size} wallet{'s' if size != 1 else ''})"
+
+
 def wallet_rows(body: dict[str, Any], *, offset: int = 0) -> list[list[Any]]:
-    """One table row per WalletSummary, ranked in the order the API returned them."""
+    """One table row per WalletSummary, ranked in the order the API returned them, with its
+    owner from the page's `owners` map."""
+    owners = body.get("owners") or {}
     rows = []
     for rank, wallet in enumerate(body.get("items", []), start=offset + 1):
         trades = wallet.get("trades")
@@ -168,6 +180,7 @@ def wallet_rows(body: dict[str, Any], *, offset: int = 0) -> list[list[Any]]:
                 flags_text(wallet),
                 "⚠ partial" if wallet.get("partial") else "",
                 wallet.get("status", ""),
+                owner_text(owners.get(wallet["address"])),
             ]
         )
     return rows
@@ -395,6 +408,16 @@ def trade_rows(trades: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
+def owner_markdown(detail: dict[str, Any]) -> str:
+    """The wallet's owner (step 4), or what to do when no clustering run has grouped it."""
+    owner = detail.get("owner")
+    if not owner:
+        return "Owner: none yet — a clustering run (Clusters tab → Run clustering) groups it."
+    size = int(owner.get("size", 1))
+    alone = " (a wallet alone is its own owner)" if size == 1 else ""
+    return f"Owner: **{owner['owner_id']}**, {size} wallet{'s' if size != 1 else ''}{alone}"
+
+
 def pnl_frame(curve: list[dict[str, Any]]) -> pd.DataFrame:
     """The cumulative realised PnL curve for the chart (floats are fine for drawing only)."""
     rows = [
@@ -410,7 +433,16 @@ def pnl_frame(curve: list[dict[str, Any]]) -> pd.DataFrame:
 # ---- layout --------------------------------------------------------------------------------
 
 
-def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 - one layout
+@dataclass(frozen=True)
+class OpenOwner:
+    """The shown wallet's owner id (a `gr.State`) and the button that opens it on the Clusters
+    tab (wired by the app, which holds both tabs)."""
+
+    owner_id: Any
+    button: Any
+
+
+def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> OpenOwner:  # noqa: PLR0915 - one layout
     with gr.Tab("Wallets", id="wallets") as tab:
         gr.Markdown(
             "A token's early buyers and best traders become candidate wallets; each is then "
@@ -466,6 +498,12 @@ def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 
             address = gr.Textbox(label="Wallet address", elem_id="wallet-detail-address", scale=3)
             show = gr.Button("Show", elem_id="wallet-detail-show", scale=0)
         partial = gr.Markdown(elem_id="wallet-partial")
+        with gr.Row():
+            owner = gr.Markdown(elem_id="wallet-owner")
+            open_owner = gr.Button(
+                "Open owner in Clusters", elem_id="wallet-open-owner", scale=0, visible=False
+            )
+        owner_id = gr.State(None)
         detail = gr.Markdown(elem_id="wallet-detail")
         bot_flags = gr.Markdown(elem_id="wallet-flags")
         pnl_plot = gr.LinePlot(
@@ -577,24 +615,29 @@ def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 
         run.click(start_run, inputs=[token], outputs=[progress, watch, run])
         gr.Timer(1.5).tick(poll, inputs=[watch, *filters], outputs=[progress, watch, run, *listing])
 
-        def show_detail(addr: str) -> tuple[str, str, str, pd.DataFrame, list[list[Any]]]:
+        def show_detail(addr: str) -> tuple[Any, ...]:
             empty = pnl_frame([])
+            nobody = ("", None, gr.Button(visible=False))
             if not addr.strip():
-                return "", "", "", empty, []
+                return "", *nobody, "", "", empty, []
             result = client.wallet(addr.strip())
             if not result.ok:
                 text = f"**Wallet not shown ({result.status})**: {error_text(result.body)}"
-                return "", text, "", empty, []
+                return "", *nobody, text, "", empty, []
             body = result.body
+            ref = body.get("owner") or {}
             return (
                 partial_markdown(body),
+                owner_markdown(body),
+                ref.get("owner_id"),
+                gr.Button(visible=bool(ref)),
                 profile_markdown(body),
                 flags_markdown(body),
                 pnl_frame(body.get("pnl_curve") or []),
                 trade_rows(body.get("trades") or []),
             )
 
-        detail_outputs = [partial, detail, bot_flags, pnl_plot, trades]
+        detail_outputs = [partial, owner, owner_id, open_owner, detail, bot_flags, pnl_plot, trades]
         show.click(show_detail, inputs=[address], outputs=detail_outputs)
         address.submit(show_detail, inputs=[address], outputs=detail_outputs)
 
@@ -606,3 +649,4 @@ def wallets_tab(client: ApiClient, blocks: gr.Blocks) -> None:  # noqa: PLR0915 
         table.select(pick_row, inputs=[addresses], outputs=[address]).then(
             show_detail, inputs=[address], outputs=detail_outputs
         )
+    return OpenOwner(owner_id=owner_id, button=open_owner)

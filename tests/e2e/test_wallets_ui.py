@@ -137,6 +137,7 @@ COLUMNS = [
     "flags",
     "history",
     "status",
+    "owner",
 ]
 """The table's headers, as the user reads them (written out here, not imported from ui/)."""
 COLUMN = {name: i for i, name in enumerate(COLUMNS)}

@@ -12,6 +12,7 @@ export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
         integration e2e bench bench-api-load bench-profiling bench-first-ranked bench-alpha \
+        bench-clusters bench-cluster-scale \
         space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
@@ -98,6 +99,16 @@ bench-first-ranked: install
 ## make bench-alpha: the alpha bench through the product (calibrated world; ARGS='--seed 4 --quick')
 bench-alpha: install
 	$(BIN)/python bench/alpha.py $(or $(ARGS),--seed 1 2 3 4 5 6 7 8)
+
+## make bench-clusters: owners vs the calibrated sim's hidden owners (ARI, pairwise precision and
+## recall) beside the first-funder and co-entry baselines (ARGS='--seed 1 2 3 4 5')
+bench-clusters: install
+	$(BIN)/python bench/clusters.py $(or $(ARGS),--seed 1 2 3 4 5)
+
+## make bench-cluster-scale: grouping time on synthetic evidence (10k/30k/100k wallets, 10 edges
+## a wallet) and edges/s written to the embedded graph server through the driver
+bench-cluster-scale: install
+	$(BIN)/python bench/cluster_scale.py $(ARGS)
 
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 from walltrack.config.settings import EnvSettings
 from walltrack.core.cluster.analyzer import Edge, EdgeKind, Evidence, Proof
 from walltrack.core.cluster.grouping import Grouping, group_owners
+from walltrack.core.cluster.ports import OwnersGraph, OwnersStore
 from walltrack.data.graph.driver import driver_for
 from walltrack.data.graph.repository import GraphRepository
 from walltrack.data.models.cluster_settings import ClusterSettings
@@ -84,8 +86,10 @@ def test_a_run_gives_every_profiled_wallet_an_owner_with_exact_figures(
     # Given two funding trees and a wallet alone
     grouping = first_run()
     view: GroupingView = grouping  # the core's grouping is what the adapters read
+    store: OwnersStore = owners  # and the adapter is the recipe's port (both checked by mypy)
     # When saved
-    owners.save_grouping("run-1", view, at=AT)
+    store.save_grouping("run-1", grouping, at=AT)
+    assert view.owners == grouping.owners
     # Then every profiled wallet has an owner id, the lone wallet its own
     with clean_db.connection() as conn:
         rows = conn.execute("select address, owner_id from public.wallets").fetchall()
@@ -124,6 +128,10 @@ def test_a_run_gives_every_profiled_wallet_an_owner_with_exact_figures(
     assert [(c.kind, c.to_ids) for c in detail.history] == [("new", [owner_of["a0"]])]
     assert owners.owner("own-none") is None
     assert owners.owner_of(["a2", "FA", "zz"]) == {"a2": owner_of["a0"], "FA": owner_of["a0"]}
+    assert owners.owner_sizes([owner_of["a0"], owner_of["s0"], "own-none"]) == {
+        owner_of["a0"]: 3,
+        owner_of["s0"]: 1,
+    }
 
 
 def test_a_second_run_keeps_ids_records_a_split_and_keeps_the_old_owner_readable(
@@ -183,12 +191,14 @@ def test_graph_writes_are_idempotent_and_follow_the_owners(graph: GraphRepositor
         edge("FEE_PAID_BY", "g-b0", "g-payer", count=12),
         edge("FEE_PAID_BY", "g-b1", "g-payer", count=12),
         edge("TRANSFERRED", "g-a0", "g-a1", count=3),
-        edge("CO_ENTERED", "g-c0", "g-c1", count=2),
+        # a rarity weight with more digits than the embedded engine prints (six decimals)
+        Edge("CO_ENTERED", "g-c0", "g-c1", 0.1 * math.log(907 / 31), 2, ()),
     ]
     wallets = [f"g-a{i}" for i in range(60)] + ["g-b0", "g-b1", "g-c0", "g-c1"]
     grouping = grouping_of(edges, wallets, {})
+    port: OwnersGraph = graph  # the adapter is the recipe's port (checked by mypy)
     # When written once, then again with no new evidence
-    assert graph.write_evidence(edges) == len(edges)
+    assert port.write_evidence(edges) == len(edges)
     graph.write_owners(grouping)
     once = graph.counts()
     graph.write_evidence(edges)
@@ -201,6 +211,9 @@ def test_graph_writes_are_idempotent_and_follow_the_owners(graph: GraphRepositor
     fee = [r for r in stored if r["kind"] == "FEE_PAID_BY" and r["source"] == "g-b0"]
     assert fee[0]["count"] == 12
     assert len(fee[0]["signatures"]) == 10
+    alone = graph.owner_evidence(grouping.owner_of["g-c0"])
+    co_entry = next(r for r in alone if r["kind"] == "CO_ENTERED")
+    assert co_entry["weight_micro"] == round(0.1 * math.log(907 / 31) * 1_000_000)
     # When the next run no longer sees g-b1 paid for by the payer (it leaves that owner)
     regrouped = grouping_of(
         [e for e in edges if e.source != "g-b1"], wallets, dict(grouping.owner_of)

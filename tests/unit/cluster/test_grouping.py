@@ -62,11 +62,17 @@ def test_a_lone_co_entry_edge_never_merges_two_owners() -> None:
         edge("FUNDED_BY", "b1", "B"),
         edge("FUNDED_BY", "b2", "B"),
         co("a1", "b1", count=50),
+        co("s1", "s2", count=50),  # and two lone wallets that co-entered each other only
     ]
     # When grouped
-    grouping = group(edges, ["a1", "a2", "b1", "b2"])
-    # Then they stay two owners, and the co-entry edge is kept by neither
-    assert owners_of(grouping) == {frozenset({"a1", "a2"}), frozenset({"b1", "b2"})}
+    grouping = group(edges, ["a1", "a2", "b1", "b2", "s1", "s2"])
+    # Then they stay apart, and the co-entry edges are kept by no owner
+    assert owners_of(grouping) == {
+        frozenset({"a1", "a2"}),
+        frozenset({"b1", "b2"}),
+        frozenset({"s1"}),
+        frozenset({"s2"}),
+    }
     assert all(e.kind != "CO_ENTERED" for owner in grouping.owners.values() for e in owner.edges)
 
 
@@ -149,3 +155,35 @@ def test_the_same_evidence_gives_the_same_owners_and_ids() -> None:
     # Then the owners and their ids are identical
     assert one.owner_of == two.owner_of
     assert len(one.owners) == 3
+
+
+def test_a_crowd_whose_co_entries_mostly_leave_it_is_not_an_owner() -> None:
+    # Given three wallets that co-entered each other, each also co-entering three others
+    # (copy bots trailing their leaders do: their co-entries mostly leave the group)
+    triangle = [co("x1", "x2"), co("x2", "x3"), co("x1", "x3")]
+    trailing = [co(f"x{i}", f"y{i}{j}") for i in (1, 2, 3) for j in range(3)]
+    wallets = sorted({w for e in [*triangle, *trailing] for w in (e.source, e.target)})
+    # When grouped
+    grouping = group([*triangle, *trailing], wallets)
+    # Then no owner holds more than one wallet
+    assert all(len(owner.wallets) == 1 for owner in grouping.owners.values())
+
+
+def test_a_sparse_ring_of_co_entries_is_not_an_owner() -> None:
+    # Given four wallets in a ring of co-entries (each pair of neighbours, no diagonals)
+    ring = [co("r1", "r2"), co("r2", "r3"), co("r3", "r4"), co("r1", "r4")]
+    # When grouped
+    grouping = group(ring, ["r1", "r2", "r3", "r4"])
+    # Then the ring's density (4 of 6 pairs) is under the resolution: four owners
+    assert len(grouping.owners) == 4
+
+
+def test_two_triangles_sharing_one_wallet_are_not_one_owner() -> None:
+    # Given two co-entry triangles that share wallet c (6 of the 10 pairs co-entered: a density
+    # under the settings' resolution, though no link is a bridge)
+    bowtie = [co("c", "a1"), co("c", "a2"), co("a1", "a2"), co("c", "b1"), co("c", "b2")]
+    bowtie.append(co("b1", "b2"))
+    # When grouped
+    grouping = group(bowtie, ["a1", "a2", "b1", "b2", "c"])
+    # Then no owner holds both triangles
+    assert all(len(owner.wallets) < 5 for owner in grouping.owners.values())

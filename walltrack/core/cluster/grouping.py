@@ -4,14 +4,18 @@ How a grouping is made, and why each step:
 1. Money is proof. FUNDED_BY, FEE_PAID_BY and TRANSFERRED edges join their ends outright (union
    find): a funding tree is one owner whatever a community algorithm would say, and the analyzer
    already left infrastructure (exchanges, relayers) out of these edges.
-2. Behaviour is a community. The money-joined units are the vertices of a graph weighted by
-   their CO_ENTERED edges (only those with at least `merge_min_co_entries` co-entered tokens);
-   Leiden (igraph + leidenalg, seeded, vertices in sorted order: same input, same owners) finds
-   its communities with the settings' resolution.
+2. Behaviour is a community. The money-joined units are the vertices (weighted by their
+   wallets) of a graph whose links count the wallet pairs that co-entered (CO_ENTERED edges
+   with at least `merge_min_co_entries` tokens). Leiden (igraph + leidenalg, seeded, vertices
+   in sorted order: same input, same owners) with the constant Potts model finds communities
+   whose wallet pairs co-entered at a density above `leiden_resolution`: an owner's wallets buy
+   together, all of them (the calibrated market's insiders co-enter at ~97 % of their pairs).
 3. A lone co-entry never merges. Inside a community, a co-entry link that is the only path
-   between two parts (a bridge of the unit multigraph) is cut: chance co-entries of two retail
-   wallets, or a copy bot trailing one leader, stay apart; a co-entry is believed when another
-   path corroborates it.
+   between two parts (a bridge of the unit multigraph) is cut: two wallets that co-entered
+   each other and nothing else stay apart; a co-entry is believed when another path
+   corroborates it. And a group whose wallets' co-entry links leave it more than
+   `merge_max_outside_share` of the time is a crowd, not an owner (copy bots trailing the same
+   leaders co-enter those leaders and each other's other leaders too): its units stay apart.
 4. Every wallet given ends up in exactly one owner (alone = its own owner); a group made only of
    linking wallets (a fee payer left alone) is no owner.
 5. Stable ids: each new group takes the previous id it shares most wallets with (greedy, largest
@@ -144,53 +148,103 @@ def _behaviour_groups(
     """Units joined by corroborated co-entry inside their Leiden community."""
     roots = sorted(set(units.values()))
     index = {root: i for i, root in enumerate(roots)}
-    links: list[tuple[int, int]] = []
-    weights: list[float] = []
+    sizes = Counter(units.values())
+    links: dict[tuple[int, int], int] = defaultdict(int)
     for edge in edges:
         if edge.kind != "CO_ENTERED" or edge.count < settings.merge_min_co_entries:
             continue
         a, b = index[units[edge.source]], index[units[edge.target]]
         if a != b:
-            links.append((min(a, b), max(a, b)))
-            weights.append(max(edge.weight, 1e-9))
+            links[(min(a, b), max(a, b))] += 1
     joined = _UnionFind()
-    if links:
-        order = sorted(range(len(links)), key=lambda i: (links[i], weights[i]))
-        links = [links[i] for i in order]
-        weights = [weights[i] for i in order]
-        community = _leiden(len(roots), links, weights, settings.leiden_resolution)
-        inside = [i for i, (a, b) in enumerate(links) if community[a] == community[b]]
-        graph = igraph.Graph(n=len(roots), edges=[links[i] for i in inside])
+    keys = _corroborated(len(roots), links)
+    if keys:
+        community = _leiden(
+            [sizes[root] for root in roots], keys, [links[k] for k in keys], settings
+        )
+        inside = [k for k in keys if community[k[0]] == community[k[1]]]
+        # parallel wallet-pair links between two units are one multigraph edge each
+        multi = [k for k in inside for _ in range(links[k])]
+        graph = igraph.Graph(n=len(roots), edges=multi)
         cut = set(graph.bridges())
-        for position, i in enumerate(inside):
+        for position, (a, b) in enumerate(multi):
             if position not in cut:
-                a, b = links[i]
                 joined.union(roots[a], roots[b])
+    group_of = {root: joined.find(root) for root in roots}
+    outside = _outside_shares(keys=sorted(links), links=links, roots=roots, group_of=group_of)
     members: dict[str, set[str]] = defaultdict(set)
     for wallet, root in units.items():
-        members[joined.find(root)].add(wallet)
+        group = group_of[root]
+        if outside.get(group, 0.0) > settings.merge_max_outside_share:
+            group = root  # a crowd, not an owner: its units stay apart
+        members[group].add(wallet)
     return [frozenset(group) for group in members.values()]
 
 
-def _leiden(
-    n: int, links: list[tuple[int, int]], weights: list[float], resolution: float
-) -> list[int]:
-    """Leiden communities (modularity with a resolution, RB configuration model) of the unit
-    graph; parallel links are summed first so the result does not depend on their order."""
-    summed: dict[tuple[int, int], float] = defaultdict(float)
-    for link, weight in zip(links, weights, strict=True):
-        summed[link] += weight
-    keys = sorted(summed)
+def _outside_shares(
+    *,
+    keys: list[tuple[int, int]],
+    links: Mapping[tuple[int, int], int],
+    roots: list[str],
+    group_of: Mapping[str, str],
+) -> dict[str, float]:
+    """Per co-entry group (more than one unit): the share of its wallets' co-entry links that
+    leave it."""
+    units_in: Counter[str] = Counter(group_of.values())
+    inside: Counter[str] = Counter()
+    leaving: Counter[str] = Counter()
+    for a, b in keys:
+        ga, gb = group_of[roots[a]], group_of[roots[b]]
+        if ga == gb:
+            inside[ga] += links[(a, b)]
+        else:
+            leaving[ga] += links[(a, b)]
+            leaving[gb] += links[(a, b)]
+    return {
+        group: leaving[group] / (inside[group] + leaving[group])
+        for group, n in units_in.items()
+        if n > 1 and inside[group] + leaving[group] > 0
+    }
+
+
+def _corroborated(n: int, links: Mapping[tuple[int, int], int]) -> list[tuple[int, int]]:
+    """The unit links another link corroborates: several wallet pairs between the two units,
+    or a triangle through a third unit. The rest can never hold a dense group together, and
+    dropping them first is what keeps Leiden fast on a large sparse graph (igraph lists the
+    triangles in C)."""
+    keys = sorted(links)
+    supported = {k for k in keys if links[k] > 1}
     graph = igraph.Graph(n=n, edges=keys)
+    for a, b, c in graph.list_triangles():
+        for x, y in ((a, b), (b, c), (a, c)):
+            supported.add((min(x, y), max(x, y)))
+    return [k for k in keys if k in supported]
+
+
+def _leiden(
+    sizes: list[int], keys: list[tuple[int, int]], pairs: list[int], settings: ClusterSettings
+) -> list[int]:
+    """Leiden with the constant Potts model: a community is kept only where its wallets' pairs
+    are linked at a density above the resolution (an owner's wallets all co-enter together; a
+    copy bot's leaders and their other followers do not). Vertices are money units weighted
+    by their wallets; a link's weight is the wallet pairs that co-entered between them."""
+    used = sorted({v for key in keys for v in key})  # only linked units: the rest are alone
+    local = {v: i for i, v in enumerate(used)}
+    graph = igraph.Graph(n=len(used), edges=[(local[a], local[b]) for a, b in keys])
     partition = leidenalg.find_partition(
         graph,
-        leidenalg.RBConfigurationVertexPartition,
-        weights=[summed[k] for k in keys],
-        resolution_parameter=resolution,
-        n_iterations=-1,
+        leidenalg.CPMVertexPartition,
+        weights=pairs,
+        node_sizes=[sizes[v] for v in used],
+        resolution_parameter=settings.leiden_resolution,
+        n_iterations=2,
         seed=LEIDEN_SEED,
     )
-    return list(partition.membership)
+    membership = partition.membership
+    community = [-1 - v for v in range(len(sizes))]  # an unlinked unit: a community alone
+    for v, i in local.items():
+        community[v] = membership[i]
+    return community
 
 
 def _new_id(wallets: Iterable[str]) -> str:
@@ -207,10 +261,12 @@ def _identify(
 ) -> Grouping:
     """Ids for the groups (overlap with `previous` first), the changes, the kept edges."""
     groups.sort(key=lambda g: min(g & profiled))
+    wallets_of = [group & profiled for group in groups]
     overlaps: list[tuple[int, str, int]] = []
-    for position, group in enumerate(groups):
-        counted = Counter(previous[w] for w in group & profiled if w in previous)
-        overlaps.extend((n, old, position) for old, n in counted.items())
+    for position, wallets in enumerate(wallets_of):
+        olds = [previous[w] for w in wallets if w in previous]
+        if olds:
+            overlaps.extend((n, old, position) for old, n in Counter(olds).items())
     overlaps.sort(key=lambda item: (-item[0], item[1], item[2]))
     ids: dict[int, str] = {}
     taken: set[str] = set()
@@ -218,11 +274,11 @@ def _identify(
         if position not in ids and old not in taken:
             ids[position] = old
             taken.add(old)
-    for position, group in enumerate(groups):
+    for position, wallets in enumerate(wallets_of):
         if position not in ids:
-            ids[position] = _new_id(group & profiled)
+            ids[position] = _new_id(wallets)
     owner_of = {wallet: ids[position] for position, group in enumerate(groups) for wallet in group}
-    changes, unchanged = _changes(groups, ids, profiled, previous)
+    changes, unchanged = _changes(wallets_of, ids, previous)
     kept: dict[str, list[Edge]] = defaultdict(list)
     for edge in edges:
         owner = owner_of.get(edge.source)
@@ -234,27 +290,24 @@ def _identify(
         own_edges = tuple(kept.get(owner_id, ()))
         owners[owner_id] = OwnerGroup(
             owner_id=owner_id,
-            wallets=group & profiled,
-            linking=group - profiled,
+            wallets=wallets_of[position],
+            linking=group - wallets_of[position] if len(group) > 1 else frozenset(),
             edges=own_edges,
-            evidence_counts=dict(Counter(e.kind for e in own_edges)),
+            evidence_counts=dict(Counter(e.kind for e in own_edges)) if own_edges else {},
             shared_tokens=len({p.mint for e in own_edges for p in e.proofs if p.mint is not None}),
         )
     return Grouping(owners, tuple(changes), unchanged, owner_of)
 
 
 def _changes(
-    groups: list[frozenset[str]],
-    ids: Mapping[int, str],
-    profiled: frozenset[str],
-    previous: Mapping[str, str],
+    wallets_of: list[frozenset[str]], ids: Mapping[int, str], previous: Mapping[str, str]
 ) -> tuple[list[OwnerChange], int]:
     """new / split / merge / dissolved, from where each previous owner's wallets went."""
     went: dict[str, set[str]] = defaultdict(set)  # previous id -> new ids of its wallets
     came: dict[str, set[str]] = {}  # new id -> previous ids of its wallets
-    for position, group in enumerate(groups):
+    for position, wallets in enumerate(wallets_of):
         new = ids[position]
-        came[new] = {previous[w] for w in group & profiled if w in previous}
+        came[new] = {previous[w] for w in wallets if w in previous}
         for old in came[new]:
             went[old].add(new)
     before: dict[str, set[str]] = defaultdict(set)
@@ -263,14 +316,14 @@ def _changes(
     changes: list[OwnerChange] = []
     unchanged = 0
     used = set(ids.values())
-    for position, group in enumerate(groups):
+    for position, wallets in enumerate(wallets_of):
         new = ids[position]
         olds = came[new]
         if not olds:
             changes.append(OwnerChange("new", (), (new,)))
         elif len(olds) > 1:
             changes.append(OwnerChange("merge", tuple(sorted(olds)), (new,)))
-        elif olds == {new} and before[new] == group & profiled:
+        elif olds == {new} and before[new] == wallets:
             unchanged += 1
     for old in sorted(before):
         targets = went.get(old, set())

@@ -32,6 +32,10 @@ class OwnersStore(Protocol):
         """address -> current owner id, for those that have one."""
         ...
 
+    def owner_sizes(self, owner_ids: Iterable[str]) -> dict[str, int]:
+        """owner id -> its profiled wallets' count, for the current owners among them."""
+        ...
+
 
 class OwnersGraph(Protocol):
     """Owners and their evidence in the graph, idempotent: writing the same again changes

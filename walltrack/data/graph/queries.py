@@ -52,7 +52,7 @@ def _merge_evidence(kind: LiteralString) -> LiteralString:
         "MERGE (a:Wallet {address: row.source}) "
         "MERGE (b:Wallet {address: row.target}) "
         "MERGE (a)-[r:" + kind + "]->(b) "
-        "SET r.weight = row.weight, r.count = row.count, r.hop = row.hop, "
+        "SET r.weight_micro = row.weight_micro, r.count = row.count, r.hop = row.hop, "
         "r.signatures = row.signatures, r.first_ms = row.first_ms "
         "RETURN count(r) AS merged"
     )
@@ -110,6 +110,7 @@ COUNT_RELATIONSHIP_PROPERTIES: Final[LiteralString] = (
 OWNER_EVIDENCE: Final[LiteralString] = (
     "MATCH (w:Wallet)-[:MEMBER_OF]->(o:Owner {id: $owner_id}) "
     "MATCH (w)-[r]->(x:Wallet) "
-    "RETURN w.address AS source, type(r) AS kind, x.address AS target, r.weight AS weight, "
+    "RETURN w.address AS source, type(r) AS kind, x.address AS target, "
+    "r.weight_micro AS weight_micro, "
     "r.count AS count, r.signatures AS signatures"
 )

@@ -112,15 +112,18 @@ class GraphRepository:
         self._indexed = True
 
     def write_evidence(self, edges: Sequence[EdgeView]) -> int:
-        """MERGE each edge with its weight, count, hop and proof signatures (values only, no
-        write time: the same evidence written again changes nothing); returns edges merged."""
+        """MERGE each edge with its weight (`weight_micro`, millionths), count, hop and proof
+        signatures (values only, no write time: the same evidence written again changes
+        nothing); returns edges merged."""
         self.ensure_indexes()
         by_kind: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         for edge in edges:
             by_kind.setdefault(edge.kind, {})[(edge.source, edge.target)] = {
                 "source": edge.source,
                 "target": edge.target,
-                "weight": float(edge.weight),
+                # an integer in millionths: the embedded engine prints floats with six
+                # decimals, so its Bolt guard refuses a float that would lose digits
+                "weight_micro": round(edge.weight * 1_000_000),
                 "count": edge.count,
                 "hop": edge.hop,
                 "signatures": [proof.signature for proof in edge.proofs],

@@ -68,10 +68,11 @@ class ClusterSettings(StepSettings):
     )
 
     # -- grouping (owners) -----------------------------------------------------------------
-    leiden_resolution: Annotated[StrictFloat, Field(ge=0.01, le=10)] = Field(
-        1.0,
-        description="Leiden's resolution on the co-entry graph: higher splits behaviour "
-        "communities smaller (money-linked wallets stay together whatever it is)",
+    leiden_resolution: Annotated[StrictFloat, Field(ge=0.01, le=1)] = Field(
+        0.7,
+        description="Leiden's resolution (constant Potts model) on the co-entry graph: the "
+        "share of a group's wallet pairs that must have co-entered for it to be one owner "
+        "(money-linked wallets stay together whatever it is)",
     )
     merge_min_co_entries: int = Field(
         3,
@@ -79,6 +80,11 @@ class ClusterSettings(StepSettings):
         le=100,
         description="Co-entered tokens a CO_ENTERED edge needs before it may join two owners; "
         "even then a lone co-entry link (no second path between them) never merges",
+    )
+    merge_max_outside_share: Annotated[StrictFloat, Field(ge=0, le=1)] = Field(
+        0.25,
+        description="A co-entry group whose wallets' co-entry links leave it more than this "
+        "share of the time is a crowd (copy bots trailing the same leaders), not an owner",
     )
 
     # -- schedule and cache (clusterrun) ---------------------------------------------------

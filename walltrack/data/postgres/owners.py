@@ -192,6 +192,18 @@ class OwnersRepository:
             ).fetchall()
         return {row["address"]: row["owner_id"] for row in rows}
 
+    def owner_sizes(self, owner_ids: Iterable[str]) -> dict[str, int]:
+        """owner id -> its profiled wallets, for the current owners among `owner_ids`."""
+        wanted = sorted(set(owner_ids))
+        if not wanted:
+            return {}
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "select owner_id, size from public.owners where owner_id = any(%s) and current",
+                (wanted,),
+            ).fetchall()
+        return {row["owner_id"]: row["size"] for row in rows}
+
     def owners(self, query: OwnersQuery) -> OwnersPage:
         """A page of the current owners, sorted (nulls last, then by id)."""
         with self._db.connection() as conn:

@@ -183,6 +183,23 @@ def test_each_function_handles_the_events_of_its_triggers(stack: Stack, api_toke
     detail = client.get(f"/wallets/{address}").json()
     assert detail["profile"]["wallet"] == address
 
+    # When clustering's schedule ticks (none ran before: due)
+    clustered = call("ClusteringFunction", "Tick", _event)
+    # Then a run started, one evidence message for the one profiled wallet
+    assert clustered["ran"] is True, clustered
+    evidence_event, receipt = with_queued_message(stack, _spec("ClusterEvidenceFunction",
+                                                  "Wallets"), "ClusterEvidenceQueue")  # fmt: skip
+    assert json.loads(evidence_event["Records"][0]["body"])["address"] == address
+    # When cluster_evidence gets it from its queue
+    collected = call("ClusterEvidenceFunction", "Wallets", lambda _: evidence_event)
+    # Then no record failed, the run (its last wallet in) grouped, and the wallet has an owner
+    assert collected == {"batchItemFailures": []}
+    runtime.queue("ClusterEvidenceQueue").delete(receipt)
+    grouped = client.get(f"/status/schedule-runs/{clustered['run_id']}").json()
+    assert grouped["status"] == "succeeded", grouped
+    assert grouped["counts"]["owners"] == 1
+    assert set(stack.container.owners.owner_of([address])) == {address}
+
     # When token_refresh's schedule ticks
     refreshed = call("TokenRefreshFunction", "Tick", _event)
     # Then it refreshes the stored tokens (none refreshed before: due)

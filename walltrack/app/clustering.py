@@ -80,7 +80,7 @@ class ClusteringJobs:
         try:
             return RunStart(self._start("schedule"), started=True)
         except NotFoundError as nothing:
-            log.info("scheduled clustering not started", reason=str(nothing))
+            log.debug("scheduled clustering not started", reason=str(nothing))
             return None
         except RunAlreadyRunningError as running:
             skipped = self._ports.runs.skipped(JOB, running=running.run_id, at=now)

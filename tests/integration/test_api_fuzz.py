@@ -132,7 +132,8 @@ def _send(
 
 
 VALID_PATH = {"step": "token_refresh", "mint": SOL_MINT, "address": SOL_MINT,
-              "run_id": "00000000-0000-0000-0000-000000000001"}  # fmt: skip
+              "run_id": "00000000-0000-0000-0000-000000000001",
+              "owner_id": "own-0000000000000001"}  # fmt: skip
 
 
 def _megabyte_requests() -> Iterator[tuple[str, str, str, bytes | None]]:

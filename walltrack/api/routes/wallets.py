@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from walltrack.api.deps import BusinessClock, WalletJobsDep, Wallets
 from walltrack.api.errors import EVERY_ROUTE, error_responses
 from walltrack.api.responses import JsonBody
+from walltrack.api.routes.clusters import OwnerRef, Owners, owner_refs
 from walltrack.data.models.inputs import MAX_OFFSET, MAX_PAGE, NAME_LENGTH, PRINTABLE
 from walltrack.data.models.solana import (
     ADDRESS_MAX_CHARS,
@@ -60,6 +61,11 @@ class WalletPage(BaseModel):
     limit: int
     offset: int
     as_of: datetime
+    owners: dict[str, OwnerRef] = Field(
+        default_factory=dict,
+        description="each listed wallet's current owner (step 4), by address; a wallet no"
+        " clustering run has grouped yet is absent",
+    )
 
 
 WALLET_PAGE = JsonBody(WalletPage)
@@ -75,6 +81,9 @@ class WalletDetail(BaseModel):
     profile: WalletProfile | None
     trades: list[Swap]  # newest MAX_TRADES of the profiled window, oldest first
     pnl_curve: list[PnlPoint]  # realised PnL of the profile's round trips, by sell time
+    owner: OwnerRef | None = Field(
+        None, description="the wallet's current owner (step 4); null until a clustering run"
+    )
 
 
 WALLET_DETAIL = JsonBody(WalletDetail)
@@ -103,6 +112,7 @@ def run_discovery(body: DiscoverWallets, jobs: WalletJobsDep) -> DiscoveryStarte
 def list_wallets(  # one query parameter per filter the Wallets tab offers
     *,
     wallets: Wallets,
+    owners: Owners,
     clock: BusinessClock,
     token: Annotated[str | None, Query(max_length=NAME_LENGTH, pattern=PRINTABLE)] = None,
     flags: FlagFilter = "any",
@@ -122,7 +132,8 @@ def list_wallets(  # one query parameter per filter the Wallets tab offers
     """Wallets with their latest profile's headline figures. `qualified` and `qualification`
     say whether the product would follow a wallet and why; `score_edge` is the copy edge the
     score reads (each copied buy capped), `copy_edge` the pooled, uncapped one. `pending`
-    counts the scope's candidates awaiting a profile (token filter only)."""
+    counts the scope's candidates awaiting a profile (token filter only); `owners` names each
+    listed wallet's owner (step 4) and its size."""
     query = WalletQuery(
         token=token or None,
         status=None if status == "any" else status,
@@ -135,7 +146,13 @@ def list_wallets(  # one query parameter per filter the Wallets tab offers
     )
     items, total, pending = wallets.page(query)
     page = WalletPage(
-        items=items, total=total, pending=pending, limit=limit, offset=offset, as_of=clock.now()
+        items=items,
+        total=total,
+        pending=pending,
+        limit=limit,
+        offset=offset,
+        as_of=clock.now(),
+        owners=owner_refs(owners, [w.address for w in items]),
     )
     return WALLET_PAGE.response(page)
 
@@ -147,6 +164,7 @@ def wallet_detail(
         Path(min_length=ADDRESS_MIN_CHARS, max_length=ADDRESS_MAX_CHARS, pattern=BASE58_ADDRESS),
     ],
     wallets: Wallets,
+    owners: Owners,
 ) -> Response:
     address = validate_address(address)
     wallet = wallets.get(address)
@@ -156,7 +174,11 @@ def wallet_detail(
     since, until = (profile.window_start, profile.window_end) if profile else (None, None)
     trades = wallets.wallet_swaps(address, since=since, until=until)[-MAX_TRADES:]
     detail = WalletDetail(
-        wallet=wallet, profile=profile, trades=trades, pnl_curve=pnl_curve(profile)
+        wallet=wallet,
+        profile=profile,
+        trades=trades,
+        pnl_curve=pnl_curve(profile),
+        owner=owner_refs(owners, [address]).get(address),
     )
     return WALLET_DETAIL.response(detail)
 

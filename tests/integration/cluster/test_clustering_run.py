@@ -97,3 +97,36 @@ def test_stale_evidence_is_read_again_once_per_run(stack: Stack, world: World) -
     # Then every page is read again, once in the run though funders are shared by wallets
     assert run.status == "succeeded", run.error
     assert dict(wire.pages) == first
+
+
+def test_the_schedule_starts_a_run_when_due_and_one_run_at_a_time(
+    stack: Stack, world: World
+) -> None:
+    # Given two profiled wallets and no clustering run yet
+    app = stack.container
+    wallets = picked_wallets(world, others=1)[-2:]
+    mark_profiled(app.db, wallets, at=app.clock.now())
+    # When the schedule ticks: never ran, so due
+    first = app.clustering.tick()
+    # Then a run starts, one evidence message per wallet
+    assert first is not None
+    assert first.started
+    assert stack.runtime.queue("ClusterEvidenceQueue").approximate_count() == len(wallets)
+    # And a tick within the interval starts nothing, records nothing
+    assert app.clustering.tick() is None
+    assert [r.id for r in app.runs.recent(job="clustering")] == [first.run_id]
+    # And a manual run while it goes on is that run, and queues nothing more
+    again = app.clustering.start_manual()
+    assert (again.run_id, again.started) == (first.run_id, False)
+    assert stack.runtime.queue("ClusterEvidenceQueue").approximate_count() == len(wallets)
+    # When its messages are handled, it ends; with scheduled clustering off no tick starts one
+    stack.runtime.run_until_idle()
+    done = app.runs.get(first.run_id)
+    assert done is not None
+    assert done.status == "succeeded", done.error
+    assert stack.client.put("/config/clustering", json={"scheduled_clustering": False}).is_success
+    assert app.clustering.schedule().next_run_at is None
+    with app.db.connection() as conn:  # as if it never ran: due again
+        conn.execute("delete from public.schedule_runs where job = 'clustering'")
+    assert app.clustering.tick() is None
+    assert app.runs.recent(job="clustering") == []

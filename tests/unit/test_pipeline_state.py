@@ -229,3 +229,30 @@ def test_a_running_run_is_shown_with_its_figures() -> None:
     scan = next(s for s in state.steps if s.step == "token_scan")
     assert scan.running is not None
     assert (scan.running.id, scan.running.counts) == ("r-1", {"done": 3})
+
+
+def test_clustering_has_its_row_fed_by_the_evidence_queue_and_its_running_run() -> None:
+    # Given 12 evidence messages done in a 10-minute window, 40 waiting, and a clustering run
+    # collecting evidence
+    window = Figures(since=NOW - timedelta(minutes=10), now=NOW, consumed={"cluster_evidence": 12})
+    running = Runs(
+        ended=0,
+        failed=0,
+        running_id="run-1",
+        running_started_at=NOW - timedelta(minutes=3),
+        running_counts={"stage": "collecting", "wallets": 52, "wallets_done": 12},
+    )
+    reads = Reads(window, {"clustering": running})
+    depths = Depths({"cluster_evidence": QueueDepth(visible=40, in_flight=0, dead_lettered=0)})
+    ports: dict[QueueName, QueueDepthsPort] = {"cluster_evidence": depths}
+    monitor = PipelineMonitor(
+        reads, ports, ManualClock(NOW), helius_plan="developer", helius_rates={}
+    )
+    # When the state is read
+    rows = {s.step: s for s in monitor.state(window_minutes=10).steps}
+    # Then step 4 shows its queue, its rate and the run with its figures
+    clustering = rows["clustering"]
+    assert (clustering.queued, clustering.done) == (40, 12)
+    assert clustering.per_minute == pytest.approx(1.2)
+    assert clustering.running is not None
+    assert clustering.running.counts["wallets_done"] == 12

@@ -112,6 +112,7 @@ def build_queue_depths(env: EnvSettings, db: Database) -> dict[QueueName, QueueD
         "token_scan": env.token_scan_queue_url,
         "wallet_discovery": env.wallet_discovery_queue_url,
         "wallet_profile": env.wallet_profile_queue_url,
+        "cluster_evidence": env.cluster_evidence_queue_url,
     }
     local: dict[QueueName, tuple[str, str | None]] = {}
     remote: dict[QueueName, str] = {}

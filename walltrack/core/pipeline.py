@@ -160,8 +160,9 @@ STEPS: tuple[_Step, ...] = (
     _Step("token_refresh", "Token refresh", None, None),
     _Step("wallet_discovery", "Wallet discovery", "wallet_discovery", "wallet_discovery"),
     _Step("wallet_profile", "Wallet profiles", "wallet_profile", PROFILE_CONSUMER),
+    _Step("clustering", "Owners (clustering)", "cluster_evidence", "cluster_evidence"),
 )
-RUN_JOBS = ("token_scan", "token_refresh", "wallet_discovery")
+RUN_JOBS = ("token_scan", "token_refresh", "wallet_discovery", "clustering")
 
 
 class PipelineMonitor:

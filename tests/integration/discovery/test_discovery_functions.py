@@ -135,6 +135,8 @@ def test_the_refresh_schedule_runs_when_due_and_follows_its_setting(
     schedules = {s["job"]: s for s in client.get("/status/schedules").json()}
     assert schedules["token_refresh"]["next_run_at"] is not None
     assert schedules["token_refresh"]["last_started_at"] == runs[0]["started_at"]
+    # And step 4's clustering schedule is listed beside the token jobs' (never run yet)
+    assert schedules["clustering"]["last_started_at"] is None
     assert len(client.get(f"/discovery/tokens/{mint}").json()["snapshots"]) == 2
 
 

@@ -51,9 +51,9 @@ def pipeline(
 
 
 @router.get("/schedules", response_model=list[ScheduleState])
-def schedules(jobs: TokenJobs) -> list[ScheduleState]:
+def schedules(jobs: TokenJobs, app: AppContainer) -> list[ScheduleState]:
     """Each scheduled job: enabled, interval, last start and next run time (business time)."""
-    return jobs.schedules()
+    return [*jobs.schedules(), app.clustering.schedule()]
 
 
 @router.get(

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 PipelineStep = Literal[
-    "token_scan", "token_refresh", "wallet_discovery", "wallet_profile", "outbox"
+    "token_scan", "token_refresh", "wallet_discovery", "wallet_profile", "clustering", "outbox"
 ]
 
 

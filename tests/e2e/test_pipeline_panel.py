@@ -15,7 +15,14 @@ from tests.e2e.conftest import Stack
 MICROSECONDS = re.compile(r"\d{2}:\d{2}:\d{2}\.\d+")
 CLOCK = re.compile(r"Market clock\s*(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) UTC")
 COLUMNS = ("step", "queued", "in flight", "failed", "done", "per min", "ETA", "running")
-STEPS = ("Token scan", "Token refresh", "Wallet discovery", "Wallet profiles", "Outbox relay")
+STEPS = (
+    "Token scan",
+    "Token refresh",
+    "Wallet discovery",
+    "Wallet profiles",
+    "Owners (clustering)",
+    "Outbox relay",
+)
 
 
 def _read(page: Any) -> tuple[str, list[list[str]]]:

@@ -12,7 +12,9 @@ What differs from the classic world (``sim.world``), and why:
 - Wallets: ~1 % smart, snipers in block 0 on most launches (exits lognormal, median 60 s, 85 %
   within 5 min, 1-3 sells), wash bots round-tripping farm coins (20+ a day each), copy bots
   following 1-3 smart wallets 1-8 slots behind (their fills crowd the leader's), insider
-  clusters of 5-25 with a Beta(mean 0.35) share of supply bought in the first slots.
+  clusters of 5-25 with a Beta(mean 0.35) share of supply bought in the first slots through
+  1-4 Jito bundles of <= 4 buyers, a per-launch subset of the members (``cluster_bundle*``,
+  ``cluster_fresh_share``: a real bundler rotates 20-50 wallets, never buys with all at once).
 - Priority fees (lognormal, median 0.0005 SOL, p95 0.01) and Jito tips (lognormal, median 1e-5,
   p95 1e-3; snipers' launch buys 1e-3-1e-2) are drawn for every label; first fundings come from
   one lognormal for every label, so neither is a label's fingerprint.
@@ -105,6 +107,7 @@ class CalibratedWorld(World):
         self.owners_rng = random.Random(f"{scenario.seed}:owners")
         self.cluster_funding: list[str] = []
         self.hop_wallets: list[int] = []
+        self.cluster_used: dict[int, set[int]] = {}  # cluster -> members that bought a bundle
         super().__init__(scenario)
 
     # ------------------------------------------------------------------ population
@@ -380,21 +383,53 @@ class CalibratedWorld(World):
         self, tok: Token, now_ms: int, dump_ms: int, rng: random.Random, *, graduates: bool
     ) -> None:
         """An insider cluster buys a Beta(mean 0.35, sd 0.15) share of supply in the first
-        slots (bundles of <= 4 buyers a slot) and dumps together."""
+        slots through 1-4 bundles of <= 4 of its members (``_bundle_buyers``) and dumps
+        together. Every member still draws from ``rng`` as if it bought, so the knobs move
+        nothing else in the launch."""
         cluster = rng.randrange(len(self.clusters))
         members = self.clusters[cluster]
         share = min(rng.betavariate(3.19, 5.92), 0.7)
         total_sol = 30 * share / (1.073 - share)
         weights = [rng.random() + 0.2 for _ in members]
-        scale = total_sol / sum(weights)
+        buyers = self._bundle_buyers(cluster, tok.idx)
+        per_bundle = max(self.scenario.cluster_bundle_buyers, 1)
+        scale = total_sol / sum(w for w, m in zip(weights, members, strict=True) if m in buyers)
         for position, member in enumerate(members):
-            at = now_ms + (position // 4) * 400 + rng.randint(0, 399)
-            self._schedule(at, EVENT_BUY, member, tok.idx, int(weights[position] * scale * 1e9))
+            order = buyers.get(member)
+            at = now_ms + rng.randint(0, 399)
+            if order is not None:
+                at += (order // per_bundle) * 400
+                self._schedule(at, EVENT_BUY, member, tok.idx, int(weights[position] * scale * 1e9))
             if not graduates:  # graduates' insiders dump into the pool (``_graduate``)
                 sells = 1 if rng.random() < 0.7 else 2
                 for k in range(sells):
                     at = dump_ms + rng.randint(0, 3) * 400 + k * rng.randint(2_000, 60_000)
-                    self._schedule(at, EVENT_SELL, member, tok.idx, 100 if k == sells - 1 else 50)
+                    if order is not None:
+                        percent = 100 if k == sells - 1 else 50
+                        self._schedule(at, EVENT_SELL, member, tok.idx, percent)
+
+    def _bundle_buyers(self, cluster: int, token: int) -> dict[int, int]:
+        """Which members buy this launch, in bundle order: 1-4 bundles of <= 4 buyers, a random
+        subset (or, for a ``cluster_fresh_share`` of launches, members never used before
+        first), drawn from the launch's own stream. ``cluster_bundles_max`` 0: every member."""
+        members = self.clusters[cluster]
+        scenario = self.scenario
+        if scenario.cluster_bundles_max <= 0:
+            return {member: order for order, member in enumerate(members)}
+        brng = random.Random(f"{self.seed}:bundle:{token}")
+        bundles = brng.randint(scenario.cluster_bundles_min, scenario.cluster_bundles_max)
+        n = min(len(members), bundles * max(scenario.cluster_bundle_buyers, 1))
+        used = self.cluster_used.setdefault(cluster, set())
+        if brng.random() < scenario.cluster_fresh_share:
+            fresh = [m for m in members if m not in used]
+            seen = [m for m in members if m in used]
+            brng.shuffle(fresh)
+            brng.shuffle(seen)
+            chosen = (fresh + seen)[:n]
+        else:
+            chosen = brng.sample(members, n)
+        used.update(chosen)
+        return {member: order for order, member in enumerate(chosen)}
 
     def _schedule_wash(self, tok: Token, now_ms: int, rng: random.Random, *, bots: int) -> None:
         """Volume bots round-trip the token (buy, sell 1-3 slots later) over its life."""

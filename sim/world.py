@@ -167,6 +167,12 @@ class Scenario:
     cluster_transfer_rate: float = 0.08  # per insider buy: a token (or 1 in 2: SOL) transfer
     early_crowd: int = 40  # unrelated retail early buyers of each popular launch
     early_crowd_slots: int = 4  # ... within this many slots of the create
+    # per bundled launch the cluster buys through 1-4 Jito bundles of <= 4 buyers each (create +
+    # 4 txs), a random subset of its members (calibrated model only; 0: every member buys)
+    cluster_bundles_min: int = 1
+    cluster_bundles_max: int = 4
+    cluster_bundle_buyers: int = 4
+    cluster_fresh_share: float = 0.3  # of those launches: members the cluster never used first
 
     @classmethod
     def calibrated(cls, seed: int = 1) -> Scenario:

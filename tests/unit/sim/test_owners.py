@@ -146,6 +146,10 @@ def test_the_classic_world_ignores_the_owner_knobs() -> None:
         cluster_fee_payer_share=1.0,
         cluster_transfer_rate=1.0,
         early_crowd=200,
+        cluster_bundles_min=3,
+        cluster_bundles_max=3,
+        cluster_bundle_buyers=1,
+        cluster_fresh_share=1.0,
     )
     a, b = build_world(base), build_world(turned)
     # Then the two histories and truths are the same
@@ -153,3 +157,64 @@ def test_the_classic_world_ignores_the_owner_knobs() -> None:
     assert bytes(a.t_ts) == bytes(b.t_ts)
     assert bytes(a.t_wallet) == bytes(b.t_wallet)
     assert a.truth() == b.truth()
+
+
+def _bundle_buyers_by_launch(world: CalibratedWorld) -> dict[int, set[int]]:
+    """Per bundled launch (pump-and-dump, farm): the insiders whose buys of it come first."""
+    buyers: dict[int, set[int]] = {}
+    for token, kind in world.archetype.items():
+        if kind not in ("pump_dump", "farm"):
+            continue
+        tok = world.tokens[token]
+        bought = {
+            world.t_wallet[tx]
+            for tx in world.tx_index[tok.entity]
+            if world.t_kind[tx] == SWAP
+            and world.t_side[tx] == 0
+            and world.role[world.t_wallet[tx]] == "insider"
+            and world.t_ts[tx] - tok.created_ms < 8 * 400  # 25 members: 7 bundles' slots
+        }
+        if bought:
+            buyers[token] = bought
+    return buyers
+
+
+def test_a_cluster_bundles_each_launch_with_a_varying_subset_of_its_members(
+    world: CalibratedWorld,
+) -> None:
+    # Given the insiders that bought each bundled launch in its first slots
+    buyers = _bundle_buyers_by_launch(world)
+    assert len(buyers) > 50
+    per_cluster: dict[int, list[frozenset[int]]] = {}
+    for bought in buyers.values():
+        clusters = {world.cluster_of[w] for w in bought}
+        # Then one cluster buys it, through at most 4 bundles of 4 buyers
+        assert len(clusters) == 1, clusters
+        assert len(bought) <= 16, len(bought)
+        per_cluster.setdefault(clusters.pop(), []).append(frozenset(bought))
+    # And large clusters buy with a part of their members, a different part across launches
+    partial = [
+        len(bought) / len(world.clusters[cluster])
+        for cluster, launches in per_cluster.items()
+        for bought in launches
+    ]
+    assert sum(partial) / len(partial) < 0.8, sum(partial) / len(partial)
+    repeated = [launches for launches in per_cluster.values() if len(launches) > 1]
+    assert repeated
+    assert all(len(set(launches)) > 1 for launches in repeated if len(launches) > 2)
+    assert sum(len(set(launches)) > 1 for launches in repeated) >= 0.9 * len(repeated)
+
+
+def test_every_member_bundles_when_the_bundle_knob_is_off() -> None:
+    # Given the calibrated world with cluster_bundles_max 0 (the world before the bundle knobs)
+    world = build_world(dataclasses.replace(Scenario.calibrated(seed=2), cluster_bundles_max=0))
+    assert isinstance(world, CalibratedWorld)
+    buyers = _bundle_buyers_by_launch(world)
+    # Then bundled launches are bought by every member of their cluster (but the few a
+    # stalling curve turned a buy away from)
+    assert buyers
+    shares = [
+        len(bought) / len(world.clusters[world.cluster_of[next(iter(bought))]])
+        for bought in buyers.values()
+    ]
+    assert sum(shares) / len(shares) >= 0.9, sum(shares) / len(shares)

@@ -187,3 +187,19 @@ def test_two_triangles_sharing_one_wallet_are_not_one_owner() -> None:
     grouping = group(bowtie, ["a1", "a2", "b1", "b2", "c"])
     # Then no owner holds both triangles
     assert all(len(owner.wallets) < 5 for owner in grouping.owners.values())
+
+
+def test_a_member_that_bundled_with_part_of_an_owner_joins_it_but_a_lone_link_does_not() -> None:
+    # Given an owner's five wallets that all co-entered each other (a clique), and three more:
+    # m co-entered two of them only (it bundled few launches, with part of the owner: under
+    # the resolution's density once added), t co-entered one of them only, and u two of them
+    # and an outsider o too
+    clique = [f"k{i}" for i in range(5)]
+    edges = [co(a, b) for i, a in enumerate(clique) for b in clique[i + 1 :]]
+    edges += [co("m", "k0"), co("m", "k1"), co("t", "k2"), co("u", "k3"), co("u", "k4")]
+    edges.append(co("u", "o"))
+    # When grouped
+    grouping = group(edges, [*clique, "m", "t", "u", "o"])
+    # Then m is of the owner, t (a lone link) and u (links leading to two groups) are not
+    assert frozenset({*clique, "m"}) in owners_of(grouping)
+    assert {frozenset({"t"}), frozenset({"u"}), frozenset({"o"})} <= owners_of(grouping)

@@ -9,7 +9,10 @@ How a grouping is made, and why each step:
    with at least `merge_min_co_entries` tokens). Leiden (igraph + leidenalg, seeded, vertices
    in sorted order: same input, same owners) with the constant Potts model finds communities
    whose wallet pairs co-entered at a density above `leiden_resolution`: an owner's wallets buy
-   together, all of them (the calibrated market's insiders co-enter at ~97 % of their pairs).
+   together. Not all of them each time: a bundler buys a launch with the 4-16 wallets its 1-4
+   Jito bundles hold, so a member that bundled few launches co-entered only part of the others.
+   Such a unit, left alone by Leiden, joins the group when every one of its co-entry links
+   leads into it, by at least two wallet pairs (`_absorb`).
 3. A lone co-entry never merges. Inside a community, a co-entry link that is the only path
    between two parts (a bridge of the unit multigraph) is cut: two wallets that co-entered
    each other and nothing else stay apart; a co-entry is believed when another path
@@ -170,6 +173,7 @@ def _behaviour_groups(
         for position, (a, b) in enumerate(multi):
             if position not in cut:
                 joined.union(roots[a], roots[b])
+        _absorb(sorted(links), links, roots, joined)
     group_of = {root: joined.find(root) for root in roots}
     outside = _outside_shares(keys=sorted(links), links=links, roots=roots, group_of=group_of)
     members: dict[str, set[str]] = defaultdict(set)
@@ -179,6 +183,32 @@ def _behaviour_groups(
             group = root  # a crowd, not an owner: its units stay apart
         members[group].add(wallet)
     return [frozenset(group) for group in members.values()]
+
+
+def _absorb(
+    keys: list[tuple[int, int]],
+    links: Mapping[tuple[int, int], int],
+    roots: list[str],
+    joined: _UnionFind,
+) -> None:
+    """A unit left alone whose every co-entry link leads into one group, by at least two wallet
+    pairs, joins that group. An owner that bundles each launch with a few of its wallets
+    leaves some members linked to only part of the others (density under the resolution);
+    two links into the group corroborate each other, so a lone co-entry still never merges.
+    One pass over the groups as Leiden left them: an absorbed unit absorbs nobody."""
+    group_of = [joined.find(root) for root in roots]
+    in_group = Counter(group_of)
+    into: dict[int, Counter[str]] = defaultdict(Counter)
+    for a, b in keys:
+        into[a][group_of[b]] += links[(a, b)]
+        into[b][group_of[a]] += links[(a, b)]
+    for unit in sorted(into):
+        targets = into[unit]
+        if in_group[group_of[unit]] > 1 or len(targets) != 1:
+            continue
+        ((group, pairs),) = targets.items()
+        if pairs >= 2 and in_group[group] > 1:
+            joined.union(roots[unit], group)
 
 
 def _outside_shares(

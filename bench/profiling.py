@@ -62,6 +62,7 @@ from walltrack.app.process import bound
 from walltrack.cli.market import SIM_EPOCH, MarketOptions, MarketProcess, spawn_market
 from walltrack.clock import ManualClock
 from walltrack.config.settings import EnvSettings
+from walltrack.core.discovery.wallets import TapeReads
 from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
 from walltrack.data.postgres.migrations import apply_migrations
 from walltrack.log import configure_logging
@@ -176,7 +177,12 @@ def per(count: int, profiles: int) -> str:
 
 
 def bench_plan(
-    env: EnvSettings, plan: str, mints: list[str], wallets: int, cprofile: Path | None
+    env: EnvSettings,
+    plan: str,
+    mints: list[str],
+    wallets: int,
+    cprofile: Path | None,
+    tape_reads: TapeReads = "windows",
 ) -> dict[str, Any]:
     from functions.wallet_profile import handler  # noqa: PLC0415 - after logging is set
 
@@ -188,6 +194,7 @@ def bench_plan(
         clock=ManualClock(datetime.fromisoformat(SIM_EPOCH)),
         queues={"wallet_profile": queue},
     )
+    app.wallet_jobs.tape_reads = tape_reads
     counter = CallCounter()
     count_calls(app, counter)
     truncate_all(app.db)
@@ -265,6 +272,13 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=3, help="tokens whose wallets are found")
     parser.add_argument("--plans", default=",".join(PLANS), help="Helius plans, comma-separated")
     parser.add_argument("--cprofile", type=Path, help="write the profiling phase's cProfile here")
+    parser.add_argument(
+        "--tape-reads",
+        choices=("windows", "full"),
+        default="windows",
+        help="read the windows of each token's trades a profile needs (the product), or every "
+        "token's whole history (as before): the profiles' digests must be the same",
+    )
     args = parser.parse_args()
     configure_logging(level="ERROR")
 
@@ -288,7 +302,11 @@ def main() -> None:
                 helius_api_base_url=market.options.base_url,
             )
             for plan in args.plans.split(","):
-                rows.append(bench_plan(env, plan.strip(), mints, args.wallets, args.cprofile))
+                rows.append(
+                    bench_plan(
+                        env, plan.strip(), mints, args.wallets, args.cprofile, args.tape_reads
+                    )
+                )
         finally:
             stop_embedded_postgres(data_dir)
             market.stop()

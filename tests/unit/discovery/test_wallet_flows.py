@@ -209,10 +209,16 @@ def test_a_tokens_trades_are_read_incrementally_and_not_again_while_recent() -> 
     assert (second.transactions, second.swaps) == (2, 2)
     assert store.syncs[TOKEN].swaps == 4
     assert store.syncs[TOKEN].covered == (TimeSpan(None, later - SETTLE),)
-    # And trades read recently are not read at all
-    third = read(store, source, [TimeSpan(None, later)], later + timedelta(minutes=1))
-    assert not third.fetched
-    assert len(source.calls) == 2
+    # And trades read recently are not read after that read (only its unsettled last minute is
+    # read again, up to the time of that read, not up to now)
+    third = read(store, source, [TimeSpan(None, later + timedelta(minutes=1))],
+                 later + timedelta(minutes=1))  # fmt: skip
+    assert third.swaps == 0
+    end = int(later.timestamp()) + 1
+    assert source.windows[-1] == (TOKEN, int((later - SETTLE).timestamp()), end)
+    # And once it is no longer recent, up to now
+    read(store, source, [TimeSpan(None, later + timedelta(hours=1))], later + timedelta(hours=1))
+    assert source.windows[-1][2] == int((later + timedelta(hours=1)).timestamp())
 
 
 def test_a_gap_between_two_read_windows_is_never_taken_for_read() -> None:

@@ -1,18 +1,22 @@
 """Step 3 as recipes over ports: what the wallet_discovery and wallet_profile functions run.
 
-Discover: 1. bring the token's stored trades up to date (its transactions, parsed to swaps)
-          2. candidates from those trades (wallet_scanner)  3. store them with their reasons
-          4. one profile request per wallet that is new or whose profile is stale, in the same
-             transaction as the candidates (the outbox), so none is stamped and never sent
-Profile:  1. the wallet's own recent transactions → its swaps (stored)  2. the stored trades of
-          every token it traded, brought up to date  3. prices now  4. each token's price tape
+Discover: 1. bring the token's stored trades up to date (what is missing of its whole history,
+             parsed to swaps)  2. candidates from those trades (wallet_scanner)  3. store them
+             with their reasons  4. one profile request per wallet that is new or whose
+             profile is stale, in the same transaction as the candidates (the outbox), so none
+             is stamped and never sent
+Profile:  1. the wallet's own recent transactions → its swaps (stored)  2. prices now  3. of
+          every token it traded, the windows of its trades the profiler looks at (`_needs`),
+          read where not read before, and its newest trades if no quote has it  4. each
+          token's price tape, with its launch and new venues where they matter
           5. profiler  6. store the profile
 Ports are small Protocols; data/, services/ and the application layer implement them. A
 malformed transaction is skipped and counted; the rest of the history is used.
 
 Words: an address's *transactions* are what Helius returns; a token's *trades* are its swaps
-we stored (`TokenTradeSync` says how far they were read); a *price tape* is the series of SOL
-prices the profiler builds from a token's trades.
+we stored (`TokenTradeSync.covered` says which block-time ranges of its history were read in
+full: outside them nothing is known); a *price tape* is the series of SOL prices the profiler
+builds from a token's trades.
 """
 
 from __future__ import annotations
@@ -109,7 +113,8 @@ SETTLE = timedelta(seconds=60)
 commitment is finalized, ~13-30 s behind): a read reaching closer to now than this is used,
 but that last stretch is not recorded as covered, so it is read again later."""
 PROBE_PAGE = 100
-"""Transactions per call when looking for one earlier trade (launch and first-venue checks)."""
+"""Transactions per call of a windowed read (Helius's page maximum): one call answers most
+needs, launch and first-venue checks and newest-trade reads."""
 PROBE_MAX_TRANSACTIONS = 2_000
 """A launch or first-venue check gives up after this many transactions: "unknown", taken as
 "not a launch / not a new venue", as a read cut by its cap does."""
@@ -755,10 +760,10 @@ def _stored_tape(
 T = TypeVar("T")
 
 TAPE_REFRESH_CONCURRENCY = 4
-"""Token trade reads one profile keeps in flight. A cold profile reads hundreds of pages, and
-one read at a time left the event loop idle while the market rendered a page and Postgres
-stored one, and the plan's rate unused (bench/profiling.py). The upstream rate limiter still
-admits each request; a few reads are enough to keep one Python thread busy."""
+"""Tokens one profile reads at once. One read at a time left the event loop idle while the
+market rendered a page and Postgres stored one, and the plan's rate unused
+(bench/profiling.py). The upstream rate limiter still admits each request; a few reads are
+enough to keep one Python thread busy."""
 
 
 async def _bounded_gather(work: Sequence[Coroutine[Any, Any, T]], *, limit: int) -> list[T]:

@@ -15,6 +15,7 @@ from tests.unit.swaps.builders import T0, TOKEN, TRADER, TradeSpec, trade_tx
 from walltrack.core.discovery.wallets import (
     SETTLE,
     PriceTapeCache,
+    TapeReads,
     TradesReport,
     covers,
     discover_wallets,
@@ -340,3 +341,42 @@ def test_profiles_in_one_process_share_a_price_tape_until_the_trades_change() ->
     source.by_address = {TRADER: [tx(3700), *own], TOKEN: [tx(3700), *own]}
     profile(NOW + timedelta(hours=1))
     assert store.trade_reads == [TOKEN, TOKEN]
+
+
+class QuotedPrices:
+    """A quote for the token: its newest trades are not read for a mark."""
+
+    async def sol_prices(self, mints: Sequence[str]) -> SolPrices:
+        return SolPrices(sol_per_usdc=Decimal("0.01"), tokens_sol={TOKEN: Decimal("0.0001")})
+
+
+def launch_share(history: list[dict[str, Any]], tape_reads: TapeReads) -> float | None:
+    own = [tx(500, "sell"), tx(1)]
+    source = FakeTransactions({TRADER: own, TOKEN: history})
+    report = asyncio.run(
+        profile_address(TRADER, settings=WalletProfileSettings(),
+                        discovery=WalletDiscoverySettings(), source=source,
+                        prices=QuotedPrices(), store=MemoryStore(), now=NOW,
+                        tape_reads=tape_reads)
+    )  # fmt: skip
+    if tape_reads == "windows":  # the token's first read is a window after the early trade
+        _, start, _ = next(w for w in source.windows if w[0] == TOKEN)
+        assert start is not None
+        assert start > T0 - 400
+    return report.profile.launch_buy_share
+
+
+def test_a_buy_at_the_launch_is_a_snipe_with_windowed_reads_as_with_the_whole_history() -> None:
+    # Given a wallet whose buy is its token's first trade, and the token's later trades
+    history = [tx(3000), tx(2000), tx(500, "sell"), tx(1)]
+    # When it is profiled reading only the windows around its trades, and the whole history
+    # Then its buy is a launch buy either way (nothing was read before it: checked, not assumed)
+    assert launch_share(history, "windows") == launch_share(history, "full") == 1.0
+
+
+def test_a_buy_after_an_unread_earlier_trade_is_no_snipe_with_windowed_reads() -> None:
+    # Given the same wallet, but its token traded long before its buy (outside every window)
+    history = [tx(3000), tx(2000), tx(500, "sell"), tx(1), tx(-400)]
+    # When it is profiled reading only the windows, and the whole history
+    # Then its buy is no launch buy either way: the earlier trade is found, not taken as absent
+    assert launch_share(history, "windows") == launch_share(history, "full") == 0.0

@@ -15,8 +15,8 @@ none, so the figures are what our own limiters allow.
 Printed per plan: wall time and profiles/min of the profiling phase; per profile, Helius calls
 by kind (pages of the wallet's own history, pages of token trade tapes, other) and Jupiter calls
 (prices, quotes), counted on the HTTP client (a request hook); and the discovery phase's calls.
-Calls are counted as sent, so a retried page counts twice. Not run in CI (a cold profile on
-the default world reads 600-850 pages: minutes per plan, about 7 per profile on the free plan).
+Calls are counted as sent, so a retried page counts twice. Not run in CI (minutes per plan;
+`--tape-reads full` reads 600-850 pages a cold profile, about 7 minutes each on the free plan).
 
 Measured 2026-12-06, seed 1, developer plan, 3 wallets, before (1346b08's profiling) and after
 (4 token reads in flight, msgspec decoding) run side by side, load average ~5.5 on 2 CPUs:
@@ -24,9 +24,22 @@ Measured 2026-12-06, seed 1, developer plan, 3 wallets, before (1346b08's profil
           1 Jupiter call, 32.9 s of this process's CPU per profile
   after   0.3 profiles/min (716 s), 836 Helius calls/profile (2 retried pages), 1 Jupiter
           call, 38.4 s CPU per profile; the stored profiles' digest is the same
-Developer and professional plans profile at the same rate (1.0 and 0.9/min over 10 wallets):
-the bound is CPU per page (~120 ms for 100 transactions: decode, read, normalise, store), not
-the plan's rate. No address is read twice within a run.
+The bound was CPU per page (~120 ms for 100 transactions: decode, read, normalise, store).
+
+Measured 2026-12-07, seed 1, developer plan, 3 wallets, load average 7.5-9.1 on 2 CPUs (other
+sessions' tests ran): before windowed reads (b462c70) and after (each token read only around
+the wallet's trades, `--tape-reads windows`, the default):
+  before   0.5 profiles/min (363 s), 835.7 Helius calls/profile (833.7 token tape, 2.0 own
+           history), 1 Jupiter call, 32.9 s CPU per profile, digest a0d9a107dc19a1ee
+  after    2.8 profiles/min (65 s), 67.7 Helius calls/profile (65.7 token tape, 2.0 own
+           history), 1 Jupiter call, 2.5 s CPU per profile, digest 01a746752359cd24
+  `--tape-reads full` on the same code (whole histories): 0.3 profiles/min, 42.5 s CPU per
+           profile, digest 01a746752359cd24: the same profiles. The digest before differs for
+           two changes made with the windows, not by them: a slot's swaps are now ordered by
+           signature (b462c70 with only that change: ab7c7ce18822eb16), and a token whose
+           discovery read hit its cap (5,000) now has its launch found for the launch_sniper
+           rule (before, the cap's "partial" stuck to it and the launch stayed unknown).
+At 67.7 calls a profile the developer plan's 10 requests/s allow at most ~8.9 profiles/min.
 """
 
 from __future__ import annotations
@@ -62,6 +75,7 @@ from walltrack.app.process import bound
 from walltrack.cli.market import SIM_EPOCH, MarketOptions, MarketProcess, spawn_market
 from walltrack.clock import ManualClock
 from walltrack.config.settings import EnvSettings
+from walltrack.core.discovery.wallets import TapeReads
 from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
 from walltrack.data.postgres.migrations import apply_migrations
 from walltrack.log import configure_logging
@@ -176,7 +190,12 @@ def per(count: int, profiles: int) -> str:
 
 
 def bench_plan(
-    env: EnvSettings, plan: str, mints: list[str], wallets: int, cprofile: Path | None
+    env: EnvSettings,
+    plan: str,
+    mints: list[str],
+    wallets: int,
+    cprofile: Path | None,
+    tape_reads: TapeReads = "windows",
 ) -> dict[str, Any]:
     from functions.wallet_profile import handler  # noqa: PLC0415 - after logging is set
 
@@ -190,6 +209,7 @@ def bench_plan(
     )
     counter = CallCounter()
     count_calls(app, counter)
+    app.wallet_jobs.tape_reads = tape_reads  # after count_calls: the jobs take its markets
     truncate_all(app.db)
     try:
         started = time.perf_counter()
@@ -265,6 +285,13 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=3, help="tokens whose wallets are found")
     parser.add_argument("--plans", default=",".join(PLANS), help="Helius plans, comma-separated")
     parser.add_argument("--cprofile", type=Path, help="write the profiling phase's cProfile here")
+    parser.add_argument(
+        "--tape-reads",
+        choices=("windows", "full"),
+        default="windows",
+        help="read the windows of each token's trades a profile needs (the product), or every "
+        "token's whole history (as before): the profiles' digests must be the same",
+    )
     args = parser.parse_args()
     configure_logging(level="ERROR")
 
@@ -288,7 +315,11 @@ def main() -> None:
                 helius_api_base_url=market.options.base_url,
             )
             for plan in args.plans.split(","):
-                rows.append(bench_plan(env, plan.strip(), mints, args.wallets, args.cprofile))
+                rows.append(
+                    bench_plan(
+                        env, plan.strip(), mints, args.wallets, args.cprofile, args.tape_reads
+                    )
+                )
         finally:
             stop_embedded_postgres(data_dir)
             market.stop()

@@ -14,6 +14,7 @@ from walltrack.core.discovery.wallets import (
     DiscoveryReport,
     PriceTapeCache,
     ProfileReport,
+    TapeReads,
     discover_wallets,
     profile_address,
 )
@@ -41,6 +42,9 @@ class WalletJobs:
         self._price_tapes = price_tapes
         """One per process: a warm Lambda container (or the local runtime) profiles many
         wallets that trade the same tokens, so their price tapes are built once."""
+        self.tape_reads: TapeReads = "windows"
+        """How profiles read their tokens' trades: the windows the profiler needs; "full"
+        (every token's whole history, as before) only for bench/profiling.py to compare."""
 
     def start_manual(self, mint: str | None) -> tuple[RunStart, int]:
         """The run a manual discovery reports into and its one message per token, committed
@@ -158,6 +162,7 @@ class WalletJobs:
                     store=self._wallets,
                     now=self._ports.clock.now(),
                     cache=self._price_tapes,
+                    tape_reads=self.tape_reads,
                 )
             )
         except Exception as exc:

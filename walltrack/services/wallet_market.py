@@ -1,7 +1,8 @@
 """Adapters from the market APIs to step 3's ports (`walltrack.core.discovery.wallets`).
 
 `HeliusTransactionSource` is the TransactionSource: an address's enhanced transactions newest
-first through Helius, stopping at a cap, a time, or a signature we already hold, each read into
+first through Helius (all of them, or one block-time window, or one venue's), stopping at a
+cap, a time, or a signature we already hold, each read into
 the checked view the normaliser takes (an unreadable one is counted, not guessed at).
 `JupiterSolPrices` is the PriceSource: Jupiter Price v3 in USD turned into SOL (and SOL per
 USDC). A price is a nicety for the profile (unrealised PnL, marks), not a reason to fail it:
@@ -11,8 +12,9 @@ an unavailable price API gives "unknown" prices, logged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from walltrack.data.models.enhanced_tx import EnhancedTx
 from walltrack.data.models.solana import SOL_MINT, USDC_MINT
@@ -38,20 +40,34 @@ class HeliusTransactionSource:
         max_transactions: int,
         until_time: datetime | None = None,
         stop_at_signature: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        source: str | None = None,
+        before_signature: str | None = None,
+        ascending: bool = False,
     ) -> AddressTransactions:
         walk = self._client.iter_history(
-            address, max_transactions=max_transactions, until_time=until_time
+            address,
+            max_transactions=max_transactions,
+            until_time=until_time,
+            source=source,
+            gte_time=_seconds(start),
+            lt_time=_seconds(end),
+            before_signature=before_signature,
+            ascending=ascending,
         )
         views: list[EnhancedTx] = []
         malformed: list[str] = []
         fetched = 0
         newest: str | None = None
+        last_read: dict[str, Any] | None = None
         reached_known = False
         async for tx in walk:  # each a dict with a signature (the client checks it)
             if stop_at_signature is not None and tx["signature"] == stop_at_signature:
                 reached_known = True
                 break
             newest = newest or tx["signature"]
+            last_read = tx
             fetched += 1
             try:
                 views.append(read_transaction(tx))
@@ -63,6 +79,8 @@ class HeliusTransactionSource:
             fetched=fetched,
             newest_signature=newest,
             partial=walk.partial and not reached_known,
+            last_signature=last_read["signature"] if last_read else None,
+            last_time=_block_time(last_read),
         )
 
     async def first_page(self, address: str, *, limit: int = MAX_PAGE_SIZE) -> AddressTransactions:
@@ -84,6 +102,18 @@ class HeliusTransactionSource:
             newest_signature=page[-1]["signature"] if page else None,
             partial=len(page) >= limit,
         )
+
+
+def _seconds(at: datetime | None) -> int | None:
+    """A window bound as Helius takes it: block time in whole seconds (bounds are whole)."""
+    return None if at is None else int(at.timestamp())
+
+
+def _block_time(tx: dict[str, Any] | None) -> datetime | None:
+    timestamp = tx.get("timestamp") if tx else None
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        return None
+    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 class JupiterSolPrices:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,9 +42,19 @@ class DiscoveredFrom(BaseModel):
     realised_pnl_sol: Decimal = Decimal(0)
 
 
+class TimeSpan(NamedTuple):
+    """A half-open block-time range [start, end) of an address's history, in whole seconds
+    (block times are whole seconds); `start` None = from its first transaction."""
+
+    start: datetime | None
+    end: datetime
+
+
 class TokenTradeSync(BaseModel):
-    """How far one token's public trades were read into `swaps`: up to `newest_signature` at
-    `fetched_at`; `partial` when the history cap cut older trades off."""
+    """What of one token's public trades was read into `swaps`: the block-time ranges read in
+    full (`covered`; anything outside them is unknown, never "no trades"), when last read,
+    how many transactions and swaps in all; `partial` when the last read's cap cut it short.
+    Saved, it adds to what is stored (counts summed, ranges united)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -54,6 +64,7 @@ class TokenTradeSync(BaseModel):
     transactions: int = Field(ge=0)
     swaps: int = Field(ge=0)
     partial: bool
+    covered: tuple[TimeSpan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,10 @@ class AddressTransactions:
     fetched: int
     newest_signature: str | None
     partial: bool
+    last_signature: str | None = None
+    last_time: datetime | None = None
+    """The last transaction read (the oldest, or the newest when read oldest first), readable
+    or not, and its block time: where a capped read stopped and the next one resumes."""
 
 
 @dataclass(frozen=True)

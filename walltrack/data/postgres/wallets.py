@@ -11,11 +11,14 @@ from typing import Any
 from psycopg import Connection, sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
+from psycopg.types.multirange import Multirange
+from psycopg.types.range import Range
 from pydantic import TypeAdapter
 
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_discovery import (
+    TimeSpan,
     TokenTradeSync,
     WalletCandidate,
     WalletQuery,
@@ -111,15 +114,28 @@ class WalletRepository:
             return max(cur.rowcount, 0)
 
     def token_swaps(self, mint: str, *, since: datetime | None, limit: int) -> list[Swap]:
-        """The newest `limit` swaps on a token since `since`, oldest first."""
+        """The newest `limit` swaps on a token since `since`, oldest first. Swaps in one slot
+        come in signature order: the order within a slot is not stored, and a price read at a
+        time takes the first print there, so it must not depend on which read stored what
+        first."""
         with self._db.connection() as conn:
             rows = conn.execute(
                 "select * from (select * from public.swaps"
                 " where token_mint = %s and (%s::timestamptz is null or ts >= %s)"
-                " order by ts desc, slot desc limit %s) newest order by ts, slot",
+                " order by ts desc, slot desc, signature desc, wallet desc limit %s) newest"
+                " order by ts, slot, signature, wallet",
                 (mint, since, since, limit),
             ).fetchall()
         return [_swap(r) for r in rows]
+
+    def token_swap_count(self, mint: str) -> int:
+        """How many swaps are stored on a token (they are only ever added: a price tape built
+        from them is current while this count is unchanged)."""
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select count(*) as n from public.swaps where token_mint = %s", (mint,)
+            ).fetchone()
+        return int(row["n"]) if row else 0
 
     def wallet_swaps(
         self, wallet: str, *, since: datetime | None, until: datetime | None = None
@@ -139,24 +155,34 @@ class WalletRepository:
     def trade_sync(self, mint: str) -> TokenTradeSync | None:
         with self._db.connection() as conn:
             row = conn.execute(
-                "select mint, fetched_at, newest_signature, transactions, swaps, partial"
-                " from public.token_trade_syncs where mint = %s",
+                "select mint, fetched_at, newest_signature, transactions, swaps, partial,"
+                " covered from public.token_trade_syncs where mint = %s",
                 (mint,),
             ).fetchone()
-        return TokenTradeSync.model_validate(dict(row)) if row else None
+        if row is None:
+            return None
+        spans = tuple(TimeSpan(r.lower, r.upper) for r in row["covered"] if r.upper is not None)
+        return TokenTradeSync.model_validate(dict(row) | {"covered": spans})
 
     def save_trade_sync(self, sync: TokenTradeSync) -> None:
+        """Add one read of a token's trades: counts summed, covered ranges united (in one
+        statement, so concurrent reads of one token never drop each other's ranges)."""
+        covered = Multirange(Range(s.start, s.end, "[)") for s in sync.covered)
         with self._db.connection() as conn:
             conn.execute(
                 "insert into public.token_trade_syncs"
-                " (mint, fetched_at, newest_signature, transactions, swaps, partial)"
+                " (mint, fetched_at, newest_signature, transactions, swaps, partial, covered)"
                 " values (%(mint)s, %(fetched_at)s, %(newest_signature)s, %(transactions)s,"
-                " %(swaps)s, %(partial)s)"
-                " on conflict (mint) do update set fetched_at = excluded.fetched_at,"
-                " newest_signature = excluded.newest_signature,"
-                " transactions = excluded.transactions, swaps = excluded.swaps,"
-                " partial = excluded.partial",
-                sync.model_dump(),
+                " %(swaps)s, %(partial)s, %(covered)s::tstzmultirange)"
+                " on conflict (mint) do update set"
+                " fetched_at = greatest(token_trade_syncs.fetched_at, excluded.fetched_at),"
+                " newest_signature = coalesce(excluded.newest_signature,"
+                " token_trade_syncs.newest_signature),"
+                " transactions = token_trade_syncs.transactions + excluded.transactions,"
+                " swaps = token_trade_syncs.swaps + excluded.swaps,"
+                " partial = excluded.partial,"
+                " covered = token_trade_syncs.covered + excluded.covered",
+                sync.model_dump(exclude={"covered"}) | {"covered": covered},
             )
 
     # --- candidates --------------------------------------------------------------------------

@@ -4,7 +4,9 @@ REST on `{helius_api_base_url}` with `?api-key=KEY` (apis.md §2.1); the key is 
 secret and redacted from errors. Transactions come back as raw dicts, JSON floats decoded as
 `Decimal` (a UI `tokenAmount` keeps its exact text): the normaliser derives trades from them.
 
-Paging uses the current parameters only (`before-signature`, `after-signature`, `sort-order`):
+Paging uses the current parameters only (`before-signature`, `after-signature`, `sort-order`,
+and the block-time filters `gte-time`/`lt-time` in seconds, which read one window of a busy
+address's history instead of all of it):
 apis.md documents no failure of them that a fallback would fix, and whether the legacy
 `before`/`until` still work is unverified. A `type`-filtered scan that finds nothing in its
 window answers an error object naming the signature to continue from; that becomes
@@ -98,6 +100,9 @@ class HeliusTransactionsClient(ServiceClient):
         after_signature: str | None = None,
         sort_order: SortOrder = "desc",
         type: str | None = None,
+        source: str | None = None,
+        gte_time: int | None = None,
+        lt_time: int | None = None,
         limit: int = MAX_PAGE_SIZE,
         commitment: Commitment | None = None,
     ) -> list[dict[str, Any]]:
@@ -113,9 +118,12 @@ class HeliusTransactionsClient(ServiceClient):
             "before-signature": before_signature,
             "after-signature": after_signature,
             "type": type,
+            "source": source,
             "commitment": commitment,
         }
         params |= {name: value for name, value in optional.items() if value}
+        times = {"gte-time": gte_time, "lt-time": lt_time}  # block time, whole seconds
+        params |= {name: str(value) for name, value in times.items() if value is not None}
         path = f"/v0/addresses/{quote(address, safe='')}/transactions"
         body = await self.request_json("GET", path, group="enhanced", params=params)
         return self._transactions(body, f"GET {path}")
@@ -127,16 +135,29 @@ class HeliusTransactionsClient(ServiceClient):
         max_transactions: int,
         until_time: datetime | None = None,
         type: str | None = None,
+        source: str | None = None,
+        gte_time: int | None = None,
+        lt_time: int | None = None,
+        before_signature: str | None = None,
+        ascending: bool = False,
         page_size: int = MAX_PAGE_SIZE,
         max_continuations: int = DEFAULT_MAX_CONTINUATIONS,
     ) -> HistoryWalk:
-        """Walk `address`'s history backwards; `async for tx in walk`, then read `walk.partial`."""
+        """Walk `address`'s history backwards; `async for tx in walk`, then read `walk.partial`.
+
+        `gte_time`/`lt_time` (block time, seconds) keep the walk inside one window;
+        `before_signature` resumes a walk past a transaction already read (below it, or above
+        it with `ascending`: oldest first, paged with `after-signature`)."""
         return HistoryWalk(
             self,
             address,
             max_transactions=max_transactions,
             until_time=until_time,
             type=type,
+            source=source,
+            window=(gte_time, lt_time),
+            before_signature=before_signature,
+            ascending=ascending,
             page_size=page_size,
             max_continuations=max_continuations,
         )
@@ -227,7 +248,8 @@ class HeliusTransactionsClient(ServiceClient):
 
 
 class HistoryWalk:
-    """One address's enhanced history, newest first, paged with `before-signature`.
+    """One address's enhanced history, newest first, paged with `before-signature` (or oldest
+    first with `after-signature`, when ascending).
 
     Iterate it once. It ends on an empty page ("exhausted"), at `max_transactions` ("cap"), at
     the first transaction older than `until_time` ("until_time"), or after too many filtered-scan
@@ -245,6 +267,10 @@ class HistoryWalk:
         type: str | None,
         page_size: int,
         max_continuations: int,
+        source: str | None = None,
+        window: tuple[int | None, int | None] = (None, None),
+        before_signature: str | None = None,
+        ascending: bool = False,
     ) -> None:
         if max_transactions < 1:
             raise ValueError("max_transactions must be at least 1")
@@ -261,6 +287,10 @@ class HistoryWalk:
         self.continuations = 0
         self._client = client
         self._type = type
+        self._source = source
+        self._window = window
+        self._before = before_signature
+        self._ascending = ascending
         self._page_size = page_size
         self._max_continuations = max_continuations
         self._started = False
@@ -284,14 +314,23 @@ class HistoryWalk:
     async def _walk(self) -> AsyncIterator[dict[str, Any]]:
         until_ts = self.until_time.timestamp() if self.until_time is not None else None
         seen: set[str] = set()
-        before: str | None = None
+        before = self._before
+        gte_time, lt_time = self._window
         while True:
             remaining = self.max_transactions - self.transactions
             # One transaction more than needed tells "capped" from "exactly at the end".
             limit = min(self._page_size, remaining + 1)
             try:
                 page = await self._client.transactions_for_address(
-                    self.address, before_signature=before, type=self._type, limit=limit
+                    self.address,
+                    before_signature=None if self._ascending else before,
+                    after_signature=before if self._ascending else None,
+                    sort_order="asc" if self._ascending else "desc",
+                    type=self._type,
+                    source=self._source,
+                    gte_time=gte_time,
+                    lt_time=lt_time,
+                    limit=limit,
                 )
             except SearchPeriodExhaustedError as exc:
                 if self.continuations >= self._max_continuations:

@@ -31,9 +31,10 @@ those that traded before the midpoint).
 Bench-only departures from a live installation (printed with the figures):
 - one scan at the midpoint stands for the day's hourly scans: the feed lists every launched
   token (`feed_size`) and `min_txns_1h` is 0 (a token quiet now was busy when an hourly scan
-  would have seen it); `min_liquidity_usd` and `min_volume_24h_usd` are 0: DexScreener shows
-  no liquidity for a pump.fun bonding curve, so the defaults (10k USD, 5k USD) reject every
-  curve token (seed 1 at the midpoint: 0 of 187 pass); age and safety are the product's;
+  would have seen it); the other filters (liquidity, which judges pools only, 24 h volume,
+  age) and safety are the product's defaults (seed 1 at the midpoint: 90 of 187 tokens pass;
+  before bonding curves were judged without the pool liquidity rule, the bench set liquidity
+  and volume to 0, as 0 of 187 passed);
 - every upstream account's rate limit is raised (the sim serves with limits off), so a seed
   runs in minutes rather than the hours the free Helius plan would take;
 - nothing else: the profile settings are the product's defaults (`min_trades` 10: half a
@@ -113,14 +114,8 @@ TUNING_SEEDS = (1, 2, 3)
 TARGET_PRECISION = 0.9
 TARGET_ORACLE_SHARE = 0.5
 TARGET_CANDIDATE_RECALL = 0.8
-SCAN_SETTINGS = {
-    "min_txns_1h": 0,
-    "min_liquidity_usd": "0",
-    "min_volume_24h_usd": "0",
-    "scheduled_scan": False,
-}
-"""Token filters: the product's, but one midpoint scan stands for the hourly ones and bonding
-curves pass (module doc)."""
+SCAN_SETTINGS = {"min_txns_1h": 0, "scheduled_scan": False}
+"""Token filters: the product's, but one midpoint scan stands for the hourly ones (module doc)."""
 UNLIMITED = RateLimit(100_000, 1.0)
 """Every upstream account's rate for the bench: the sim serves with its limits off."""
 
@@ -414,7 +409,7 @@ def judge(
                 "edge": _truth_edge(truth.get(p.wallet, {})),
                 "pnl": pnl_of.get(p.wallet, 0.0),
             }
-            for p in ranked
+            for p in product.profiles.values()
         },
         top_labels=dict(
             Counter(

@@ -167,6 +167,9 @@ class Scenario:
     cluster_transfer_rate: float = 0.08  # per insider buy: a token (or 1 in 2: SOL) transfer
     early_crowd: int = 40  # unrelated retail early buyers of each popular launch
     early_crowd_slots: int = 4  # ... within this many slots of the create
+    # share of each day's launches that graduate (calibrated model only; 1 % in the real
+    # market, raised by the dense small world for tests that need pools)
+    graduation_share: float = 0.01
 
     @classmethod
     def calibrated(cls, seed: int = 1) -> Scenario:

@@ -4,10 +4,11 @@ scenario" on the classic world's mechanics (curves, pools, rendering, truth form
 What differs from the classic world (``sim.world``), and why:
 - Launches: a Poisson day (intensity x1.5 in US hours, 14:00-22:00 UTC) whose archetypes are
   drawn per day in exact proportions (55 % no-traction, 30 % dev/insider pump-and-dump, 10 %
-  bundled/funded-snipe farm, 5 % runner) and exactly 1 % of them graduating (runners first, then
-  farms), so a one-day world shows ~3 graduates on every seed. A non-graduating curve stalls: a
-  buy that would take it past 80 % of the graduation SOL is not placed (modelling choice: real
-  curves stall far below completion; a random walk would let some cross).
+  bundled/funded-snipe farm, 5 % runner) and exactly 1 % of them graduating
+  (``Scenario.graduation_share``; runners first, then farms), so a one-day world shows ~3
+  graduates on every seed. A non-graduating curve stalls: a buy that would take it past 80 %
+  of the graduation SOL is not placed (modelling choice: real curves stall far below
+  completion; a random walk would let some cross).
 - Most graduates are dumped the same day: insiders sell into the pool, then 90 % are pulled.
 - Wallets: ~1 % smart, snipers in block 0 on most launches (exits lognormal, median 60 s, 85 %
   within 5 min, 1-3 sells), wash bots round-tripping farm coins (20+ a day each), copy bots
@@ -57,7 +58,6 @@ from sim.world import (
 
 ARCHETYPES = (("no_traction", 0.55), ("pump_dump", 0.30), ("farm", 0.10), ("runner", 0.05))
 FATE_OF = {"no_traction": "dead", "pump_dump": "rug", "farm": "rug", "runner": "pump"}
-GRADUATION_SHARE = 0.01
 STALL_SHARE = 0.8  # a non-graduating curve never fills past this share of the graduation SOL
 US_HOURS_UTC = (14, 22)
 US_INTENSITY = 1.5
@@ -297,7 +297,7 @@ class CalibratedWorld(World):
             kinds = (kinds + ["no_traction"] * n)[:n]
             rng.shuffle(kinds)
             graduates: set[int] = set()
-            n_grad = max(1, round(n * GRADUATION_SHARE))
+            n_grad = max(1, round(n * self.scenario.graduation_share))
             for wanted in ("runner", "farm"):
                 pool = [i for i, kind in enumerate(kinds) if kind == wanted]
                 rng.shuffle(pool)

@@ -173,6 +173,9 @@ class Scenario:
     cluster_bundles_max: int = 4
     cluster_bundle_buyers: int = 4
     cluster_fresh_share: float = 0.3  # of those launches: members the cluster never used first
+    # share of each day's launches that graduate (calibrated model only; 1 % in the real
+    # market, raised by the dense small world for tests that need pools)
+    graduation_share: float = 0.01
 
     @classmethod
     def calibrated(cls, seed: int = 1) -> Scenario:

@@ -2,9 +2,11 @@
 wallets from the Wallets tab, watch them get profiled, and check the ranking against the sim's
 hidden labels.
 
-The world is the small scenario with a full day of history (frozen clock): in the 2-hour world
-a smart wallet has a handful of trades, too few for a score to mean anything. Which token to
-use is chosen here from the sim's own trade records and truth; the product never sees either.
+The world is the calibrated one scaled down (`calibrated-small`, sim/scenarios.py: a tenth of its
+wallets, 20 % of launches graduating instead of 1 %) with a full day of history (frozen clock):
+in a 2-hour world a smart wallet has a handful of trades, too few for a score to mean anything.
+Which token to use is chosen here from the sim's own trade records and truth; the product never
+sees either.
 """
 
 from __future__ import annotations
@@ -19,23 +21,30 @@ from typing import Any
 import httpx
 import pytest
 
-from sim.world import SWAP, Scenario, World, build_world
+from sim.scenarios import named_scenario
+from sim.world import SWAP, World, build_world
 from tests.e2e.conftest import Stack, start_stack, stop_stack
 
 SEED = 7
+SCENARIO = "calibrated-small"
 HISTORY_HOURS = 24
 # What the default wallet_discovery settings keep (a guess used only to choose the token): the
 # first 50 buyers of ≥ 0.05 SOL within 30 min of launch, and the 25 best traders on the token.
 EARLY_BUYERS, EARLY_WINDOW_MS, MIN_BUY_LAMPORTS, TOP_TRADERS = 50, 30 * 60_000, 50_000_000, 25
 PROFILED_WITHIN_S = 420
+RETAIL_ABOVE_SMART = 0.1
+"""At most this share of a token's retail wallets may rank above its worst smart wallet."""
 
 
 @pytest.fixture(scope="module")
 def day_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The small world with 24 h of history, its clock frozen so the ranking cannot drift."""
+    """The calibrated small world with 24 h of history, its clock frozen so the ranking cannot
+    drift."""
     running = start_stack(
         tmp_path_factory.mktemp("wallets"),
         {
+            "WALLTRACK_SIM_SMALL": "0",
+            "WALLTRACK_SIM_SCENARIO": SCENARIO,
             "WALLTRACK_SIM_SEED": str(SEED),
             "WALLTRACK_SIM_SPEED": "0",
             "WALLTRACK_SIM_ARGS": f"--history-hours {HISTORY_HOURS}",
@@ -52,7 +61,7 @@ def world(day_stack: Stack) -> World:
     """The same world the stack's market serves (same seed and scenario), built in-process to
     read who traded which token; checked against the served truth."""
     built = build_world(
-        dataclasses.replace(Scenario.small(seed=SEED), history_hours=float(HISTORY_HOURS))
+        dataclasses.replace(named_scenario(SCENARIO, SEED), history_hours=float(HISTORY_HOURS))
     )
     served = httpx.get(f"{day_stack.sim_url}/__sim/truth", timeout=30).json()
     assert served["now"] == built.truth()["now"]
@@ -230,7 +239,10 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
     assert Counter(w["status"] for w in items) == {"profiled": len(items)}
     assert all(w["score"] is not None for w in items)
 
-    # And, by the sim's hidden labels, every smart wallet ranks above every retail wallet
+    # And, by the sim's hidden labels, every smart wallet ranks above nearly all (90 %) of the
+    # token's retail wallets: calibrated smart wallets have skill, not foresight, so a lucky
+    # retail wallet may rank above one on a single token (bench/alpha.py measures the ranking
+    # over whole days)
     rank = {w["address"]: i for i, w in enumerate(items, start=1)}
     by_label: dict[str, list[str]] = defaultdict(list)
     for w in items:
@@ -242,8 +254,10 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
     assert snipers, f"no sniper discovered for {mint}: {found}"
     worst_smart = max(rank[w] for w in smart)
     best_retail = min(rank[w] for w in retail)
-    assert worst_smart < best_retail, (
-        f"smart ranks {sorted(rank[w] for w in smart)}, retail from {best_retail}; {found}"
+    above_worst_smart = sum(rank[w] < worst_smart for w in retail)
+    assert above_worst_smart <= RETAIL_ABOVE_SMART * len(retail), (
+        f"smart ranks {sorted(rank[w] for w in smart)}, retail ranks "
+        f"{sorted(rank[w] for w in retail)}; {found}"
     )
     # And every sniper is flagged as a bot and ranked below every smart wallet
     summary = {w["address"]: w for w in items}
@@ -276,7 +290,8 @@ def test_a_tokens_smart_wallets_rank_above_its_retail_and_its_sniper_is_flagged_
     assert "Score breakdown" in detail.inner_text()
     assert "No bot flag" in page.locator("#wallet-flags").inner_text()
     page.locator("#wallet-pnl-chart canvas, #wallet-pnl-chart svg").first.wait_for()
-    page.locator("#wallet-trades").get_by_text(_short(mint)).first.wait_for()
+    # (the first visible match: the table also renders hidden copies of some cells)
+    page.locator("#wallet-trades").get_by_text(_short(mint)).filter(visible=True).first.wait_for()
     shown = httpx.get(
         f"{stack.base_url}/wallets/{best_smart}", headers=stack.auth, timeout=30
     ).json()

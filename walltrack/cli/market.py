@@ -25,6 +25,9 @@ from walltrack.data.graph.embedded import die_with
 SIM_API_KEY = "sim-key"
 # The market's clock when its history is built and it starts serving (sim/README.md "Model").
 SIM_EPOCH = "2026-03-10T14:00:00+00:00"
+# The world `walltrack run` serves unless told otherwise: the market calibrated on the real one
+# (sim/README.md); `--scenario default` serves the older, easier default day.
+DEFAULT_SCENARIO = "calibrated"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class MarketOptions:
     speed: float = 1.0
     port: int = 8765
     small: bool = False
+    scenario: str | None = None
+    """A named sim scenario (`python -m sim --scenario`); None: the sim's own default day, or
+    its small world with `small`."""
     extra_args: tuple[str, ...] = field(default_factory=tuple)
     resume_at: datetime | None = None
     """Where the market's clock starts (None: its epoch); see walltrack.cli.market_clock."""
@@ -42,6 +48,8 @@ class MarketOptions:
         args += ["--port", str(self.port), "--seed", str(self.seed), "--speed", str(self.speed)]
         if self.small:
             args.append("--small")
+        if self.scenario is not None:
+            args += ["--scenario", self.scenario]
         if self.resume_at is not None:
             args += ["--resume-at", self.resume_at.isoformat()]
         return args + list(self.extra_args)
@@ -58,10 +66,12 @@ class MarketOptions:
         shaping.add_argument("--scenario")
         shaping.add_argument("--history-hours", type=float)
         known, _ = shaping.parse_known_args(list(self.extra_args))
+        scenario = known.scenario or self.scenario
         return {
             "seed": self.seed,
             "small": self.small,
-            "scenario": known.scenario,
+            # the sim's default day as before scenarios were named, so its folders still match
+            "scenario": None if scenario == "default" else scenario,
             "history_hours": known.history_hours,
         }
 
@@ -88,6 +98,12 @@ def add_market_arguments(parser: argparse.ArgumentParser) -> None:
         help="the small scenario (2 h of history, seconds to build) instead of a full day",
     )
     parser.add_argument(
+        "--scenario",
+        default=env("WALLTRACK_SIM_SCENARIO") or None,
+        help=f"the simulated world (python -m sim's names; default {DEFAULT_SCENARIO}, or the "
+        "small test world with --small; `default` is the older, easier default day)",
+    )
+    parser.add_argument(
         "--sim-arg",
         action="append",
         default=(env("WALLTRACK_SIM_ARGS", "") or "").split(),
@@ -101,6 +117,7 @@ def options_from(args: argparse.Namespace) -> MarketOptions:
         speed=args.speed,
         port=args.sim_port,
         small=args.small,
+        scenario=args.scenario or (None if args.small else DEFAULT_SCENARIO),
         extra_args=tuple(a for a in args.sim_arg if a),
     )
 

@@ -52,17 +52,20 @@ def test_run_now_scans_through_the_queue_and_lists_the_passing_tokens(
     # And each new token was announced to wallet discovery (step 3's queue)
     assert runtime.queue("WalletDiscoveryQueue").approximate_count() == counts["new_tokens"]
 
-    # When the filters tighten to the single most liquid token and the scan runs again
+    # When the filters tighten to the single most liquid pool and the scan runs again
     liquidities = sorted(float(t["market"]["liquidity_usd"] or 0) for t in listed["items"])
+    curves = sum(t["dex_id"] == "pumpfun" for t in listed["items"])
     _configure(client, "token_discovery", {"min_liquidity_usd": str(int(liquidities[-1]) - 1)})
     second = client.post("/discovery/tokens/run").json()["run_id"]
     runtime.run_until_idle()
-    # Then the passing list shrinks to it; the others stay stored, flagged with the reason
+    # Then the passing list shrinks to it and the bonding curves (the liquidity rule judges
+    # pools only); the other pools stay stored, flagged with the reason
     assert client.get(f"/status/schedule-runs/{second}").json()["status"] == "succeeded"
-    tight = client.get("/discovery/tokens", params={"filters": "passed"}).json()
-    assert tight["total"] == 1
+    tight = client.get("/discovery/tokens", params={"filters": "passed", "limit": 500}).json()
+    assert tight["total"] == 1 + curves
+    assert sum(t["dex_id"] != "pumpfun" for t in tight["items"]) == 1
     rejected = client.get("/discovery/tokens", params={"filters": "rejected"}).json()
-    assert rejected["total"] == listed["total"] - 1
+    assert rejected["total"] == listed["total"] - 1 - curves > 0
     assert "liquidity" in rejected["items"][0]["filter_reasons"][0]
 
 
@@ -203,8 +206,13 @@ def test_every_rejected_candidate_is_listed_with_its_reasons_and_nothing_works_o
     stack: Stack,
 ) -> None:
     client, runtime = stack.client, stack.runtime
-    # Given filters that reject every sim token (no pool is that liquid)
-    _configure(client, "token_discovery", {**RELAXED, "min_liquidity_usd": "999999999999"})
+    # Given filters that reject every sim token (no pool is that liquid, no token that busy)
+    never = "999999999999"
+    _configure(
+        client,
+        "token_discovery",
+        {**RELAXED, "min_liquidity_usd": never, "min_volume_24h_usd": never},
+    )
     # When a scan runs
     first = client.post("/discovery/tokens/run").json()["run_id"]
     runtime.run_until_idle()
@@ -214,7 +222,7 @@ def test_every_rejected_candidate_is_listed_with_its_reasons_and_nothing_works_o
     assert counts["rejected_new"] == counts["tokens"] > 0
     rejected = client.get("/discovery/tokens", params={"filters": "rejected", "limit": 500}).json()
     assert rejected["total"] == counts["tokens"] - counts["passed_filters"]
-    assert all("liquidity USD" in t["filter_reasons"][0] for t in rejected["items"])
+    assert all("24 h volume USD" in " ".join(t["filter_reasons"]) for t in rejected["items"])
     # And nothing works on them: no safety check, no snapshot, no announcement, no fan-out
     assert all(t["safety"] is None for t in rejected["items"])
     some = rejected["items"][0]["mint"]
@@ -222,11 +230,15 @@ def test_every_rejected_candidate_is_listed_with_its_reasons_and_nothing_works_o
     assert runtime.queue("WalletDiscoveryQueue").approximate_count() == 0
     assert client.post("/discovery/wallets/run", json={}).status_code == 404
 
-    # When the filters let the most liquid pool through (most sim tokens are still on their
-    # bonding curve: no pool liquidity) and the scan runs again
+    # When the filters let the most liquid pool through, and the bonding curves (no pool
+    # liquidity: the liquidity rule judges pools only), and the scan runs again
     liquidity = sorted(Decimal(t["market"]["liquidity_usd"] or 0) for t in rejected["items"])
     assert liquidity[-1] >= 1
-    _configure(client, "token_discovery", {"min_liquidity_usd": str(int(liquidity[-1]))})
+    _configure(
+        client,
+        "token_discovery",
+        {"min_liquidity_usd": str(int(liquidity[-1])), "min_volume_24h_usd": "0"},
+    )
     second = client.post("/discovery/tokens/run").json()["run_id"]
     runtime.run_until_idle()
     counts = client.get(f"/status/schedule-runs/{second}").json()["counts"]

@@ -36,6 +36,35 @@ def test_sim_options_become_the_simulators_command_line() -> None:
     assert argv[-1] == "--rate-limits=documented"
 
 
+def test_the_calibrated_world_is_served_unless_another_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WALLTRACK_SIM_SCENARIO", raising=False)
+    monkeypatch.delenv("WALLTRACK_SIM_SMALL", raising=False)
+
+    def scenario(typed: str) -> str | None:
+        argv = options_from(build_parser().parse_args(typed.split())).argv()
+        return argv[argv.index("--scenario") + 1] if "--scenario" in argv else None
+
+    # Given no world option, Then the calibrated world is served
+    assert scenario("run") == "calibrated"
+    # Given --scenario default, Then the older default day (the sim's own default name)
+    assert scenario("run --scenario default") == "default"
+    # Given --small, Then the small test world, no scenario on top of it
+    assert scenario("run --small") is None
+    # Given the environment's choice, Then it is served
+    monkeypatch.setenv("WALLTRACK_SIM_SCENARIO", "calibrated-small")
+    assert scenario("run") == "calibrated-small"
+
+
+def test_a_folder_of_the_default_day_still_matches_when_it_is_asked_for_by_name() -> None:
+    # Given the world a folder recorded before worlds were named (seed 3, the default day)
+    before = {"seed": 3, "small": False, "scenario": None, "history_hours": None}
+    # Then `--scenario default` names the same world, and the calibrated one another
+    assert MarketOptions(seed=3, scenario="default").world() == before
+    assert MarketOptions(seed=3, scenario="calibrated").world() != before
+
+
 def test_every_external_service_points_at_the_market(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given real-service URLs in the environment (registered so the test restores them)
     names = ["DEXSCREENER_BASE_URL", "HELIUS_API_BASE_URL", "HELIUS_RPC_URL"]

@@ -66,6 +66,26 @@ def test_each_failed_filter_is_named() -> None:
         assert expected in reasons
 
 
+def test_a_bonding_curve_is_judged_without_the_pool_liquidity_rule() -> None:
+    # Given pump.fun bonding-curve pairs, as DexScreener shows them: liquidity 0 or absent
+    busy = {"volume_h24_usd": Decimal("20000"), "txns_h1_buys": 30, "txns_h1_sells": 20}
+    zero = _pair(dex_id="pumpfun", market=TokenMarket(liquidity_usd=Decimal(0), **busy))
+    absent = _pair(dex_id="pumpfun", market=TokenMarket(**busy))
+    # When filtered with the default settings, Then a busy curve passes
+    assert apply_filters(zero, SETTINGS, now=NOW).passed
+    assert apply_filters(absent, SETTINGS, now=NOW).passed
+    # And a quiet curve is still rejected, on what it has (volume, transactions)
+    quiet = _pair(
+        dex_id="pumpfun",
+        market=TokenMarket(liquidity_usd=Decimal(0), volume_h24_usd=Decimal(10), txns_h1_buys=1),
+    )
+    reasons = apply_filters(quiet, SETTINGS, now=NOW).reasons
+    assert reasons == ("24 h volume USD 10 < 5000", "1 h transactions 1 < 10")
+    # And a pool with no liquidity is rejected for it, as before
+    pool = _pair(dex_id="pumpswap", market=TokenMarket(liquidity_usd=Decimal(0), **busy))
+    assert apply_filters(pool, SETTINGS, now=NOW).reasons == ("liquidity USD 0 < 10000",)
+
+
 def test_market_cap_bounds_fall_back_to_fdv() -> None:
     settings = SETTINGS.model_copy(update={"max_market_cap_usd": Decimal("100000")})
     decision = apply_filters(_pair(), settings, now=NOW)

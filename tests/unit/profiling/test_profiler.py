@@ -537,12 +537,20 @@ def test_the_profiling_settings_are_a_step_the_settings_tab_can_edit() -> None:
 
 
 def _followed(
-    leaders: list[str], follower: str, *, lag_seconds: float
+    leaders: list[str],
+    follower: str,
+    *,
+    lag_seconds: float,
+    sell_at: float | list[float] = 661,
+    passerby_sells_at: float | None = None,
 ) -> tuple[list[Swap], MarketContext]:
     """One token per leader: the leader buys 60 s after the token's start and sells 10 min
-    later; `follower` buys `lag_seconds` after each leader's buy and sells with it."""
+    later (660 s); `follower` buys `lag_seconds` after each leader's buy and sells `sell_at`
+    seconds after the token's start (by default 1 s after the leader: with it; a list: per
+    token). `passerby_sells_at`: a stranger, who never bought with it, sells then."""
     swaps: list[Swap] = []
     tapes = []
+    sells = sell_at if isinstance(sell_at, list) else [sell_at] * len(leaders)
     for i, leader in enumerate(leaders):
         mint, start = f"Followed{i}", i * HOUR
         before, after = D("0.000001"), D("0.0000013")
@@ -553,8 +561,12 @@ def _followed(
         ]
         mine = [
             swap(follower, "buy", mint, tokens / 10, "0.1", start + 60 + lag_seconds),
-            swap(follower, "sell", mint, tokens / 10, tokens * after / 10, start + 661),
+            swap(follower, "sell", mint, tokens / 10, tokens * after / 10, start + sells[i]),
         ]
+        if passerby_sells_at is not None:
+            theirs.append(
+                swap("Passerby", "sell", mint, "10", "0.00001", start + passerby_sells_at)
+            )
         swaps += mine
         path = step_path(start + 300, start + 301, start + 1_200, before, after)
         tapes.append((mint, [*prints(mint, path), *theirs, *mine]))
@@ -573,10 +585,37 @@ def test_a_wallet_that_trails_the_same_leader_is_flagged_as_a_copy_follower() ->
     assert flags["copy_follower"].observed == 1.0
     assert flags["copy_follower"].threshold == SETTINGS.max_followed_share
     assert flags["copy_follower"].reason.startswith(
-        "5 of 5 buys (100%) within 10 slot(s) after a repeat leader's buy ≥ 50%"
+        "5 of 5 buys (100%) within 10 slot(s) after a repeat leader's buy ≥ 50%, and its "
+        "sells trailed the same leader's on 5 token(s)"
     )
     # And it ranks below every unflagged wallet
     assert profile.score < -1
+
+
+def test_a_wallet_buying_after_the_same_crowd_but_exiting_alone_is_not_a_copy_follower() -> None:
+    # Given a wallet whose buys each come 2 slots after the same wallet's, on five tokens (a
+    # smart wallet in crowded launches, where another leader's copy bots bought just ahead),
+    # but which sells on its own: 5 min after that wallet on every token (1 s after some
+    # passer-by's sell, in a busy market)
+    swaps, market = _followed(
+        ["Crowd"] * 5, "Smart", lag_seconds=0.8, sell_at=960, passerby_sells_at=959
+    )
+    # When it is profiled
+    profile = _profile("Smart", swaps, market)
+    # Then it is not a copy follower: its exits do not trail the wallet it bought after
+    assert profile.bot_flags == ()
+    # And when it trails that wallet's exit on one token only, it is still not flagged
+    # (`follow_min_mirrored_tokens`, 2): one shared exit can be chance
+    once, once_market = _followed(
+        ["Crowd"] * 5, "Smart", lag_seconds=0.8, sell_at=[661, 960, 960, 960, 960]
+    )
+    assert _profile("Smart", once, once_market).bot_flags == ()
+    # But on two tokens it is (the same settings flag the copy bot above)
+    twice, twice_market = _followed(
+        ["Crowd"] * 5, "Smart", lag_seconds=0.8, sell_at=[661, 661, 960, 960, 960]
+    )
+    flags = _profile("Smart", twice, twice_market).bot_flags
+    assert [flag.kind for flag in flags] == ["copy_follower"]
 
 
 def test_a_wallet_bought_just_after_by_strangers_is_not_a_copy_follower() -> None:

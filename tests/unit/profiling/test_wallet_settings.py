@@ -77,6 +77,7 @@ def test_settings_round_trip_through_json() -> None:
         {"max_followed_share": 0},
         {"max_followed_share": 1.5},
         {"follow_min_count": 0},
+        {"follow_min_mirrored_tokens": 0},
     ],
 )
 def test_the_copy_follower_thresholds_are_bounded(values: dict[str, object]) -> None:

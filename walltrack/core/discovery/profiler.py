@@ -79,6 +79,9 @@ class PriceTape:
     buyers: tuple[str, ...] = ()
     """The buys' slots in order and who made each: who was just ahead of a buy (slots, not
     times: a block time has whole seconds, and a follower is often in the same second)."""
+    sell_slots: tuple[int, ...] = ()
+    sellers: tuple[str, ...] = ()
+    """The same for sells: a copy bot's exits trail its leader's exits too."""
 
     @classmethod
     def from_swaps(
@@ -96,12 +99,15 @@ class PriceTape:
             (s for s in swaps if s.token_mint == mint), sol_per_usdc=sol_per_usdc
         )
         buys = sorted((t.slot, t.wallet) for t in trades if t.side == "buy")
+        sells = sorted((t.slot, t.wallet) for t in trades if t.side == "sell")
         return cls(
             mint=mint,
             times=tuple(t.timestamp.timestamp() for t in trades),
             prices=tuple(t.sol / t.quantity for t in trades),
             buy_slots=tuple(slot for slot, _ in buys),
             buyers=tuple(wallet for _, wallet in buys),
+            sell_slots=tuple(slot for slot, _ in sells),
+            sellers=tuple(wallet for _, wallet in sells),
             launch_slot=launch_slot,
             pool_event_slots=tuple(sorted(set(pool_event_slots))),
             current_price_sol=current_price_sol,
@@ -128,6 +134,12 @@ class PriceTape:
         lo = bisect_left(self.buy_slots, slot - window_slots)
         hi = bisect_left(self.buy_slots, slot)
         return {b for b in self.buyers[lo:hi] if b != wallet}
+
+    def sellers_before(self, slot: int, window_slots: int, *, wallet: str) -> set[str]:
+        """Other wallets that sold in the `window_slots` slots before `slot` (not in it)."""
+        lo = bisect_left(self.sell_slots, slot - window_slots)
+        hi = bisect_left(self.sell_slots, slot)
+        return {s for s in self.sellers[lo:hi] if s != wallet}
 
     def is_launch_buy(self, slot: int, window_slots: int) -> bool:
         """A buy within `window_slots` after the launch or a pool event (a snipe)."""
@@ -327,6 +339,11 @@ class Activity:
     followed_buys: int = 0
     """Buys that came shortly after a buy of the same token by a wallet that was just ahead
     of this one more than once (`follow_window_slots`): a copy bot's trail."""
+    trailed_sells: int = 0
+    """Sells that came shortly after a sell of the same token by a leader this wallet
+    followed into it: a copy bot mirrors its leader's exits too."""
+    mirrored_tokens: int = 0
+    """Tokens on which one leader was just ahead of both an entry and an exit."""
 
     @property
     def launch_buy_share(self) -> float | None:
@@ -357,15 +374,7 @@ def measure_activity(
         if tape is not None and tape.is_launch_buy(buy.slot, settings.launch_window_slots):
             launch_buys += 1
     holds = [rt.hold_seconds for rt in ledger.round_trips]
-    ahead = [
-        tape.buyers_before(buy.slot, settings.follow_window_slots, wallet=buy.wallet)
-        if (tape := market.tokens.get(buy.token_mint)) is not None
-        else set()
-        for buy in buys
-    ]
-    # a leader is a wallet just ahead of at least two of this wallet's buys
-    times_ahead = Counter(leader for leaders in ahead for leader in leaders)
-    followed = sum(any(times_ahead[leader] >= 2 for leader in leaders) for leaders in ahead)
+    followed_buys, trailed_sells, mirrored = _follow_trail(trades, market, settings)
     return Activity(
         trades=len(trades),
         buys=len(buys),
@@ -374,8 +383,50 @@ def measure_activity(
         tokens_per_day=tokens / days,
         launch_buys=launch_buys,
         median_hold_seconds=statistics.median(holds) if holds else None,
-        followed_buys=followed,
+        followed_buys=followed_buys,
+        trailed_sells=trailed_sells,
+        mirrored_tokens=mirrored,
     )
+
+
+def _follow_trail(
+    trades: Sequence[SolTrade], market: MarketContext, settings: WalletProfileSettings
+) -> tuple[int, int, int]:
+    """(followed buys, trailed sells, mirrored tokens) — see `Activity`.
+
+    A leader is a wallet just ahead of at least two of this wallet's buys. A buy is followed
+    when a leader bought the token just before it; a sell is trailed when a leader this wallet
+    followed into that token sold it just before. A token is mirrored when one leader is just
+    ahead of both an entry and an exit on it: what a copy bot does on every token, and what a
+    wallet that only happens to buy after others in a crowded launch does not.
+    """
+    window = settings.follow_window_slots
+    buys = [t for t in trades if t.side == "buy"]
+    ahead: list[set[str]] = []
+    for buy in buys:
+        tape = market.tokens.get(buy.token_mint)
+        ahead.append(
+            tape.buyers_before(buy.slot, window, wallet=buy.wallet) if tape is not None else set()
+        )
+    times_ahead = Counter(leader for leaders in ahead for leader in leaders)
+    followed_into: dict[str, set[str]] = {}
+    followed_buys = 0
+    for buy, leaders in zip(buys, ahead, strict=True):
+        repeat = {leader for leader in leaders if times_ahead[leader] >= 2}
+        if repeat:
+            followed_buys += 1
+            followed_into.setdefault(buy.token_mint, set()).update(repeat)
+    trailed_sells = 0
+    mirrored: set[str] = set()
+    for sell in trades:
+        followed = followed_into.get(sell.token_mint)
+        tape = market.tokens.get(sell.token_mint)
+        if sell.side != "sell" or not followed or tape is None:
+            continue
+        if tape.sellers_before(sell.slot, window, wallet=sell.wallet) & followed:
+            trailed_sells += 1
+            mirrored.add(sell.token_mint)
+    return followed_buys, trailed_sells, len(mirrored)
 
 
 def bot_flags(activity: Activity, settings: WalletProfileSettings) -> tuple[BotFlag, ...]:
@@ -402,6 +453,7 @@ def bot_flags(activity: Activity, settings: WalletProfileSettings) -> tuple[BotF
         followed is not None
         and activity.followed_buys >= settings.follow_min_count
         and followed >= settings.max_followed_share
+        and activity.mirrored_tokens >= settings.follow_min_mirrored_tokens
     ):
         flags.append(
             BotFlag(
@@ -410,7 +462,9 @@ def bot_flags(activity: Activity, settings: WalletProfileSettings) -> tuple[BotF
                 threshold=settings.max_followed_share,
                 reason=f"{activity.followed_buys} of {activity.buys} buys ({followed:.0%}) "
                 f"within {settings.follow_window_slots} slot(s) after a repeat leader's "
-                f"buy ≥ {settings.max_followed_share:.0%}: copying a copier adds its delay",
+                f"buy ≥ {settings.max_followed_share:.0%}, and its sells trailed the same "
+                f"leader's on {activity.mirrored_tokens} token(s): copying a copier adds its "
+                "delay",
             )
         )
     hold = activity.median_hold_seconds

@@ -21,6 +21,11 @@ from walltrack.data.models.token import (
 )
 
 SOLANA = "solana"
+BONDING_CURVE_DEX_IDS = frozenset({"pumpfun"})
+"""DexScreener `dexId`s of launchpad bonding curves (../shared/reference/apis.md: `pumpfun` is the
+curve account). A curve is not a pool: DexScreener reports its liquidity as 0 or leaves it out,
+so the liquidity filter judges pools only and a curve token is judged on what it has (volume,
+transactions, market cap, age)."""
 
 
 @dataclass(frozen=True)
@@ -59,14 +64,16 @@ def _below(value: Decimal | int | None, minimum: Decimal | int, label: str) -> l
 def apply_filters(
     candidate: PairCandidate, settings: TokenDiscoverySettings, *, now: datetime
 ) -> FilterDecision:
-    """Every failed filter is named with its threshold, so the UI can say why."""
+    """Every failed filter is named with its threshold, so the UI can say why. The liquidity
+    filter applies to pools, not to bonding curves (`BONDING_CURVE_DEX_IDS`)."""
     m = candidate.market
     reasons: list[str] = []
     if candidate.chain != SOLANA:
         reasons.append(f"chain {candidate.chain} is not solana")
     if candidate.quote_mint not in settings.quote_allowlist:
         reasons.append(f"quote token {candidate.quote_mint} not in the allowlist")
-    reasons += _below(m.liquidity_usd, settings.min_liquidity_usd, "liquidity USD")
+    if candidate.dex_id not in BONDING_CURVE_DEX_IDS:
+        reasons += _below(m.liquidity_usd, settings.min_liquidity_usd, "liquidity USD")
     reasons += _below(m.volume_h24_usd, settings.min_volume_24h_usd, "24 h volume USD")
     reasons += _below(m.txns_h1, settings.min_txns_1h, "1 h transactions")
     if candidate.pair_created_at is None:

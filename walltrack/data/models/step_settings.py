@@ -60,7 +60,11 @@ class TokenDiscoverySettings(StepSettings):
     search_terms: list[SearchTerm] = Field(
         default_factory=list, max_length=20, description="DexScreener search terms"
     )
-    min_liquidity_usd: UsdAmount = Field(Decimal("10000"), description="Minimum pool liquidity")
+    min_liquidity_usd: UsdAmount = Field(
+        Decimal("10000"),
+        description="Minimum pool liquidity (not applied to a bonding curve, which has none:"
+        " volume, transactions and market cap judge it)",
+    )
     min_volume_24h_usd: UsdAmount = Field(Decimal("5000"), description="Minimum 24 h volume")
     min_pair_age_minutes: int = Field(0, ge=0, le=525_600, description="Youngest pair accepted")
     max_pair_age_hours: int = Field(72, ge=1, le=8_760, description="Oldest pair accepted")

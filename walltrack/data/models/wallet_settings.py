@@ -105,6 +105,14 @@ class WalletProfileSettings(StepSettings):
     follow_min_count: int = Field(
         3, ge=1, le=1_000, description="Followed buys needed before the share can flag a wallet"
     )
+    follow_min_mirrored_tokens: int = Field(
+        2,
+        ge=1,
+        le=1_000,
+        description="Tokens on which one leader was just ahead of both a buy and a sell, needed"
+        " before the share can flag a wallet (a copy bot mirrors its leader's exits too; a wallet"
+        " that merely bought after others in crowded launches does not)",
+    )
     min_median_hold_seconds: StrictFloat = Field(
         30.0, ge=0, le=86_400, description="Median hold below this flags a bot (seconds)"
     )

@@ -329,3 +329,33 @@ def test_refresh_snapshots_then_marks_a_pulled_pool_rugged(store: TokenRepositor
     assert steady is not None
     assert steady.status == "active"
     assert "refresh-rug" not in store.active_mints()
+
+
+def test_refresh_keeps_a_trading_bonding_curve_alive_and_buries_a_thin_pool(
+    store: TokenRepository,
+) -> None:
+    # Given a pump.fun curve token (no pool: liquidity 0) and a pool with thin liquidity, both
+    # trading, tracked by a scan
+    curve = _cand("refresh-curve", "0").model_copy(update={"dex_id": "pumpfun"})
+    pool = _cand("refresh-thin-pool", "500").model_copy(update={"dex_id": "raydium"})
+    market = Market([curve, pool])
+    settings, discovery = TokenRefreshSettings(), TokenDiscoverySettings(min_liquidity_usd=0)
+    asyncio.run(
+        run_token_scan(settings=discovery, source=market, safety=Safety(set()), store=store,
+                       outbox=Outbox(), atomic=nullcontext, now=T0)
+    )  # fmt: skip
+    assert set(store.active_mints()) >= {"refresh-curve", "refresh-thin-pool"}
+    # When refreshed for longer than dead_after_minutes
+    for minutes in range(30, settings.dead_after_minutes + 61, 30):
+        asyncio.run(
+            run_token_refresh(settings=settings, discovery_settings=discovery, source=market,
+                              safety=Safety(set()), store=store,
+                              now=T0 + timedelta(minutes=minutes))
+        )  # fmt: skip
+    # Then the thin pool is dead and the curve, which never had a pool to be thin, still lives
+    thin = store.get("refresh-thin-pool")
+    assert thin is not None
+    assert thin.status == "dead"
+    alive = store.get("refresh-curve")
+    assert alive is not None
+    assert alive.status == "active"

@@ -77,3 +77,25 @@ def test_never_rising_liquidity_never_rugs_below_the_threshold(values: list[int]
     history = [_snap(i, str(v)) for i, v in enumerate(floor)]
     change = classify_health(history, SETTINGS, now=T0 + timedelta(minutes=len(floor)))
     assert change is None or change.status != "rugged"
+
+
+def test_a_token_on_its_bonding_curve_is_not_dead_for_showing_no_liquidity() -> None:
+    # Given a curve token trading all along, whose pair shows no liquidity (DexScreener shows
+    # none for a pump.fun curve: there is no pool)
+    history = [_snap(i * 30, None) for i in range(6)] + [_snap(170, "0")]
+    now = T0 + timedelta(minutes=170)
+    # When classified as a curve token / Then it lives; judged as a pool, it would be dead
+    assert classify_health(history, SETTINGS, now=now, bonding_curve=True) is None
+    pool = classify_health(history, SETTINGS, now=now)
+    assert pool is not None
+    assert pool.status == "dead"
+
+
+def test_an_idle_bonding_curve_is_dead_and_says_why() -> None:
+    # Given a curve token with no trade in the last hour for two and a half hours
+    history = [_snap(i * 30, None, txns=0) for i in range(6)]
+    # When classified / Then dead, the reason naming the curve's idleness
+    change = classify_health(history, SETTINGS, now=T0 + timedelta(minutes=150), bonding_curve=True)
+    assert change is not None
+    assert change.status == "dead"
+    assert "bonding curve" in change.reason

@@ -20,7 +20,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from walltrack.core.discovery.surveillance import classify_health
-from walltrack.core.discovery.token_scanner import apply_filters, best_pair_per_token, judge_safety
+from walltrack.core.discovery.token_scanner import (
+    BONDING_CURVE_DEX_IDS,
+    apply_filters,
+    best_pair_per_token,
+    judge_safety,
+)
 from walltrack.core.ports import Atomic, Progress
 from walltrack.data.models.step_settings import TokenDiscoverySettings, TokenRefreshSettings
 from walltrack.data.models.token import (
@@ -311,7 +316,9 @@ async def run_token_refresh(
     window = max(settings.dead_after_minutes, settings.rug_window_minutes)
     for mint in mints:
         history = store.snapshots(mint, since=now - timedelta(minutes=window * 2))
-        change = classify_health(history, settings, now=now)
+        current = candidates.get(mint)
+        on_curve = current is not None and current.dex_id in BONDING_CURVE_DEX_IDS
+        change = classify_health(history, settings, now=now, bonding_curve=on_curve)
         if change and store.set_status(mint, change.status, reason=change.reason, at=now):
             if change.status == "rugged":
                 report.rugged += 1

@@ -2,7 +2,9 @@
 
 Rugged: liquidity fell by at least `rug_liquidity_drop_pct` from its peak within the last
 `rug_window_minutes` (liquidity pulled). Dead: for at least `dead_after_minutes`, every snapshot
-showed liquidity under `dead_min_liquidity_usd` or no trade in the last hour.
+showed liquidity under `dead_min_liquidity_usd` or no trade in the last hour. A token still on
+its launchpad's bonding curve has no pool (DexScreener shows its liquidity as 0 or absent), so
+it is judged dead on idleness alone.
 """
 
 from __future__ import annotations
@@ -44,24 +46,37 @@ def _rug(
     return None
 
 
-def _lifeless(snapshot: TokenSnapshot, settings: TokenRefreshSettings) -> bool:
+def _lifeless(
+    snapshot: TokenSnapshot, settings: TokenRefreshSettings, *, bonding_curve: bool
+) -> bool:
     m = snapshot.market
-    thin = m.liquidity_usd is None or m.liquidity_usd < settings.dead_min_liquidity_usd
+    thin = not bonding_curve and (
+        m.liquidity_usd is None or m.liquidity_usd < settings.dead_min_liquidity_usd
+    )
     idle = m.txns_h1 == 0
     return thin or idle
 
 
 def _dead(
-    history: Sequence[TokenSnapshot], settings: TokenRefreshSettings, now: datetime
+    history: Sequence[TokenSnapshot],
+    settings: TokenRefreshSettings,
+    now: datetime,
+    *,
+    bonding_curve: bool,
 ) -> str | None:
-    if not history or not _lifeless(history[-1], settings):
+    if not history or not _lifeless(history[-1], settings, bonding_curve=bonding_curve):
         return None
     since = history[-1].taken_at
     for snap in reversed(history):
-        if not _lifeless(snap, settings):
+        if not _lifeless(snap, settings, bonding_curve=bonding_curve):
             break
         since = snap.taken_at
     if now - since >= timedelta(minutes=settings.dead_after_minutes):
+        if bonding_curve:
+            return (
+                f"no trades on its bonding curve since {since.isoformat()} "
+                f"(≥ {settings.dead_after_minutes} min)"
+            )
         return (
             f"no trades or liquidity under {settings.dead_min_liquidity_usd} USD since "
             f"{since.isoformat()} (≥ {settings.dead_after_minutes} min)"
@@ -70,13 +85,18 @@ def _dead(
 
 
 def classify_health(
-    history: Sequence[TokenSnapshot], settings: TokenRefreshSettings, *, now: datetime
+    history: Sequence[TokenSnapshot],
+    settings: TokenRefreshSettings,
+    *,
+    now: datetime,
+    bonding_curve: bool = False,
 ) -> HealthChange | None:
     """A status change for an active token, or None while it still lives. Rug wins over dead:
-    a pulled pool is the stronger, more urgent fact."""
+    a pulled pool is the stronger, more urgent fact. `bonding_curve`: the token's current pair
+    is a launchpad curve, whose missing liquidity says nothing about its life."""
     ordered = sorted(history, key=lambda s: s.taken_at)
     if reason := _rug(ordered, settings, now):
         return HealthChange("rugged", reason)
-    if reason := _dead(ordered, settings, now):
+    if reason := _dead(ordered, settings, now, bonding_curve=bonding_curve):
         return HealthChange("dead", reason)
     return None

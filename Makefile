@@ -91,7 +91,7 @@ bench-api-load: install
 bench-profiling: install
 	$(BIN)/python bench/profiling.py $(ARGS)
 
-## make bench-first-ranked: `walltrack run` on the default world in a temp folder, timed until
+## make bench-first-ranked: `walltrack run` (its default world) in a temp folder, timed until
 ## GET /wallets lists the first profiled wallet and 20 of them (ARGS="--cap-minutes 30")
 bench-first-ranked: install
 	$(BIN)/python bench/first_ranked.py $(ARGS)

@@ -1,9 +1,10 @@
-"""Time from `make run` to the first ranked wallets, on the default world.
+"""Time from `make run` to the first ranked wallets, on the world `make run` serves.
 
 Run: .venv/bin/python bench/first_ranked.py [--seed 1] [--cap-minutes 30] [--target 20]
      (make bench-first-ranked ARGS="...")
 
-Starts `walltrack run` as `make run` does (the default world, real-time market, API + UI), in a
+Starts `walltrack run` as `make run` does (its default world — the calibrated one since
+2026-12-07; figures before that date are the older default day — real-time market, API + UI), in a
 fresh temp data folder, on free loopback ports, and polls `GET /wallets?status=profiled` every
 2 s. Prints the seconds from the start until the API answers, until the first profiled wallet
 with a score is listed, and until `--target` are; then stops the stack with SIGINT (Ctrl-C).

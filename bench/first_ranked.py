@@ -117,7 +117,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(stack.pid, signal.SIGKILL)
                 stack.wait()
-    print(f"walltrack run's default world (calibrated), seed {args.seed}, cap {args.cap_minutes:g} min")
+    world = "walltrack run's default world (calibrated)"
+    print(f"{world}, seed {args.seed}, cap {args.cap_minutes:g} min")
     for label in ("api answers", "first ranked wallet", f"{args.target} ranked wallets"):
         at = marks.get(label)
         print(f"  {label:<24}{f'{at:8.1f} s' if at is not None else '   not reached'}")

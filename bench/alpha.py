@@ -280,6 +280,8 @@ class Outcome:
     copyable_qualified: int
     oracle_in_candidates: int
     top_labels: dict[str, int] = field(default_factory=dict)
+    top_misses: list[str] = field(default_factory=list)
+    """Each wallet of the score's top 20 that is not copyable smart: what the profile showed."""
     labels: dict[str, Any] = field(default_factory=dict)
     """Per profiled wallet: label, copyable, truth edge, 2nd-half copy PnL (for `--dump`)."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -288,6 +290,11 @@ class Outcome:
     def oracle_share(self) -> float:
         oracle = self.pnl["oracle"]
         return self.pnl["score"] / oracle if oracle > 0 else float("nan")
+
+    @property
+    def ceiling(self) -> float:
+        """The best precision@20 any ranking of the qualified profiles could reach."""
+        return min(TOP, self.copyable_qualified) / TOP
 
     @property
     def candidate_recall(self) -> float:
@@ -333,6 +340,36 @@ def _copyable(entry: Mapping[str, Any]) -> bool:
         return int(LATENCY_MS) in entry["copyableAtMs"]
     edge = entry.get("copyableEdge")  # the classic worlds: copyable at the sim's own latency
     return edge is not None and edge > 0
+
+
+def _kind(address: str, label: Mapping[str, str], copyable: set[str]) -> str:
+    """Copyable smart, smart but not copyable at our latency (the truth knows), or the label."""
+    if address in copyable:
+        return "copyable smart"
+    name = label.get(address, "?")
+    return f"smart not copyable at {int(LATENCY_MS) // 1000} s" if name == "smart" else name
+
+
+MISS_HEADER = (
+    f"{'rank':>4} {'kind':<26}{'score':>7}{'conf':>6}{'copied':>7}{'trades':>7}{'trips':>6}"
+    f"{'capped':>8}{'w/o best':>9}{'copy WR':>8}{'pooled':>8}{'truth':>8}"
+)
+"""The score's inputs (copied buys, capped edge, edge without the best buy, copy win rate),
+the pooled uncapped copy edge, and the truth's copy edge at 3 s (the judge's only)."""
+
+
+def _miss_line(rank: int, kind: str, p: WalletProfile, truth_edge: float | None) -> str:
+    c = p.copyability
+
+    def num(value: Any) -> float:
+        return float("nan") if value is None else float(value)
+
+    return (
+        f"{rank:>4} {kind:<26}{p.score:>+7.3f}{p.breakdown.confidence:>6.2f}{c.copied_buys:>7}"
+        f"{p.trades:>7}{len(p.round_trips):>6}{num(c.capped_edge):>+8.3f}"
+        f"{num(c.capped_edge_without_best):>+9.3f}{num(c.win_rate):>8.2f}{num(c.edge):>+8.3f}"
+        f"{num(truth_edge):>+8.3f}"
+    )
 
 
 def judge(
@@ -412,11 +449,17 @@ def judge(
             }
             for p in product.profiles.values()
         },
-        top_labels=dict(
-            Counter(
-                ("copyable smart" if a in copyable else label.get(a, "?")) for a in tops["score"]
-            ).most_common()
-        ),
+        top_labels=dict(Counter(_kind(a, label, copyable) for a in tops["score"]).most_common()),
+        top_misses=[
+            _miss_line(
+                rank,
+                _kind(a, label, copyable),
+                product.profiles[a],
+                _truth_edge(truth.get(a, {})),
+            )
+            for rank, a in enumerate(tops["score"], 1)
+            if a not in copyable
+        ],
     )
 
 
@@ -497,10 +540,17 @@ def report(o: Outcome) -> str:
         f"copyable smart wallets at {LATENCY_MS} ms: {o.copyable_world} in the world, "
         f"{o.copyable_first_half} traded before the midpoint, {o.copyable_seen} made candidates "
         f"(recall {o.candidate_recall:.2f}), {o.copyable_profiled} profiled, "
-        f"{o.copyable_qualified} qualified; oracle top 20 among candidates "
+        f"{o.copyable_qualified} qualified (ceiling: precision@{TOP} {o.ceiling:.2f} for a "
+        f"perfect ranking of the qualified); oracle top 20 among candidates "
         f"{o.oracle_in_candidates}",
         f"spearman(score, truth copy edge) among unflagged qualified: {o.rho_unflagged:+.3f}",
         "top 20 by score: " + ", ".join(f"{k} {v}" for k, v in o.top_labels.items()),
+        *(
+            (f"misses in the top {TOP} (what the product saw):", MISS_HEADER)
+            if o.top_misses
+            else ()
+        ),
+        *o.top_misses,
         "",
         f"{'top 20 by':<14}{'precision@20':>13}{'2nd-half copy PnL (SOL)':>25}{'of oracle':>11}",
     ]

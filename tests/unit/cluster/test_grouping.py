@@ -200,6 +200,37 @@ def test_a_member_that_bundled_with_part_of_an_owner_joins_it_but_a_lone_link_do
     edges.append(co("u", "o"))
     # When grouped
     grouping = group(edges, [*clique, "m", "t", "u", "o"])
-    # Then m is of the owner, t (a lone link) and u (links leading to two groups) are not
+    # Then m is of the owner, t (a lone link) and u (a third of its links elsewhere: over the
+    # crowd rule's bound) are not
     assert frozenset({*clique, "m"}) in owners_of(grouping)
     assert {frozenset({"t"}), frozenset({"u"}), frozenset({"o"})} <= owners_of(grouping)
+
+
+def test_two_members_leiden_paired_off_join_the_owner_their_links_lead_into() -> None:
+    # Given an owner's six wallets that all co-entered each other, and two more of its wallets
+    # n1, n2 that co-entered four of them each and each other (Leiden pairs n1 with n2 apart:
+    # the eight together are under the resolution's gain, and the pair's one link is a bridge)
+    clique = [f"k{i}" for i in range(6)]
+    edges = [co(a, b) for i, a in enumerate(clique) for b in clique[i + 1 :]]
+    edges += [co("n1", k) for k in clique[:4]] + [co("n2", k) for k in clique[2:]]
+    edges.append(co("n1", "n2"))
+    # When grouped
+    grouping = group(edges, [*clique, "n1", "n2"])
+    # Then all eight are one owner: a fifth of their links leaving the owner is under the
+    # crowd rule's bound, so neither they nor the six are taken for a crowd
+    assert owners_of(grouping) == {frozenset({*clique, "n1", "n2"})}
+
+
+def test_a_unit_with_a_quarter_of_its_links_elsewhere_is_not_absorbed() -> None:
+    # Given six copy bots k0..k5 that co-entered each other, three of them also an outsider
+    # each (x0..x2), and a seventh bot c that co-entered k0..k2 and an outsider y: a quarter of
+    # c's links leave the six, the crowd rule's bound; with c the six would look like an owner
+    bots = [f"k{i}" for i in range(6)]
+    edges = [co(a, b) for i, a in enumerate(bots) for b in bots[i + 1 :]]
+    edges += [co(f"k{i}", f"x{i}") for i in range(3)]
+    edges += [co("c", f"k{i}") for i in range(3)] + [co("c", "y")]
+    wallets = sorted({w for e in edges for w in (e.source, e.target)})
+    # When grouped
+    grouping = group(edges, wallets)
+    # Then c is not absorbed, so the six stay a crowd: no owner holds more than one wallet
+    assert all(len(owner.wallets) == 1 for owner in grouping.owners.values())

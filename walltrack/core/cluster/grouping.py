@@ -11,8 +11,9 @@ How a grouping is made, and why each step:
    whose wallet pairs co-entered at a density above `leiden_resolution`: an owner's wallets buy
    together. Not all of them each time: a bundler buys a launch with the 4-16 wallets its 1-4
    Jito bundles hold, so a member that bundled few launches co-entered only part of the others.
-   Such a unit, left alone by Leiden, joins the group when every one of its co-entry links
-   leads into it, by at least two wallet pairs (`_absorb`).
+   Such a unit, left alone by Leiden, joins the group most of its co-entry links lead into,
+   by at least two wallet pairs and under `merge_max_outside_share` of them elsewhere
+   (`_absorb`).
 3. A lone co-entry never merges. Inside a community, a co-entry link that is the only path
    between two parts (a bridge of the unit multigraph) is cut: two wallets that co-entered
    each other and nothing else stay apart; a co-entry is believed when another path
@@ -173,7 +174,7 @@ def _behaviour_groups(
         for position, (a, b) in enumerate(multi):
             if position not in cut:
                 joined.union(roots[a], roots[b])
-        _absorb(sorted(links), links, roots, joined)
+        _absorb(sorted(links), links, roots, joined, settings.merge_max_outside_share)
     group_of = {root: joined.find(root) for root in roots}
     outside = _outside_shares(keys=sorted(links), links=links, roots=roots, group_of=group_of)
     members: dict[str, set[str]] = defaultdict(set)
@@ -190,11 +191,14 @@ def _absorb(
     links: Mapping[tuple[int, int], int],
     roots: list[str],
     joined: _UnionFind,
+    max_outside_share: float,
 ) -> None:
-    """A unit left alone whose every co-entry link leads into one group, by at least two wallet
-    pairs, joins that group. An owner that bundles each launch with a few of its wallets
-    leaves some members linked to only part of the others (density under the resolution);
-    two links into the group corroborate each other, so a lone co-entry still never merges.
+    """A unit left alone joins the group most of its co-entry links lead into, when at least
+    two wallet pairs do and under `max_outside_share` of them lead elsewhere (strictly: a
+    copy bot at the crowd rule's bound would otherwise turn its crowd into an owner). An
+    owner that bundles each launch with a few of its wallets leaves some members linked to
+    only part of the others (density under the resolution); two links into the group
+    corroborate each other, so a lone co-entry still never merges.
     One pass over the groups as Leiden left them: an absorbed unit absorbs nobody."""
     group_of = [joined.find(root) for root in roots]
     in_group = Counter(group_of)
@@ -203,11 +207,14 @@ def _absorb(
         into[a][group_of[b]] += links[(a, b)]
         into[b][group_of[a]] += links[(a, b)]
     for unit in sorted(into):
-        targets = into[unit]
-        if in_group[group_of[unit]] > 1 or len(targets) != 1:
+        if in_group[group_of[unit]] > 1:
             continue
-        ((group, pairs),) = targets.items()
-        if pairs >= 2 and in_group[group] > 1:
+        targets = into[unit]
+        groups = [(pairs, group) for group, pairs in targets.items() if in_group[group] > 1]
+        if not groups:
+            continue
+        pairs, group = max(groups)
+        if pairs >= 2 and 1 - pairs / sum(targets.values()) < max_outside_share:
             joined.union(roots[unit], group)
 
 

@@ -339,7 +339,8 @@ def test_refresh_keeps_a_trading_bonding_curve_alive_and_buries_a_thin_pool(
     curve = _cand("refresh-curve", "0").model_copy(update={"dex_id": "pumpfun"})
     pool = _cand("refresh-thin-pool", "500").model_copy(update={"dex_id": "raydium"})
     market = Market([curve, pool])
-    settings, discovery = TokenRefreshSettings(), TokenDiscoverySettings(min_liquidity_usd=Decimal(0))
+    settings = TokenRefreshSettings()
+    discovery = TokenDiscoverySettings(min_liquidity_usd=Decimal(0))
     asyncio.run(
         run_token_scan(settings=discovery, source=market, safety=Safety(set()), store=store,
                        outbox=Outbox(), atomic=nullcontext, now=T0)

@@ -45,18 +45,25 @@ Run: ``.venv/bin/python bench/alpha.py --seed 4 5 6 [--scenario calibrated|bench
 [--quick] [--min-trades N] [--dump DIR] [--check]`` from the repo root; several seeds end with
 a one-line-per-seed table. Tuning seeds (item 5 of issue 13): 1, 2, 3; the others are held out.
 
-Measured 2026-12-07 (calibrated world with hidden owners, product defaults, copy_follower
-needing mirrored exits, bonding curves judged without the pool liquidity rule; copy PnL in SOL
-over the second half; 3-6 min a seed on the shared, loaded 2-CPU machine):
+Measured 2026-12-07 (calibrated world with insider bundles, product defaults, score shrunk
+toward `score_prior` -0.3 (tuned on seeds 1-3); copy PnL in SOL over the second half):
   seed set      p@20 bot-recall smart-flagged score  rPnL    WR  random oracle share  rho cand
-     1 tuning   0.65   1.00       17 %       +0.17 -3.38 -0.46  -9.46  +0.05   n/a +0.66 1.00
-     2 tuning   0.80   1.00       16 %       -0.18 -9.76 +0.24 -10.12  +4.39  -4 % +0.79 1.00
-     3 tuning   0.80   1.00       19 %       -1.56 -2.40 -1.03  -9.23  +8.86 -18 % +0.80 0.97
-     4 held out 0.75   1.00       13 %       -1.80 -3.40 -3.10  -1.82  +2.39 -75 % +0.73 1.00
-     5 held out 0.60   1.00       21 %       +5.47 -1.42 +0.65  -2.98 +11.54  47 % +0.71 1.00
-     6 held out 0.55   1.00       20 %       +0.89 +0.20 +0.65  -7.63  +9.61   9 % +0.67 0.96
-     7 held out 0.75   1.00       21 %       -2.45 -6.12 -5.28  -8.05  +0.25   n/a +0.81 0.97
-     8 held out 0.70   1.00       19 %       +2.04 -1.14 +2.40  -4.72 +10.91  19 % +0.69 1.00
+     1 tuning   0.75   1.00       17 %       -2.52 -3.63 -3.97  -8.71  -1.73   n/a +0.75 1.00
+     2 tuning   0.75   1.00       15 %       +3.03 -6.51 +1.93  -5.05  +4.97  61 % +0.86 1.00
+     3 tuning   0.90   1.00       19 %       -0.71 -1.84 -2.81  -4.69  +7.97  -9 % +0.81 0.97
+     4 held out 0.90   1.00       12 %       +0.03 -1.80 -0.23  +2.64  +5.10   1 % +0.82 1.00
+     5 held out 0.55   1.00       21 %       +4.00 -0.38 +1.10  -5.33 +11.41  35 % +0.68 1.00
+     6 held out 0.85   1.00       20 %       +2.30 -0.19 -1.55  -1.74  +6.32  36 % +0.79 0.96
+     7 held out 0.85   1.00       20 %       -2.77 -7.76 -4.92  -4.82  +1.91 -145 % +0.88 1.00
+     8 held out 0.75   1.00       20 %       -0.51 -8.22 -1.78  -6.80  +4.82 -11 % +0.88 1.00
+(shrunk toward 0, the same runs: p@20 0.70 0.70 0.90 | 0.85 0.50 0.75 0.80 0.75, score PnL
+-2.95 +3.82 -0.71 | -0.59 +4.78 +1.17 -3.08 -0.33.) Why precision@20 stays under 0.9: of
+the ~77-100 qualified wallets a seed, 47-59 are smart wallets whose truth edge at 3 s is under
+the 0.03 copyable line, and the product's first-half copy edge is off the whole day's by 0.076
+in the median (388 qualified smart wallets, seeds 1-5) while 27 % of them lie within 0.08 of
+that line; the ceiling (copyable smart wallets among the qualified) is 1.00 except on seeds 5
+(0.75: 15) and 6 (0.95: 19). The remaining misses are those near-line smart wallets and
+retail wallets with 2-5 copied buys (each miss is printed with what the product saw).
 Why the PnL targets are out of reach at this horizon: a copyable smart wallet's second-half
 copy PnL is +0.20 / +0.03 / +0.27 SOL on average with a standard deviation of 0.49 / 0.56 /
 0.57 (seeds 1-3; 45-66 % of them positive), so 20 wallets picked perfectly by label (p@20 =

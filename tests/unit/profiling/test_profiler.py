@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from tests.unit.profiling.builders import (
     NOW,
@@ -154,7 +156,8 @@ def test_confidence_grows_with_the_number_of_copied_buys() -> None:
     assert confidences[-1] == 40 / 50
     scores = [p.score for p in profiles]
     assert scores == sorted(scores)
-    assert scores[0] > 0
+    # (one winning buy lifts the score above the prior, not yet above zero)
+    assert SETTINGS.score_prior < scores[0] < 0 < scores[1]
 
 
 def test_a_small_sample_big_winner_ranks_below_a_large_sample_steady_winner() -> None:
@@ -172,7 +175,7 @@ def test_a_small_sample_big_winner_ranks_below_a_large_sample_steady_winner() ->
     assert lucky.copyability.edge is not None
     assert steady.copyability.edge is not None
     assert lucky.copyability.edge > steady.copyability.edge > 0
-    assert steady.score > lucky.score > 0
+    assert steady.score > lucky.score > SETTINGS.score_prior
     assert lucky.breakdown.confidence < steady.breakdown.confidence
 
 
@@ -213,10 +216,72 @@ def test_the_gain_cap_is_what_the_score_reads() -> None:
     uncapped = _profile(
         "Lucky", ten_x + losers, market, SETTINGS.model_copy(update={"copy_gain_cap": 20.0})
     )
-    # Then only the cap differs, and raising it turns the score positive
+    # Then only the cap differs, and raising it turns the score's raw edge positive
     assert capped.copyability.edge == uncapped.copyability.edge
     assert uncapped.copyability.capped_edge == uncapped.copyability.edge
-    assert uncapped.score > 0 > capped.score
+    assert uncapped.breakdown.raw > 0 > capped.breakdown.raw
+    assert uncapped.score > capped.score
+
+
+def _stats(n: int, *, edge: str, win_rate: float, without_best: str) -> CopyStats:
+    """Copy stats of `n` copied buys of 0.5 SOL with the given capped edges and win rate."""
+    cost = D("0.5") * n
+    return CopyStats(
+        copied_buys=n,
+        skipped_no_market=0,
+        cost_sol=cost,
+        realised_pnl_sol=D(edge) * cost,
+        marked_pnl_sol=D(0),
+        pnl_sol=D(edge) * cost,
+        edge=D(edge),
+        win_rate=win_rate,
+        edge_without_best=D(without_best),
+        capped_edge=D(edge),
+        capped_edge_without_best=D(without_best),
+    )
+
+
+def test_a_few_slightly_losing_copies_do_not_outrank_a_long_record_of_the_same() -> None:
+    # Given two wallets whose copies lose a little (-2 % a buy, 45 % won, -6 % without the
+    # best), one over 3 copied buys (a retail wallet's half day), one over 12 (a smart one's)
+    short = _stats(3, edge="-0.02", win_rate=0.45, without_best="-0.06")
+    long = _stats(12, edge="-0.02", win_rate=0.45, without_best="-0.06")
+    # When both are scored
+    few = score_copyability(short, [], SETTINGS)
+    many = score_copyability(long, [], SETTINGS)
+    # Then their raw scores are equal and above the prior, and the longer record ranks higher:
+    # shrinking toward 0 ranked the 3-buy wallet first (-0.027 against -0.063)
+    assert few.raw == many.raw
+    assert SETTINGS.score_prior < many.raw < 0
+    assert many.score > few.score
+    toward_zero = SETTINGS.model_copy(update={"score_prior": 0.0})
+    assert (
+        score_copyability(short, [], toward_zero).score
+        > score_copyability(long, [], toward_zero).score
+    )
+
+
+def test_a_record_worse_than_the_prior_sinks_further_with_more_buys() -> None:
+    # Given two wallets whose copies lose hard (-30 % a buy, none won), over 3 and 12 buys
+    short = _stats(3, edge="-0.3", win_rate=0.0, without_best="-0.3")
+    long = _stats(12, edge="-0.3", win_rate=0.0, without_best="-0.3")
+    # When both are scored
+    few = score_copyability(short, [], SETTINGS)
+    many = score_copyability(long, [], SETTINGS)
+    # Then both sit below the prior, and the longer losing record lower
+    assert many.raw < SETTINGS.score_prior
+    assert many.score < few.score < SETTINGS.score_prior
+
+
+def test_the_score_prior_is_a_setting_between_minus_one_and_zero() -> None:
+    # Given the profiling settings
+    # When the prior is set outside [-1, 0]
+    # Then it is refused with a clear error; inside, it is kept
+    for bad in (-1.5, 0.1):
+        with pytest.raises(ValidationError, match="score_prior"):
+            WalletProfileSettings(score_prior=bad)
+    assert WalletProfileSettings(score_prior=-1.0).score_prior == -1.0
+    assert SETTINGS.score_prior < 0
 
 
 def test_a_flagged_wallet_ranks_below_any_unflagged_one() -> None:
@@ -285,7 +350,9 @@ def test_the_breakdown_names_each_component_with_its_weight() -> None:
         ("consistency", SETTINGS.weight_consistency),
     ]
     assert breakdown.raw == sum(c.contribution for c in breakdown.components)
-    assert breakdown.shrunk == breakdown.raw * breakdown.confidence == breakdown.score
+    c = breakdown.confidence
+    assert breakdown.shrunk == breakdown.raw * c + SETTINGS.score_prior * (1 - c)
+    assert breakdown.shrunk == breakdown.score
 
 
 def test_metrics_of_a_simple_history() -> None:
@@ -419,7 +486,7 @@ def test_buys_without_any_market_are_counted_not_copied() -> None:
     assert profile.copyability.copied_buys == 0
     assert profile.copyability.skipped_no_market == 3
     assert profile.copyability.edge is None
-    assert profile.score == 0
+    assert profile.score == SETTINGS.score_prior  # no copied buy: nothing but the prior
 
 
 def test_a_copy_still_open_is_marked_at_the_current_price() -> None:

@@ -148,6 +148,15 @@ class WalletProfileSettings(StepSettings):
         le=1_000,
         description="Copied buys at which confidence n/(n+k) reaches one half",
     )
+    score_prior: StrictFloat = Field(
+        -0.3,
+        ge=-1,
+        le=0,
+        description="What the score assumes before any copied buy (on its -1..1 scale): a small"
+        " sample is pulled toward it, not toward 0, so a few losing copies do not outrank a"
+        " long record of the same result; below 0 because an unproven wallet copied after our"
+        " latency, slippage and fees loses",
+    )
     bot_penalty: StrictFloat = Field(
         2.0,
         gt=1,

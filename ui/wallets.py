@@ -289,7 +289,8 @@ def qualification_markdown(wallet: dict[str, Any], profile: dict[str, Any]) -> s
 
 
 def breakdown_markdown(breakdown: dict[str, Any]) -> str:
-    """How the score was made: each component, then raw → shrunk → penalty → score."""
+    """How the score was made: each component, then raw → shrunk toward the prior → penalty →
+    score."""
     lines = [
         "#### Score breakdown",
         "",
@@ -307,7 +308,9 @@ def breakdown_markdown(breakdown: dict[str, Any]) -> str:
     lines += [
         "",
         f"raw **{breakdown['raw']:+.3f}** × confidence **{breakdown['confidence']:.2f}** "
-        f"(from {breakdown['sample_size']} copied buys) → **{breakdown['shrunk']:+.3f}**"
+        f"(from {breakdown['sample_size']} copied buys) + prior "
+        f"**{breakdown.get('prior', 0.0):+.2f}** × (1 − confidence) "
+        f"→ **{breakdown['shrunk']:+.3f}**"
         f"; bot penalty {breakdown['bot_penalty']:.2f} → score **{breakdown['score']:+.3f}**",
     ]
     return "\n".join(lines)

@@ -352,6 +352,7 @@ def test_the_breakdown_names_each_component_with_its_weight() -> None:
     assert breakdown.raw == sum(c.contribution for c in breakdown.components)
     c = breakdown.confidence
     assert breakdown.shrunk == breakdown.raw * c + SETTINGS.score_prior * (1 - c)
+    assert breakdown.prior == SETTINGS.score_prior  # shown on the wallet's detail
     assert breakdown.shrunk == breakdown.score
 
 

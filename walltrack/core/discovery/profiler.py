@@ -561,6 +561,7 @@ def score_copyability(
         sample_size=n,
         confidence=confidence,
         shrunk=shrunk,
+        prior=settings.score_prior,
         bot_penalty=penalty,
         score=score,
     )

@@ -73,8 +73,9 @@ class ScoreComponent(BaseModel):
 
 
 class ScoreBreakdown(BaseModel):
-    """How the score was made: raw = Σ weight·normalised / Σ weight, shrunk by confidence,
-    then, for a flagged bot, min(shrunk, 0) − bot_penalty."""
+    """How the score was made: raw = Σ weight·normalised / Σ weight, shrunk toward the prior by
+    confidence (raw·c + prior·(1 − c)), then, for a flagged bot, min(shrunk, 0) − bot_penalty.
+    Profiles made before the prior existed were shrunk toward 0, which `prior`'s default says."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -83,6 +84,7 @@ class ScoreBreakdown(BaseModel):
     sample_size: int = Field(ge=0)
     confidence: float = Field(ge=0, le=1)
     shrunk: float = Field(ge=-1, le=1)
+    prior: float = Field(default=0.0, ge=-1, le=0)
     bot_penalty: float = Field(ge=0)
     score: float
 

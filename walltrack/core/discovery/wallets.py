@@ -242,6 +242,19 @@ async def read_token_trades(
         read.append(TimeSpan(start, min(gap.end, settled)))
         if got.partial:
             break
+    _save_coverage(store, mint, now=now, report=report, read=read)
+    return report
+
+
+def _save_coverage(
+    store: WalletStore,
+    mint: str,
+    *,
+    now: datetime,
+    report: TradesReport,
+    read: Sequence[TimeSpan],
+) -> None:
+    """Record what a read covered: the spans read in full, merged, and its counts."""
     store.save_trade_sync(
         TokenTradeSync(
             mint=mint,
@@ -253,7 +266,6 @@ async def read_token_trades(
             covered=tuple(merge_spans(read)),
         )
     )
-    return report
 
 
 async def _earlier_swap(
@@ -536,17 +548,7 @@ async def _scan_windows(
     else:
         report.partial = True
     if report.fetched:
-        store.save_trade_sync(
-            TokenTradeSync(
-                mint=mint,
-                fetched_at=now,
-                newest_signature=None,
-                transactions=report.transactions,
-                swaps=report.swaps,
-                partial=report.partial,
-                covered=tuple(merge_spans(read)),
-            )
-        )
+        _save_coverage(store, mint, now=now, report=report, read=read)
     return report
 
 

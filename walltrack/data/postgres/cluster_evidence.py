@@ -20,6 +20,7 @@ from walltrack.data.models.cluster_evidence import TxFacts, WalletPage
 from walltrack.data.models.enhanced_tx import NativeTransfer, TokenTransfer
 from walltrack.data.models.swap import Swap
 from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.wallets import swap_from_row
 
 
 def _facts_json(tx: TxFacts) -> dict[str, Any]:
@@ -65,21 +66,6 @@ def _page(row: DictRow) -> WalletPage:
         transactions=tuple(_facts(raw) for raw in row["transactions"]),
         fetched=row["fetched"],
         malformed=row["malformed"],
-    )
-
-
-def _swap(row: DictRow) -> Swap:
-    return Swap(
-        signature=row["signature"],
-        wallet=row["wallet"],
-        side=row["side"],
-        token_mint=row["token_mint"],
-        token_amount=row["token_amount"],
-        quote_mint=row["quote_mint"],
-        quote_amount=row["quote_amount"],
-        source=row["source"],
-        timestamp=row["ts"],
-        slot=row["slot"],
     )
 
 
@@ -154,4 +140,4 @@ class ClusterEvidenceRepository:
                 " order by slot, wallet, signature",
                 (list(wallets),),
             ).fetchall()
-        return [_swap(row) for row in rows]
+        return [swap_from_row(row) for row in rows]

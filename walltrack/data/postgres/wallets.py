@@ -49,7 +49,8 @@ _FOLLOWABLE = "(coalesce(qualified, false) and is_bot is false)"
 """A wallet the product would follow: qualified (which excludes bots) and not flagged."""
 
 
-def _swap(row: DictRow) -> Swap:
+def swap_from_row(row: DictRow) -> Swap:
+    """A `swaps` row as the model (every module reading that table maps it here)."""
     return Swap(
         signature=row["signature"],
         wallet=row["wallet"],
@@ -126,7 +127,7 @@ class WalletRepository:
                 " order by ts, slot, signature, wallet",
                 (mint, since, since, limit),
             ).fetchall()
-        return [_swap(r) for r in rows]
+        return [swap_from_row(r) for r in rows]
 
     def token_swap_count(self, mint: str) -> int:
         """How many swaps are stored on a token (they are only ever added: a price tape built
@@ -150,7 +151,7 @@ class WalletRepository:
                 " order by ts, slot",
                 {"wallet": wallet, "since": since, "until": until},
             ).fetchall()
-        return [_swap(r) for r in rows]
+        return [swap_from_row(r) for r in rows]
 
     def trade_sync(self, mint: str) -> TokenTradeSync | None:
         with self._db.connection() as conn:

@@ -113,6 +113,7 @@ def build_queue_depths(env: EnvSettings, db: Database) -> dict[QueueName, QueueD
         "wallet_discovery": env.wallet_discovery_queue_url,
         "wallet_profile": env.wallet_profile_queue_url,
         "cluster_evidence": env.cluster_evidence_queue_url,
+        "signal_score": env.signal_score_queue_url,
     }
     local: dict[QueueName, tuple[str, str | None]] = {}
     remote: dict[QueueName, str] = {}
@@ -247,6 +248,12 @@ class Container:
             graph=lambda: self.graph,
         )
 
+    # -- step 5: watchlist (WatchlistJobs, repositories, the Helius webhooks client) ---------
+
+    # -- step 6: webhook ingest and reconcile ----------------------------------------------
+
+    # -- step 6: signals ------------------------------------------------------------------
+
     # -- market clients (one set per thread) ------------------------------------------------
     def open_market_ports(self) -> tuple[MarketPorts, Close]:
         env = self.env
@@ -320,6 +327,7 @@ def build_container(
         "wallet_discovery": env.wallet_discovery_queue_url,
         "wallet_profile": env.wallet_profile_queue_url,
         "cluster_evidence": env.cluster_evidence_queue_url,
+        "signal_score": env.signal_score_queue_url,
     }
     ports = QueuePorts(urls, open_queue, given=queues or {})
     slots = RateLimitSlots(db)

@@ -39,6 +39,7 @@ QUEUE_URL_VARIABLES: dict[QueueName, str] = {
     "wallet_discovery": "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL",
     "wallet_profile": "WALLTRACK_WALLET_PROFILE_QUEUE_URL",
     "cluster_evidence": "WALLTRACK_CLUSTER_EVIDENCE_QUEUE_URL",
+    "signal_score": "WALLTRACK_SIGNAL_SCORE_QUEUE_URL",
 }
 SWEEP_MIN_AGE = timedelta(seconds=30)
 """The sweep leaves younger rows to the relay of the transaction that wrote them."""

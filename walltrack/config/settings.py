@@ -84,6 +84,10 @@ class EnvSettings(BaseSettings):
     wallet_discovery_queue_url: str | None = None
     wallet_profile_queue_url: str | None = None
     cluster_evidence_queue_url: str | None = None
+    signal_score_queue_url: str | None = None
+    # The public URL Helius POSTs swaps to (webhook_ingest's Function URL: template.yaml
+    # `!GetAtt WebhookIngestFunctionUrl.FunctionUrl`; set by the local runtime locally).
+    webhook_ingest_url: str | None = None
     # A run with no sign of life for this long is closed as failed (it timed out or crashed).
     # Keep it above queue visibility (30 min) x QueueMaxReceiveCount (template, default 5).
     run_deadline_minutes: int = Field(default=180, ge=10, le=7 * 24 * 60)

@@ -5,6 +5,7 @@ an in-memory stand-in with the repository's interface)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,7 @@ import pytest
 from walltrack.app.handlers import consume, parse_message
 from walltrack.data.models.messages import (
     MESSAGE_FOR_QUEUE,
+    SignalScoreRequested,
     StepMessage,
     TokenScanRequested,
     WalletDiscoveryRequested,
@@ -52,7 +54,7 @@ def _event(*bodies: str) -> dict[str, Any]:
 
 def test_each_queue_has_one_message_model_and_each_model_one_queue() -> None:
     assert set(MESSAGE_FOR_QUEUE) == {
-        "token_scan", "wallet_discovery", "wallet_profile", "cluster_evidence"
+        "token_scan", "wallet_discovery", "wallet_profile", "cluster_evidence", "signal_score"
     }  # fmt: skip
     assert {model.queue for model in MESSAGE_FOR_QUEUE.values()} == set(MESSAGE_FOR_QUEUE)
 
@@ -144,3 +146,21 @@ def test_a_message_whose_handling_fails_is_not_marked_handled() -> None:
     assert result == {"batchItemFailures": [{"itemIdentifier": "sqs-0"}]}
     assert not consumed.seen("wallet_profile", message.message_id)
     assert consumed.seen("wallet_profile", fine.message_id)
+
+
+def test_a_swap_is_one_signal_message_whatever_delivered_it() -> None:
+    # Given one swap ingested twice (a webhook delivery and reconcile), and another swap
+    when = datetime(2026, 12, 7, tzinfo=UTC)
+    wallet, mint = "So11111111111111111111111111111111111111112", "11111111111111111111111111111111"
+    first = SignalScoreRequested.for_swap(
+        signature="sig1", wallet=wallet, token_mint=mint, received_at=when, via="webhook"
+    )
+    again = SignalScoreRequested.for_swap(
+        signature="sig1", wallet=wallet, token_mint=mint, received_at=when, via="reconcile"
+    )
+    other = SignalScoreRequested.for_swap(
+        signature="sig2", wallet=wallet, token_mint=mint, received_at=when, via="webhook"
+    )
+    # Then the same swap has the same message id (the consumer skips the second), another not
+    assert first.message_id == again.message_id
+    assert other.message_id != first.message_id

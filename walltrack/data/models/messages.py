@@ -18,14 +18,17 @@ event; one `model_validate_json` with our own error line serves both.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, Literal, Self
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from pydantic import BaseModel, ConfigDict
 
 from walltrack.data.models.solana import SolanaAddress
 
-QueueName = Literal["token_scan", "wallet_discovery", "wallet_profile", "cluster_evidence"]
+QueueName = Literal[
+    "token_scan", "wallet_discovery", "wallet_profile", "cluster_evidence", "signal_score"
+]
 """Logical queue names; each maps to one SQS queue in template.yaml (its URL from the env)."""
 
 
@@ -77,6 +80,46 @@ class ClusterEvidenceRequested(StepMessage):
     address: SolanaAddress
 
 
+SWAP_MESSAGE_NAMESPACE = UUID("6f1d7c8e-2b4a-5e0f-9c3d-7a1b2c3d4e5f")
+"""uuid5 namespace of `SignalScoreRequested.for_swap` ids: one id per swap, whoever sent it."""
+
+
+class SignalScoreRequested(StepMessage):
+    """webhook_ingest / reconcile → signal_score: score one newly ingested swap of a watched
+    wallet (a buy → an entry signal; a sell → an exit signal). The swap itself is in
+    `public.swaps`, keyed by (signature, wallet, token_mint). `received_at` is when our ingest
+    took it (Helius delivery or reconcile read), so on-chain → received → scored latency shows.
+    Its `message_id` is derived from the swap key (`for_swap`): a swap ingested twice (a
+    duplicate delivery racing reconcile) is one message to the consumer."""
+
+    queue: ClassVar[QueueName] = "signal_score"
+    signature: str
+    wallet: SolanaAddress
+    token_mint: SolanaAddress
+    received_at: datetime
+    via: Literal["webhook", "reconcile"]
+
+    @classmethod
+    def for_swap(
+        cls,
+        *,
+        signature: str,
+        wallet: str,
+        token_mint: str,
+        received_at: datetime,
+        via: Literal["webhook", "reconcile"],
+    ) -> SignalScoreRequested:
+        key = f"{signature}:{wallet}:{token_mint}"
+        return cls(
+            message_id=uuid5(SWAP_MESSAGE_NAMESPACE, key),
+            signature=signature,
+            wallet=wallet,
+            token_mint=token_mint,
+            received_at=received_at,
+            via=via,
+        )
+
+
 MESSAGE_FOR_QUEUE: dict[QueueName, type[StepMessage]] = {
     model.queue: model
     for model in (
@@ -84,5 +127,6 @@ MESSAGE_FOR_QUEUE: dict[QueueName, type[StepMessage]] = {
         WalletDiscoveryRequested,
         WalletProfileRequested,
         ClusterEvidenceRequested,
+        SignalScoreRequested,
     )
 }

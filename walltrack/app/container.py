@@ -25,6 +25,7 @@ from walltrack.app.ports import StepPorts
 from walltrack.app.rate_limits import SharedRateLimiter, upstream_accounts
 from walltrack.app.token_discovery import TokenDiscoveryJobs
 from walltrack.app.wallet_discovery import WalletJobs
+from walltrack.app.watchlist import WatchlistJobs, WebhookTarget
 from walltrack.clock import Clock, clock_from_text
 from walltrack.config.settings import EnvSettings
 from walltrack.core.discovery.wallets import PriceTapeCache
@@ -42,6 +43,7 @@ from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 from walltrack.data.postgres.step_settings import StepSettingsRepository
 from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
+from walltrack.data.postgres.watchlist import WatchlistRepository
 from walltrack.log import register_secrets
 from walltrack.runtime.queue_depths import SqsQueueDepths
 from walltrack.runtime.queues import (
@@ -55,6 +57,7 @@ from walltrack.services.base import USER_AGENT, Transport
 from walltrack.services.dexscreener import DexScreenerClient
 from walltrack.services.helius import DAS_RATE_BY_PLAN, RPC_RATE_BY_PLAN, HeliusDasClient
 from walltrack.services.helius.transactions import HeliusTransactionsClient
+from walltrack.services.helius.webhooks import HeliusWebhooksClient
 from walltrack.services.jupiter import JupiterClient
 from walltrack.services.rugcheck import RugCheckClient
 from walltrack.services.token_market import DexScreenerCandidates, MarketSafetyFacts
@@ -249,6 +252,17 @@ class Container:
         )
 
     # -- step 5: watchlist (WatchlistJobs, repositories, the Helius webhooks client) ---------
+    @cached_property
+    def watchlist(self) -> WatchlistRepository:
+        return WatchlistRepository(self.db)
+
+    @cached_property
+    def watchlist_jobs(self) -> WatchlistJobs:
+        return WatchlistJobs(
+            self.step_ports,
+            watchlist=self.watchlist,
+            target=WebhookTarget(self.env.webhook_ingest_url, self.env.webhook_auth_secret),
+        )
 
     # -- step 6: webhook ingest and reconcile ----------------------------------------------
 
@@ -286,11 +300,18 @@ class Container:
         jupiter = JupiterClient(
             env.jupiter_base_url, api_key=env.jupiter_api_key, **transport(jupiter="jupiter")
         )
+        webhooks = HeliusWebhooksClient(
+            env.helius_api_base_url,
+            api_key=env.helius_api_key,
+            webhooks_rate=DAS_RATE_BY_PLAN[env.helius_plan],
+            **transport(webhooks="helius-webhooks"),
+        )
         ports = MarketPorts(
             candidates=DexScreenerCandidates(dex),
             safety=MarketSafetyFacts(das, rugcheck),
             transactions=HeliusTransactionSource(helius),
             prices=JupiterSolPrices(jupiter),
+            webhooks=webhooks,
         )
         return ports, http.aclose
 

@@ -23,7 +23,7 @@ from walltrack.app.container import (
 )
 from walltrack.app.process import bound
 from walltrack.cli.dashboard import dashboard_login
-from walltrack.cli.local_token import local_api_token
+from walltrack.cli.local_token import local_api_token, local_webhook_secret
 from walltrack.cli.market import MarketProcess, wait_until_ready
 from walltrack.cli.market_clock import MarketClockKeeper
 from walltrack.cli.supervisor import supervise_engines
@@ -53,6 +53,9 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
     # environment, as in Lambda); the in-process dashboard is handed it directly.
     api_token, token_file = local_api_token(env)
     os.environ["WALLTRACK_API_TOKEN"] = api_token
+    # What Helius (here the simulated market) must echo in Authorization to webhook_ingest:
+    # kept private in the data folder like the API token, never printed.
+    os.environ["WALLTRACK_WEBHOOK_AUTH_SECRET"] = local_webhook_secret(env)
     applied = apply_migrations(resolve_database_url(env))
     log.info("migrations", applied=len(applied))
     keeper = None
@@ -80,6 +83,9 @@ def serve(args: argparse.Namespace, market: MarketProcess | None) -> int:
         exclude={"ApiFunction"},
         apply_env=True,
         queue_store=build_local_queue_store(env),
+        # webhook_ingest's Function URL as served below (/fn/<Function>/ on the local API):
+        # what WALLTRACK_WEBHOOK_INGEST_URL says, so the webhook Helius calls reaches it.
+        function_url_base=env.api_base_url,
     )
     container = build_container(EnvSettings(), clock=clock)
     runtime.invocation_scope = lambda: bound(container)

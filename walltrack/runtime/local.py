@@ -148,7 +148,9 @@ class LocalRuntime:
     container, `walltrack.app.process.bound`), on the thread the handler runs on.
     `queue_store`: where the queues keep their messages (default: this process's memory);
     `walltrack run` passes the Postgres store so queued and in-flight messages survive a
-    restart. The runtime owns the store and closes it. A runtime owns its queues: one runtime
+    restart. `function_url_base`: where `url_router()` is served (the local API's base URL):
+    `!GetAtt <Function>Url.FunctionUrl` then resolves to `<base>/fn/<Function>/`.
+    The runtime owns the store and closes it. A runtime owns its queues: one runtime
     per store at a time, so at construction every message a previous runtime received and did
     not delete (it died mid-batch) becomes visible at once, its receive count kept, rather
     than after the rest of its visibility timeout as SQS would make it wait. The consumer that
@@ -169,8 +171,10 @@ class LocalRuntime:
         region: str | None = None,
         invocation_scope: InvocationScope | None = None,
         queue_store: QueueStore | None = None,
+        function_url_base: str | None = None,
     ) -> None:
         self.template = template if isinstance(template, Template) else load_template(template)
+        self.function_url_base = function_url_base.rstrip("/") if function_url_base else None
         self.clock: Clock = clock or SystemClock()
         self.region = region or _default_region()
         self.poll_interval = poll_interval
@@ -331,7 +335,18 @@ class LocalRuntime:
             by_attribute["QueueName"] = raw.resource
             value = by_attribute.get(raw.attribute)
             return (value, True) if value is not None else None
+        if isinstance(raw, GetAtt) and raw.attribute == "FunctionUrl":
+            url = self.function_url(raw.resource.removesuffix("Url"))
+            return (url, True) if url is not None else None
         return None  # Fn::Sub, Fn::If, ...: not evaluated locally
+
+    def function_url(self, function_id: str) -> str | None:
+        """The local URL of a function's Function URL (as `url_router()` serves it), or None
+        without a `function_url_base` or when the function has no FunctionUrlConfig."""
+        spec = self.template.functions.get(function_id)
+        if self.function_url_base is None or spec is None or not spec.function_url:
+            return None
+        return f"{self.function_url_base}/fn/{function_id}/"
 
     def _resolve_ref(self, target: str) -> tuple[str, bool] | None:
         if target in self._queues:

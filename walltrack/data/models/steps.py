@@ -11,6 +11,7 @@ from walltrack.data.models.step_settings import (
 )
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
+from walltrack.data.models.watchlist import WatchlistSettings
 
 STEP_SETTINGS: dict[str, type[StepSettings]] = {
     model.step: model
@@ -20,5 +21,6 @@ STEP_SETTINGS: dict[str, type[StepSettings]] = {
         WalletDiscoverySettings,
         WalletProfileSettings,
         ClusterSettings,
+        WatchlistSettings,
     )
 }

@@ -1,0 +1,166 @@
+"""webhook_deliveries, webhook_refusals, ingested_swaps, reconcile_cursors (step 6's ingest)
+and the listed wallets of `public.watchlist` as ingest reads them: the only place their SQL
+lives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from walltrack.data.models.ingest import DeliveryStatus, IngestVia, ReconcileCursor
+from walltrack.data.models.swap import Swap
+from walltrack.data.postgres.database import Database
+
+SwapKey = tuple[str, str, str]
+"""(signature, wallet, token_mint): the key a swap is ingested once by."""
+
+
+class IngestRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- the watchlist as ingest sees it ----------------------------------------------------
+    def listed_wallets(self) -> dict[str, datetime]:
+        """Each wallet followed now, with when its watchlist row last changed (listed since)."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "select address, changed_at from public.watchlist where listed order by address"
+            ).fetchall()
+        return {row["address"]: row["changed_at"] for row in rows}
+
+    # -- deliveries -------------------------------------------------------------------------
+    def count_refusal(self, at: datetime) -> None:
+        """One refused attempt (wrong or missing Authorization), counted in its minute."""
+        minute = at.replace(second=0, microsecond=0)
+        with self._db.connection() as conn:
+            conn.execute(
+                "insert into public.webhook_refusals (minute, attempts) values (%s, 1)"
+                " on conflict (minute) do update"
+                " set attempts = public.webhook_refusals.attempts + 1",
+                (minute,),
+            )
+
+    def add_delivery(
+        self,
+        *,
+        received_at: datetime,
+        status: DeliveryStatus,
+        size: int,
+        body: bytes | None,
+        error: str | None = None,
+    ) -> int:
+        """The delivery's audit row (its counts are set by `finish_delivery`); its id."""
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "insert into public.webhook_deliveries (received_at, status, bytes, body, error)"
+                " values (%s, %s, %s, %s, %s) returning id",
+                (received_at, status, size, body, error),
+            ).fetchone()
+        assert row is not None  # insert ... returning always returns a row
+        return int(row["id"])
+
+    def finish_delivery(
+        self, delivery_id: int, *, items: int, swaps_found: int, swaps_new: int, error: str | None
+    ) -> None:
+        with self._db.connection() as conn:
+            conn.execute(
+                "update public.webhook_deliveries set items = %s, swaps_found = %s,"
+                " swaps_new = %s, error = %s where id = %s",
+                (items, swaps_found, swaps_new, error, delivery_id),
+            )
+
+    def delivery_body(self, delivery_id: int) -> bytes | None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select body from public.webhook_deliveries where id = %s", (delivery_id,)
+            ).fetchone()
+        return None if row is None or row["body"] is None else bytes(row["body"])
+
+    # -- ingested swaps ---------------------------------------------------------------------
+    def claim(
+        self,
+        swaps: Sequence[Swap],
+        *,
+        via: IngestVia,
+        received_at: datetime,
+        delivery_id: int | None,
+    ) -> list[SwapKey]:
+        """Record `swaps` as ingested; the keys this call was first to record (a concurrent
+        claim of the same key waits for the other transaction, then gets nothing)."""
+        if not swaps:
+            return []
+        keys = [(s.signature, s.wallet, s.token_mint) for s in swaps]
+        signatures, wallets, mints = (list(c) for c in zip(*keys, strict=True))
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "insert into public.ingested_swaps"
+                " (signature, wallet, token_mint, received_at, via, delivery_id)"
+                " select s, w, m, %s, %s, %s"
+                " from unnest(%s::text[], %s::text[], %s::text[]) as k(s, w, m)"
+                " on conflict do nothing returning signature, wallet, token_mint",
+                (received_at, via, delivery_id, signatures, wallets, mints),
+            ).fetchall()
+        return [(r["signature"], r["wallet"], r["token_mint"]) for r in rows]
+
+    def ingested_count(self, *, via: IngestVia | None = None) -> int:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select count(*) as n from public.ingested_swaps"
+                " where %s::text is null or via = %s",
+                (via, via),
+            ).fetchone()
+        return int(row["n"]) if row else 0
+
+    # -- reconcile cursors ------------------------------------------------------------------
+    def cursors(self, addresses: Sequence[str]) -> dict[str, ReconcileCursor]:
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "select address, last_signature, last_time from public.reconcile_cursors"
+                " where address = any(%s)",
+                (list(addresses),),
+            ).fetchall()
+        return {r["address"]: ReconcileCursor(r["last_signature"], r["last_time"]) for r in rows}
+
+    def save_cursor(self, address: str, cursor: ReconcileCursor, *, at: datetime) -> None:
+        """Move a wallet's cursor forward (never back, whatever runs concurrently)."""
+        with self._db.connection() as conn:
+            conn.execute(
+                "insert into public.reconcile_cursors"
+                " (address, last_signature, last_time, updated_at) values (%s, %s, %s, %s)"
+                " on conflict (address) do update set last_signature = excluded.last_signature,"
+                " last_time = excluded.last_time, updated_at = excluded.updated_at"
+                " where public.reconcile_cursors.last_time <= excluded.last_time",
+                (address, cursor.last_signature, cursor.last_time, at),
+            )
+
+    # -- housekeeping and the Status tab ----------------------------------------------------
+    def purge(self, *, before: datetime) -> int:
+        """Delete audit rows and refusal counts older than `before`; how many rows went."""
+        with self._db.connection() as conn:
+            gone = conn.execute(
+                "delete from public.webhook_deliveries where received_at < %s", (before,)
+            ).rowcount
+            gone += conn.execute(
+                "delete from public.webhook_refusals where minute < %s", (before,)
+            ).rowcount
+        return max(gone, 0)
+
+    def window_counts(self, *, since: datetime) -> dict[str, int]:
+        """Deliveries by status, refused attempts and new webhook swaps since `since`."""
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select"
+                " (select count(*) from public.webhook_deliveries where received_at >= %(s)s)"
+                "   as deliveries,"
+                " (select count(*) from public.webhook_deliveries"
+                "   where received_at >= %(s)s and status = 'malformed') as malformed,"
+                " (select count(*) from public.webhook_deliveries"
+                "   where received_at >= %(s)s and status = 'too_large') as too_large,"
+                " (select coalesce(sum(swaps_new), 0) from public.webhook_deliveries"
+                "   where received_at >= %(s)s) as swaps_new,"
+                " (select coalesce(sum(attempts), 0) from public.webhook_refusals"
+                "   where minute >= date_trunc('minute', %(s)s::timestamptz)) as refused",
+                {"s": since},
+            ).fetchone()
+        assert row is not None  # a select of scalars always returns a row
+        return {key: int(value) for key, value in row.items()}

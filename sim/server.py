@@ -15,7 +15,7 @@ import random
 import socket
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -112,6 +112,7 @@ class SimApp:
         self.requests: dict[str, deque[tuple[float, int, int | None]]] = {}
         self.injected_5xx = 0
         self.rate_limited = 0
+        self.webhook_calls: Counter[str] = Counter()  # admitted webhooks CRUD calls by method
         self.malformed_served = 0
         self._clock_start = config.clock()
         self._helius_fault_rng = random.Random(world.seed * 13 + 1)
@@ -451,6 +452,17 @@ class SimApp:
         return _json(out)
 
     # ------------------------------------------------------------------ webhooks
+    def _webhook_gate(self, request: Request) -> Response | None:
+        """Gate of every webhooks CRUD call: the API key (401), then the log and rate limit of
+        group ``webhooks`` (429 with ``Retry-After``); admitted calls are counted by method
+        (``webhook_calls``: a test counts the writes a sync sent)."""
+        if not self._key_ok(request):
+            return _helius_error(401, "invalid api key provided", -32401)
+        if limited := self._limited("webhooks"):
+            return limited
+        self.webhook_calls[request.method] += 1
+        return None
+
     def _validated_hook_body(self, body: Any) -> dict[str, Any] | str:
         """The webhook body, or the message of the first thing wrong with it."""
         if not isinstance(body, dict):
@@ -476,8 +488,8 @@ class SimApp:
 
     async def webhooks(self, request: Request) -> Response:
         """POST/GET /v0/webhooks: create or list."""
-        if not self._key_ok(request):
-            return _helius_error(401, "invalid api key provided", -32401)
+        if refused := self._webhook_gate(request):
+            return refused
         deliverer = self.deliverer
         if request.method == "GET":
             return _json([hook.public(HELIUS_WALLET) for hook in deliverer.hooks.values()])
@@ -508,8 +520,8 @@ class SimApp:
 
     async def webhook(self, request: Request) -> Response:
         """GET/PUT/PATCH/DELETE /v0/webhooks/{id}."""
-        if not self._key_ok(request):
-            return _helius_error(401, "invalid api key provided", -32401)
+        if refused := self._webhook_gate(request):
+            return refused
         hook = self.deliverer.hooks.get(request.path_params["webhook_id"])
         if hook is None:
             return _helius_error(404, "webhook not found", -32404)
@@ -521,7 +533,13 @@ class SimApp:
                 changes = orjson.loads(await request.body())
             except orjson.JSONDecodeError:
                 return _helius_error(400, "invalid JSON body")
-            merged = {**hook.body, **changes} if isinstance(changes, dict) else changes
+            # PUT replaces the whole webhook (a field left out is gone, as on Helius); PATCH
+            # changes only the fields it sends (the dashboard's toggles)
+            merged = (
+                {**hook.body, **changes}
+                if request.method == "PATCH" and isinstance(changes, dict)
+                else changes
+            )
             body = self._validated_hook_body(merged)
             if isinstance(body, str):
                 return _helius_error(400, body)

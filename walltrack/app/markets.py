@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from walltrack.log import get_logger
+from walltrack.services.helius.webhooks import HeliusWebhooksClient
 from walltrack.services.token_market import DexScreenerCandidates, MarketSafetyFacts
 from walltrack.services.wallet_market import HeliusTransactionSource, JupiterSolPrices
 
@@ -27,12 +28,14 @@ log = get_logger(component="markets")
 
 @dataclass(frozen=True)
 class MarketPorts:
-    """What steps 1-3 read from the market, as their recipes' ports."""
+    """What steps 1-3 read from the market, as their recipes' ports, and the Helius webhooks
+    step 5 keeps in step with the watchlist."""
 
     candidates: DexScreenerCandidates
     safety: MarketSafetyFacts
     transactions: HeliusTransactionSource
     prices: JupiterSolPrices
+    webhooks: HeliusWebhooksClient
 
 
 Close = Callable[[], Coroutine[Any, Any, None]]

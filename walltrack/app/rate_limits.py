@@ -70,6 +70,9 @@ def upstream_accounts(env: EnvSettings) -> dict[str, RateLimit]:
         # DAS and Enhanced Transactions share the plan's lower limit (apis.md §2.6)
         "helius:das": DAS_RATE_BY_PLAN[env.helius_plan],
         "helius:rpc": RPC_RATE_BY_PLAN[env.helius_plan],
+        # webhook CRUD: no documented limit; the Enhanced/DAS rate, on an account of its own
+        # (named apart from "helius:" so the profiling cost does not count it)
+        "helius-webhooks": DAS_RATE_BY_PLAN[env.helius_plan],
         "rugcheck": REPORTS_RATE,
         "jupiter": JUPITER_RATE_BY_PLAN[jupiter_plan],
     }

@@ -13,13 +13,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walltrack.api.access import declare_access, install_access
 from walltrack.api.errors import install_error_handlers
-from walltrack.api.routes import clusters, config, discovery, health, status, wallets
+from walltrack.api.routes import clusters, config, discovery, health, signals, status, wallets
 from walltrack.app.api_token import resolve_api_token
 from walltrack.app.container import Container
 from walltrack.config.settings import EnvSettings
 from walltrack.log import bind_context, get_logger
 
-API_PATHS = ("/health", "/config", "/status", "/discovery", "/wallets", "/clusters")
+API_PATHS = ("/health", "/config", "/status", "/discovery", "/wallets", "/clusters", "/signals")
 """The API's own routes (the dashboard and local Function URL routes are mounted beside them)."""
 MAX_BODY_BYTES = 256 * 1024
 """The largest body a route takes is a settings change (a denylist of 1,000 addresses is about
@@ -45,7 +45,14 @@ def create_app(container: Container | None = None) -> FastAPI:
     # On the app's state, not in `dependency_overrides`: FastAPI re-analyses an override's
     # signature on every request (measured by bench/api_load.py).
     app.state.container = container
-    routers = (config.router, status.router, discovery.router, wallets.router, clusters.router)
+    routers = (
+        config.router,
+        status.router,
+        discovery.router,
+        wallets.router,
+        clusters.router,
+        signals.router,
+    )
     install_error_handlers(
         app, routes=[r for router in (health.router, *routers) for r in router.routes]
     )

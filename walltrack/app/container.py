@@ -23,6 +23,7 @@ from walltrack.app.markets import Close, MarketPorts, Markets
 from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
 from walltrack.app.ports import StepPorts
 from walltrack.app.rate_limits import SharedRateLimiter, upstream_accounts
+from walltrack.app.signals import SignalJobs
 from walltrack.app.token_discovery import TokenDiscoveryJobs
 from walltrack.app.wallet_discovery import WalletJobs
 from walltrack.app.watchlist import WatchlistJobs, WebhookTarget
@@ -40,6 +41,7 @@ from walltrack.data.postgres.owners import OwnersRepository
 from walltrack.data.postgres.pipeline_state import LocalQueueDepths, PipelineReads
 from walltrack.data.postgres.rate_limits import RateLimitSlots
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
+from walltrack.data.postgres.signals import SignalRepository
 from walltrack.data.postgres.step_settings import StepSettingsRepository
 from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
@@ -267,6 +269,19 @@ class Container:
     # -- step 6: webhook ingest and reconcile ----------------------------------------------
 
     # -- step 6: signals ------------------------------------------------------------------
+    @cached_property
+    def signals(self) -> SignalRepository:
+        return SignalRepository(self.db)
+
+    @cached_property
+    def signal_jobs(self) -> SignalJobs:
+        return SignalJobs(
+            signals=self.signals,
+            wallets=self.wallets,
+            tokens=self.tokens,
+            steps=self.step_settings,
+            clock=self.clock,
+        )
 
     # -- market clients (one set per thread) ------------------------------------------------
     def open_market_ports(self) -> tuple[MarketPorts, Close]:

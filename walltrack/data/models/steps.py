@@ -4,6 +4,7 @@ read (a test fails when a `StepSettings` model is missing here)."""
 from __future__ import annotations
 
 from walltrack.data.models.cluster_settings import ClusterSettings
+from walltrack.data.models.signals import SignalSettings
 from walltrack.data.models.step_settings import (
     StepSettings,
     TokenDiscoverySettings,
@@ -22,5 +23,6 @@ STEP_SETTINGS: dict[str, type[StepSettings]] = {
         WalletProfileSettings,
         ClusterSettings,
         WatchlistSettings,
+        SignalSettings,
     )
 }

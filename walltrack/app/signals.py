@@ -1,0 +1,109 @@
+"""Step 6 as a use case: score one ingested swap of a watched wallet into one stored signal.
+
+`score(message)` reads the swap (stored by ingest in the transaction that sent the message),
+then what its kind needs — for a buy the wallet's figures, owner and usual buy size, the token,
+and the owners that bought it within the window; for a sell the wallet's stored history — asks
+`core.signal` for the signal and writes it once. The signal's unique swap key makes a second
+delivery write nothing (besides the consumer's skip of handled message ids). A swap that is not
+stored raises, so SQS retries it and then moves it to the DLQ, where it can be inspected.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from walltrack.clock import Clock
+from walltrack.core.signal.pipeline import Delivery, signal_for
+from walltrack.core.signal.scorer import EntryFacts, usual_buy_sol
+from walltrack.core.step_settings import StepSettingsService
+from walltrack.data.models.messages import SignalScoreRequested
+from walltrack.data.models.signals import Signal, SignalSettings
+from walltrack.data.models.swap import Swap
+from walltrack.data.postgres.signals import SignalRepository
+from walltrack.data.postgres.tokens import TokenRepository
+from walltrack.data.postgres.wallets import WalletRepository
+from walltrack.errors import NotFoundError
+from walltrack.log import get_logger
+
+log = get_logger(component="signals")
+
+
+class SwapNotStoredError(NotFoundError):
+    """A signal_score message names a swap that is not in `public.swaps` (ingest stores the
+    swap and its message in one transaction, so this is a message from elsewhere, or a bug)."""
+
+
+class SignalJobs:
+    def __init__(
+        self,
+        *,
+        signals: SignalRepository,
+        wallets: WalletRepository,
+        tokens: TokenRepository,
+        steps: StepSettingsService,
+        clock: Clock,
+    ) -> None:
+        self._signals = signals
+        self._wallets = wallets
+        self._tokens = tokens
+        self._steps = steps
+        self._clock = clock
+
+    def score(self, message: SignalScoreRequested) -> None:
+        """The signal_score consumer's job: the swap's signal, stored once."""
+        self.judge(message)
+
+    def judge(self, message: SignalScoreRequested) -> Signal:
+        """The swap's signal, stored (a re-delivery computes it again and writes nothing)."""
+        bound = log.bind(
+            signature=message.signature, wallet=message.wallet, token=message.token_mint
+        )
+        swap = self._signals.swap(message.signature, message.wallet, message.token_mint)
+        if swap is None:
+            raise SwapNotStoredError(
+                f"swap {message.signature} of {message.wallet} on {message.token_mint}"
+                " is not stored"
+            )
+        settings = self._steps.typed(SignalSettings)
+        facts = self._signals.wallet_facts(swap.wallet)
+
+        def entry_facts() -> EntryFacts:
+            window = timedelta(minutes=settings.consensus_window_minutes)
+            return EntryFacts(
+                wallet_score=facts.score,
+                confidence=facts.confidence,
+                owner_id=facts.owner_id,
+                consensus_owners=self._signals.consensus_owners(
+                    swap.token_mint,
+                    since=swap.timestamp - window,
+                    until=swap.timestamp,
+                    exclude=(swap.signature, swap.wallet),
+                ),
+                token=self._tokens.get(swap.token_mint),
+                usual_buy_sol=usual_buy_sol(self._wallets.latest_profile(swap.wallet)),
+            )
+
+        def history() -> list[Swap]:
+            return self._wallets.wallet_swaps(swap.wallet, since=None, until=swap.timestamp)
+
+        signal = signal_for(
+            swap,
+            owner_id=facts.owner_id,
+            delivery=Delivery(
+                received_at=message.received_at, scored_at=self._clock.now(), via=message.via
+            ),
+            settings=settings,
+            entry_facts=entry_facts,
+            history=history,
+        )
+        if not self._signals.add(signal):
+            bound.info("signal stored before; nothing written")
+        else:
+            bound.info(
+                "signal scored",
+                kind=signal.kind,
+                accepted=signal.accepted,
+                score=signal.score,
+                reason=signal.reason,
+            )
+        return signal

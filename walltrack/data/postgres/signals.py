@@ -1,0 +1,129 @@
+"""signals (step 6), and what scoring one reads of the swaps and wallets tables: the only place
+their SQL for step 6 lives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg import sql
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from walltrack.data.models.signals import Signal, SignalQuery
+from walltrack.data.models.swap import Swap
+from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.wallets import swap_from_row
+
+_COLUMNS = (
+    "signature", "wallet", "token_mint", "kind", "side", "owner_id", "token_amount",
+    "quote_mint", "quote_amount", "onchain_at", "received_at", "scored_at", "via", "score",
+    "components", "consensus_owners", "fraction_sold", "accepted", "reason",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WalletFacts:
+    """A wallet's latest headline figures and its owner (itself when step 4 gave it none)."""
+
+    score: float | None
+    confidence: float | None
+    owner_id: str
+
+
+def _signal(row: DictRow) -> Signal:
+    return Signal.model_validate(dict(row) | {"consensus_owners": tuple(row["consensus_owners"])})
+
+
+class SignalRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- what scoring reads ------------------------------------------------------------------
+    def swap(self, signature: str, wallet: str, token_mint: str) -> Swap | None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select * from public.swaps"
+                " where signature = %s and wallet = %s and token_mint = %s",
+                (signature, wallet, token_mint),
+            ).fetchone()
+        return swap_from_row(row) if row else None
+
+    def wallet_facts(self, wallet: str) -> WalletFacts:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select score, confidence, owner_id from public.wallets where address = %s",
+                (wallet,),
+            ).fetchone()
+        if row is None:
+            return WalletFacts(score=None, confidence=None, owner_id=wallet)
+        return WalletFacts(
+            score=row["score"], confidence=row["confidence"], owner_id=row["owner_id"] or wallet
+        )
+
+    def consensus_owners(
+        self, token_mint: str, *, since: datetime, until: datetime, exclude: tuple[str, str]
+    ) -> set[str]:
+        """Distinct owners of the buy (entry) signals on `token_mint` with an on-chain time in
+        [since, until], leaving out the swap `exclude` = (signature, wallet)."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "select distinct owner_id from public.signals"
+                " where token_mint = %s and kind = 'entry' and side = 'buy'"
+                " and onchain_at between %s and %s"
+                " and (signature, wallet) <> (%s, %s)",
+                (token_mint, since, until, *exclude),
+            ).fetchall()
+        return {r["owner_id"] for r in rows}
+
+    # -- writing -----------------------------------------------------------------------------
+    def add(self, signal: Signal) -> bool:
+        """Store the signal once per swap key; False when that swap already has one."""
+        values: dict[str, Any] = signal.model_dump(include=set(_COLUMNS))
+        values["components"] = Jsonb([c.model_dump(mode="json") for c in signal.components])
+        values["consensus_owners"] = list(signal.consensus_owners)
+        statement = sql.SQL(
+            "insert into public.signals ({}) values ({})"
+            " on conflict (signature, wallet, token_mint) do nothing"
+        ).format(
+            sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)),
+            sql.SQL(", ").join(map(sql.Placeholder, _COLUMNS)),
+        )
+        with self._db.connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, values)
+            return cur.rowcount == 1
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, signal_id: int) -> Signal | None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select * from public.signals where id = %s", (signal_id,)
+            ).fetchone()
+        return _signal(row) if row else None
+
+    def page(self, query: SignalQuery) -> tuple[list[Signal], int]:
+        """A page of signals, newest scored first, and how many match."""
+        where: list[sql.Composable] = [sql.SQL("true")]
+        params: dict[str, Any] = query.model_dump()
+        for field in ("accepted", "kind", "wallet"):
+            if params[field] is not None:
+                where.append(
+                    sql.SQL("{} = {}").format(sql.Identifier(field), sql.Placeholder(field))
+                )
+        if query.token is not None:
+            where.append(sql.SQL("token_mint = %(token)s"))
+        condition = sql.SQL(" and ").join(where)
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                sql.SQL(
+                    "select * from public.signals where {} order by scored_at desc, id desc"
+                    " limit %(limit)s offset %(offset)s"
+                ).format(condition),
+                params,
+            ).fetchall()
+            total = conn.execute(
+                sql.SQL("select count(*) as n from public.signals where {}").format(condition),
+                params,
+            ).fetchone()
+        return [_signal(r) for r in rows], int(total["n"]) if total else 0

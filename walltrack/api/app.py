@@ -13,13 +13,31 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walltrack.api.access import declare_access, install_access
 from walltrack.api.errors import install_error_handlers
-from walltrack.api.routes import clusters, config, discovery, health, signals, status, wallets
+from walltrack.api.routes import (
+    clusters,
+    config,
+    discovery,
+    health,
+    signals,
+    status,
+    wallets,
+    watchlist,
+)
 from walltrack.app.api_token import resolve_api_token
 from walltrack.app.container import Container
 from walltrack.config.settings import EnvSettings
 from walltrack.log import bind_context, get_logger
 
-API_PATHS = ("/health", "/config", "/status", "/discovery", "/wallets", "/clusters", "/signals")
+API_PATHS = (
+    "/health",
+    "/config",
+    "/status",
+    "/discovery",
+    "/wallets",
+    "/clusters",
+    "/watchlist",
+    "/signals",
+)
 """The API's own routes (the dashboard and local Function URL routes are mounted beside them)."""
 MAX_BODY_BYTES = 256 * 1024
 """The largest body a route takes is a settings change (a denylist of 1,000 addresses is about
@@ -51,6 +69,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         discovery.router,
         wallets.router,
         clusters.router,
+        watchlist.router,
         signals.router,
     )
     install_error_handlers(

@@ -11,21 +11,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from walltrack.data.models.helius import MAX_ADDRESSES_PER_WEBHOOK
-from walltrack.data.models.inputs import PrintableText, StrictFloat
+from walltrack.data.models.inputs import StrictFloat, printable
 from walltrack.data.models.step_settings import StepSettings
 
 OverrideKind = Literal["pin", "ban"]
 ShardState = Literal["synced", "failed"]
 SyncState = Literal["synced", "unchanged", "failed"]
 
+# stripped, then bounded, then checked for control characters (PrintableText's check runs
+# after its own constraints, so a blank text would pass its min_length)
 OverrideReason = Annotated[
-    PrintableText, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(printable),
 ]
 Actor = Annotated[
-    PrintableText, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(printable),
 ]
 
 

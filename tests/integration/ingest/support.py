@@ -3,12 +3,22 @@ what the tables hold."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import uvicorn
+from fastapi import FastAPI
+
+from sim.render import Renderer
 from sim.world import SWAP, World
+from tests.conftest import free_port
 from tests.support.stack import Stack
 from walltrack.app.container import Container
+from walltrack.app.swaps import parse_transaction
+from walltrack.runtime.local import LocalRuntime
 
 SECRET = "test-webhook-secret-0123456789abcdef"
 IngestStack = Stack
@@ -56,3 +66,38 @@ def ingested_keys(container: Container, *, via: str | None = None) -> set[tuple[
             (via, via),
         ).fetchall()
     return {(r["signature"], r["wallet"], r["token_mint"]) for r in rows}
+
+
+@contextmanager
+def served_function_urls(runtime: LocalRuntime) -> Iterator[str]:
+    """The runtime's Function URLs (`/fn/<Function>/`) under uvicorn on 127.0.0.1, as
+    `walltrack run` serves them; yields the base URL."""
+    app = FastAPI()
+    app.include_router(runtime.url_router())
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def expected_keys(
+    world: World, wallets: Collection[str], txs: Iterable[int]
+) -> dict[tuple[str, str, str], int]:
+    """The swaps of `wallets` the product's parser finds in the world's enhanced `txs` (what a
+    full history read gives), each with its transaction."""
+    renderer = Renderer(world)
+    return {
+        (s.signature, s.wallet, s.token_mint): tx
+        for tx in txs
+        for s in parse_transaction(renderer.enhanced(tx), wallets=wallets)
+    }

@@ -102,10 +102,10 @@ def test_only_listed_wallets_swaps_are_kept_once_each_in_key_order() -> None:
     assert [(s.signature, s.wallet) for s in kept] == [("s1", B), ("s2", A)]
 
 
-def test_reconcile_starts_before_the_cursor_or_before_the_listing() -> None:
+def test_reconcile_starts_before_the_cursor_or_at_the_listing() -> None:
     overlap = timedelta(minutes=2)
     listed = T0 - timedelta(hours=1)
-    assert reconcile_start(None, listed_since=listed, overlap=overlap) == listed - overlap
+    assert reconcile_start(None, listed_since=listed, overlap=overlap) == listed
     cursor = ReconcileCursor("sig", T0)
     assert reconcile_start(cursor, listed_since=listed, overlap=overlap) == T0 - overlap
 

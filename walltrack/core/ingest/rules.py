@@ -77,10 +77,10 @@ def swaps_to_keep(swaps: Iterable[Swap], listed: Collection[str]) -> list[Swap]:
 def reconcile_start(
     cursor: ReconcileCursor | None, *, listed_since: datetime, overlap: timedelta
 ) -> datetime:
-    """Where a wallet's history read starts (oldest first): a little before its cursor, or
-    before it was listed when reconcile has not read it yet (the webhook covers it from then)."""
-    since = cursor.last_time if cursor is not None else listed_since
-    return since - overlap
+    """Where a wallet's history read starts (oldest first): `overlap` before its cursor, or
+    when it was listed if reconcile has not read it yet (before that no webhook watched it, so
+    nothing was delivered, nor dropped)."""
+    return listed_since if cursor is None else cursor.last_time - overlap
 
 
 def advance_cursor(

@@ -92,7 +92,8 @@ def test_after_one_reconcile_every_swap_of_a_listed_wallet_is_stored_exactly_onc
         stored = conn.execute(
             "select count(*) as n from public.swaps where wallet = any(%s)", (wallets,)
         ).fetchone()
-    assert stored is not None and stored["n"] == len(truth)
+    assert stored is not None
+    assert stored["n"] == len(truth)
     # And what it recovered is exactly what the market dropped (plus the swaps of the listing's
     # first second that came before the webhook existed), and it says how many
     assert ingested_keys(container, via="reconcile") == dropped | before_hook

@@ -239,7 +239,30 @@ def pipeline_markdown(state: dict[str, Any] | None, problem: str | None = None) 
             f" → at most {rate_text(ceiling)} profiles/min"
             f" ({_plural(profiling.get('profiles', 0), 'profile')} in the window)"
         )
+    if state.get("ingest"):
+        lines.append(ingest_markdown(state["ingest"]))
     return "\n\n".join(lines)
+
+
+def ingest_markdown(ingest: dict[str, Any]) -> str:
+    """Step 6 at a glance: webhook deliveries in the window (received / refused for a wrong
+    secret / malformed) and the last reconcile run with the swaps it recovered."""
+    window = ingest.get("window_minutes", 0)
+    deliveries = (
+        f"**Webhook ingest** (last {window} min of market time):"
+        f" {ingest['deliveries']:,} deliveries received, {ingest['refused']:,} refused"
+        f" (wrong or missing secret), {ingest['malformed']:,} malformed"
+        + (f", {ingest['too_large']:,} over the size cap" if ingest.get("too_large") else "")
+        + f" · {ingest['swaps_new_webhook']:,} new swaps"
+    )
+    if ingest.get("last_reconcile_at") is None:
+        return deliveries + " · reconcile: not run yet"
+    when = readable_time(ingest["last_reconcile_at"])
+    recovered = ingest.get("last_reconcile_recovered") or 0
+    return (
+        deliveries + f" · **reconcile**: last run {when} UTC ({ingest['last_reconcile_status']}),"
+        f" {_plural(recovered, 'swap')} recovered"
+    )
 
 
 def _cell(value: Any) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from walltrack.app.clustering import ClusteringJobs
+from walltrack.app.ingest import IngestJobs, IngestPorts, ReconcileJobs
 from walltrack.app.markets import Close, MarketPorts, Markets
 from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
 from walltrack.app.ports import StepPorts
@@ -35,6 +36,7 @@ from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.messages import QueueName
 from walltrack.data.postgres.cluster_evidence import ClusterEvidenceRepository
 from walltrack.data.postgres.database import Database, create_pool
+from walltrack.data.postgres.ingest import IngestRepository
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository
 from walltrack.data.postgres.owners import OwnersRepository
@@ -221,6 +223,7 @@ class Container:
             self.clock,
             helius_plan=self.env.helius_plan,
             helius_rates=helius,
+            ingest=self.reconcile.status,
         )
 
     # -- jobs -------------------------------------------------------------------------------
@@ -267,6 +270,27 @@ class Container:
         )
 
     # -- step 6: webhook ingest and reconcile ----------------------------------------------
+    @cached_property
+    def ingest_repo(self) -> IngestRepository:
+        return IngestRepository(self.db)
+
+    @cached_property
+    def ingest(self) -> IngestJobs:
+        """webhook_ingest's use case; the Helius secret from the env (None refuses all)."""
+        secret = self.env.webhook_auth_secret
+        ports = IngestPorts(
+            db_atomic=self.db.transaction,
+            repo=self.ingest_repo,
+            wallets=self.wallets,
+            outbox=self.outbox,
+            steps=self.step_settings,
+            clock=self.clock,
+        )
+        return IngestJobs(ports, secret=secret.get_secret_value() if secret else None)
+
+    @cached_property
+    def reconcile(self) -> ReconcileJobs:
+        return ReconcileJobs(self.step_ports, ingest=self.ingest, repo=self.ingest_repo)
 
     # -- step 6: signals ------------------------------------------------------------------
     @cached_property

@@ -9,12 +9,13 @@ is the wall window scaled by the clock's speed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from walltrack.clock import Clock, ScaledClock
+from walltrack.data.models.ingest import IngestStatus
 from walltrack.data.models.messages import QueueName
 from walltrack.data.models.pipeline import (
     PipelineState,
@@ -176,8 +177,11 @@ class PipelineMonitor:
         *,
         helius_plan: str,
         helius_rates: Mapping[str, float],
+        ingest: Callable[[timedelta], IngestStatus] | None = None,
     ) -> None:
+        """`ingest`: step 6's line for a business-time window (webhook deliveries, reconcile)."""
         self._reads = reads
+        self._ingest = ingest
         self._depths = depths
         self._clock = clock
         self._plan = helius_plan
@@ -204,6 +208,7 @@ class PipelineMonitor:
                 requests={a: n for a, n in activity.requests.items() if a in self._rates},
                 plan_rates=self._rates,
             ),
+            ingest=self._ingest(market_now - business_since) if self._ingest else None,
         )
 
     def _step(

@@ -17,8 +17,8 @@ from walltrack.data.postgres.database import Database
 
 @pytest.fixture
 def ingest_stack(
-    base_env: EnvSettings, clean_db: Database, sim: SimServer
+    base_env: EnvSettings, clean_db: Database, sim: SimServer, auth_headers: dict[str, str]
 ) -> Iterator[IngestStack]:
     env = base_env.model_copy(update={"webhook_auth_secret": SecretStr(SECRET)})
-    with local_stack(env, market_url=sim.base_url) as stack:
+    with local_stack(env, market_url=sim.base_url, headers=auth_headers) as stack:
         yield stack

@@ -86,7 +86,11 @@ def test_a_wrong_or_missing_authorization_is_refused_and_nothing_is_stored(
     counts = table_counts(ingest_stack.container)
     assert counts | {"refused": 0} == dict.fromkeys(counts, 0)
     assert counts["refused"] == 3
-    assert ingest_stack.container.reconcile.status().refused == 3
+    # And the Status tab's pipeline state counts them (GET /status/pipeline)
+    state = ingest_stack.client.get("/status/pipeline", params={"window_minutes": 60})
+    assert state.status_code == 200, state.text
+    assert state.json()["ingest"]["refused"] == 3
+    assert state.json()["ingest"]["deliveries"] == 0
 
 
 def test_a_body_over_the_cap_is_refused_before_parsing(ingest_stack: IngestStack) -> None:

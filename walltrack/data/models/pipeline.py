@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from walltrack.data.models.ingest import IngestStatus
+
 PipelineStep = Literal[
     "token_scan", "token_refresh", "wallet_discovery", "wallet_profile", "clustering", "outbox"
 ]
@@ -103,3 +105,6 @@ class PipelineState(BaseModel):
     window_seconds: float = Field(description="the window's length, to the second")
     steps: list[StepState]
     profiling: ProfilingCost
+    ingest: IngestStatus | None = Field(
+        None, description="step 6: webhook deliveries in the window and the last reconcile run"
+    )

@@ -4,6 +4,7 @@ read (a test fails when a `StepSettings` model is missing here)."""
 from __future__ import annotations
 
 from walltrack.data.models.cluster_settings import ClusterSettings
+from walltrack.data.models.ingest import IngestSettings
 from walltrack.data.models.signals import SignalSettings
 from walltrack.data.models.step_settings import (
     StepSettings,
@@ -22,6 +23,7 @@ STEP_SETTINGS: dict[str, type[StepSettings]] = {
         WalletDiscoverySettings,
         WalletProfileSettings,
         ClusterSettings,
+        IngestSettings,
         WatchlistSettings,
         SignalSettings,
     )

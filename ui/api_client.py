@@ -128,3 +128,23 @@ class ApiClient:
 
     def owner(self, owner_id: str) -> ApiResult:
         return self._request("GET", f"/clusters/{quote(owner_id, safe='')}")
+
+    def watchlist(self, **params: Any) -> ApiResult:
+        """Step 5's judged wallets (`listed` all/true/false, paging), followed ones first."""
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._request("GET", "/watchlist", params=clean)
+
+    def watchlist_webhooks(self) -> ApiResult:
+        return self._request("GET", "/watchlist/webhooks")
+
+    def start_watchlist_sync(self) -> ApiResult:
+        return self._request("POST", "/watchlist/sync")
+
+    def watchlist_override(
+        self, address: str, kind: str, *, reason: str | None = None, lift: bool = False
+    ) -> ApiResult:
+        """Pin or ban `address` with `reason` (by "dashboard"), or lift that pin or ban."""
+        path = f"/watchlist/{quote(address, safe='')}/{quote(kind, safe='')}"
+        if lift:
+            return self._request("DELETE", path, json={"by": "dashboard"})
+        return self._request("POST", path, json={"reason": reason or "", "by": "dashboard"})

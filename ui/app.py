@@ -1,7 +1,8 @@
 """The WallTrack dashboard (Gradio). It talks to the API over HTTP only.
 
 Tabs: Status (the pipeline as it runs, component health, schedules and their runs), Discovery
-(steps 1-2), Wallets (step 3), Clusters (step 4: owners and the evidence linking their wallets)
+(steps 1-2), Wallets (step 3), Clusters (step 4: owners and the evidence linking their wallets),
+Watchlist (step 5: the wallets followed, pins and bans, the Helius webhooks)
 and Settings (every step's settings, validated by the API). Each later seed step adds one tab here.
 """
 
@@ -25,6 +26,7 @@ from ui.settings_form import (
     to_payload,
 )
 from ui.wallets import wallets_tab
+from ui.watchlist import watchlist_tab
 
 
 def _health(client: ApiClient) -> tuple[str, pd.DataFrame]:
@@ -238,8 +240,10 @@ def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:
             discovery_tab(client, blocks)
             open_owner = wallets_tab(client, blocks)
             clusters = clusters_tab(client, blocks)
+            watchlist_timers = watchlist_tab(client, blocks)
             _settings_tab(client, blocks)
         _tick_only_on("Status", status_timers, tabs)
+        _tick_only_on("Watchlist", watchlist_timers, tabs)
         # The Wallets tab's "Open owner" shows the wallet's owner on the Clusters tab.
         open_owner.button.click(
             lambda owner: (gr.Tabs(selected="clusters"), owner),

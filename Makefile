@@ -12,7 +12,7 @@ export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
         integration e2e bench bench-api-load bench-profiling bench-first-ranked bench-alpha \
-        bench-clusters bench-cluster-scale \
+        bench-clusters bench-cluster-scale bench-ingest \
         space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
@@ -109,6 +109,12 @@ bench-clusters: install
 ## a wallet) and edges/s written to the embedded graph server through the driver
 bench-cluster-scale: install
 	$(BIN)/python bench/cluster_scale.py $(ARGS)
+
+## make bench-ingest: step 6 on loopback: ingestion throughput (swap transactions/s committed),
+## then 10,000 sim deliveries with drop/duplicate/reorder/delay/5xx faults and one reconcile:
+## lost and duplicated swaps (0/0), delivery -> committed and -> scored-signal latency p50/p99
+bench-ingest: install
+	$(BIN)/python bench/ingest.py $(ARGS)
 
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,

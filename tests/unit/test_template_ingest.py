@@ -86,6 +86,13 @@ def test_the_local_runtime_points_a_function_url_attribute_at_its_local_route() 
     bare: dict[str, str] = {}
     with LocalRuntime(template, clock=ManualClock(), env=bare) as runtime:
         runtime.apply_environment()
+    tunnel = {"HOOK_URL": "https://hooks.example/fn/"}
+    with LocalRuntime(
+        template, clock=ManualClock(), env=tunnel, function_url_base="http://127.0.0.1:8123"
+    ) as runtime:
+        runtime.apply_environment()
     # Then it is the route `url_router()` serves; without a base it is left unset
     assert served["HOOK_URL"] == "http://127.0.0.1:8123/fn/HookFunction/"
     assert "HOOK_URL" not in bare
+    # And a developer's export (a public tunnel for the real Helius) wins
+    assert tunnel["HOOK_URL"] == "https://hooks.example/fn/"

@@ -337,7 +337,7 @@ class LocalRuntime:
             return (value, True) if value is not None else None
         if isinstance(raw, GetAtt) and raw.attribute == "FunctionUrl":
             url = self.function_url(raw.resource.removesuffix("Url"))
-            return (url, True) if url is not None else None
+            return (url, False) if url is not None else None  # an export (a tunnel) wins
         return None  # Fn::Sub, Fn::If, ...: not evaluated locally
 
     def function_url(self, function_id: str) -> str | None:

@@ -1,7 +1,7 @@
 """Step 5 as use cases: rebuild the watchlist, keep Helius's webhooks holding exactly its listed
 addresses, pin and ban.
 
-A rebuild judges every profiled wallet (`core.watchlist.select`) and writes the entries, and
+A rebuild judges every profiled wallet (`core.watchlist.selection`) and writes the entries, and
 when any wallet goes on or off the list a new version with its changes, in one transaction. A
 sync rebuilds, lists the account's webhooks that point at our ingest URL, plans the writes
 (`core.watchlist.sync`: create / PUT the whole list / delete, per shard; none when nothing
@@ -21,7 +21,7 @@ from uuid import UUID
 from pydantic import SecretStr
 
 from walltrack.app.ports import StepPorts
-from walltrack.core.watchlist.select import select_watchlist
+from walltrack.core.watchlist.selection import select_watchlist
 from walltrack.core.watchlist.sync import ShardAction, SyncPlan, plan_sync
 from walltrack.data.models.helius import Webhook
 from walltrack.data.models.runs import RunStart

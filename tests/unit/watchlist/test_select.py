@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from walltrack.core.watchlist.select import select_watchlist
+from walltrack.core.watchlist.selection import select_watchlist
 from walltrack.data.models.watchlist import (
     WatchlistCandidate,
     WatchlistDecision,

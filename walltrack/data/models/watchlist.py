@@ -1,7 +1,7 @@
 """Step 5: the watchlist (the wallets WallTrack follows) and its Helius webhook shards.
 
 `WatchlistSettings` is the Settings tab's "Watchlist" group (stored versioned, read at each
-rebuild). The other models are what the selection (`walltrack.core.watchlist.select`) reads and
+rebuild). The other models are what the selection (`walltrack.core.watchlist.selection`) reads and
 decides, what a pin or ban records (who, when, why), the versioned changes, and the webhooks
 holding the listed addresses as the last sync left them.
 """

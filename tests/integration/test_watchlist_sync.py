@@ -18,6 +18,7 @@ from sim.server import SimConfig, SimServer
 from sim.world import World
 from tests.support.stack import market_env
 from walltrack.app.container import Container, build_container
+from walltrack.clock import ManualClock
 from walltrack.config.settings import EnvSettings
 from walltrack.data.postgres.database import Database
 from walltrack.errors import ConfigurationError
@@ -253,3 +254,53 @@ def test_a_429_from_helius_is_waited_out_and_the_sync_succeeds(
         time.now += 60  # the read-back is one more call: in the next minute
         [hook] = hooks(limited)
         assert sorted(hook["accountAddresses"]) == sorted([address(1), address(2)])
+
+
+def test_the_schedule_syncs_when_due_then_waits_its_interval_and_a_run_is_recorded(
+    base_env: EnvSettings, clean_db: Database, sim: SimServer
+) -> None:
+    # Given a business clock and the default interval (15 minutes)
+    sim.sim.deliverer.hooks.clear()
+    clock = ManualClock(AT)
+    container = build_container(env_for(base_env, sim), clock=clock)
+    try:
+        seed_wallets(container.db, [(address(1), 0.9, None, [])])
+        jobs = container.watchlist_jobs
+        # When the first tick comes / Then it syncs (never ran), recorded as a succeeded run
+        first = jobs.tick()
+        assert first is not None
+        run = container.runs.get(first.run_id)
+        assert run is not None
+        assert (run.job, run.status, run.counts["stage"]) == ("watchlist_sync", "succeeded", "done")
+        assert len(hooks(sim)) == 1
+        # When ticked again 14 minutes later / Then nothing runs
+        clock.advance(14 * 60)
+        assert jobs.tick() is None
+        # When 15 minutes have passed / Then it syncs again
+        clock.advance(60)
+        assert jobs.tick() is not None
+        # When scheduled syncs are off / Then a due tick does nothing
+        container.step_settings.update("watchlist", {"scheduled_sync": False})
+        clock.advance(3600)
+        assert jobs.tick() is None
+    finally:
+        container.close()
+
+
+def test_a_failed_sync_ends_its_run_failed_with_the_reason(
+    base_env: EnvSettings, clean_db: Database, sim: SimServer
+) -> None:
+    # Given no webhook secret: webhook_ingest would refuse every delivery
+    container = build_container(env_for(base_env, sim, webhook_auth_secret=None))
+    try:
+        # When a manual run is started and run
+        started = container.watchlist_jobs.start_manual()
+        with pytest.raises(ConfigurationError):
+            container.watchlist_jobs.run(started.run_id)
+        # Then the run is failed, naming the missing secret (never its value: there is none)
+        run = container.runs.get(started.run_id)
+        assert run is not None
+        assert run.status == "failed"
+        assert "WALLTRACK_WEBHOOK_AUTH_SECRET" in (run.error or "")
+    finally:
+        container.close()

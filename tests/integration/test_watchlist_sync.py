@@ -304,3 +304,17 @@ def test_a_failed_sync_ends_its_run_failed_with_the_reason(
         assert "WALLTRACK_WEBHOOK_AUTH_SECRET" in (run.error or "")
     finally:
         container.close()
+
+
+def test_the_webhook_secret_never_reaches_a_log_line(
+    app: Container, sim: SimServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a sync that creates, then replaces a webhook (both send the authHeader)
+    seed_wallets(app.db, [(address(1), 0.9, None, [])])
+    app.watchlist_jobs.sync()
+    seed_wallets(app.db, [(address(2), 0.8, None, [])])
+    app.watchlist_jobs.sync()
+    # Then the logs said what happened, never the secret
+    out = capsys.readouterr()
+    assert "webhook updated" in out.out + out.err
+    assert SECRET not in out.out + out.err

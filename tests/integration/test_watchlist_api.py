@@ -49,6 +49,10 @@ def test_a_sync_through_the_api_is_a_run_that_leaves_the_webhook_and_its_state(
     assert (run["job"], run["status"]) == ("watchlist_sync", "succeeded")
     assert run["counts"]["stage"] == "done"
     assert run["counts"]["created"] == 1
+    # and the Status tab's schedules list the sync's, started then
+    schedules = {s["job"]: s for s in api.get("/status/schedules").json()}
+    assert schedules["watchlist_sync"]["last_started_at"] == run["started_at"]
+    assert schedules["watchlist_sync"]["interval_minutes"] == 15
     # and the webhooks route shows the webhook the sim now holds, and the last sync
     state = api.get("/watchlist/webhooks").json()
     [hook] = hooks(sim)

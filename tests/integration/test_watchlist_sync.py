@@ -318,3 +318,32 @@ def test_the_webhook_secret_never_reaches_a_log_line(
     out = capsys.readouterr()
     assert "webhook updated" in out.out + out.err
     assert SECRET not in out.out + out.err
+
+
+def test_a_manual_sync_never_picked_up_is_run_by_a_later_tick(
+    base_env: EnvSettings, clean_db: Database, sim: SimServer
+) -> None:
+    # Given a manual sync recorded (queued) whose runner died before running it
+    sim.sim.deliverer.hooks.clear()
+    clock = ManualClock(AT)
+    container = build_container(env_for(base_env, sim), clock=clock)
+    try:
+        seed_wallets(container.db, [(address(1), 0.9, None, [])])
+        container.step_settings.update("watchlist", {"scheduled_sync": False})
+        queued = container.watchlist_jobs.start_manual()
+        # When a tick comes a minute later / Then it leaves it (its runner may be starting)
+        clock.advance(60)
+        assert container.watchlist_jobs.tick() is None
+        # When a tick comes two minutes after its start
+        clock.advance(60)
+        rescued = container.watchlist_jobs.tick()
+        # Then that run is run to its end (scheduled syncs being off changes nothing)
+        assert rescued is not None
+        assert rescued.run_id == queued.run_id
+        run = container.runs.get(queued.run_id)
+        assert run is not None
+        assert run.status == "succeeded"
+        [hook] = hooks(sim)
+        assert hook["accountAddresses"] == [address(1)]
+    finally:
+        container.close()

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from pydantic import SecretStr
 
 from walltrack.app.ports import StepPorts
+from walltrack.core.schedules import ScheduleState, schedule_state
 from walltrack.core.watchlist.selection import select_watchlist
 from walltrack.core.watchlist.sync import ShardAction, SyncPlan, plan_sync
 from walltrack.data.models.helius import Webhook
@@ -44,6 +45,9 @@ from walltrack.services.helius.webhooks import ANY_TRANSACTION, HeliusWebhooksCl
 log = get_logger(component="watchlist")
 
 JOB = "watchlist_sync"
+QUEUED_TOO_LONG = timedelta(minutes=2)
+"""A manual sync still `queued` this long after its start was never picked up (the API process
+that recorded it died, or its Lambda timed out first): the next schedule tick runs it."""
 WEBHOOK_TYPE = "enhanced"
 Progress = Callable[[dict[str, Any]], None]
 
@@ -170,6 +174,8 @@ class WatchlistJobs:
         since the last start; recorded as skipped while one still goes on."""
         settings = self._ports.steps.typed(WatchlistSettings)
         now = self._ports.clock.now()
+        if (stranded := self._stranded(now)) is not None:
+            return stranded
         interval = timedelta(minutes=settings.sync_interval_minutes)
         last = self._ports.runs.last_started(JOB)
         if not settings.scheduled_sync or (last is not None and now < last + interval):
@@ -187,6 +193,30 @@ class WatchlistJobs:
                 skipped_run_id=str(skipped),
             )
             return None
+
+    def _stranded(self, now: datetime) -> RunStart | None:
+        """Run a manual sync left `queued` for `QUEUED_TOO_LONG` (whatever the schedule
+        settings: someone asked for it); None when there is none."""
+        running = self._ports.runs.recent(limit=1, job=JOB, status="running", exclusive=True)
+        if not running:
+            return None
+        run = running[0]
+        if run.counts.get("stage") != "queued" or now - run.started_at < QUEUED_TOO_LONG:
+            return None
+        log.warning("a queued manual sync was never run: the schedule runs it", run_id=str(run.id))
+        self.run(run.id)
+        return RunStart(run.id, started=False)
+
+    def schedule(self) -> ScheduleState:
+        """The schedule as the Status tab shows it."""
+        settings = self._ports.steps.typed(WatchlistSettings)
+        return schedule_state(
+            job=JOB,
+            enabled=settings.scheduled_sync,
+            interval_minutes=settings.sync_interval_minutes,
+            last_started=self._ports.runs.last_started(JOB),
+            now=self._ports.clock.now(),
+        )
 
     def sync(self) -> WatchlistSyncResult:
         """One sync outside any run record (tests, scripts)."""

@@ -53,7 +53,7 @@ def pipeline(
 @router.get("/schedules", response_model=list[ScheduleState])
 def schedules(jobs: TokenJobs, app: AppContainer) -> list[ScheduleState]:
     """Each scheduled job: enabled, interval, last start and next run time (business time)."""
-    return [*jobs.schedules(), app.clustering.schedule()]
+    return [*jobs.schedules(), app.clustering.schedule(), app.watchlist_jobs.schedule()]
 
 
 @router.get(

@@ -129,6 +129,14 @@ class ApiClient:
     def owner(self, owner_id: str) -> ApiResult:
         return self._request("GET", f"/clusters/{quote(owner_id, safe='')}")
 
+    def signals(self, **params: Any) -> ApiResult:
+        """Step 6's signals, newest first (`status` accepted/rejected, `kind`, paging)."""
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._request("GET", "/signals", params=clean)
+
+    def signal(self, signal_id: int) -> ApiResult:
+        return self._request("GET", f"/signals/{int(signal_id)}")
+
     def watchlist(self, **params: Any) -> ApiResult:
         """Step 5's judged wallets (`listed` all/true/false, paging), followed ones first."""
         clean = {k: v for k, v in params.items() if v not in (None, "")}

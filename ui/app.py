@@ -25,6 +25,7 @@ from ui.settings_form import (
     to_display,
     to_payload,
 )
+from ui.signals import signals_tab
 from ui.wallets import wallets_tab
 from ui.watchlist import watchlist_tab
 
@@ -139,9 +140,11 @@ def _tick_only_on(tab_label: str, timers: list[gr.Timer], tabs: gr.Tabs) -> None
     """Timers tick while their tab is shown: on another tab their refreshes would only cost
     the server work (a dozen API calls every few seconds) that nobody sees."""
 
-    def on_select(evt: gr.SelectData) -> list[Any]:
+    def on_select(evt: gr.SelectData) -> Any:
         shown = evt.value == tab_label
-        return [gr.Timer(active=shown) for _ in timers]
+        updates = [gr.Timer(active=shown) for _ in timers]
+        # one output takes the returned value whole: a list would become that timer's value
+        return updates[0] if len(updates) == 1 else updates
 
     tabs.select(on_select, outputs=timers, show_progress="hidden")
 
@@ -241,9 +244,11 @@ def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:
             open_owner = wallets_tab(client, blocks)
             clusters = clusters_tab(client, blocks)
             watchlist_timers = watchlist_tab(client, blocks)
+            signal_timers = signals_tab(client, blocks)
             _settings_tab(client, blocks)
         _tick_only_on("Status", status_timers, tabs)
         _tick_only_on("Watchlist", watchlist_timers, tabs)
+        _tick_only_on("Signals", signal_timers, tabs)
         # The Wallets tab's "Open owner" shows the wallet's owner on the Clusters tab.
         open_owner.button.click(
             lambda owner: (gr.Tabs(selected="clusters"), owner),

@@ -99,7 +99,11 @@ def traders(
     if isinstance(wallets, str):  # one address is a Collection[str] of characters too
         wallets = [wallets]
     if wallets is not None:
-        return sorted({w for w in wallets if trades(w)}, key=lambda w: _rank(tx, w))
+        # The transaction's owners looked up in the watched set, not every watched wallet
+        # looked up in the transaction: the same wallets, at a cost that does not grow with
+        # the watchlist (webhook_ingest parses each delivery against all listed wallets).
+        watched = wallets if isinstance(wallets, set | frozenset | dict) else set(wallets)
+        return sorted({w for w in deltas if w in watched and trades(w)}, key=lambda w: _rank(tx, w))
     if trades(tx.fee_payer):
         return [tx.fee_payer]
     if _moved_quote(tx, tx.fee_payer, deltas):

@@ -96,3 +96,16 @@ def test_the_local_runtime_points_a_function_url_attribute_at_its_local_route() 
     assert "HOOK_URL" not in bare
     # And a developer's export (a public tunnel for the real Helius) wins
     assert tunnel["HOOK_URL"] == "https://hooks.example/fn/"
+
+
+def test_locally_the_webhook_url_helius_is_given_is_webhook_ingests_route() -> None:
+    # Given the real template run locally with the API on port 8123
+    env: dict[str, str] = {}
+    with LocalRuntime(
+        TEMPLATE, clock=ManualClock(), env=env, function_url_base="http://127.0.0.1:8123"
+    ) as runtime:
+        runtime.apply_environment()
+    # Then the URL the watchlist gives Helius is webhook_ingest's Function URL route
+    assert env["WALLTRACK_WEBHOOK_INGEST_URL"] == (
+        "http://127.0.0.1:8123/fn/WebhookIngestFunction/"
+    )

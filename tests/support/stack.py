@@ -43,6 +43,10 @@ _QUEUE_URL_FIELDS = {
     "WALLTRACK_WALLET_DISCOVERY_QUEUE_URL": "wallet_discovery_queue_url",
     "WALLTRACK_WALLET_PROFILE_QUEUE_URL": "wallet_profile_queue_url",
     "WALLTRACK_CLUSTER_EVIDENCE_QUEUE_URL": "cluster_evidence_queue_url",
+    "WALLTRACK_SIGNAL_SCORE_QUEUE_URL": "signal_score_queue_url",
+    "WALLTRACK_POSITION_OPEN_QUEUE_URL": "position_open_queue_url",
+    "WALLTRACK_ORDER_EXECUTE_QUEUE_URL": "order_execute_queue_url",
+    "WALLTRACK_EXIT_CHECK_QUEUE_URL": "exit_check_queue_url",
 }
 
 

@@ -40,6 +40,9 @@ QUEUE_URL_VARIABLES: dict[QueueName, str] = {
     "wallet_profile": "WALLTRACK_WALLET_PROFILE_QUEUE_URL",
     "cluster_evidence": "WALLTRACK_CLUSTER_EVIDENCE_QUEUE_URL",
     "signal_score": "WALLTRACK_SIGNAL_SCORE_QUEUE_URL",
+    "position_open": "WALLTRACK_POSITION_OPEN_QUEUE_URL",
+    "order_execute": "WALLTRACK_ORDER_EXECUTE_QUEUE_URL",
+    "exit_check": "WALLTRACK_EXIT_CHECK_QUEUE_URL",
 }
 SWEEP_MIN_AGE = timedelta(seconds=30)
 """The sweep leaves younger rows to the relay of the transaction that wrote them."""

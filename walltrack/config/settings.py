@@ -85,6 +85,9 @@ class EnvSettings(BaseSettings):
     wallet_profile_queue_url: str | None = None
     cluster_evidence_queue_url: str | None = None
     signal_score_queue_url: str | None = None
+    position_open_queue_url: str | None = None
+    order_execute_queue_url: str | None = None
+    exit_check_queue_url: str | None = None
     # The public URL Helius POSTs swaps to (webhook_ingest's Function URL: template.yaml
     # `!GetAtt WebhookIngestFunctionUrl.FunctionUrl`; set by the local runtime locally).
     webhook_ingest_url: str | None = None

@@ -54,7 +54,8 @@ def _event(*bodies: str) -> dict[str, Any]:
 
 def test_each_queue_has_one_message_model_and_each_model_one_queue() -> None:
     assert set(MESSAGE_FOR_QUEUE) == {
-        "token_scan", "wallet_discovery", "wallet_profile", "cluster_evidence", "signal_score"
+        "token_scan", "wallet_discovery", "wallet_profile", "cluster_evidence", "signal_score",
+        "position_open", "order_execute", "exit_check",
     }  # fmt: skip
     assert {model.queue for model in MESSAGE_FOR_QUEUE.values()} == set(MESSAGE_FOR_QUEUE)
 

@@ -27,7 +27,14 @@ from pydantic import BaseModel, ConfigDict
 from walltrack.data.models.solana import SolanaAddress
 
 QueueName = Literal[
-    "token_scan", "wallet_discovery", "wallet_profile", "cluster_evidence", "signal_score"
+    "token_scan",
+    "wallet_discovery",
+    "wallet_profile",
+    "cluster_evidence",
+    "signal_score",
+    "position_open",
+    "order_execute",
+    "exit_check",
 ]
 """Logical queue names; each maps to one SQS queue in template.yaml (its URL from the env)."""
 
@@ -120,6 +127,53 @@ class SignalScoreRequested(StepMessage):
         )
 
 
+TRADING_MESSAGE_NAMESPACE = UUID("0b6c5a4e-9d8f-5a7b-8c6d-5e4f3a2b1c0d")
+"""uuid5 namespace of steps 7-8 message ids derived from what they are about."""
+
+
+class PositionOpenRequested(StepMessage):
+    """signal_score → position_open: open a paper position for one accepted entry signal
+    (risk rules, sizing, then the position and its entry order in one transaction). The id is
+    derived from the signal (`for_signal`): a re-sent message opens nothing twice."""
+
+    queue: ClassVar[QueueName] = "position_open"
+    signal_id: int
+
+    @classmethod
+    def for_signal(cls, signal_id: int) -> PositionOpenRequested:
+        return cls(
+            message_id=uuid5(TRADING_MESSAGE_NAMESPACE, f"open:{signal_id}"), signal_id=signal_id
+        )
+
+
+class OrderExecuteRequested(StepMessage):
+    """position_open / exit_monitor / API → order_execute: fill one pending paper order from
+    a Jupiter quote taken now, or reject it with the reason."""
+
+    queue: ClassVar[QueueName] = "order_execute"
+    order_id: UUID
+
+    @classmethod
+    def for_order(cls, order_id: UUID) -> OrderExecuteRequested:
+        return cls(
+            message_id=uuid5(TRADING_MESSAGE_NAMESPACE, f"order:{order_id}"), order_id=order_id
+        )
+
+
+class ExitCheckRequested(StepMessage):
+    """signal_score → exit_monitor: a followed wallet sold (exit signal `signal_id`): check
+    now, not at the next tick, the positions that follow it in that token (mirror-sell)."""
+
+    queue: ClassVar[QueueName] = "exit_check"
+    signal_id: int
+
+    @classmethod
+    def for_signal(cls, signal_id: int) -> ExitCheckRequested:
+        return cls(
+            message_id=uuid5(TRADING_MESSAGE_NAMESPACE, f"exit:{signal_id}"), signal_id=signal_id
+        )
+
+
 MESSAGE_FOR_QUEUE: dict[QueueName, type[StepMessage]] = {
     model.queue: model
     for model in (
@@ -128,5 +182,8 @@ MESSAGE_FOR_QUEUE: dict[QueueName, type[StepMessage]] = {
         WalletProfileRequested,
         ClusterEvidenceRequested,
         SignalScoreRequested,
+        PositionOpenRequested,
+        OrderExecuteRequested,
+        ExitCheckRequested,
     )
 }

@@ -121,6 +121,9 @@ def build_queue_depths(env: EnvSettings, db: Database) -> dict[QueueName, QueueD
         "wallet_profile": env.wallet_profile_queue_url,
         "cluster_evidence": env.cluster_evidence_queue_url,
         "signal_score": env.signal_score_queue_url,
+        "position_open": env.position_open_queue_url,
+        "order_execute": env.order_execute_queue_url,
+        "exit_check": env.exit_check_queue_url,
     }
     local: dict[QueueName, tuple[str, str | None]] = {}
     remote: dict[QueueName, str] = {}
@@ -388,6 +391,9 @@ def build_container(
         "wallet_profile": env.wallet_profile_queue_url,
         "cluster_evidence": env.cluster_evidence_queue_url,
         "signal_score": env.signal_score_queue_url,
+        "position_open": env.position_open_queue_url,
+        "order_execute": env.order_execute_queue_url,
+        "exit_check": env.exit_check_queue_url,
     }
     ports = QueuePorts(urls, open_queue, given=queues or {})
     slots = RateLimitSlots(db)

@@ -11,6 +11,12 @@ from walltrack.data.models.step_settings import (
     TokenDiscoverySettings,
     TokenRefreshSettings,
 )
+from walltrack.data.models.trading_settings import (
+    ExitSettings,
+    OrderSettings,
+    RiskSettings,
+    SizingSettings,
+)
 from walltrack.data.models.wallet_discovery_settings import WalletDiscoverySettings
 from walltrack.data.models.wallet_settings import WalletProfileSettings
 from walltrack.data.models.watchlist import WatchlistSettings
@@ -26,5 +32,9 @@ STEP_SETTINGS: dict[str, type[StepSettings]] = {
         IngestSettings,
         WatchlistSettings,
         SignalSettings,
+        RiskSettings,
+        SizingSettings,
+        ExitSettings,
+        OrderSettings,
     )
 }

@@ -354,6 +354,7 @@ class Container:
             transactions=HeliusTransactionSource(helius),
             prices=JupiterSolPrices(jupiter),
             webhooks=webhooks,
+            quotes=jupiter,
         )
         return ports, http.aclose
 

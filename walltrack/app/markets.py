@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from walltrack.log import get_logger
 from walltrack.services.helius.webhooks import HeliusWebhooksClient
+from walltrack.services.jupiter import JupiterClient
 from walltrack.services.token_market import DexScreenerCandidates, MarketSafetyFacts
 from walltrack.services.wallet_market import HeliusTransactionSource, JupiterSolPrices
 
@@ -36,6 +37,8 @@ class MarketPorts:
     transactions: HeliusTransactionSource
     prices: JupiterSolPrices
     webhooks: HeliusWebhooksClient
+    quotes: JupiterClient
+    """Steps 7-8: Jupiter swap quotes (`quote`), for sizing entries and filling paper orders."""
 
 
 Close = Callable[[], Coroutine[Any, Any, None]]

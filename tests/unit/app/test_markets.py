@@ -23,7 +23,7 @@ class Opened:
         async def close() -> None:
             self.closed.append(name)
 
-        return MarketPorts(None, None, None, None, None), close  # type: ignore[arg-type]
+        return MarketPorts(None, None, None, None, None, None), close  # type: ignore[arg-type]
 
 
 def test_one_set_of_clients_per_thread_reused_across_calls_and_closed_once() -> None:

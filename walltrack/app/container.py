@@ -23,6 +23,7 @@ from walltrack.app.ingest import IngestJobs, IngestPorts, ReconcileJobs
 from walltrack.app.markets import Close, MarketPorts, Markets
 from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
 from walltrack.app.ports import StepPorts
+from walltrack.app.positions import PositionJobs
 from walltrack.app.rate_limits import SharedRateLimiter, upstream_accounts
 from walltrack.app.signals import SignalJobs
 from walltrack.app.token_discovery import TokenDiscoveryJobs
@@ -40,6 +41,7 @@ from walltrack.data.postgres.ingest import IngestRepository
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository
 from walltrack.data.postgres.owners import OwnersRepository
+from walltrack.data.postgres.positions import PositionRepository
 from walltrack.data.postgres.pipeline_state import LocalQueueDepths, PipelineReads
 from walltrack.data.postgres.rate_limits import RateLimitSlots
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
@@ -307,6 +309,25 @@ class Container:
             wallets=self.wallets,
             tokens=self.tokens,
             steps=self.step_settings,
+            clock=self.clock,
+            outbox=self.outbox,
+            atomic=self.db.transaction,
+        )
+
+    # -- step 7: positions (risk, sizing, position_open) ------------------------------------
+    @cached_property
+    def positions(self) -> PositionRepository:
+        return PositionRepository(self.db)
+
+    @cached_property
+    def position_jobs(self) -> PositionJobs:
+        return PositionJobs(
+            positions=self.positions,
+            signals=self.signals,
+            steps=self.step_settings,
+            markets=self.markets,
+            outbox=self.outbox,
+            atomic=self.db.transaction,
             clock=self.clock,
         )
 

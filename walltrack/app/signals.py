@@ -4,7 +4,9 @@
 then what its kind needs — for a buy the wallet's figures, owner and usual buy size, the token,
 and the owners that bought it within the window; for a sell the wallet's stored history — asks
 `core.signal` for the signal and writes it once. The signal's unique swap key makes a second
-delivery write nothing (besides the consumer's skip of handled message ids). A swap that is not
+delivery write nothing (besides the consumer's skip of handled message ids). In the transaction
+that stores it, a new accepted entry signal owes step 7 a `PositionOpenRequested` and an exit
+signal owes step 8 an `ExitCheckRequested` (mirror-sell), both in the outbox. A swap that is not
 stored raises, so SQS retries it and then moves it to the DLQ, where it can be inspected.
 """
 
@@ -12,11 +14,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from walltrack.app.outbox import PipelineOutbox
 from walltrack.clock import Clock
+from walltrack.core.ports import Atomic
 from walltrack.core.signal.pipeline import Delivery, signal_for
 from walltrack.core.signal.scorer import EntryFacts, usual_buy_sol
 from walltrack.core.step_settings import StepSettingsService
-from walltrack.data.models.messages import SignalScoreRequested
+from walltrack.data.models.messages import (
+    ExitCheckRequested,
+    PositionOpenRequested,
+    SignalScoreRequested,
+    StepMessage,
+)
 from walltrack.data.models.signals import Signal, SignalSettings
 from walltrack.data.models.swap import Swap
 from walltrack.data.postgres.signals import SignalRepository
@@ -42,7 +51,11 @@ class SignalJobs:
         tokens: TokenRepository,
         steps: StepSettingsService,
         clock: Clock,
+        outbox: PipelineOutbox,
+        atomic: Atomic,
     ) -> None:
+        self._outbox = outbox
+        self._atomic = atomic
         self._signals = signals
         self._wallets = wallets
         self._tokens = tokens
@@ -96,7 +109,11 @@ class SignalJobs:
             entry_facts=entry_facts,
             history=history,
         )
-        if not self._signals.add(signal):
+        with self._atomic():
+            signal_id = self._signals.add(signal)
+            if signal_id is not None:
+                self._outbox.put(_owed(signal, signal_id))
+        if signal_id is None:
             bound.info("signal stored before; nothing written")
         else:
             bound.info(
@@ -107,3 +124,11 @@ class SignalJobs:
                 reason=signal.reason,
             )
         return signal
+
+
+def _owed(signal: Signal, signal_id: int) -> list[StepMessage]:
+    """What a new signal owes the next steps: an accepted entry a position, an exit a check of
+    the positions that follow its wallet (a rejected entry, nothing)."""
+    if signal.kind == "entry":
+        return [PositionOpenRequested.for_signal(signal_id)] if signal.accepted else []
+    return [ExitCheckRequested.for_signal(signal_id)]

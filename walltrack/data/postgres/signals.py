@@ -78,21 +78,22 @@ class SignalRepository:
         return {r["owner_id"] for r in rows}
 
     # -- writing -----------------------------------------------------------------------------
-    def add(self, signal: Signal) -> bool:
-        """Store the signal once per swap key; False when that swap already has one."""
+    def add(self, signal: Signal) -> int | None:
+        """Store the signal once per swap key: its new id, None when that swap has one."""
         values: dict[str, Any] = signal.model_dump(include=set(_COLUMNS))
         values["components"] = Jsonb([c.model_dump(mode="json") for c in signal.components])
         values["consensus_owners"] = list(signal.consensus_owners)
         statement = sql.SQL(
             "insert into public.signals ({}) values ({})"
-            " on conflict (signature, wallet, token_mint) do nothing"
+            " on conflict (signature, wallet, token_mint) do nothing returning id"
         ).format(
             sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)),
             sql.SQL(", ").join(map(sql.Placeholder, _COLUMNS)),
         )
         with self._db.connection() as conn, conn.cursor() as cur:
             cur.execute(statement, values)
-            return cur.rowcount == 1
+            row = cur.fetchone()
+            return int(row["id"]) if row else None
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, signal_id: int) -> Signal | None:

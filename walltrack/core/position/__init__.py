@@ -1,0 +1,1 @@
+"""Step 7: positions — sizing an entry and the records that open it."""

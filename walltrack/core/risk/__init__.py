@@ -1,0 +1,1 @@
+"""Step 7: the risk rules that may block a new entry (never an exit)."""

@@ -1,0 +1,203 @@
+"""positions and risk_refusals (step 7), and the reads the risk rules need: the only place
+their SQL lives. The entry order row a new position owes is inserted here too (one statement);
+every later write of orders and of a position's fill figures is the orders repository's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from psycopg import sql
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from walltrack.data.models.risk import OpenExposure, RiskState
+from walltrack.data.models.trading import Order, Position, RiskRefusal
+from walltrack.data.postgres.database import Database
+
+PositionFilter = Literal["open", "closed", "all"]
+LIVE = ("opening", "open")
+
+_POSITION_COLUMNS = (
+    "position_id", "signal_id", "token_mint", "wallet", "owner_id", "status", "opened_at",
+    "size_lamports", "exit_plan",
+)  # fmt: skip
+_ORDER_COLUMNS = (
+    "order_id", "position_id", "side", "reason", "status", "requested_at", "input_mint",
+    "output_mint", "amount_in",
+)  # fmt: skip
+_STATUS: dict[PositionFilter, tuple[str, ...]] = {
+    "open": LIVE,
+    "closed": ("closed", "failed"),
+    "all": ("opening", "open", "closed", "failed"),
+}
+
+
+def _position(row: DictRow) -> Position:
+    return Position.model_validate(dict(row))
+
+
+def _order(row: DictRow) -> Order:
+    return Order.model_validate(dict(row))
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL("insert into {} ({}) values ({}) on conflict do nothing").format(
+        sql.Identifier("public", table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(map(sql.Placeholder, columns)),
+    )
+
+
+class PositionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- writing -----------------------------------------------------------------------------
+    def insert_position(self, position: Position) -> bool:
+        """Store a new (opening) position; False when its signal already has one or its token
+        already has a live one (the unique constraints; nothing written)."""
+        values: dict[str, Any] = position.model_dump(include=set(_POSITION_COLUMNS))
+        values["exit_plan"] = Jsonb(position.exit_plan)
+        with self._db.connection() as conn, conn.cursor() as cur:
+            cur.execute(_insert("positions", _POSITION_COLUMNS), values)
+            return cur.rowcount == 1
+
+    def insert_entry_order(self, order: Order) -> None:
+        """The position's pending entry order (raises if the position already has one)."""
+        values: dict[str, Any] = order.model_dump(include=set(_ORDER_COLUMNS))
+        statement = sql.SQL("insert into {} ({}) values ({})").format(
+            sql.Identifier("public", "orders"),
+            sql.SQL(", ").join(map(sql.Identifier, _ORDER_COLUMNS)),
+            sql.SQL(", ").join(map(sql.Placeholder, _ORDER_COLUMNS)),
+        )
+        with self._db.connection() as conn:
+            conn.execute(statement, values)
+
+    def add_refusal(self, refusal: RiskRefusal) -> None:
+        with self._db.connection() as conn:
+            conn.execute(
+                "insert into public.risk_refusals (signal_id, token_mint, wallet, rule, detail, at)"
+                " values (%(signal_id)s, %(token_mint)s, %(wallet)s, %(rule)s, %(detail)s, %(at)s)",
+                refusal.model_dump(),
+            )
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, position_id: UUID) -> Position | None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select * from public.positions where position_id = %s", (position_id,)
+            ).fetchone()
+        return _position(row) if row else None
+
+    def decided(self, signal_id: int) -> bool:
+        """Whether this signal already opened a position or was refused (handled before)."""
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select exists (select 1 from public.positions where signal_id = %(s)s)"
+                " or exists (select 1 from public.risk_refusals where signal_id = %(s)s) as d",
+                {"s": signal_id},
+            ).fetchone()
+        return bool(row and row["d"])
+
+    def live_on_token(self, token_mint: str) -> Position | None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "select * from public.positions where token_mint = %s"
+                " and status in ('opening', 'open')",
+                (token_mint,),
+            ).fetchone()
+        return _position(row) if row else None
+
+    def page(
+        self, status: PositionFilter = "all", *, limit: int = 50, offset: int = 0
+    ) -> tuple[list[Position], int]:
+        """A page of positions, newest opened first, and how many match."""
+        params = {"statuses": list(_STATUS[status]), "limit": limit, "offset": offset}
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "select * from public.positions where status = any(%(statuses)s)"
+                " order by opened_at desc, position_id limit %(limit)s offset %(offset)s",
+                params,
+            ).fetchall()
+            total = conn.execute(
+                "select count(*) as n from public.positions where status = any(%(statuses)s)",
+                params,
+            ).fetchone()
+        return [_position(r) for r in rows], int(total["n"]) if total else 0
+
+    def orders_of(self, position_id: UUID) -> list[Order]:
+        """The position's orders, oldest requested first."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "select * from public.orders where position_id = %s"
+                " order by requested_at, order_id",
+                (position_id,),
+            ).fetchall()
+        return [_order(r) for r in rows]
+
+    def refusals(self, *, limit: int = 50, offset: int = 0) -> tuple[list[RiskRefusal], int]:
+        """Risk refusals, newest first, and how many there are."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "select signal_id, token_mint, wallet, rule, detail, at from public.risk_refusals"
+                " order by at desc, id desc limit %s offset %s",
+                (limit, offset),
+            ).fetchall()
+            total = conn.execute("select count(*) as n from public.risk_refusals").fetchone()
+        return [RiskRefusal.model_validate(dict(r)) for r in rows], int(total["n"]) if total else 0
+
+    # -- the risk rules' reads ---------------------------------------------------------------
+    def risk_state(self, *, starting_lamports: int, day_start: datetime, streak: int) -> RiskState:
+        """Live exposure, paper equity and its peak, today's net realised PnL and the latest
+        closed positions' outcomes.
+
+        Equity = starting + Σ (realised − fees) of every position + the unrealised value of
+        held units at their last mark (cost when unmarked). Its peak is the highest of the
+        equity after each closed position (realised only) and the equity now. A live
+        position's exposure is its cost once filled, its size while the entry is pending.
+        """
+        with self._db.connection() as conn:
+            live = conn.execute(
+                "select token_mint, owner_id,"
+                " case when status = 'opening' then size_lamports else cost_lamports end as c"
+                " from public.positions where status in ('opening', 'open')"
+            ).fetchall()
+            totals = conn.execute(
+                "select coalesce(sum(realised_lamports - fees_lamports), 0) as net,"
+                " coalesce(sum(case when status = 'open' and last_price is not null"
+                "   then floor(held_units * last_price) - cost_lamports else 0 end), 0) as unreal,"
+                " coalesce(sum(case when status = 'closed' and closed_at >= %(day)s"
+                "   then realised_lamports - fees_lamports else 0 end), 0) as today"
+                " from public.positions",
+                {"day": day_start},
+            ).fetchone()
+            best = conn.execute(
+                "select coalesce(max(running), 0) as best from ("
+                " select sum(realised_lamports - fees_lamports)"
+                "   over (order by closed_at, position_id) as running"
+                " from public.positions where status = 'closed') r"
+            ).fetchone()
+            recent = conn.execute(
+                "select realised_lamports - fees_lamports < 0 as lost, closed_at"
+                " from public.positions where status = 'closed'"
+                " order by closed_at desc, position_id desc limit %s",
+                (streak,),
+            ).fetchall()
+        assert totals is not None
+        assert best is not None
+        equity = starting_lamports + int(totals["net"]) + int(totals["unreal"])
+        peak = max(starting_lamports + max(int(best["best"]), 0), equity)
+        losses = [bool(r["lost"]) for r in recent]
+        last_loss = next((r["closed_at"] for r in recent if r["lost"]), None)
+        return RiskState(
+            open_positions=[
+                OpenExposure(r["token_mint"], r["owner_id"], int(r["c"])) for r in live
+            ],
+            equity_lamports=equity,
+            peak_equity_lamports=peak,
+            realised_today_lamports=int(totals["today"]),
+            recent_losses=losses,
+            last_loss_closed_at=last_loss,
+        )

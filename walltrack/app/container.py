@@ -21,6 +21,7 @@ import httpx
 from walltrack.app.clustering import ClusteringJobs
 from walltrack.app.ingest import IngestJobs, IngestPorts, ReconcileJobs
 from walltrack.app.markets import Close, MarketPorts, Markets
+from walltrack.app.orders import ExitJobs, OrderJobs
 from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
 from walltrack.app.ports import StepPorts
 from walltrack.app.positions import PositionJobs
@@ -40,6 +41,7 @@ from walltrack.data.postgres.database import Database, create_pool
 from walltrack.data.postgres.ingest import IngestRepository
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository
+from walltrack.data.postgres.orders import OrderRepository
 from walltrack.data.postgres.owners import OwnersRepository
 from walltrack.data.postgres.positions import PositionRepository
 from walltrack.data.postgres.pipeline_state import LocalQueueDepths, PipelineReads
@@ -330,6 +332,19 @@ class Container:
             atomic=self.db.transaction,
             clock=self.clock,
         )
+
+    # -- step 8: orders (order_execute, exit_monitor) -------------------------------------
+    @cached_property
+    def orders(self) -> OrderRepository:
+        return OrderRepository(self.db)
+
+    @cached_property
+    def order_jobs(self) -> OrderJobs:
+        return OrderJobs(self.step_ports, orders=self.orders)
+
+    @cached_property
+    def exit_jobs(self) -> ExitJobs:
+        return ExitJobs(self.step_ports, orders=self.orders, signals=self.signals)
 
     # -- market clients (one set per thread) ------------------------------------------------
     def open_market_ports(self) -> tuple[MarketPorts, Close]:

@@ -137,6 +137,19 @@ class ApiClient:
     def signal(self, signal_id: int) -> ApiResult:
         return self._request("GET", f"/signals/{int(signal_id)}")
 
+    def ledger(self) -> ApiResult:
+        """The paper ledger: totals and each position's figures."""
+        return self._request("GET", "/ledger")
+
+    def ledger_equity(self) -> ApiResult:
+        return self._request("GET", "/ledger/equity")
+
+    def ledger_wallets(self) -> ApiResult:
+        return self._request("GET", "/ledger/wallets")
+
+    def ledger_shadow(self, *, limit: int = 200) -> ApiResult:
+        return self._request("GET", "/ledger/shadow", params={"limit": limit})
+
     def watchlist(self, **params: Any) -> ApiResult:
         """Step 5's judged wallets (`listed` all/true/false, paging), followed ones first."""
         clean = {k: v for k, v in params.items() if v not in (None, "")}

@@ -18,6 +18,7 @@ from walltrack.api.routes import (
     config,
     discovery,
     health,
+    ledger,
     signals,
     status,
     wallets,
@@ -37,6 +38,7 @@ API_PATHS = (
     "/clusters",
     "/watchlist",
     "/signals",
+    "/ledger",
 )
 """The API's own routes (the dashboard and local Function URL routes are mounted beside them)."""
 MAX_BODY_BYTES = 256 * 1024
@@ -71,6 +73,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         clusters.router,
         watchlist.router,
         signals.router,
+        ledger.router,
     )
     install_error_handlers(
         app, routes=[r for router in (health.router, *routers) for r in router.routes]

@@ -20,6 +20,7 @@ import httpx
 
 from walltrack.app.clustering import ClusteringJobs
 from walltrack.app.ingest import IngestJobs, IngestPorts, ReconcileJobs
+from walltrack.app.ledger import LedgerReads
 from walltrack.app.markets import Close, MarketPorts, Markets
 from walltrack.app.orders import ExitJobs, OrderJobs
 from walltrack.app.outbox import OutboxRelay, PipelineOutbox, QueuePorts
@@ -39,12 +40,13 @@ from walltrack.data.models.messages import QueueName
 from walltrack.data.postgres.cluster_evidence import ClusterEvidenceRepository
 from walltrack.data.postgres.database import Database, create_pool
 from walltrack.data.postgres.ingest import IngestRepository
+from walltrack.data.postgres.ledger import LedgerRepository
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository
 from walltrack.data.postgres.orders import OrderRepository
 from walltrack.data.postgres.owners import OwnersRepository
-from walltrack.data.postgres.positions import PositionRepository
 from walltrack.data.postgres.pipeline_state import LocalQueueDepths, PipelineReads
+from walltrack.data.postgres.positions import PositionRepository
 from walltrack.data.postgres.rate_limits import RateLimitSlots
 from walltrack.data.postgres.schedule_runs import ScheduleRunRepository
 from walltrack.data.postgres.signals import SignalRepository
@@ -331,6 +333,13 @@ class Container:
             outbox=self.outbox,
             atomic=self.db.transaction,
             clock=self.clock,
+        )
+
+    # -- ledger: the paper ledger's reads (issue 18 item 5) ---------------------------------
+    @cached_property
+    def ledger(self) -> LedgerReads:
+        return LedgerReads(
+            repo=LedgerRepository(self.db), steps=self.step_settings, clock=self.clock
         )
 
     # -- step 8: orders (order_execute, exit_monitor) -------------------------------------

@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,12 +18,14 @@ from uuid import UUID, uuid4
 import base58
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from fastapi.testclient import TestClient
 
 from functions.order_execute import handler as order_execute
 from sim.server import SimServer
 from sim.world import World
 from tests.conftest import free_port
 from tests.support.stack import EPOCH, market_env
+from walltrack.api.app import create_app
 from walltrack.app.container import Container, build_container
 from walltrack.app.process import bound
 from walltrack.clock import ManualClock
@@ -88,7 +91,7 @@ def tradable(world: World) -> str:
     return str(token.mint)
 
 
-def _open_entry(db: Database, mint: str, *, signal_id: int = 1) -> Order:
+def _open_entry(db: Database, mint: str, *, signal_id: int = 1, at: datetime = EPOCH) -> Order:
     """An opening position with its pending entry (what position_open writes)."""
     position_id = uuid4()
     order = Order(
@@ -97,7 +100,7 @@ def _open_entry(db: Database, mint: str, *, signal_id: int = 1) -> Order:
         side="entry",
         reason="signal",
         status="pending",
-        requested_at=EPOCH,
+        requested_at=at,
         input_mint=SOL_MINT,
         output_mint=mint,
         amount_in=SIZE,
@@ -114,7 +117,7 @@ def _open_entry(db: Database, mint: str, *, signal_id: int = 1) -> Order:
             "insert into public.orders (order_id, position_id, side, reason, status,"
             " requested_at, input_mint, output_mint, amount_in)"
             " values (%s, %s, 'entry', 'signal', 'pending', %s, %s, %s, %s)",
-            (order.order_id, position_id, EPOCH, SOL_MINT, mint, SIZE),
+            (order.order_id, position_id, at, SOL_MINT, mint, SIZE),
         )
     return order
 
@@ -364,3 +367,43 @@ def test_two_monitors_at_once_order_one_exit(market: Market, tradable: str) -> N
         ).fetchall()
     assert [r["status"] for r in rows] == ["pending"]
     assert len(market.sent()) == 1
+
+
+def test_the_api_lists_orders_newest_first_and_opens_one_with_its_whole_quote(
+    market: Market, tradable: str, auth_headers: dict[str, str]
+) -> None:
+    # Given a filled entry, then a rejected one (no route), then a pending manual exit
+    held = _filled_position(market, tradable)
+    market.container.clock.advance(1)  # type: ignore[attr-defined]
+    rejected = _open_entry(
+        market.container.db, UNKNOWN_MINT, signal_id=2, at=market.container.clock.now()
+    )
+    market.container.order_jobs.process(OrderExecuteRequested.for_order(rejected.order_id))
+    market.container.clock.advance(1)  # type: ignore[attr-defined]
+    exit_order = market.container.exit_jobs.request_exit(held.position_id)
+    client = TestClient(create_app(market.container), headers=auth_headers)
+    # When the Orders tab reads GET /orders
+    page = client.get("/orders").json()
+    # Then all three are listed newest first, with the quote's headline, fees and reasons
+    assert page["total"] == 3
+    exit_row, rejected_row, filled_row = page["items"]
+    assert (exit_row["order_id"], exit_row["side"], exit_row["reason"], exit_row["status"]) == (
+        str(exit_order.order_id), "exit", "manual", "pending",
+    )  # fmt: skip
+    assert rejected_row["reject_reason"].startswith("no route:")
+    assert filled_row["token_mint"] == tradable
+    assert filled_row["quoted_out"] == filled_row["filled_out"] > 0
+    assert filled_row["min_out"] < filled_row["quoted_out"]
+    assert filled_row["fees_lamports"] == 15_000
+    assert filled_row["route"]
+    assert "quote" not in filled_row
+    # And the filters narrow it
+    assert client.get("/orders", params={"side": "exit"}).json()["total"] == 1
+    assert client.get("/orders", params={"status": "rejected"}).json()["total"] == 1
+    assert client.get("/orders", params={"position": str(held.position_id)}).json()["total"] == 2
+    # And one order carries the whole quote it was judged on
+    detail = client.get(f"/orders/{filled_row['order_id']}").json()
+    assert detail["quote"]["routePlan"][0]["swapInfo"]["ammKey"]
+    # And an unknown order is 404, a bad filter 422
+    assert client.get(f"/orders/{uuid4()}").status_code == 404
+    assert client.get("/orders", params={"side": "sideways"}).status_code == 422

@@ -19,6 +19,7 @@ from walltrack.api.routes import (
     discovery,
     health,
     ledger,
+    orders,
     signals,
     status,
     wallets,
@@ -39,6 +40,7 @@ API_PATHS = (
     "/watchlist",
     "/signals",
     "/ledger",
+    "/orders",
 )
 """The API's own routes (the dashboard and local Function URL routes are mounted beside them)."""
 MAX_BODY_BYTES = 256 * 1024
@@ -74,6 +76,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         watchlist.router,
         signals.router,
         ledger.router,
+        orders.router,
     )
     install_error_handlers(
         app, routes=[r for router in (health.router, *routers) for r in router.routes]

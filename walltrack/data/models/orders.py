@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from walltrack.data.models.inputs import MAX_OFFSET, MAX_PAGE
-from walltrack.data.models.trading import OrderSide, OrderStatus
+from walltrack.data.models.trading import Order, OrderSide, OrderStatus
 
 
 class OrderQuery(BaseModel):
@@ -22,4 +24,49 @@ class OrderQuery(BaseModel):
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-__all__ = ["OrderQuery"]
+class OrderSummary(BaseModel):
+    """One row of the Orders tab: the order without its whole quote, with the quote's headline
+    (what it promised, the slippage-protected minimum) and the lamport fees in total."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: UUID
+    position_id: UUID
+    side: OrderSide
+    reason: str
+    status: OrderStatus
+    requested_at: datetime
+    executed_at: datetime | None
+    token_mint: str = Field(description="the token bought (entry) or sold (exit)")
+    amount_in: int
+    fraction: Decimal | None
+    filled_in: int | None
+    filled_out: int | None
+    quoted_out: int | None = Field(description="the quote's outAmount")
+    min_out: int | None = Field(description="the quote's otherAmountThreshold (slippage)")
+    price_impact_pct: Decimal | None = Field(description="a fraction, as Jupiter gives")
+    slippage_bps: int | None
+    route: str | None
+    fees_lamports: int = Field(description="network + priority + tip")
+    venue_fees: dict[str, int]
+    reject_reason: str | None
+    attempts: int
+
+    @classmethod
+    def of(cls, order: Order) -> OrderSummary:
+        quote = order.quote or {}
+
+        def amount(key: str) -> int | None:
+            value = quote.get(key)
+            return int(value) if value is not None else None
+
+        return cls(
+            **order.model_dump(exclude={"quote", "input_mint", "output_mint"}),
+            token_mint=order.output_mint if order.side == "entry" else order.input_mint,
+            quoted_out=amount("outAmount"),
+            min_out=amount("otherAmountThreshold"),
+            fees_lamports=order.fees_lamports,
+        )
+
+
+__all__ = ["OrderQuery", "OrderSummary"]

@@ -7,7 +7,7 @@ their rule and open nothing."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +20,15 @@ from tests.conftest import REPO_ROOT
 from tests.support.stack import Stack
 from walltrack.app.container import Container
 from walltrack.app.process import bound
-from walltrack.data.models.messages import PositionOpenRequested
-from walltrack.data.models.signals import Signal
+from walltrack.data.models.messages import (
+    ExitCheckRequested,
+    PositionOpenRequested,
+    SignalScoreRequested,
+)
+from walltrack.data.models.signals import Signal, SignalQuery
 from walltrack.data.models.solana import SOL_MINT
+from walltrack.data.models.swap import Swap
+from walltrack.data.models.token import SafetyVerdict, Token, TokenMarket
 from walltrack.data.models.trading import Order
 from walltrack.data.postgres.positions import PositionRepository
 from walltrack.runtime.template import load_template
@@ -259,3 +265,73 @@ def test_an_entry_whose_impact_stays_over_the_cap_is_refused(
     [refusal], _ = container.positions.refusals()
     assert refusal.rule == "price_impact", refusal.detail
     assert _count(container, "positions") == 0
+
+
+def _stored_swap(container: Container, mint: str, side: str, n: int, tokens: str) -> Swap:
+    swap = Swap(
+        signature=f"swap{n:04d}" + "1" * 80,
+        wallet=WALLET,
+        side=side,
+        token_mint=mint,
+        token_amount=Decimal(tokens),
+        quote_mint=SOL_MINT,
+        quote_amount=Decimal(1),
+        source="PUMP_AMM",
+        timestamp=AT + timedelta(minutes=n),
+        slot=1000 + n,
+    )
+    container.wallets.add_swaps([swap])
+    return swap
+
+
+def _outbox(container: Container) -> list[tuple[str, dict[str, Any]]]:
+    with container.db.connection() as conn:
+        rows = conn.execute("select queue, body from public.outbox order by queue").fetchall()
+    return [
+        (r["queue"], r["body"] if isinstance(r["body"], dict) else json.loads(r["body"]))
+        for r in rows
+        if r["queue"] != "signal_score"
+    ]
+
+
+def test_signal_score_owes_position_open_for_an_accepted_entry_and_exit_check_for_an_exit(
+    stack: Stack, mints: list[str]
+) -> None:
+    # Given a profiled wallet and a young, safe, liquid token; its stored buy, then its sell
+    container = stack.container
+    with container.db.connection() as conn:
+        conn.execute(
+            "insert into public.wallets (address, status, first_seen_at, profiled_at, score,"
+            " confidence) values (%s, 'profiled', %s, %s, 0.9, 0.9)",
+            (WALLET, AT, AT),
+        )
+    token = Token(
+        mint=mints[0],
+        dex_id="raydium",
+        pair_created_at=AT - timedelta(hours=2),
+        market=TokenMarket(liquidity_usd=Decimal("250000")),
+    )
+    container.tokens.upsert_discovered(token, at=AT - timedelta(hours=1))
+    container.tokens.set_safety(mints[0], SafetyVerdict(verdict="pass", checks=[], checked_at=AT))
+    buy = _stored_swap(container, mints[0], "buy", 1, "1000")
+    sell = _stored_swap(container, mints[0], "sell", 2, "500")
+    # When signal_score judges each
+    signals = [
+        container.signal_jobs.judge(
+            SignalScoreRequested.for_swap(
+                signature=s.signature, wallet=s.wallet, token_mint=s.token_mint,
+                received_at=s.timestamp, via="webhook",
+            )
+        )
+        for s in (buy, sell)
+    ]  # fmt: skip
+    # Then the accepted entry owes one position_open message, the exit one exit_check message,
+    # each naming its stored signal
+    entry, exit_ = (container.signals.page(SignalQuery(kind=k))[0][0] for k in ("entry", "exit"))
+    assert signals[0].accepted, signals[0].reason
+    assert exit_.id is not None
+    assert entry.id is not None
+    assert [(q, body["message_id"], body["signal_id"]) for q, body in _outbox(container)] == [
+        ("exit_check", str(ExitCheckRequested.for_signal(exit_.id).message_id), exit_.id),
+        ("position_open", str(PositionOpenRequested.for_signal(entry.id).message_id), entry.id),
+    ]

@@ -76,7 +76,7 @@ def size_entry(
         shrunk = int(
             (Decimal(size) * limit / impact * SHRINK_MARGIN).to_integral_value(ROUND_FLOOR)
         )
-        size = min(shrunk, size - 1)
+        size = shrunk  # < size: limit / impact < 1
         if size < smallest or size <= 0:
             return SizeDecision(
                 None,

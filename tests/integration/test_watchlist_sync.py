@@ -316,7 +316,7 @@ def test_the_webhook_secret_never_reaches_a_log_line(
     app.watchlist_jobs.sync()
     # Then the logs said what happened, never the secret
     out = capsys.readouterr()
-    assert "webhook updated" in out.out + out.err
+    assert "watchlist synced" in out.out + out.err
     assert SECRET not in out.out + out.err
 
 

@@ -376,8 +376,9 @@ def test_a_running_clock_delivers_new_transactions_on_its_own(
         ).json()["webhookID"]
         # When the clock runs, with no test driving it
         wait_until(lambda: bool(receiver.bodies), message="the first delivery arrives")
-        # stop new matches (the ledger stays), then let in-flight POSTs finish
-        client.put(f"/v0/webhooks/{hook_id}", params=KEY, json={"accountAddresses": []})
+        # stop new matches (the ledger stays), then let in-flight POSTs finish; PATCH changes
+        # only the addresses (a PUT replaces the whole webhook and must carry its URL)
+        client.patch(f"/v0/webhooks/{hook_id}", params=KEY, json={"accountAddresses": []})
         server.call(server.sim.deliverer.drain)
         ledger = client.get("/__sim/status").json()["deliveries"]["webhooks"][0]
     # Then what arrived is exactly what the ledger matched and delivered

@@ -347,3 +347,19 @@ def test_a_manual_sync_never_picked_up_is_run_by_a_later_tick(
         assert hook["accountAddresses"] == [address(1)]
     finally:
         container.close()
+
+
+def test_a_lifted_pin_on_an_unprofiled_wallet_takes_it_off_the_list(app: Container) -> None:
+    # Given a discovered wallet not profiled yet, pinned (so followed)
+    with app.db.connection() as conn:
+        conn.execute(
+            "insert into public.wallets (address, first_seen_at) values (%s, %s)", (address(20), AT)
+        )
+    pinned = app.watchlist_jobs.pin(address(20), by="tester", reason="tip from a friend")
+    assert pinned.listed
+    # When the pin is lifted
+    lifted = app.watchlist_jobs.unpin(address(20), by="tester")
+    # Then it is no longer followed, and says why (it is no longer judged)
+    assert not lifted.listed
+    assert lifted.reason.startswith("no longer judged")
+    assert address(20) not in app.watchlist.listed_addresses()

@@ -45,6 +45,7 @@ from walltrack.services.helius.webhooks import ANY_TRANSACTION, HeliusWebhooksCl
 log = get_logger(component="watchlist")
 
 JOB = "watchlist_sync"
+GONE = "no longer judged: not profiled and not pinned or banned"
 QUEUED_TOO_LONG = timedelta(minutes=2)
 """A manual sync still `queued` this long after its start was never picked up (the API process
 that recorded it died, or its Lambda timed out first): the next schedule tick runs it."""
@@ -79,22 +80,29 @@ class WatchlistJobs:
             decisions = select_watchlist(
                 self._watchlist.candidates(), self._watchlist.overrides(), settings
             )
-            before = self._watchlist.listed_state()
+            before = self._watchlist.judged()
+            judged_now = {d.address for d in decisions}
+            decisions += [  # judged before, no longer a candidate (a lifted pin on a stranger)
+                old.model_copy(update={"listed": False, "rank": None, "reason": GONE})
+                for address, old in before.items()
+                if address not in judged_now
+            ]
             version = self._watchlist.current_version() + 1
             changes = [
                 WatchlistChange(
                     version=version,
                     address=d.address,
-                    listed_before=before.get(d.address),
+                    listed_before=before[d.address].listed if d.address in before else None,
                     listed_after=d.listed,
                     reason=d.reason,
                     at=at,
                 )
                 for d in decisions
-                if before.get(d.address) is not d.listed
+                if d.address not in before or before[d.address].listed != d.listed
             ]
-            self._watchlist.save_rebuild(decisions, changes, version=version, at=at)
-        listed = sum(d.listed for d in decisions)
+            listed = sum(d.listed for d in decisions)
+            differing = [d for d in decisions if before.get(d.address) != d]
+            self._watchlist.save_rebuild(differing, changes, version=version, listed=listed, at=at)
         if not changes:
             version -= 1
         log.info("watchlist rebuilt", version=version, changes=len(changes), listed=listed)

@@ -113,11 +113,14 @@ class WatchlistRepository:
 
     # --- entries and versions -----------------------------------------------------------------
 
-    def listed_state(self) -> dict[str, bool]:
-        """Each judged address and whether it is listed now."""
+    def judged(self) -> dict[str, WatchlistDecision]:
+        """Each judged address's decision as stored (what a rebuild compares against)."""
         with self._db.connection() as conn:
-            rows = conn.execute("select address, listed from public.watchlist").fetchall()
-        return {r["address"]: r["listed"] for r in rows}
+            rows = conn.execute(
+                "select address, owner_id, score, confidence, listed, reason, rank, pinned,"
+                " banned from public.watchlist"
+            ).fetchall()
+        return {r["address"]: WatchlistDecision.model_validate(dict(r)) for r in rows}
 
     def current_version(self) -> int:
         with self._db.connection() as conn:
@@ -132,15 +135,16 @@ class WatchlistRepository:
         changes: Sequence[WatchlistChange],
         *,
         version: int,
+        listed: int,
         at: datetime,
     ) -> None:
-        """Write every decision and, when there are changes, the new version with them; in the
+        """Write the decisions that differ from the stored ones and, when any wallet went on or
+        off the list, the new version (`listed` wallets followed) with its changes; in the
         caller's transaction (the job opens one). An entry's `version`/`changed_at` move only
         when it goes on or off the list; its reason and figures are always the latest."""
         flipped = {c.address for c in changes}
         with self._db.connection() as conn, conn.cursor() as cur:
             if changes:
-                listed = sum(d.listed for d in decisions)
                 cur.execute(
                     "insert into public.watchlist_versions (version, at, changes, listed)"
                     " values (%s, %s, %s, %s)",

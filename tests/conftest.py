@@ -81,14 +81,26 @@ def graph_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     return ensure_embedded_graph(data_dir, bolt_port=free_port(), redis_port=free_port())
 
 
+NO_UPSTREAM = "http://127.0.0.1:9"
+"""The discard port on loopback: nothing listens there, so a call is refused at once."""
+
+
 @pytest.fixture(scope="session")
 def base_env(pg_url: str, graph_uri: str, tmp_path_factory: pytest.TempPathFactory) -> EnvSettings:
-    """Settings for the session's Postgres and graph; tests derive theirs with `model_copy`."""
+    """Settings for the session's Postgres and graph; tests derive theirs with `model_copy`.
+    Every upstream points at a closed loopback port (`NO_UPSTREAM`): a test that forgot to
+    point one at the simulated market or respx fails with a refused connection instead of
+    sending traffic to a real service."""
     return EnvSettings(
         _env_file=None,
         database_url=SecretStr(pg_url),
         neo4j_uri=graph_uri,
         data_dir=tmp_path_factory.mktemp("data"),
+        dexscreener_base_url=NO_UPSTREAM,
+        helius_api_base_url=NO_UPSTREAM,
+        helius_rpc_url=NO_UPSTREAM,
+        jupiter_base_url=NO_UPSTREAM,
+        rugcheck_base_url=NO_UPSTREAM,
     )
 
 

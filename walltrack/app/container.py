@@ -316,6 +316,7 @@ class Container:
             clock=self.clock,
             outbox=self.outbox,
             atomic=self.db.transaction,
+            discover_token=self.token_jobs.add,
         )
 
     # -- step 7: positions (risk, sizing, position_open) ------------------------------------

@@ -12,6 +12,7 @@ stored raises, so SQS retries it and then moves it to the DLQ, where it can be i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from walltrack.app.outbox import PipelineOutbox
@@ -28,10 +29,11 @@ from walltrack.data.models.messages import (
 )
 from walltrack.data.models.signals import Signal, SignalSettings
 from walltrack.data.models.swap import Swap
+from walltrack.data.models.token import Token
 from walltrack.data.postgres.signals import SignalRepository
 from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
-from walltrack.errors import NotFoundError
+from walltrack.errors import NotFoundError, WallTrackError
 from walltrack.log import get_logger
 
 log = get_logger(component="signals")
@@ -53,7 +55,9 @@ class SignalJobs:
         clock: Clock,
         outbox: PipelineOutbox,
         atomic: Atomic,
+        discover_token: Callable[[str], Token] | None = None,
     ) -> None:
+        self._discover_token = discover_token
         self._outbox = outbox
         self._atomic = atomic
         self._signals = signals
@@ -92,7 +96,7 @@ class SignalJobs:
                     until=swap.timestamp,
                     exclude=(swap.signature, swap.wallet),
                 ),
-                token=self._tokens.get(swap.token_mint),
+                token=self._token(swap.token_mint),
                 usual_buy_sol=usual_buy_sol(self._wallets.latest_profile(swap.wallet)),
             )
 
@@ -124,6 +128,23 @@ class SignalJobs:
                 reason=signal.reason,
             )
         return signal
+
+    def _token(self, mint: str) -> Token | None:
+        """The bought token as step 1 knows it; a token step 1 has not seen yet (a followed
+        wallet buying minutes after launch, before any scan) is discovered and safety-checked
+        now, as the Discovery tab's "add token" does: judged unknown, nearly every early buy
+        of a smart wallet would be rejected. When no market knows it or a check fails, the
+        signal is judged on what is known (its reason says the token was never checked)."""
+        token = self._tokens.get(mint)
+        if token is not None or self._discover_token is None:
+            return token
+        try:
+            return self._discover_token(mint)
+        except NotFoundError:
+            log.info("bought token unknown to the market", token=mint)
+        except WallTrackError as exc:
+            log.warning("bought token could not be checked", token=mint, error=str(exc))
+        return None
 
 
 def _owed(signal: Signal, signal_id: int) -> list[StepMessage]:

@@ -59,6 +59,8 @@ def test_the_pipeline_panel_leads_the_status_tab_and_moves_while_work_runs(
     summary = page.locator("#pipeline-summary").inner_text()
     assert not MICROSECONDS.search(summary), summary
     assert "Profiling" in summary
+    # And step 6's line: webhook deliveries in the window and the last reconcile run
+    assert re.search(r"Webhook ingest.*deliveries received.*reconcile", summary), summary
     for row in rows:
         assert "…" not in "".join(row[1:7]), row  # no count cut off
         assert all(re.fullmatch(r"[\d,.]+|—", cell) for cell in row[1:6]), row

@@ -17,9 +17,11 @@ from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
+import httpx
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from sim.server import SimServer
 from tests.conftest import REPO_ROOT
 from tests.support.stack import RELAXED, Stack
 from tools.lambda_events import EVENTS_DIR, EventSpec, event_specs
@@ -96,7 +98,9 @@ def _at(event: dict[str, Any], path: str, headers: dict[str, str] | None = None)
     return event
 
 
-def test_each_function_handles_the_events_of_its_triggers(stack: Stack, api_token: str) -> None:
+def test_each_function_handles_the_events_of_its_triggers(
+    stack: Stack, api_token: str, sim: SimServer
+) -> None:
     client, runtime = stack.client, stack.runtime
     called: list[str] = []
 
@@ -201,6 +205,19 @@ def test_each_function_handles_the_events_of_its_triggers(stack: Stack, api_toke
     assert grouped["counts"]["owners"] == 1
     assert set(stack.container.owners.owner_of([address])) == {address}
 
+    # When watchlist_sync's schedule ticks (none ran before: due)
+    synced = call("WatchlistSyncFunction", "Tick", _event)
+    # Then a sync ran and the sim's Helius holds our webhook (on webhook_ingest's Function URL)
+    # with exactly the wallets the watchlist follows
+    assert synced["ran"] is True, synced
+    run = client.get(f"/status/schedule-runs/{synced['run_id']}").json()
+    assert run["status"] == "succeeded", run
+    followed = client.get("/watchlist", params={"listed": "true"}).json()["items"]
+    hooks = httpx.get(f"{sim.base_url}/v0/webhooks", params={"api-key": "sim-key"}, timeout=10)
+    ours = [h for h in hooks.json() if h["webhookURL"].endswith("/fn/WebhookIngestFunction/")]
+    held = sorted(a for h in ours for a in h["accountAddresses"])
+    assert held == sorted(item["address"] for item in followed)
+
     # When token_refresh's schedule ticks
     refreshed = call("TokenRefreshFunction", "Tick", _event)
     # Then it refreshes the stored tokens (none refreshed before: due)
@@ -220,6 +237,16 @@ def test_each_function_handles_the_events_of_its_triggers(stack: Stack, api_toke
     assert swept["sent"] == 1, swept
     assert swept["failed"] == 0
     assert profile_queue.approximate_count() == waiting + 1
+
+    # When webhook_ingest's Function URL gets a delivery without the Helius secret
+    delivery = call("WebhookIngestFunction", "FunctionUrl", lambda spec: _at(_event(spec), "/"))
+    # Then it is refused, and only the attempt is counted
+    assert delivery["statusCode"] == 401, delivery
+    assert stack.container.reconcile.status().refused == 1
+    # When reconcile's schedule ticks (due: it never ran)
+    reconciled = call("ReconcileFunction", "Tick", _event)
+    # Then a run went over the listed wallets (none here) and recovered nothing
+    assert reconciled == {"ran": True, "recovered": 0}, reconciled
 
     # And every trigger of every function in the template was exercised above
     assert sorted(set(called)) == sorted(spec.file_name for spec in SPECS)

@@ -137,6 +137,15 @@ class ApiClient:
     def signal(self, signal_id: int) -> ApiResult:
         return self._request("GET", f"/signals/{int(signal_id)}")
 
+    def orders(self, **params: Any) -> ApiResult:
+        """Step 8's paper orders, newest first (`side`, `status`, `position`, paging)."""
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._request("GET", "/orders", params=clean)
+
+    def order(self, order_id: str) -> ApiResult:
+        """One order with its whole Jupiter quote."""
+        return self._request("GET", f"/orders/{quote(order_id, safe='')}")
+
     def ledger(self) -> ApiResult:
         """The paper ledger: totals and each position's figures."""
         return self._request("GET", "/ledger")

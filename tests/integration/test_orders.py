@@ -20,6 +20,7 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from fastapi.testclient import TestClient
 
+from functions.exit_monitor import handler as exit_monitor
 from functions.order_execute import handler as order_execute
 from sim.server import SimServer
 from sim.world import World
@@ -136,7 +137,7 @@ def _filled_position(market: Market, mint: str) -> Position:
     return _position(market, entry)
 
 
-def _sqs(*messages: OrderExecuteRequested) -> dict[str, Any]:
+def _sqs(*messages: OrderExecuteRequested | ExitCheckRequested) -> dict[str, Any]:
     return {
         "Records": [
             {
@@ -407,3 +408,66 @@ def test_the_api_lists_orders_newest_first_and_opens_one_with_its_whole_quote(
     # And an unknown order is 404, a bad filter 422
     assert client.get(f"/orders/{uuid4()}").status_code == 404
     assert client.get("/orders", params={"side": "sideways"}).status_code == 422
+
+
+def test_the_tick_marks_positions_due_by_the_interval_and_exits_ignore_the_kill_switch(
+    market: Market, tradable: str
+) -> None:
+    # Given an open position, the kill switch on, and a 60 s monitor interval
+    held = _filled_position(market, tradable)
+    market.container.step_settings.update("risk", {"kill_switch": True})
+    clock = market.container.clock
+    assert isinstance(clock, ManualClock)
+    # When the schedule ticks right after the fill marked it
+    # Then nothing is due yet
+    assert market.container.exit_jobs.tick().marked == 0
+    # When 60 s pass and its price has fallen past the stop loss
+    clock.advance(60)
+    assert held.entry_price is not None
+    with market.container.db.connection() as conn:
+        conn.execute(
+            "update public.positions set entry_price = %s where position_id = %s",
+            (held.entry_price * 3, held.position_id),
+        )
+    report = market.container.exit_jobs.tick()
+    # Then it is marked and its stop-loss exit is ordered, kill switch or not
+    assert report.marked == 1
+    assert len(report.exits) == 1
+    marked = market.container.orders.position(held.position_id)
+    assert marked is not None
+    assert marked.last_priced_at == clock.now()
+
+
+def test_exit_monitor_handles_a_tick_and_a_batch_of_exit_signals(
+    market: Market, tradable: str
+) -> None:
+    # Given an open position and an exit signal of its wallet selling everything
+    held = _filled_position(market, tradable)
+    with market.container.db.connection() as conn:
+        row = conn.execute(
+            "insert into public.signals (signature, wallet, token_mint, kind, side, owner_id,"
+            " token_amount, quote_mint, quote_amount, onchain_at, received_at, scored_at, via,"
+            " components, consensus_owners, fraction_sold, accepted, reason)"
+            " values ('sig-all', %s, %s, 'exit', 'sell', 'own', 500, %s, 0.05, %s, %s, %s,"
+            " 'webhook', '[]'::jsonb, '{}', 1, true, 'sold 100.0%% of its holding')"
+            " returning id",
+            (WALLET, tradable, SOL_MINT, EPOCH, EPOCH, EPOCH),
+        ).fetchone()
+    assert row is not None
+    clock = market.container.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(3600)
+    with bound(market.container):
+        # When the schedule invokes it, then the due position is marked
+        assert exit_monitor({"source": "aws.events"}, None) == {
+            "marked": 1,
+            "exits": 0,
+            "unpriced": 0,
+        }
+        # When the exit_check queue delivers the signal, then a mirror-sell of all is ordered
+        event = _sqs(ExitCheckRequested.for_signal(row["id"]))
+        assert exit_monitor(event, None) == {"batchItemFailures": []}
+    [order_id] = market.sent()
+    ordered = market.container.orders.get(order_id)
+    assert ordered is not None
+    assert (ordered.reason, ordered.amount_in) == ("mirror_sell", held.held_units)

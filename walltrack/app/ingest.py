@@ -168,7 +168,7 @@ class IngestJobs:
                     for signature, wallet, mint in won
                 ]
             )
-        return IngestResult(swaps_found=len(kept), swaps_new=len(won), malformed_items=0)
+        return IngestResult(swaps_found=len(kept), swaps_new=len(won))
 
 
 class ReconcileJobs:

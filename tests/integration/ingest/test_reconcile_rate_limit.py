@@ -21,6 +21,7 @@ from tests.support.stack import market_env
 from walltrack.app.container import Container, build_container
 from walltrack.config.settings import EnvSettings
 from walltrack.data.postgres.database import Database
+from walltrack.services.base import RetryPolicy
 
 N_WALLETS = 6
 HELIUS_PER_MINUTE = 3
@@ -46,19 +47,24 @@ CLOCK = VirtualClock()
 SIM_CONFIG = SimConfig(speed=0, clock=CLOCK.now)
 
 
-@pytest.fixture
-def app(base_env: EnvSettings, clean_db: Database, sim: SimServer) -> Iterator[Container]:
-    async def limit() -> None:
-        sim.sim.config.rate_limits = {"helius": HELIUS_PER_MINUTE}
+def _limit(sim: SimServer, per_minute: int) -> None:
+    async def apply() -> None:
+        sim.sim.config.rate_limits = {"helius": per_minute} if per_minute else {}
         sim.sim.requests.clear()
         sim.sim.hits.clear()
 
-    sim.call(limit)
+    sim.call(apply)
+
+
+@pytest.fixture
+def app(base_env: EnvSettings, clean_db: Database, sim: SimServer) -> Iterator[Container]:
+    _limit(sim, HELIUS_PER_MINUTE)
     built = build_container(
         market_env(base_env, sim.base_url, helius_plan="free"), transport={"sleep": CLOCK.sleep}
     )
     yield built
     built.close()
+    _limit(sim, 0)
 
 
 def test_reconcile_waits_out_a_429_and_recovers_everything(
@@ -93,3 +99,40 @@ def test_reconcile_waits_out_a_429_and_recovers_everything(
     assert retry_afters
     assert set(retry_afters) <= set(CLOCK.slept)
     assert rows[-1][1] == 200
+
+
+def test_a_longer_outage_ends_the_run_and_the_next_resumes_from_the_cursors(
+    base_env: EnvSettings, clean_db: Database, sim: SimServer, world: World
+) -> None:
+    # Given a client that does not wait more than 1 s for Helius, which allows 3 calls a minute
+    _limit(sim, HELIUS_PER_MINUTE)
+    app = build_container(
+        market_env(base_env, sim.base_url, helius_plan="free"),
+        transport={"sleep": CLOCK.sleep, "retry": RetryPolicy(max_retry_after_s=1)},
+    )
+    try:
+        wallets = _most_active(world, N_WALLETS)
+        since = datetime.fromtimestamp(world.now_ms / 1000, tz=UTC) - timedelta(minutes=40)
+        list_wallets(app, wallets, since=since)
+        since_s = int(since.timestamp())
+        truth = expected_keys(
+            world, wallets, [tx for tx in range(world.n_tx()) if world.t_ts[tx] // 1000 >= since_s]
+        )
+        # When reconcile runs into the limit
+        first = app.reconcile.run()
+        # Then the run ends failed, naming the upstream, with the wallets read before it kept
+        assert first.error is not None
+        assert "429" in first.error
+        assert 0 < first.wallets_done < N_WALLETS
+        run = app.runs.recent(limit=1, job="reconcile")[0]
+        assert (run.status, run.error) == ("failed", first.error)
+        assert len(app.ingest_repo.cursors(wallets)) == first.wallets_done
+        # When Helius allows calls again and the next run comes
+        _limit(sim, 0)
+        second = app.reconcile.run()
+        # Then it finishes, and the two runs together recovered every swap exactly once
+        assert second.error is None
+        assert ingested_keys(app, via="reconcile") == set(truth)
+        assert first.swaps_recovered + second.swaps_recovered == len(truth)
+    finally:
+        app.close()

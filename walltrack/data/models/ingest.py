@@ -65,7 +65,6 @@ class IngestResult:
 
     swaps_found: int
     swaps_new: int
-    malformed_items: int
 
 
 @dataclass(frozen=True)

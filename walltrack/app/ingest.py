@@ -40,6 +40,7 @@ from walltrack.data.models.ingest import (
     IngestSettings,
     IngestStatus,
     IngestVia,
+    ReconcileCursor,
     ReconcileReport,
 )
 from walltrack.data.models.messages import SignalScoreRequested
@@ -260,7 +261,7 @@ class ReconcileJobs:
         self,
         wallet: str,
         listed_since: datetime,
-        cursor: Any,
+        cursor: ReconcileCursor | None,
         listed: Mapping[str, datetime],
         settings: IngestSettings,
     ) -> tuple[int, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.order.helpers import AT, position
@@ -15,15 +15,20 @@ from walltrack.core.order.fills import apply_exit_fill
 from walltrack.data.models.trading_settings import ExitSettings, TakeProfitRung
 
 pct = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99.99"), places=2)
+fractions = st.one_of(
+    st.just(Decimal(1)),
+    st.sampled_from([Decimal("0.5"), Decimal("0.9"), Decimal("0.99")]),
+    st.decimals(min_value=0, max_value=1, places=6),
+)
+"""A followed wallet's share sold: often all or most of it (what exposes an over-sell)."""
 prices = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(100_000), places=3)
 
 
 @st.composite
 def plans(draw: st.DrawFn) -> ExitSettings:
     gains = sorted(set(draw(st.lists(pct, max_size=4))))
-    sells = [
-        draw(st.decimals(min_value=Decimal("0.01"), max_value=Decimal(25), places=2)) for _ in gains
-    ]
+    cap = Decimal(100) / max(len(gains), 1)  # the ladder sells at most 100 % in total
+    sells = [draw(st.decimals(min_value=Decimal("0.01"), max_value=cap, places=2)) for _ in gains]
     return ExitSettings(
         stop_loss=draw(st.booleans()),
         stop_loss_pct=draw(pct),
@@ -37,6 +42,7 @@ def plans(draw: st.DrawFn) -> ExitSettings:
         time_stop=draw(st.booleans()),
         time_stop_hours=Decimal(1),
         mirror_sell=draw(st.booleans()),
+        monitor_interval_seconds=60,
     )
 
 
@@ -61,12 +67,22 @@ def test_a_trailing_stop_never_loosens(
         held, level = held.model_copy(update={"peak_price": peak}), new_level
 
 
+@example(  # the wallet sold half, then one rung asks for all of the ORIGINAL size
+    plan=ExitSettings(
+        stop_loss=False,
+        trailing_stop=False,
+        time_stop=False,
+        take_profit_ladder=[TakeProfitRung(gain_pct=Decimal(10), sell_pct=Decimal(100))],
+    ),
+    original=1_000,
+    path=[(Decimal(1000), Decimal("0.5")), (Decimal(2000), None)],
+)
 @settings(max_examples=300, deadline=None)
 @given(
     plan=plans(),
     original=st.integers(min_value=1, max_value=10**18),
     path=st.lists(
-        st.tuples(prices, st.one_of(st.none(), st.decimals(min_value=0, max_value=1, places=6))),
+        st.tuples(prices, st.one_of(st.none(), fractions)),
         min_size=1,
         max_size=40,
     ),

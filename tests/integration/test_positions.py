@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -22,6 +23,7 @@ from walltrack.app.container import Container
 from walltrack.app.process import bound
 from walltrack.data.models.messages import (
     ExitCheckRequested,
+    OrderExecuteRequested,
     PositionOpenRequested,
     SignalScoreRequested,
 )
@@ -335,3 +337,89 @@ def test_signal_score_owes_position_open_for_an_accepted_entry_and_exit_check_fo
         ("exit_check", str(ExitCheckRequested.for_signal(exit_.id).message_id), exit_.id),
         ("position_open", str(PositionOpenRequested.for_signal(entry.id).message_id), entry.id),
     ]
+
+
+# -- the API ----------------------------------------------------------------------------------
+
+
+def _opened(container: Container, mint: str, n: int = 1) -> UUID:
+    """An opened position (through position_open), its entry filled by order_execute."""
+    _consume(container, PositionOpenRequested.for_signal(_signal(container, mint, n=n)))
+    [position] = container.positions.page("open")[0]
+    [entry] = container.positions.orders_of(position.position_id)
+    with bound(container):
+        container.order_jobs.execute(OrderExecuteRequested.for_order(entry.order_id))
+    return position.position_id
+
+
+def test_the_api_lists_positions_with_their_pnl_and_opens_one_with_its_orders(
+    stack: Stack, mints: list[str]
+) -> None:
+    # Given an open position (entry filled at the sim's quote) and a refused entry
+    container = stack.container
+    position_id = _opened(container, mints[0])
+    refused = _signal(container, mints[0], n=2)
+    _consume(container, PositionOpenRequested.for_signal(refused))
+    # When the API lists the open ones, the closed ones, and opens the position
+    opened = stack.client.get("/positions", params={"status": "open"}).json()
+    closed = stack.client.get("/positions", params={"status": "closed"}).json()
+    detail = stack.client.get(f"/positions/{position_id}").json()
+    # Then the open list has it with its figures (held, cost, fees, mark, unrealised, exit plan)
+    assert (opened["total"], closed["total"]) == (1, 0)
+    [row] = opened["items"]
+    assert (row["position_id"], row["status"]) == (str(position_id), "open")
+    assert row["held_units"] > 0
+    assert 0 < row["cost_lamports"] <= row["size_lamports"]
+    assert row["fees_lamports"] > 0
+    assert row["unrealised_lamports"] is not None
+    assert row["net_pnl_lamports"] == (
+        row["realised_lamports"] - row["fees_lamports"] + row["unrealised_lamports"]
+    )
+    assert row["exit_plan"]["mirror_sell"] is True
+    assert [(o["side"], o["status"]) for o in detail["orders"]] == [("entry", "filled")]
+    # And the refusal is listed with its rule
+    refusals = stack.client.get("/risk/refusals").json()
+    assert [(r["signal_id"], r["rule"]) for r in refusals["items"]] == [
+        (refused, "one_position_per_token")
+    ]
+    # And an unknown position is a 404, a bad status a 422
+    assert stack.client.get(f"/positions/{uuid4()}").status_code == 404
+    assert stack.client.get("/positions", params={"status": "nope"}).status_code == 422
+
+
+def test_a_manual_close_asks_an_exit_of_the_whole_holding_once(
+    stack: Stack, mints: list[str]
+) -> None:
+    # Given an open position
+    position_id = _opened(stack.container, mints[0])
+    # When it is closed through the API, twice
+    first = stack.client.post(f"/positions/{position_id}/close")
+    second = stack.client.post(f"/positions/{position_id}/close")
+    # Then the first asks a pending manual exit of everything held; the second is a conflict
+    # (an exit is pending); an unknown position is a 404
+    assert first.status_code == 202, first.text
+    order = first.json()
+    assert (order["side"], order["reason"], order["status"]) == ("exit", "manual", "pending")
+    assert Decimal(str(order["fraction"])) == 1
+    assert second.status_code == 409
+    assert stack.client.post(f"/positions/{uuid4()}/close").status_code == 404
+
+
+def test_the_kill_switch_through_the_api_is_a_risk_setting_and_blocks_entries(
+    stack: Stack, mints: list[str]
+) -> None:
+    # Given the kill switch turned on through the API
+    response = stack.client.post("/risk/kill-switch", json={"on": True})
+    assert response.status_code == 200, response.text
+    # Then the API and the Risk settings say so, and an entry is refused by it
+    assert stack.client.get("/risk/kill-switch").json()["on"] is True
+    assert stack.client.get("/config/risk").json()["values"]["kill_switch"] is True
+    _consume(
+        stack.container, PositionOpenRequested.for_signal(_signal(stack.container, mints[0], n=1))
+    )
+    assert [r["rule"] for r in stack.client.get("/risk/refusals").json()["items"]] == [
+        "kill_switch"
+    ]
+    # When it is turned off / Then it is off; a body that is not a bool is a 422
+    assert stack.client.post("/risk/kill-switch", json={"on": False}).json()["on"] is False
+    assert stack.client.post("/risk/kill-switch", json={"on": "yes"}).status_code == 422

@@ -20,6 +20,7 @@ from walltrack.api.routes import (
     health,
     ledger,
     orders,
+    positions,
     signals,
     status,
     wallets,
@@ -41,6 +42,8 @@ API_PATHS = (
     "/signals",
     "/ledger",
     "/orders",
+    "/positions",
+    "/risk",
 )
 """The API's own routes (the dashboard and local Function URL routes are mounted beside them)."""
 MAX_BODY_BYTES = 256 * 1024
@@ -77,6 +80,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         signals.router,
         ledger.router,
         orders.router,
+        positions.router,
     )
     install_error_handlers(
         app, routes=[r for router in (health.router, *routers) for r in router.routes]

@@ -146,6 +146,28 @@ class ApiClient:
         """One order with its whole Jupiter quote."""
         return self._request("GET", f"/orders/{quote(order_id, safe='')}")
 
+    def positions(self, **params: Any) -> ApiResult:
+        """Step 7's paper positions, newest opened first (`status` open/closed/all, paging)."""
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._request("GET", "/positions", params=clean)
+
+    def position(self, position_id: str) -> ApiResult:
+        """One position and its orders."""
+        return self._request("GET", f"/positions/{quote(position_id, safe='')}")
+
+    def close_position(self, position_id: str) -> ApiResult:
+        """A manual exit of the whole holding."""
+        return self._request("POST", f"/positions/{quote(position_id, safe='')}/close")
+
+    def risk_refusals(self, *, limit: int = 20) -> ApiResult:
+        return self._request("GET", "/risk/refusals", params={"limit": limit})
+
+    def kill_switch(self) -> ApiResult:
+        return self._request("GET", "/risk/kill-switch")
+
+    def set_kill_switch(self, on: bool) -> ApiResult:
+        return self._request("POST", "/risk/kill-switch", json={"on": bool(on)})
+
     def ledger(self) -> ApiResult:
         """The paper ledger: totals and each position's figures."""
         return self._request("GET", "/ledger")

@@ -19,6 +19,7 @@ from ui.clusters import clusters_tab
 from ui.discovery import discovery_tab
 from ui.ledger import ledger_tab
 from ui.orders import orders_tab
+from ui.positions import positions_tab
 from ui.settings_form import (
     field_errors,
     form_fields,
@@ -247,12 +248,14 @@ def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:
             clusters = clusters_tab(client, blocks)
             watchlist_timers = watchlist_tab(client, blocks)
             signal_timers = signals_tab(client, blocks)
+            position_timers = positions_tab(client, blocks)
             order_timers = orders_tab(client, blocks)  # after Positions once that tab exists
             ledger_timers = ledger_tab(client)  # P&L: after Orders once that tab exists
             _settings_tab(client, blocks)
         _tick_only_on("Status", status_timers, tabs)
         _tick_only_on("Watchlist", watchlist_timers, tabs)
         _tick_only_on("Signals", signal_timers, tabs)
+        _tick_only_on("Positions", position_timers, tabs)
         _tick_only_on("Orders", order_timers, tabs)
         _tick_only_on("P&L", ledger_timers, tabs)
         # The Wallets tab's "Open owner" shows the wallet's owner on the Clusters tab.

@@ -28,6 +28,14 @@ the world's copyable edge for the others) among unflagged qualified wallets, and
 recall (copyable smart wallets the scanner ever made candidates, of all in the world and of
 those that traded before the midpoint).
 
+Signal quality (step 6, second half): the score's top 20 qualified wallets are followed by
+the watchlist's rules (`FOLLOW`); each of their second-half buys goes through the product's
+`SignalJobs.judge` on the first half's database, the market served as it stood 3 s after the
+buy (so a token step 1 never stored is discovered and safety-checked then, as signal_score
+does). Figures: accepted / rejected with the reasons, the share of each from copyable smart
+wallets (truth at 3 s), and the copy PnL of copying the accepted vs the rejected buys (the
+product's replay, split per copied buy, marked at the day's end).
+
 Bench-only departures from a live installation (printed with the figures):
 - one scan at the midpoint stands for the day's hourly scans: the feed lists every launched
   token (`feed_size`) and `min_txns_1h` is 0 (a token quiet now was busy when an hourly scan
@@ -79,9 +87,11 @@ import random
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +115,21 @@ from walltrack.app.container import Container, build_container
 from walltrack.app.rate_limits import SharedRateLimiter
 from walltrack.clock import ManualClock
 from walltrack.config.settings import EnvSettings
-from walltrack.core.discovery.profiler import MarketContext, profile_wallet
+from walltrack.core.discovery.fifo import PRECISION, match_fifo, sol_trades
+from walltrack.core.discovery.profiler import (
+    MarketContext,
+    _copy_fills,  # per-buy copy PnL (see copy_pnl_per_buy)
+    _CopyCosts,
+    profile_wallet,
+)
+from walltrack.core.watchlist.selection import select_watchlist
+from walltrack.data.models.messages import QueueName, SignalScoreRequested
+from walltrack.data.models.signals import Signal
+from walltrack.data.models.swap import Swap
+from walltrack.data.models.token import Token
 from walltrack.data.models.wallet import WalletProfile
 from walltrack.data.models.wallet_settings import WalletProfileSettings
+from walltrack.data.models.watchlist import WatchlistCandidate, WatchlistSettings
 from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
 from walltrack.data.postgres.migrations import apply_migrations
 from walltrack.data.postgres.rate_limits import RateLimitSlots
@@ -162,6 +184,8 @@ class ProductRun:
     failed_profiles: int
     timings: dict[str, float]
     scan_counts: dict[str, Any]
+    tokens: dict[str, Token] = field(default_factory=dict)
+    """Every token the product stored by the midpoint (what signal_score would read)."""
 
 
 def _unlimited(app: Container) -> None:
@@ -222,6 +246,11 @@ def run_product(
                     failed += 1
                     print(f"  profile of {address} failed: {type(exc).__name__}: {exc}")
             timings["profile"] = time.perf_counter() - started
+            stored = {
+                t.mint: token
+                for t in world.tokens[1:]
+                if t.created_ms <= world.now_ms and (token := app.tokens.get(t.mint)) is not None
+            }
         finally:
             app.close()
     launched = sum(1 for t in world.tokens[1:] if t.created_ms <= world.now_ms)
@@ -233,6 +262,7 @@ def run_product(
         failed_profiles=failed,
         timings=timings,
         scan_counts=scan.counts(),
+        tokens=stored,
     )
 
 
@@ -264,6 +294,229 @@ def second_half_pnl(
     return out
 
 
+FOLLOW = WatchlistSettings(min_score=-2.0, max_wallets=TOP)
+"""Who the bench follows in the second half: the watchlist's rules (qualified, unflagged,
+confidence, per-owner cap) on the first-half profiles, but the score's top 20 whatever their
+sign: the default `min_score` 0 lists almost none of the calibrated world's scores (shrunk
+toward the -0.3 prior), and what is measured here is step 6's filter, not that threshold (the
+default selection's size is printed beside)."""
+
+
+def followed_wallets(
+    profiles: Mapping[str, WalletProfile], settings: WatchlistSettings = FOLLOW
+) -> list[str]:
+    """The wallets step 5's selection lists from these profiles (no pins or bans; no owners:
+    the bench runs no clustering, each wallet is its own)."""
+    candidates = [
+        WatchlistCandidate(
+            address=p.wallet,
+            score=p.score,
+            confidence=p.breakdown.confidence,
+            qualified=p.qualified,
+            qualification=p.qualification,
+            bot_flags=tuple(f.kind for f in p.bot_flags),
+        )
+        for p in profiles.values()
+    ]
+    return [d.address for d in select_watchlist(candidates, {}, settings) if d.listed]
+
+
+def product_signals(
+    world: World,
+    future: World,
+    mid_ms: int,
+    watched: Iterable[str],
+    *,
+    pg_url: str,
+    data_dir: Path,
+) -> list[Signal]:
+    """Each second-half buy of a followed wallet through step 6's own job, in on-chain order,
+    on the database the first half left (profiles, tokens): the swap stored as ingest stores
+    it, the market served as it stood 3 s after the buy (the world played on to then), the
+    business clock there, then `SignalJobs.judge` — default Signals settings, a token step 1
+    never saw discovered and checked then (what signal_score does), consensus from the signals
+    before it (each wallet its own owner: the bench runs no clustering). `future` is the same
+    world built to the day's end: it says which buys come, never what the product reads."""
+    wanted = set(watched)
+    midpoint = utc(mid_ms)
+    buys = sorted(
+        (
+            s
+            for s in swaps_of(future)
+            if s.timestamp >= midpoint and s.wallet in wanted and s.side == "buy"
+        ),
+        key=lambda s: (s.timestamp, s.slot, s.signature),
+    )
+    delay = timedelta(seconds=3)
+    clock = ManualClock(midpoint)
+    sinks: dict[QueueName, Any] = {
+        queue: CollectingQueue() for queue in ("wallet_discovery", "position_open", "exit_check")
+    }
+    signals: list[Signal] = []
+    with SimServer(world, SimConfig(speed=0, feed_size=100_000)) as sim:
+        env = market_env(
+            EnvSettings(_env_file=None, data_dir=data_dir, database_url=pg_url), sim.base_url
+        )
+        app = build_container(env, clock=clock, queues=sinks)
+        try:
+            _unlimited(app)
+            for swap in buys:
+                seen = swap.timestamp + delay
+                world.advance_to(int(seen.timestamp() * 1000))
+                clock.set(seen)
+                app.wallets.add_swaps([swap])
+                message = SignalScoreRequested.for_swap(
+                    signature=swap.signature,
+                    wallet=swap.wallet,
+                    token_mint=swap.token_mint,
+                    received_at=seen,
+                    via="webhook",
+                )
+                signals.append(app.signal_jobs.judge(message))
+        finally:
+            app.close()
+    return signals
+
+
+def copy_pnl_per_buy(
+    world: World, wallets: Iterable[str], mid_ms: int, settings: WalletProfileSettings
+) -> dict[tuple[str, str], float]:
+    """(signature, mint) of each copied second-half buy -> its copy PnL (SOL): the product's
+    copy replay of each wallet's second half (as `second_half_pnl`), split per copied buy the
+    way the replay's own stats split it (sales of its lot + the open rest marked at the day's
+    end, minus its cost). The replay keeps that split inside (`_copy_stats`), so the bench
+    reads its fills itself rather than change the product for a figure only it needs."""
+    wanted = set(wallets)
+    midpoint = utc(mid_ms)
+    swaps = swaps_of(world)
+    later = [s for s in swaps if s.timestamp >= midpoint and s.wallet in wanted]
+    price = sol_per_usdc(world)
+    traded = {s.token_mint for s in later}
+    tapes = token_histories(
+        world, group((s for s in swaps if s.token_mint in traded), "token_mint"), price
+    )
+    judge = settings.model_copy(update={"min_trades": 1})
+    costs = _CopyCosts.of(judge)
+    out: dict[tuple[str, str], float] = {}
+    for own in group(later, "wallet").values():
+        ordered: list[Swap] = sorted(own, key=lambda s: (s.timestamp, s.slot))
+        market = MarketContext(
+            tokens={s.token_mint: tapes[s.token_mint] for s in own}, sol_per_usdc=price
+        )
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            trades, _ = sol_trades(ordered, sol_per_usdc=price)
+            fills, _ = _copy_fills(trades, market, judge)
+            ledger = match_fifo(fills)
+            back: dict[str, Decimal] = defaultdict(Decimal)
+            for rt in ledger.round_trips:
+                back[rt.buy_signature] += rt.proceeds_sol
+            for lot in ledger.open_lots:
+                tape = market.tokens.get(lot.token_mint)
+                mark = tape.mark_price() if tape is not None else None
+                back[lot.buy_signature] += costs.exit_value(lot.quantity, mark)
+            for fill in fills:
+                if fill.side == "buy":
+                    _, signature, mint = fill.signature.split(":", 2)
+                    pnl = back[fill.signature] - costs.size_sol - costs.fee_sol
+                    out[(signature, mint)] = float(pnl)
+    return out
+
+
+@dataclass
+class SignalQuality:
+    """Step 6 judged on the second half (see `signal_quality`)."""
+
+    followed: int
+    followed_copyable: int
+    default_followed: int
+    signals: int
+    accepted: int
+    accepted_copyable: int
+    rejected_copyable: int
+    accepted_copied: int
+    rejected_copied: int
+    pnl_accepted: float
+    pnl_rejected: float
+    unknown_token: int
+    reasons: list[tuple[str, int]]
+
+    def share(self, part: int, whole: int) -> str:
+        return f"{part / whole:.0%}" if whole else "n/a"
+
+
+def signal_quality(
+    world: World,
+    product: ProductRun,
+    signals: Sequence[Signal],
+    followed: Sequence[str],
+    mid_ms: int,
+    settings: WalletProfileSettings,
+) -> SignalQuality:
+    """Step 6 on the second half (`product_signals`, `world` now at the day's end): the share
+    of accepted signals
+    from copyable smart wallets (the truth, at 3 s), and the copy PnL of copying the accepted
+    vs the rejected buys (0.5 SOL each, the replay's fills and costs)."""
+    truth = {w["address"]: w for w in world.truth()["wallets"]}
+    copyable = {a for a, w in truth.items() if _copyable(w)}
+    pnl = copy_pnl_per_buy(world, followed, mid_ms, settings)
+    accepted = [s for s in signals if s.accepted]
+    rejected = [s for s in signals if not s.accepted]
+
+    def copied(group_: Sequence[Signal]) -> list[float]:
+        return [v for s in group_ if (v := pnl.get((s.signature, s.token_mint))) is not None]
+
+    def reason(text: str) -> str:
+        """A rejection's kind (its figures left out)."""
+        kinds = (
+            ("unsafe token", "unsafe token"),
+            ("token safety not established", text),
+            ("liquidity", "liquidity too low"),
+            ("token-for-token", "token-for-token"),
+            ("score", "score under min_score"),
+        )
+        for prefix, kind in kinds:
+            if text.startswith(prefix):
+                return kind
+        if text.startswith("token ") and " h old" in text:
+            return "token too old"
+        if text.startswith("buy "):
+            return "buy too small" if " under " in text else "buy too large"
+        return text
+
+    kept, dropped = copied(accepted), copied(rejected)
+    return SignalQuality(
+        followed=len(followed),
+        followed_copyable=len(copyable & set(followed)),
+        default_followed=len(followed_wallets(product.profiles, WatchlistSettings())),
+        signals=len(signals),
+        accepted=len(accepted),
+        accepted_copyable=sum(s.wallet in copyable for s in accepted),
+        rejected_copyable=sum(s.wallet in copyable for s in rejected),
+        accepted_copied=len(kept),
+        rejected_copied=len(dropped),
+        pnl_accepted=sum(kept),
+        pnl_rejected=sum(dropped),
+        unknown_token=sum(s.token_mint not in product.tokens for s in signals),
+        reasons=Counter(reason(s.reason) for s in rejected).most_common(4),
+    )
+
+
+def signal_lines(q: SignalQuality) -> list[str]:
+    return [
+        f"signals (2nd half): following the score's top {q.followed} by the watchlist's rules"
+        f" ({q.followed_copyable} copyable smart; its default min_score 0 would follow"
+        f" {q.default_followed}): {q.signals} buy signals, {q.accepted} accepted"
+        f" ({q.share(q.accepted, q.signals)}); {q.unknown_token} on tokens step 1 had not"
+        " stored by the midpoint (discovered and checked by signal_score)",
+        f"  from copyable smart wallets: accepted {q.share(q.accepted_copyable, q.accepted)},"
+        f" rejected {q.share(q.rejected_copyable, q.signals - q.accepted)}",
+        f"  copy PnL: accepted {q.pnl_accepted:+.2f} SOL over {q.accepted_copied} copied buys,"
+        f" rejected {q.pnl_rejected:+.2f} SOL over {q.rejected_copied}",
+        "  rejected because: " + ", ".join(f"{r} {n}" for r, n in q.reasons),
+    ]
+
+
 @dataclass
 class Outcome:
     seed: int
@@ -292,6 +545,7 @@ class Outcome:
     labels: dict[str, Any] = field(default_factory=dict)
     """Per profiled wallet: label, copyable, truth edge, 2nd-half copy PnL (for `--dump`)."""
     timings: dict[str, float] = field(default_factory=dict)
+    signals: SignalQuality | None = None
 
     @property
     def oracle_share(self) -> float:
@@ -495,10 +749,19 @@ def run_seed(
     )
     timings.update(product.timings)
     started = time.perf_counter()
+    followed = followed_wallets(product.profiles)
+    future = build_world(scenario)
+    signals = product_signals(world, future, mid_ms, followed, pg_url=pg_url, data_dir=data_dir)
+    del future
+    timings["signals"] = time.perf_counter() - started
+    started = time.perf_counter()
     world.advance_to(world.history_end_ms)
     settings = WalletProfileSettings(**profile_settings)
     outcome = judge(seed, scenario_name, world, product, mid_ms, settings, first_half)
     timings["judge"] = time.perf_counter() - started
+    started = time.perf_counter()
+    outcome.signals = signal_quality(world, product, signals, followed, mid_ms, settings)
+    timings["signal quality"] = time.perf_counter() - started
     outcome.timings = timings
     return outcome
 
@@ -565,6 +828,8 @@ def report(o: Outcome) -> str:
     for name in RANKS:
         share = o.pnl[name] / oracle if oracle > 0 else float("nan")
         lines.append(f"{name:<14}{o.precision[name]:>13.2f}{o.pnl[name]:>+25.2f}{share:>11.0%}")
+    if o.signals is not None:
+        lines += ["", *signal_lines(o.signals)]
     lines += [
         "",
         "timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in o.timings.items()),

@@ -162,7 +162,7 @@ class _Handlers:
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
-    def load(self, choice: str) -> tuple[str, pd.DataFrame, str, bool, pd.DataFrame]:
+    def load(self, choice: str) -> tuple[str, pd.DataFrame, str, pd.DataFrame]:
         client = self.client
         result = client.positions(status=STATUSES.get(choice, "open"), limit=PAGE_SIZE)
         if result.ok:
@@ -180,7 +180,6 @@ class _Handlers:
             text,
             frame,
             kill_switch_text(state.ok, state.body, state.status),
-            bool(state.ok and state.body.get("on")),
             refused_frame,
         )
 
@@ -206,10 +205,15 @@ class _Handlers:
             text = f"**Not closed ({result.status})**: {format_errors(result.body)}"
         return text, self.show(position_id)
 
-    def switch(self, on: bool) -> tuple[str, bool]:
+    def switch(self, on: bool) -> str:
         result = self.client.set_kill_switch(on)
-        state = bool(result.body.get("on")) if result.ok else not on
-        return kill_switch_text(result.ok, result.body, result.status), state
+        return kill_switch_text(result.ok, result.body, result.status)
+
+    def switch_on(self) -> str:
+        return self.switch(True)
+
+    def switch_off(self) -> str:
+        return self.switch(False)
 
 
 def positions_tab(client: ApiClient, blocks: gr.Blocks) -> list[gr.Timer]:
@@ -223,7 +227,8 @@ def positions_tab(client: ApiClient, blocks: gr.Blocks) -> list[gr.Timer]:
         )
         with gr.Row():
             switch_state = gr.Markdown(elem_id="kill-switch-state")
-            switch = gr.Checkbox(label="Kill switch", elem_id="kill-switch")
+            switch_on = gr.Button("Kill switch ON", elem_id="kill-switch-on", scale=0)
+            switch_off = gr.Button("Kill switch OFF", elem_id="kill-switch-off", scale=0)
         with gr.Row():
             status = gr.Radio(
                 list(STATUSES), value="Open", label="Show", elem_id="positions-status"
@@ -253,7 +258,7 @@ def positions_tab(client: ApiClient, blocks: gr.Blocks) -> list[gr.Timer]:
         )
 
         handlers = _Handlers(client)
-        listing = [count, table, switch_state, switch, refusals]
+        listing = [count, table, switch_state, refusals]
         status.change(handlers.load, inputs=[status], outputs=listing)
         refresh.click(handlers.load, inputs=[status], outputs=listing)
         blocks.load(handlers.load, inputs=[status], outputs=listing)
@@ -264,5 +269,6 @@ def positions_tab(client: ApiClient, blocks: gr.Blocks) -> list[gr.Timer]:
 
         close.click(handlers.close, inputs=[selected], outputs=[outcome, orders])
 
-        switch.input(handlers.switch, inputs=[switch], outputs=[switch_state, switch])
+        switch_on.click(handlers.switch_on, outputs=[switch_state])
+        switch_off.click(handlers.switch_off, outputs=[switch_state])
     return [timer]

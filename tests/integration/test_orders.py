@@ -471,3 +471,52 @@ def test_exit_monitor_handles_a_tick_and_a_batch_of_exit_signals(
     ordered = market.container.orders.get(order_id)
     assert ordered is not None
     assert (ordered.reason, ordered.amount_in) == ("mirror_sell", held.held_units)
+
+
+def test_a_rugged_token_is_marked_at_zero_and_its_stop_loss_writes_it_off(
+    market: Market, world: World
+) -> None:
+    # Given an open position in a token whose pool the sim's dev pulled (Jupiter: not tradable)
+    rugged = next(
+        t
+        for t in world.tokens[1:]
+        if t.fate == "rug"
+        and t.rugged_ms is not None
+        and not any(world.pools[p].active for p in t.pools)
+    )
+    position_id = uuid4()
+    with market.container.db.connection() as conn:
+        conn.execute(
+            "insert into public.positions (position_id, signal_id, token_mint, wallet, owner_id,"
+            " status, opened_at, size_lamports, held_units, cost_lamports, fees_lamports,"
+            " entry_price, peak_price, last_price, last_priced_at, exit_plan)"
+            " values (%s, 7, %s, %s, 'own', 'open', %s, %s, 1000000000, %s, 15000, 0.1, 0.1,"
+            " 0.1, %s, %s::jsonb)",
+            (position_id, str(rugged.mint), WALLET, EPOCH, SIZE, SIZE, EPOCH,
+             json.dumps(CALM.model_dump(mode="json"))),
+        )  # fmt: skip
+    # When the monitor checks it
+    report = market.container.exit_jobs.monitor()
+    # Then it is marked at 0 (nothing can be sold) and the stop loss orders everything sold
+    assert (report.marked, report.unpriced) == (1, 0)
+    [order_id] = report.exits
+    marked = market.container.orders.position(position_id)
+    assert marked is not None
+    assert marked.last_price == 0
+    # When order_execute processes the exit: Jupiter still has no route
+    done = market.container.order_jobs.process(OrderExecuteRequested.for_order(order_id))
+    # Then the units are written off: sold for 0, no fee, the reason kept on the order
+    assert done is not None
+    assert (done.status, done.filled_in, done.filled_out, done.fees_lamports) == (
+        "filled", 1_000_000_000, 0, 0,
+    )  # fmt: skip
+    assert done.route is not None
+    assert done.route.startswith("written off: no route:")
+    assert "not tradable" in done.route
+    # And the position is closed by its stop loss with the whole cost realised as the loss
+    closed = market.container.orders.position(position_id)
+    assert closed is not None
+    assert (closed.status, closed.close_reason, closed.held_units, closed.cost_lamports) == (
+        "closed", "stop_loss", 0, 0,
+    )  # fmt: skip
+    assert (closed.realised_lamports, closed.fees_lamports) == (-SIZE, 15_000)

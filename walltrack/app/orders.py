@@ -20,10 +20,12 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from walltrack.app.ports import StepPorts
-from walltrack.core.order.entry import Fill, NoRoute, paper_fill
+from walltrack.core.order.entry import NoRoute, paper_fill
 from walltrack.core.order.exit import ExitDecision, check, mirror_sell, share_of_holding
+from walltrack.core.order.fills import apply_entry_fill, apply_exit_fill
 from walltrack.data.models.jupiter import Quote
 from walltrack.data.models.messages import ExitCheckRequested, OrderExecuteRequested
+from walltrack.data.models.orders import Fill
 from walltrack.data.models.solana import SOL_MINT
 from walltrack.data.models.trading import ExitReason, Order, Position
 from walltrack.data.models.trading_settings import ExitSettings, OrderSettings
@@ -67,6 +69,26 @@ class ExitTickReport:
     marked: int = 0
     exits: list[UUID] = field(default_factory=list)
     unpriced: int = 0
+
+
+def settle(order: Order, position: Position, fill: Fill, at: datetime) -> Position:
+    """The position after `order`'s fill: the contract's arithmetic (core.order.fills)."""
+    if order.side == "entry":
+        return apply_entry_fill(
+            position,
+            filled_in=fill.filled_in,
+            filled_out=fill.filled_out,
+            fees_lamports=fill.fees_lamports,
+            at=at,
+        )
+    return apply_exit_fill(
+        position,
+        sold_units=fill.filled_in,
+        filled_out=fill.filled_out,
+        fees_lamports=fill.fees_lamports,
+        reason=order.reason,
+        at=at,
+    )
 
 
 class OrderJobs:
@@ -115,7 +137,7 @@ class OrderJobs:
             settings=settings,
         )
         if isinstance(result, Fill):
-            filled = self._orders.fill(order.order_id, result, at=quoted_at)
+            filled = self._orders.fill(order.order_id, result, at=quoted_at, settle=settle)
             if filled is None:
                 bound.info("order settled meanwhile; nothing filled")
                 return self._orders.get(order.order_id)
@@ -196,8 +218,10 @@ class ExitJobs:
 
     def _mark(self, position: Position) -> Decimal | None:
         """The position's mark, lamports per base unit: a Jupiter sell quote of what it holds
-        (what an exit would get, impact included); only when Jupiter gives none, the latest
-        ingested swap on the token if it is newer than the last mark."""
+        (what an exit would get, impact included). When Jupiter gives none, the latest ingested
+        swap on the token if it is newer than the last mark; failing that, after Jupiter's
+        permanent "no route / not tradable" (a pulled pool) 0 — nothing can be sold — and after
+        an outage no mark at all (the next tick tries again)."""
         held = position.held_units
         settings = self._ports.steps.typed(OrderSettings)
         try:
@@ -208,21 +232,25 @@ class ExitJobs:
             )
             return Decimal(int(quote.out_amount)) / Decimal(held)
         except ServiceError as exc:
-            log.warning(
-                "no sell quote for a mark",
-                position_id=str(position.position_id),
-                error=str(exc),
-            )
-        if position.token_decimals is None:
-            return None
-        swap = self._orders.latest_swap_price(
-            position.token_mint, decimals=position.token_decimals, sol_mint=SOL_MINT
+            unsellable, error = isinstance(exc, NoRouteError), exc
+        log.warning(
+            "no sell quote for a mark",
+            position_id=str(position.position_id),
+            no_route=unsellable,
+            error=str(error),
         )
-        if swap is None or (
-            position.last_priced_at is not None and swap.at <= position.last_priced_at
+        swap = (
+            self._orders.latest_swap_price(
+                position.token_mint, decimals=position.token_decimals, sol_mint=SOL_MINT
+            )
+            if position.token_decimals is not None
+            else None
+        )
+        if swap is not None and (
+            position.last_priced_at is None or swap.at > position.last_priced_at
         ):
-            return None
-        return swap.price
+            return swap.price
+        return Decimal(0) if unsellable else None
 
     def _exit(self, position: Position, decision: ExitDecision, *, now: datetime) -> Order | None:
         """The exit order and its message, in the caller's transaction; None when an exit of

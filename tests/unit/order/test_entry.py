@@ -31,6 +31,7 @@ def test_an_entry_fills_at_the_quote_with_its_route_fees_and_the_quote_kept() ->
     assert fill.route == "Pump.fun Amm > Raydium CPMM"
     assert fill.fees_lamports == 16_000
     assert fill.venue_fees == {SOL_MINT: 5_000_000}
+    assert fill.quote is not None
     assert fill.quote["outAmount"] == 990_000
     assert fill.quote["routePlan"][0]["swapInfo"]["ammKey"] == "amm0"
 
@@ -79,3 +80,19 @@ def test_a_quote_for_another_amount_or_pair_is_rejected() -> None:
     got = paper_fill(order(), quote(in_amount=5), quoted_at=AT, now=AT, settings=SETTINGS)
     assert isinstance(got, Rejection)
     assert got.reason.startswith("quote does not match")
+
+
+def test_an_exit_nothing_routes_is_written_off_at_zero_without_fees() -> None:
+    # Given an exit of 1,000,000 units of a token Jupiter says is not tradable (a pulled pool)
+    got = paper_fill(
+        order("exit"),
+        NoRoute("The token X is not tradable"),
+        quoted_at=AT,
+        now=AT,
+        settings=SETTINGS,
+    )
+    # Then its units are sold for nothing, no fee counted, the reason kept as its route
+    assert isinstance(got, Fill)
+    assert (got.filled_in, got.filled_out, got.fees_lamports) == (1_000_000, 0, 0)
+    assert got.route == "written off: no route: The token X is not tradable"
+    assert got.quote is None

@@ -111,3 +111,10 @@ def test_a_closed_position_decides_nothing() -> None:
     closed = position(status="closed", held_units=0, exit_plan=_plan(stop_loss=True))
     assert _decide(closed, "1") is None
     assert share_of_holding(closed, Decimal(1), "manual") is None
+
+
+def test_a_mark_of_zero_fires_the_stop_loss() -> None:
+    # Given a token nothing routes any more, marked at 0
+    held = position(exit_plan=_plan(stop_loss=True))
+    # Then the stop loss sells everything
+    assert _decide(held, "0") == ExitDecision("stop_loss", 1_000_000)

@@ -4,17 +4,19 @@ Entries and exits share it: both fill at the quote's `inAmount` → `outAmount` 
 out is already net of the venues' fees, which are recorded per mint for display only). An entry
 is rejected when nothing routes, when the quote is older than `max_quote_age_seconds`, or when
 its price impact is over `max_price_impact_pct`; an exit is never rejected for its impact (it
-must sell whatever the price), only when nothing routes or its quote is stale.
+must sell whatever the price), only when its quote is stale; an exit of a token nothing routes
+(Jupiter's permanent "no route / not tradable", as after a rug) is written off: sold for 0.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from walltrack.data.models.jupiter import Quote
+from walltrack.data.models.orders import Fill
 from walltrack.data.models.trading import Order
 from walltrack.data.models.trading_settings import OrderSettings
 
@@ -24,26 +26,6 @@ class NoRoute:
     """Jupiter's answer that nothing routes this pair (its message, as given)."""
 
     message: str
-
-
-@dataclass(frozen=True)
-class Fill:
-    """What the order records when it fills."""
-
-    filled_in: int
-    filled_out: int
-    price_impact_pct: Decimal
-    slippage_bps: int
-    route: str
-    network_fee_lamports: int
-    priority_fee_lamports: int
-    tip_lamports: int
-    venue_fees: dict[str, int] = field(default_factory=dict)
-    quote: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def fees_lamports(self) -> int:
-        return self.network_fee_lamports + self.priority_fee_lamports + self.tip_lamports
 
 
 @dataclass(frozen=True)
@@ -65,6 +47,22 @@ def venue_fees(quote: Quote) -> dict[str, int]:
     return fees
 
 
+def written_off(order: Order, reason: str) -> Fill:
+    """An exit of a token nothing routes (a pulled pool, a rug): its units are sold for
+    nothing — the honest mark of what cannot be sold — so the position closes with its rule and
+    the loss shows. No transaction could be sent, so no fee is counted."""
+    return Fill(
+        filled_in=order.amount_in,
+        filled_out=0,
+        price_impact_pct=None,
+        slippage_bps=None,
+        route=f"written off: {reason}",
+        network_fee_lamports=0,
+        priority_fee_lamports=0,
+        tip_lamports=0,
+    )
+
+
 def paper_fill(
     order: Order,
     quote: Quote | NoRoute,
@@ -75,10 +73,12 @@ def paper_fill(
 ) -> Fill | Rejection:
     """The order's fill from `quote` (received at `quoted_at`), or why it is rejected."""
     if isinstance(quote, NoRoute):
-        return Rejection(f"no route: {quote.message}")
+        reason = f"no route: {quote.message}"
+        return written_off(order, reason) if order.side == "exit" else Rejection(reason)
     raw = quote.model_dump(mode="json", by_alias=True)
     if not quote.route_plan or quote.out_amount <= 0:
-        return Rejection("no route: the quote routes nothing", raw)
+        reason = "no route: the quote routes nothing"
+        return written_off(order, reason) if order.side == "exit" else Rejection(reason, raw)
     if (quote.input_mint, quote.output_mint) != (order.input_mint, order.output_mint) or int(
         quote.in_amount
     ) != order.amount_in:
@@ -106,4 +106,4 @@ def paper_fill(
     )
 
 
-__all__ = ["Fill", "NoRoute", "Rejection", "paper_fill", "venue_fees"]
+__all__ = ["Fill", "NoRoute", "Rejection", "paper_fill", "venue_fees", "written_off"]

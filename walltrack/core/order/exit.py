@@ -3,6 +3,9 @@
 Pure, clock injected (`now`). Prices are exact Decimals, lamports per token base unit; units
 are integers, rounded DOWN so an exit never sells more than is held.
 
+A mark of 0 is a real mark: a token nothing routes any more (a rug) is worth nothing, and the
+stop loss (or an armed trailing stop) sells it.
+
 `check` returns the position's new peak (never lower than before: the trailing stop never
 loosens) and at most one decision. When several rules fire at once, a whole-position rule wins
 over a partial take-profit rung — selling a rung would leave units exposed to the very
@@ -83,7 +86,7 @@ def check(
         raise ValueError(f"position {position.position_id} has no entry price")
     peak = max(previous, mark)
     held = position.held_units
-    if position.status != "open" or held <= 0 or mark <= 0:
+    if position.status != "open" or held <= 0 or mark < 0:
         return ExitCheck(peak, None)
     plan = plan or plan_of(position)
 

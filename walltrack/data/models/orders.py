@@ -1,15 +1,37 @@
-"""Step 8's order reads: the Orders tab's page query."""
+"""Step 8's order shapes: a paper fill as the order records it, and the Orders tab's reads."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from walltrack.data.models.inputs import MAX_OFFSET, MAX_PAGE
 from walltrack.data.models.trading import Order, OrderSide, OrderStatus
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What an order records when it fills (`walltrack.core.order.entry.paper_fill`)."""
+
+    filled_in: int
+    filled_out: int
+    price_impact_pct: Decimal | None
+    slippage_bps: int | None
+    route: str
+    network_fee_lamports: int
+    priority_fee_lamports: int
+    tip_lamports: int
+    venue_fees: dict[str, int] = field(default_factory=dict)
+    quote: dict[str, Any] | None = None
+
+    @property
+    def fees_lamports(self) -> int:
+        return self.network_fee_lamports + self.priority_fee_lamports + self.tip_lamports
 
 
 class OrderQuery(BaseModel):
@@ -69,4 +91,4 @@ class OrderSummary(BaseModel):
         )
 
 
-__all__ = ["OrderQuery", "OrderSummary"]
+__all__ = ["Fill", "OrderQuery", "OrderSummary"]

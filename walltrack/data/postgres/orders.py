@@ -1,9 +1,11 @@
 """orders after their creation (step 8), and the position figures a fill or a mark changes:
 the only place that SQL lives. A fill updates the order and its position in ONE transaction,
-with the position's arithmetic from `walltrack.core.order.fills` (the ledger identity)."""
+with the position as the application computes it from `walltrack.core.order.fills` (the
+ledger identity): the data layer never imports core."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,9 +16,7 @@ from psycopg import sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from walltrack.core.order.entry import Fill
-from walltrack.core.order.fills import apply_entry_fill, apply_exit_fill
-from walltrack.data.models.orders import OrderQuery
+from walltrack.data.models.orders import Fill, OrderQuery
 from walltrack.data.models.trading import Order, Position
 from walltrack.data.postgres.database import Database
 
@@ -37,6 +37,10 @@ def _order(row: DictRow) -> Order:
 
 def _position(row: DictRow) -> Position:
     return Position.model_validate(dict(row))
+
+
+Settle = Callable[[Order, Position, Fill, datetime], Position]
+"""The position after the order's fill (the application layer's, from core's arithmetic)."""
 
 
 @dataclass(frozen=True)
@@ -176,9 +180,10 @@ class OrderRepository:
             ).fetchone()
         return int(row["attempts"]) if row else 0
 
-    def fill(self, order_id: UUID, fill: Fill, *, at: datetime) -> Filled | None:
-        """Fill the pending order and apply it to its position, in one transaction (both rows
-        locked); None when the order is no longer pending (filled or rejected before)."""
+    def fill(self, order_id: UUID, fill: Fill, *, at: datetime, settle: Settle) -> Filled | None:
+        """Fill the pending order and write its position as `settle(order, position, fill, at)`
+        computes it (the fill arithmetic, `walltrack.core.order.fills`), in one transaction
+        with both rows locked; None when the order is no longer pending."""
         with self._db.transaction(), self._db.connection() as conn:
             row = conn.execute(
                 "select * from public.orders where order_id = %s and status = 'pending' for update",
@@ -193,24 +198,7 @@ class OrderRepository:
             ).fetchone()
             if held is None:
                 return None
-            before = _position(held)
-            if order.side == "entry":
-                after = apply_entry_fill(
-                    before,
-                    filled_in=fill.filled_in,
-                    filled_out=fill.filled_out,
-                    fees_lamports=fill.fees_lamports,
-                    at=at,
-                )
-            else:
-                after = apply_exit_fill(
-                    before,
-                    sold_units=fill.filled_in,
-                    filled_out=fill.filled_out,
-                    fees_lamports=fill.fees_lamports,
-                    reason=order.reason,
-                    at=at,
-                )
+            after = settle(order, _position(held), fill, at)
             filled = conn.execute(
                 "update public.orders set status = 'filled', executed_at = %(at)s,"
                 " filled_in = %(filled_in)s, filled_out = %(filled_out)s,"
@@ -231,7 +219,7 @@ class OrderRepository:
                     "priority_fee_lamports": fill.priority_fee_lamports,
                     "tip_lamports": fill.tip_lamports,
                     "venue_fees": Jsonb(fill.venue_fees),
-                    "quote": Jsonb(fill.quote),
+                    "quote": Jsonb(fill.quote) if fill.quote is not None else None,
                 },
             ).fetchone()
             assert filled is not None
@@ -281,4 +269,4 @@ class OrderRepository:
         return order
 
 
-__all__ = ["Filled", "OrderRepository", "SwapPrice"]
+__all__ = ["Filled", "OrderRepository", "Settle", "SwapPrice"]

@@ -12,7 +12,7 @@ export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
         integration e2e bench bench-api-load bench-profiling bench-first-ranked bench-alpha \
-        bench-clusters bench-cluster-scale bench-ingest \
+        bench-clusters bench-cluster-scale bench-ingest bench-loop \
         space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
@@ -115,6 +115,12 @@ bench-cluster-scale: install
 ## lost and duplicated swaps (0/0), delivery -> committed and -> scored-signal latency p50/p99
 bench-ingest: install
 	$(BIN)/python bench/ingest.py $(ARGS)
+
+## make bench-loop: the whole copy loop through the product on the second half of calibrated
+## sim days (watchlist -> signals -> positions -> orders -> exits): paper PnL beside baselines
+## and the oracle, edge kept, max drawdown, delivery -> paper fill latency (ARGS='--seed 4 --quick')
+bench-loop: install
+	$(BIN)/python bench/loop.py $(or $(ARGS),--seed 1 4 5)
 
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,

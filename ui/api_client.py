@@ -196,7 +196,7 @@ class ApiClient:
         self, address: str, kind: str, *, reason: str | None = None, lift: bool = False
     ) -> ApiResult:
         """Pin or ban `address` with `reason` (by "dashboard"), or lift that pin or ban."""
-        path = f"/watchlist/{quote(address, safe='')}/{quote(kind, safe='')}"
+        path = f"/watchlist/wallets/{quote(address, safe='')}/{quote(kind, safe='')}"
         if lift:
             return self._request("DELETE", path, json={"by": "dashboard"})
         return self._request("POST", path, json={"reason": reason or "", "by": "dashboard"})

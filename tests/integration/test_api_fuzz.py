@@ -51,6 +51,11 @@ SEMANTIC = {
     "POST /discovery/tokens",
     "POST /discovery/wallets/run",
     "GET /wallets/{address}",
+    "GET /watchlist/wallets/{address}",
+    "POST /watchlist/wallets/{address}/pin",
+    "POST /watchlist/wallets/{address}/ban",
+    "DELETE /watchlist/wallets/{address}/pin",
+    "DELETE /watchlist/wallets/{address}/ban",
 }
 """Operations whose valid input JSON Schema cannot fully say: an address must decode to 32
 bytes (a 44-character base58 string may be 33), and a settings change depends on the step and

@@ -82,24 +82,26 @@ def test_a_sync_through_the_api_is_a_run_that_leaves_the_webhook_and_its_state(
 def test_pin_and_ban_change_the_entry_at_once_with_who_when_why(api: TestClient) -> None:
     api.post("/watchlist/sync")
     # When the bot is pinned by the dashboard with a reason
-    pinned = api.post(f"/watchlist/{BOT}/pin", json={"reason": "I know him", "by": "dashboard"})
+    pinned = api.post(
+        f"/watchlist/wallets/{BOT}/pin", json={"reason": "I know him", "by": "dashboard"}
+    )
     # Then its entry is listed, says it is pinned and why
     assert pinned.status_code == 200
     entry = pinned.json()
     assert (entry["listed"], entry["pinned"], entry["reason"]) == (True, True, "pinned: I know him")
     assert entry["override"]["by"] == "dashboard"
     # When it is banned too / Then the ban wins
-    banned = api.post(f"/watchlist/{BOT}/ban", json={"reason": "rugged us"}).json()
+    banned = api.post(f"/watchlist/wallets/{BOT}/ban", json={"reason": "rugged us"}).json()
     assert (banned["listed"], banned["banned"], banned["reason"]) == (
         False,
         True,
         "banned: rugged us",
     )
     # When the ban is lifted / Then the pin holds again
-    lifted = api.delete(f"/watchlist/{BOT}/ban").json()
+    lifted = api.delete(f"/watchlist/wallets/{BOT}/ban").json()
     assert (lifted["listed"], lifted["reason"]) == (True, "pinned: I know him")
     # and the detail keeps the history: who, when, why, and who lifted it
-    detail = api.get(f"/watchlist/{BOT}").json()
+    detail = api.get(f"/watchlist/wallets/{BOT}").json()
     kinds = [(o["kind"], o["created_by"], o["removed_by"]) for o in detail["overrides"]]
     assert kinds == [("ban", "api", "api"), ("pin", "dashboard", None)]
     assert [c["listed_after"] for c in detail["changes"]] == [True, False, True, False]
@@ -107,20 +109,28 @@ def test_pin_and_ban_change_the_entry_at_once_with_who_when_why(api: TestClient)
 
 def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api: TestClient) -> None:
     # A wallet never discovered: 404
-    unknown = api.post(f"/watchlist/{UNKNOWN}/pin", json={"reason": "x"})
+    unknown = api.post(f"/watchlist/wallets/{UNKNOWN}/pin", json={"reason": "x"})
     assert unknown.status_code == 404
     assert "unknown wallet" in unknown.text
     # Not an address: 422
-    assert api.post("/watchlist/not-an-address/pin", json={"reason": "x"}).status_code == 422
+    assert (
+        api.post("/watchlist/wallets/not-an-address/pin", json={"reason": "x"}).status_code == 422
+    )
     # No reason, an empty one, or an unknown field: 422
-    assert api.post(f"/watchlist/{GOOD}/ban", json={}).status_code == 422
-    assert api.post(f"/watchlist/{GOOD}/ban", json={"reason": "  "}).status_code == 422
-    assert api.post(f"/watchlist/{GOOD}/ban", json={"reason": "x", "oops": 1}).status_code == 422
+    assert api.post(f"/watchlist/wallets/{GOOD}/ban", json={}).status_code == 422
+    assert api.post(f"/watchlist/wallets/{GOOD}/ban", json={"reason": "  "}).status_code == 422
+    assert (
+        api.post(f"/watchlist/wallets/{GOOD}/ban", json={"reason": "x", "oops": 1}).status_code
+        == 422
+    )
     # Lifting a pin that does not exist: 404
-    assert api.delete(f"/watchlist/{GOOD}/pin").status_code == 404
+    assert api.delete(f"/watchlist/wallets/{GOOD}/pin").status_code == 404
     # A bad filter: 422; a sync with options: 422
     assert api.get("/watchlist", params={"listed": "maybe"}).status_code == 422
     assert api.post("/watchlist/sync", json={"force": True}).status_code == 422
+    # A method a route does not take: 405 (no per-wallet route shadows the list's actions)
+    assert api.get("/watchlist/sync").status_code == 405
+    assert api.post("/watchlist/webhooks").status_code == 405
     # and nothing was written
     assert api.get("/watchlist").json()["total"] == 0
-    assert api.get(f"/watchlist/{GOOD}").status_code == 404
+    assert api.get(f"/watchlist/wallets/{GOOD}").status_code == 404

@@ -47,7 +47,12 @@ _QUEUE_URL_FIELDS = {
     "WALLTRACK_POSITION_OPEN_QUEUE_URL": "position_open_queue_url",
     "WALLTRACK_ORDER_EXECUTE_QUEUE_URL": "order_execute_queue_url",
     "WALLTRACK_EXIT_CHECK_QUEUE_URL": "exit_check_queue_url",
+    # not a queue: webhook_ingest's Function URL (as the runtime resolves it, below)
+    "WALLTRACK_WEBHOOK_INGEST_URL": "webhook_ingest_url",
 }
+STACK_WEBHOOK_SECRET = "Bearer stack-webhook-secret-0123456789"
+TEST_CLIENT_BASE = "http://testserver"
+"""Where the stack's TestClient serves the API (and the runtime's Function URL routes)."""
 
 
 def market_env(
@@ -65,6 +70,8 @@ def market_env(
             "jupiter_api_key": SecretStr(SIM_API_KEY),
             "helius_plan": helius_plan,
             "jupiter_plan": "pro",
+            # the authHeader a watchlist sync gives the sim's webhooks (and ingest checks)
+            "webhook_auth_secret": env.webhook_auth_secret or SecretStr(STACK_WEBHOOK_SECRET),
         }
     )
 
@@ -107,6 +114,7 @@ def local_stack(
         env=variables,
         apply_env=True,
         queue_store=build_local_queue_store(env),
+        function_url_base=TEST_CLIENT_BASE,
     )
     container = build_container(
         with_queue_urls(market_env(env, market_url), variables),

@@ -180,7 +180,7 @@ def webhooks(store: Store) -> WebhooksState:
     "/sync",
     response_model=SyncStarted,
     status_code=202,
-    responses=error_responses(409, 422),
+    responses=error_responses(400, 409, 422),
 )
 def start_sync(
     jobs: Jobs, tasks: BackgroundTasks, body: Annotated[StartSync | None, Body()] = None
@@ -203,7 +203,7 @@ def _run_sync(jobs: WatchlistJobs, run_id: UUID) -> None:
         log.warning("watchlist sync failed", run_id=str(run_id), error=str(exc))
 
 
-@router.get("/{address}", response_model=EntryDetail, responses=error_responses(404, 422))
+@router.get("/wallets/{address}", response_model=EntryDetail, responses=error_responses(404, 422))
 def entry_detail(address: AddressPath, store: Store) -> EntryDetail:
     """One wallet's entry, its pins and bans (who, when, why) and its changes."""
     address = validate_address(address)
@@ -217,20 +217,32 @@ def entry_detail(address: AddressPath, store: Store) -> EntryDetail:
     )
 
 
-@router.post("/{address}/pin", response_model=WatchlistEntry, responses=error_responses(404, 422))
+@router.post(
+    "/wallets/{address}/pin",
+    response_model=WatchlistEntry,
+    responses=error_responses(400, 404, 422),
+)
 def pin(address: AddressPath, body: OverrideRequest, jobs: Jobs) -> WatchlistEntry:
     """Always follow this wallet (unless banned: a ban wins); the entry says so at once, the
     webhooks follow at the next sync. 404 for a wallet never discovered."""
     return jobs.pin(validate_address(address), by=body.by, reason=body.reason)
 
 
-@router.post("/{address}/ban", response_model=WatchlistEntry, responses=error_responses(404, 422))
+@router.post(
+    "/wallets/{address}/ban",
+    response_model=WatchlistEntry,
+    responses=error_responses(400, 404, 422),
+)
 def ban(address: AddressPath, body: OverrideRequest, jobs: Jobs) -> WatchlistEntry:
     """Never follow this wallet, whatever its score or pin."""
     return jobs.ban(validate_address(address), by=body.by, reason=body.reason)
 
 
-@router.delete("/{address}/pin", response_model=WatchlistEntry, responses=error_responses(404, 422))
+@router.delete(
+    "/wallets/{address}/pin",
+    response_model=WatchlistEntry,
+    responses=error_responses(400, 404, 422),
+)
 def unpin(
     address: AddressPath, jobs: Jobs, body: Annotated[LiftRequest | None, Body()] = None
 ) -> WatchlistEntry:
@@ -238,7 +250,11 @@ def unpin(
     return jobs.unpin(validate_address(address), by=(body or LiftRequest()).by)
 
 
-@router.delete("/{address}/ban", response_model=WatchlistEntry, responses=error_responses(404, 422))
+@router.delete(
+    "/wallets/{address}/ban",
+    response_model=WatchlistEntry,
+    responses=error_responses(400, 404, 422),
+)
 def unban(
     address: AddressPath, jobs: Jobs, body: Annotated[LiftRequest | None, Body()] = None
 ) -> WatchlistEntry:

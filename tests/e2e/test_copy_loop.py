@@ -5,8 +5,10 @@ Watchlist "Sync now" → the sim's Helius holds our webhook with the watched wal
 smart wallets trade (the market runs at 60x) → Helius deliveries reach webhook_ingest's local
 Function URL → signal_score scores them (Signals tab, with the breakdown) → an accepted buy opens
 a paper position → its entry fills from a Jupiter quote → the followed wallet sells → the
-mirror-sell exit fills (Orders and Positions tabs) → the kill switch (Positions tab) blocks the
-next entry while exits still fill.
+mirror-sell exit fills (Orders and Positions tabs) → with mirroring off for new positions, a
+token the sim rugs (its pool pulled: Jupiter then has no route) triggers the stop loss of the
+position copied into it, written off at nothing (Positions tab) → the kill switch (Positions
+tab) blocks the next entry while exits still fill.
 
 The wallets are seeded as step 3 leaves them (the sim's smart wallets as profiled rows in the
 stack's own embedded Postgres; the Wallets tab's browser test profiles for real); the risk
@@ -39,6 +41,10 @@ ROOMY_RISK = {
     "loss_streak": 100,
 }
 LOOP_WITHIN_S = 240.0
+RUG_WITHIN_S = 360.0
+ONLY_STOPS = {"mirror_sell": False, "take_profit": False, "trailing_stop": False}
+"""Exits of the rug phase's positions: the stop loss (and the time stop) only, so what closes a
+rugged position is the stop loss, not the followed wallet's own sell racing it."""
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +99,17 @@ def _seed_smart_wallets(stack: Stack) -> list[str]:
 def _orders(stack: Stack, **params: Any) -> list[dict[str, Any]]:
     body = _api(stack, "GET", "/orders", params={"limit": 200, **params})
     return list(body["items"])
+
+
+def _positions(stack: Stack, status: str) -> list[dict[str, Any]]:
+    body = _api(stack, "GET", "/positions", params={"status": status, "limit": 200})
+    return list(body["items"])
+
+
+def _fates(stack: Stack) -> dict[str, str]:
+    """Each token's fate in the sim's truth, read now (tokens launch as the market runs)."""
+    truth = httpx.get(f"{stack.sim_url}/__sim/truth", timeout=30).json()
+    return {token["mint"]: token["fate"] for token in truth["tokens"]}
 
 
 def _cells(page: Any, table: str) -> str:
@@ -175,6 +192,36 @@ def test_the_copy_loop_from_sync_to_a_mirror_sell_and_the_kill_switch(
         has_text="mirror_sell"
     ).first.wait_for(timeout=30_000)
     assert "filled" in _cells(page, "orders-table")
+    page.get_by_role("tab", name="Positions").click()
+    page.locator("#positions-status").get_by_text("All", exact=True).click()
+    page.locator("#positions-table [data-testid^='cell-']").filter(
+        has_text=position_id
+    ).first.wait_for(timeout=30_000)
+
+    # When buys of any token are taken and new positions exit by the stop loss only
+    _api(stack, "PUT", "/config/signals", json={"require_safe_token": False})
+    _api(stack, "PUT", "/config/exits", json=ONLY_STOPS)
+
+    # Then a token the sim rugs triggers the stop loss of the position copied into it: its
+    # pool pulled, the position is marked at nothing and written off, the whole cost lost
+    def rug_stopped() -> list[dict[str, Any]]:
+        fates = _fates(stack)
+        return [
+            p
+            for p in _positions(stack, "closed")
+            if fates.get(p["token_mint"]) == "rug"
+            and p["exit_plan"].get("mirror_sell") is False
+            and p["close_reason"] == "stop_loss"
+        ]
+
+    rugged = _wait(stack, "rugged position closed by its stop loss", rug_stopped, RUG_WITHIN_S)[0]
+    assert int(rugged["realised_lamports"]) < 0
+    page.locator("#positions-status").get_by_text("Closed", exact=True).click()
+    row = page.locator("#positions-table [data-testid^='cell-']").filter(
+        has_text=rugged["position_id"]
+    )
+    row.first.wait_for(timeout=30_000)
+    assert "stop_loss" in _cells(page, "positions-table")
 
     # When the kill switch is turned on
     refused_before = {r["signal_id"] for r in _api(stack, "GET", "/risk/refusals")["items"]}

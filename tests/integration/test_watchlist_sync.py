@@ -87,7 +87,7 @@ def test_the_first_sync_creates_the_webhook_holding_exactly_the_listed_wallets(
             (address(2), 0.8, "own-a", []),
             (address(3), 0.7, "own-a", []),
             (address(4), 0.6, None, ["copy_follower"]),
-            (address(5), -0.2, None, []),
+            (address(5), -0.5, None, []),  # under any sane min_score
             (address(6), 0.5, None, []),
         ],
     )
@@ -103,7 +103,7 @@ def test_the_first_sync_creates_the_webhook_holding_exactly_the_listed_wallets(
     entries = {e.address: e for e in app.watchlist.entries(listed=None, limit=50, offset=0)[0]}
     assert entries[address(3)].reason == "owner cap: 2 of own-a already listed with higher scores"
     assert entries[address(4)].reason == "flagged copy_follower"
-    assert entries[address(5)].reason.startswith("score -0.20 <")
+    assert entries[address(5)].reason.startswith("score -0.50 <")
     # and the contract table step 6 reads lists the same wallets
     with app.db.connection() as conn:
         listed = conn.execute("select address from public.watchlist where listed").fetchall()

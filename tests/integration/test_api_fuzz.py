@@ -138,7 +138,9 @@ def _send(
 
 VALID_PATH = {"step": "token_refresh", "mint": SOL_MINT, "address": SOL_MINT,
               "run_id": "00000000-0000-0000-0000-000000000001",
-              "owner_id": "own-0000000000000001"}  # fmt: skip
+              "owner_id": "own-0000000000000001", "signal_id": "1",
+              "order_id": "00000000-0000-0000-0000-000000000002",
+              "position_id": "00000000-0000-0000-0000-000000000003"}  # fmt: skip
 
 
 def _megabyte_requests() -> Iterator[tuple[str, str, str, bytes | None]]:

@@ -123,6 +123,9 @@ def test_the_copy_loop_from_sync_to_a_mirror_sell_and_the_kill_switch(
     # Given the sim's smart wallets profiled, and risk limits the loop will not reach
     smart = _seed_smart_wallets(stack)
     _api(stack, "PUT", "/config/risk", json=ROOMY_RISK)
+    # (a clustering run may join some of them into one owner; the per-owner cap is the
+    # watchlist's own test's business, here every smart wallet is to be followed)
+    _api(stack, "PUT", "/config/watchlist", json={"per_owner_cap": 100})
     _api(stack, "PUT", "/config/sizing", json={"paper_starting_sol": "100"})
 
     # When "Sync now" is pressed on the Watchlist tab

@@ -42,8 +42,13 @@ class WatchlistSettings(StepSettings):
     step: ClassVar[str] = "watchlist"
     title: ClassVar[str] = "Watchlist"
 
+    # Defaults measured, not guessed: step 3's score ranks (bench/alpha.py: precision@20
+    # 0.55-0.90 over 8 seeds) and bench/loop.py copies its top 20; the score shrinks toward the
+    # -0.3 prior (`score_prior`), so a qualified wallet whose copy edge is not negative scores
+    # at least -0.3 x (1 - confidence) >= -0.21 at the 0.3 confidence floor, while a threshold
+    # of 0 followed no wallet of the calibrated world at all.
     max_wallets: int = Field(
-        200,
+        20,
         ge=1,
         le=1_000_000,
         description="Wallets followed at most (pinned wallets come on top of these)",
@@ -56,7 +61,7 @@ class WatchlistSettings(StepSettings):
         "cannot fill the list; a wallet without an owner is its own",
     )
     min_score: Annotated[StrictFloat, Field(ge=-2, le=2)] = Field(
-        0.0, description="Lowest score a followed wallet may have"
+        -0.25, description="Lowest score a followed wallet may have (scores shrink toward -0.3)"
     )
     min_confidence: Annotated[StrictFloat, Field(ge=0, le=1)] = Field(
         0.3, description="Lowest score confidence (n/(n+k) of copied buys) a followed wallet needs"

@@ -124,13 +124,14 @@ class PositionJobs:
         if refusal is not None:
             return self._refuse(signal, refusal, now)
         room = headroom(state, risk, token_mint=signal.token_mint, owner_id=signal.owner_id)
+        slippage = self._steps.typed(OrderSettings).slippage_bps  # read once, not per quote
         try:
             decision = size_entry(
                 sizing,
                 equity_lamports=state.equity_lamports,
                 score=signal.score,
                 room=room.least,
-                impact_of=lambda size: self._impact(signal.token_mint, size),
+                impact_of=lambda size: self._impact(signal.token_mint, size, slippage),
             )
         except QuoteUnavailableError as exc:
             return self._refuse(signal, Refusal("quote", str(exc)), now)
@@ -170,9 +171,8 @@ class PositionJobs:
         )
         return OpenOutcome(position=position)
 
-    def _impact(self, token_mint: str, size: int) -> Decimal:
+    def _impact(self, token_mint: str, size: int, slippage: int) -> Decimal:
         """The price impact (a fraction) of spending `size` lamports on `token_mint` now."""
-        slippage = self._steps.typed(OrderSettings).slippage_bps
         try:
             quote = self._markets.run(
                 lambda ports: ports.quotes.quote(SOL_MINT, token_mint, size, slippage)

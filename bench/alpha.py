@@ -505,7 +505,8 @@ def signal_quality(
 def signal_lines(q: SignalQuality) -> list[str]:
     return [
         f"signals (2nd half): following the score's top {q.followed} by the watchlist's rules"
-        f" ({q.followed_copyable} copyable smart; its default min_score 0 would follow"
+        f" ({q.followed_copyable} copyable smart; its default min_score"
+        f" {WatchlistSettings().min_score} would follow"
         f" {q.default_followed}): {q.signals} buy signals, {q.accepted} accepted"
         f" ({q.share(q.accepted, q.signals)}); {q.unknown_token} on tokens step 1 had not"
         " stored by the midpoint (discovered and checked by signal_score)",

@@ -54,6 +54,16 @@ p50 per consumer: webhook_ingest 25, signal_score 133, position_open 68, order_e
 The default watchlist (min_score 0) follows no wallet of this seed's shrunk scores. Our copies
 keep 13 % of the followed wallets' own edge (target 50 %, research anchor ~20 %); the oracle's
 copies keep 21 %. Random 20's figure rests on 2 positions.
+Seed 5 (held out, same settings, load ~6):
+  ours (defaults)        0     0   +0.000  +0.00       0   0.00     n/a       n/a     n/a
+  ours, top 20          20   363   +0.546  +5.46      29   4.72    +7.0      +3.8     182
+  random 20             20   205   -0.260  -2.60       2   2.60   -50.3      +0.0     n/a
+  top 20 raw PnL        20   321   +0.934  +9.34      25   2.92   +13.7     +11.6     119
+  oracle                18   264   +1.101 +11.01       8   0.40   +45.1     +89.3      50
+Delivery -> entry fill (n=64): p50 134 ms, p99 450 ms (ingest 11, signal_score 46,
+position_open 30, order_execute 27 ms p50). Over 100 % kept: our exits (stop loss, ladder,
+trailing) did better than the wallets' own holding on those tokens. Two seeds, both held out:
+no tuning seed run yet, and no seed with "every discovered" over the whole half.
 """
 
 # ruff: noqa: E402 - logging is configured before the product's modules bind their loggers

@@ -183,3 +183,18 @@ def test_a_failed_position_is_no_copy() -> None:
     )
     # When: compared  Then: the wallet has no row
     assert wallets_versus([failed], {}, marks_sol={}, as_of=AT).wallets == []
+
+
+def test_no_edge_to_keep_when_the_wallet_only_broke_even() -> None:
+    # Given: our copy made 10 %, the wallet's own trades returned a rounding remainder
+    ours = position_pnl(
+        _position(status="closed", held_units=0, cost_lamports=0, realised_lamports=100_030_000),
+        invested_lamports=SOL,
+    )
+    theirs = [_swap(0, "buy", "3", "1"), _swap(5, "sell", "3", "1.000000000000000001")]
+    # When: compared
+    row = wallets_versus([ours], {"W" * 43: theirs}, marks_sol={}, as_of=AT).wallets[0]
+    # Then: its return shows as (almost) nothing, and no share of it is claimed
+    assert row.their_return_pct is not None
+    assert 0 < row.their_return_pct < 1e-12
+    assert row.edge_kept_pct is None

@@ -26,8 +26,13 @@ def _pct(gain: float | Decimal, base: float | Decimal) -> float | None:
     return float(gain) / float(base) * 100 if base > 0 else None
 
 
+MIN_EDGE_PCT = 0.1
+"""Under this return (%) a wallet has no edge to keep: a ratio to a near-zero return (a FIFO
+rounding remainder of 1e-18 SOL read as +0.0000 %) would be a meaningless huge figure."""
+
+
 def _kept(ours: float | None, theirs: float | None) -> float | None:
-    if ours is None or theirs is None or theirs <= 0:
+    if ours is None or theirs is None or theirs < MIN_EDGE_PCT:
         return None
     return ours / theirs * 100
 

@@ -18,6 +18,7 @@ part. The sim's truth is read only to choose which wallets to seed.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import Stack, start_stack, stop_stack
 from walltrack.cli.market import SIM_API_KEY
@@ -172,9 +174,16 @@ def test_the_copy_loop_from_sync_to_a_mirror_sell_and_the_kill_switch(
     cell = page.locator("#signals-table [data-testid^='cell-']").filter(
         has_text=first["wallet"][:4]
     )
-    cell.first.wait_for(timeout=30_000)
-    cell.first.click()
-    page.locator("#signal-breakdown .js-plotly-plot .bars").first.wait_for()
+    bars = page.locator("#signal-breakdown .js-plotly-plot .bars")
+    # (the table re-renders every 3 s as signals arrive: a click that lands on a row being
+    # replaced selects nothing, so click again until the breakdown shows)
+    deadline = time.monotonic() + 90
+    while not bars.count():
+        assert time.monotonic() < deadline, "no breakdown after clicking the signal's row"
+        cell.first.wait_for(timeout=30_000)
+        cell.first.click()
+        with contextlib.suppress(PlaywrightTimeoutError):  # replaced under the click: again
+            bars.first.wait_for(timeout=5_000)
     assert "owner consensus" in page.locator("#signal-components").inner_text()
 
     # And an accepted buy opened a position whose entry filled from a Jupiter quote, and the

@@ -62,8 +62,16 @@ Seed 5 (held out, same settings, load ~6):
   oracle                18   264   +1.101 +11.01       8   0.40   +45.1     +89.3      50
 Delivery -> entry fill (n=64): p50 134 ms, p99 450 ms (ingest 11, signal_score 46,
 position_open 30, order_execute 27 ms p50). Over 100 % kept: our exits (stop loss, ladder,
-trailing) did better than the wallets' own holding on those tokens. Two seeds, both held out:
-no tuning seed run yet, and no seed with "every discovered" over the whole half.
+trailing) did better than the wallets' own holding on those tokens.
+Seed 1 (tuning seed, same settings, an idle machine: load < 1):
+  ours (defaults)        1    19   -0.050  -0.50       5   0.84    -3.7      +9.0     -42
+  ours, top 20          20   240   +0.001  +0.01      21   3.62    +0.0      +7.2       0
+  random 20             20   301   -0.021  -0.21       3   0.21    -2.7      -2.1     n/a
+  top 20 raw PnL        20   185   +0.124  +1.24      21   2.63    +2.1     +14.8      14
+  oracle                28   328   -0.041  -0.41       9   2.79    -1.6     +11.9     -13
+Delivery -> entry fill (n=59): p50 58 ms, p99 100 ms (ingest 6, signal_score 25, position_open
+16, order_execute 12 ms p50): the idle-machine figure, still over the 25 ms target. No seed has
+run "every discovered" over the whole half.
 """
 
 # ruff: noqa: E402 - logging is configured before the product's modules bind their loggers

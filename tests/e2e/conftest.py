@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import REPO_ROOT, free_port
@@ -157,3 +159,18 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(20_000)
     yield page
     context.close()
+
+
+def save_settings_until(page: Any, text: str) -> None:
+    """Click Save until the message under it shows `text`. The form is a `gr.render` that the
+    page's first load renders once more for the first step; on a busy stack a click can land on
+    the form being replaced and get no answer (seen in CI since the dashboard has 11 tabs), so a
+    click with no answer within 10 s is made again (at most 3)."""
+    message = page.locator("#settings-message").get_by_text(text)
+    for _ in range(2):
+        page.locator("#settings-save").click()
+        with contextlib.suppress(PlaywrightTimeoutError):
+            message.wait_for(timeout=10_000)
+            return
+    page.locator("#settings-save").click()
+    message.wait_for()

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from sim.world import SWAP, Scenario, World, build_world
-from tests.e2e.conftest import Stack, start_stack, stop_stack
+from tests.e2e.conftest import Stack, save_settings_until, start_stack, stop_stack
 
 SEED = 7
 HISTORY_HOURS = 6
@@ -259,9 +259,8 @@ def test_the_clustering_settings_are_shown_and_saved(page: Any, owners_stack: St
     # When the hop limit is changed and saved
     wanted = 2 if stored["values"]["hop_limit"] != 2 else 4
     page.locator(field).fill(str(wanted))
-    page.locator("#settings-save").click()
+    save_settings_until(page, "Saved")
     # Then it is stored as a new version
-    page.locator("#settings-message").get_by_text("Saved").wait_for()
     after = httpx.get(f"{stack.base_url}/config/clustering", headers=stack.auth).json()
     assert after["values"]["hop_limit"] == wanted
     assert after["version"] == stored["version"] + 1

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack, start_stack, stop_stack
+from tests.e2e.conftest import Stack, save_settings_until, start_stack, stop_stack
 from tests.support.stack import RELAXED
 from walltrack.data.models.solana import SOL_MINT as SOL
 from walltrack.data.models.solana import USDC_MINT as USDC
@@ -121,8 +121,7 @@ def test_run_lists_the_tokens_that_pass_and_a_tighter_filter_shrinks_the_list(
     field = page.locator("#setting-token_discovery-min_liquidity_usd textarea, "
                          "#setting-token_discovery-min_liquidity_usd input").first  # fmt: skip
     field.fill(str(threshold))
-    page.locator("#settings-save").click()
-    page.locator("#settings-message").get_by_text("Saved").wait_for()
+    save_settings_until(page, "Saved")
     page.get_by_role("tab", name="Discovery").click()
     _run_scan(page)
     # Then the list shrinks to exactly the tokens at or above it

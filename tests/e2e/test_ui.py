@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, save_settings_until
 
 INTERVAL = "#setting-token_refresh-interval_minutes input"
 
@@ -17,6 +17,7 @@ def _open_settings(page: Any, stack: Stack, step_title: str) -> None:
     page.locator("#settings-step input").click()
     page.get_by_role("option", name=step_title).click()
     page.locator(INTERVAL).wait_for(state="visible")
+    page.locator("#settings-version").wait_for(state="visible")
 
 
 def test_status_tab_shows_every_component_healthy(page: Any, stack: Stack) -> None:
@@ -35,8 +36,7 @@ def test_a_setting_saved_in_the_ui_persists_across_reload(page: Any, stack: Stac
     _open_settings(page, stack, "Token surveillance (step 2)")
     # When the refresh interval is changed and saved
     page.locator(INTERVAL).fill("9")
-    page.locator("#settings-save").click()
-    page.locator("#settings-message").get_by_text("Saved").wait_for()
+    save_settings_until(page, "Saved")
     # Then after a reload the form shows the stored value, and so does the API
     page.reload()
     _open_settings(page, stack, "Token surveillance (step 2)")
@@ -51,11 +51,10 @@ def test_an_invalid_setting_shows_the_error_and_changes_nothing(page: Any, stack
     _open_settings(page, stack, "Token surveillance (step 2)")
     # When an out-of-range interval is saved
     page.locator(INTERVAL).fill("0")
-    page.locator("#settings-save").click()
+    save_settings_until(page, "Not saved (422)")
     # Then the error is shown beside the field, the message under Save points at it, and the
     # stored settings are untouched
     message = page.locator("#settings-message")
-    message.get_by_text("Not saved (422)").wait_for()
     beside = page.locator("#setting-error-token_refresh-interval_minutes")
     assert "greater than" in beside.inner_text()
     assert "interval_minutes" in message.inner_text()
@@ -78,10 +77,9 @@ def test_save_shows_the_new_version_and_a_save_without_change_says_nothing_chang
     assert label.inner_text().strip() == f"Version {before['version']}"
     # When a changed value is saved
     page.locator(INTERVAL).fill(str(before["values"]["interval_minutes"] + 1))
-    page.locator("#settings-save").click()
-    message = page.locator("#settings-message")
     saved_at = before["version"] + 1
-    message.get_by_text(f"version {saved_at}").wait_for()
+    save_settings_until(page, f"version {saved_at}")
+    message = page.locator("#settings-message")
     # Then the label above the form shows that new version too
     page.wait_for_function(
         "v => document.querySelector('#settings-version').innerText.trim() === v",

@@ -264,10 +264,12 @@ async def test_requests_in_one_group_are_spaced_by_the_rate_limit(
     # When they all run at once
     async with make_client(sleep, rate=RateLimit(4, 0.04)) as client:
         await asyncio.gather(*(get_thing(client) for _ in range(8)))
-    # Then they were released one per 10 ms: 8 requests span at least 70 ms (a bursting limiter,
-    # letting 4 out at once, would finish in about 40 ms)
+    # Then they were released one per 10 ms: 8 requests span about 70 ms (a bursting limiter,
+    # letting 4 out at once, would finish in about 40 ms). The bound sits between the two: the
+    # stamps are taken when the mocked transport runs, after the limiter, and on a loaded machine
+    # the first request can reach it later than the last (a 65 ms bound failed once in CI)
     assert len(stamps) == 8
-    assert stamps[-1] - stamps[0] >= 7 * 0.01 - 0.005
+    assert stamps[-1] - stamps[0] >= 0.055
 
 
 def test_a_rate_limit_releases_one_request_per_interval_without_burst() -> None:

@@ -162,15 +162,15 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def save_settings_until(page: Any, text: str) -> None:
-    """Click Save until the message under it shows `text`. The form is a `gr.render` that the
-    page's first load renders once more for the first step; on a busy stack a click can land on
-    the form being replaced and get no answer (seen in CI since the dashboard has 11 tabs), so a
-    click with no answer within 10 s is made again (at most 3)."""
+    """Click Save and wait for the message under it to show `text`. With 11 tabs on a busy
+    stack a save's answer has taken over 20 s in CI (the old wait), so it waits 60 s; a click
+    that got no answer at all by then (it landed on the `gr.render` form being replaced) is made
+    once more. A second click after a slow first one would answer "Nothing changed": hence the
+    long first wait rather than quick retries (which failed the Clusters settings save in CI)."""
     message = page.locator("#settings-message").get_by_text(text)
-    for _ in range(2):
-        page.locator("#settings-save").click()
-        with contextlib.suppress(PlaywrightTimeoutError):
-            message.wait_for(timeout=10_000)
-            return
     page.locator("#settings-save").click()
-    message.wait_for()
+    with contextlib.suppress(PlaywrightTimeoutError):
+        message.wait_for(timeout=60_000)
+        return
+    page.locator("#settings-save").click()
+    message.wait_for(timeout=30_000)

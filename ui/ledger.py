@@ -10,7 +10,6 @@ browser; `ledger_tab` only wires them to Gradio components.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from ui.api_client import ApiClient
+from ui.format import short, utc_time
 from ui.settings_form import format_errors
 
 REFRESH_S = 5
@@ -49,18 +49,6 @@ def sol(lamports: Any, *, signed: bool = False) -> str:
 
 def pct(value: Any) -> str:
     return "—" if value is None else f"{float(value):+.1f} %"
-
-
-def short(address: str | None, *, keep: int = 4) -> str:
-    if not address:
-        return ""
-    return address if len(address) <= 2 * keep + 1 else f"{address[:keep]}…{address[-keep:]}"
-
-
-def _time(value: str | None) -> str:
-    if not value:
-        return ""
-    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def totals_markdown(ledger: Mapping[str, Any], curve: Mapping[str, Any] | None) -> str:
@@ -101,7 +89,7 @@ def totals_markdown(ledger: Mapping[str, Any], curve: Mapping[str, Any] | None) 
 def position_rows(ledger: Mapping[str, Any]) -> list[list[Any]]:
     return [
         [
-            _time(p["opened_at"]),
+            utc_time(p["opened_at"]),
             p["status"],
             short(p["token_mint"]),
             short(p["wallet"]),

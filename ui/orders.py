@@ -10,7 +10,6 @@ The formatting helpers are pure functions of the API's JSON, unit-tested without
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +17,12 @@ import gradio as gr
 import pandas as pd
 
 from ui.api_client import ApiClient
+from ui.format import short, sol, utc_time
 from ui.settings_form import format_errors
 
 REFRESH_S = 3
 """One indexed page query every few seconds, only while the tab is shown."""
 PAGE_SIZE = 50
-LAMPORTS_PER_SOL = Decimal(1_000_000_000)
 SIDES = {"All": None, "Entries": "entry", "Exits": "exit"}
 STATUSES = {"All": None, "Pending": "pending", "Filled": "filled", "Rejected": "rejected"}
 ORDER_HEADERS = [
@@ -32,25 +31,6 @@ ORDER_HEADERS = [
     "Rejected because", "Attempts",
 ]  # fmt: skip
 EMPTY = "No orders yet: an accepted signal opens a position with its entry order."
-
-
-def short(address: str | None, *, keep: int = 4) -> str:
-    if not address:
-        return ""
-    return address if len(address) <= 2 * keep + 1 else f"{address[:keep]}…{address[-keep:]}"
-
-
-def _time(value: str | None) -> str:
-    if not value:
-        return ""
-    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def sol(lamports: Any) -> str:
-    """Lamports as SOL, exactly (no float)."""
-    if lamports is None:
-        return "—"
-    return f"{(Decimal(int(lamports)) / LAMPORTS_PER_SOL).normalize():f} SOL"
 
 
 def units(value: Any) -> str:
@@ -87,7 +67,7 @@ def order_rows(body: Mapping[str, Any]) -> list[list[Any]]:
         rows.append(
             [
                 o["order_id"],
-                _time(o.get("requested_at")),
+                utc_time(o.get("requested_at")),
                 o["side"],
                 reason,
                 o["status"],
@@ -113,7 +93,7 @@ def count_text(body: Mapping[str, Any]) -> str:
     if not total:
         return EMPTY
     shown = len(body.get("items") or [])
-    return f"**{total}** order(s); the newest {shown} shown (as of {_time(body.get('as_of'))})."
+    return f"**{total}** order(s); the newest {shown} shown (as of {utc_time(body.get('as_of'))})."
 
 
 def order_markdown(order: Mapping[str, Any]) -> str:

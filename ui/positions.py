@@ -11,20 +11,18 @@ The formatting helpers are pure functions of the API's JSON, unit-tested without
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from ui.api_client import ApiClient
+from ui.format import short, sol, utc_time
 from ui.settings_form import format_errors
 
 REFRESH_S = 3
 """Three indexed queries every few seconds, only while the tab is shown."""
 PAGE_SIZE = 50
-LAMPORTS_PER_SOL = Decimal(1_000_000_000)
 STATUSES = {"Open": "open", "Closed": "closed", "All": "all"}
 POSITION_HEADERS = [
     "Position", "Opened (UTC)", "Status", "Token", "Followed wallet", "Size", "Held",
@@ -34,26 +32,6 @@ ORDER_HEADERS = ["Requested (UTC)", "Side", "Reason", "Status", "Amount in", "Fi
                  "Rejected because"]  # fmt: skip
 REFUSAL_HEADERS = ["At (UTC)", "Signal", "Token", "Wallet", "Rule", "Why"]
 EMPTY = "No positions yet: an accepted entry signal opens one (unless a risk rule refuses it)."
-
-
-def short(address: str | None, *, keep: int = 4) -> str:
-    if not address:
-        return ""
-    return address if len(address) <= 2 * keep + 1 else f"{address[:keep]}…{address[-keep:]}"
-
-
-def _time(value: str | None) -> str:
-    if not value:
-        return ""
-    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def sol(lamports: Any, *, signed: bool = False) -> str:
-    """Lamports as SOL, exactly (no float); "—" when unknown."""
-    if lamports is None:
-        return "—"
-    value = (Decimal(int(lamports)) / LAMPORTS_PER_SOL).normalize()
-    return f"{'+' if signed and value > 0 else ''}{value:f} SOL"
 
 
 def exit_plan(plan: Mapping[str, Any] | None) -> str:
@@ -86,7 +64,7 @@ def position_rows(body: Mapping[str, Any]) -> list[list[Any]]:
         rows.append(
             [
                 p["position_id"],
-                _time(p.get("opened_at")),
+                utc_time(p.get("opened_at")),
                 p["status"],
                 short(p.get("token_mint")),
                 short(p.get("wallet")),
@@ -109,7 +87,9 @@ def count_text(body: Mapping[str, Any]) -> str:
     if not total:
         return EMPTY
     shown = len(body.get("items") or [])
-    return f"**{total}** position(s); the newest {shown} shown (as of {_time(body.get('as_of'))})."
+    return (
+        f"**{total}** position(s); the newest {shown} shown (as of {utc_time(body.get('as_of'))})."
+    )
 
 
 def order_rows(orders: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
@@ -122,7 +102,7 @@ def order_rows(orders: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
         filled = "" if out is None else (f"{int(out):,} units" if entry else sol(out))
         rows.append(
             [
-                _time(o.get("requested_at")),
+                utc_time(o.get("requested_at")),
                 o["side"],
                 o["reason"],
                 o["status"],
@@ -137,7 +117,7 @@ def order_rows(orders: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
 def refusal_rows(body: Mapping[str, Any]) -> list[list[Any]]:
     return [
         [
-            _time(r.get("at")),
+            utc_time(r.get("at")),
             r["signal_id"],
             short(r.get("token_mint")),
             short(r.get("wallet")),

@@ -10,7 +10,6 @@ a browser; `signals_tab` only wires them to Gradio components.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from ui.api_client import ApiClient
+from ui.format import short, utc_time
 from ui.settings_form import format_errors
 
 REFRESH_S = 3
@@ -40,18 +40,6 @@ COMPONENT_LABELS = {
     "age": "token youth",
 }
 EMPTY = "No signals yet: they appear as the watched wallets trade."
-
-
-def short(address: str | None, *, keep: int = 4) -> str:
-    if not address:
-        return ""
-    return address if len(address) <= 2 * keep + 1 else f"{address[:keep]}…{address[-keep:]}"
-
-
-def _time(value: str | None) -> str:
-    if not value:
-        return ""
-    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _number(value: Any, digits: int) -> str:
@@ -77,7 +65,7 @@ def signal_rows(body: Mapping[str, Any]) -> list[list[Any]]:
     return [
         [
             s["id"],
-            _time(s.get("scored_at")),
+            utc_time(s.get("scored_at")),
             s["kind"],
             "yes" if s["accepted"] else "no",
             _number(s.get("score"), 3),
@@ -98,7 +86,7 @@ def count_text(body: Mapping[str, Any]) -> str:
     if not total:
         return EMPTY
     shown = len(body.get("items") or [])
-    return f"**{total}** signal(s); the newest {shown} shown (as of {_time(body.get('as_of'))})."
+    return f"**{total}** signal(s); the newest {shown} shown (as of {utc_time(body.get('as_of'))})."
 
 
 def component_rows(components: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
@@ -144,8 +132,8 @@ def breakdown_figure(signal: Mapping[str, Any]) -> go.Figure:
 def latency_text(signal: Mapping[str, Any]) -> str:
     delivery = float(signal.get("delivery_seconds") or 0)
     total = float(signal.get("latency_seconds") or 0)
-    onchain, received = _time(signal.get("onchain_at")), _time(signal.get("received_at"))
-    scored = _time(signal.get("scored_at"))
+    onchain, received = utc_time(signal.get("onchain_at")), utc_time(signal.get("received_at"))
+    scored = utc_time(signal.get("scored_at"))
     return (
         f"on-chain {onchain} → received {received} (**{delivery:.1f} s**, via"
         f" {signal.get('via')}) → scored {scored} (**{total:.1f} s** from on-chain)"

@@ -9,6 +9,7 @@ tab is the Risk setting, and the next entry is refused by it, listed under the r
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -114,12 +115,18 @@ def _entry_signal(db: Database, mint: str, now: datetime) -> int:
 
 
 def _position_id(db: Database, signal_id: int) -> str:
-    with db.connection() as conn:
-        row = conn.execute(
-            "select position_id from public.positions where signal_id = %s", (signal_id,)
-        ).fetchone()
-    assert row is not None
-    return str(row["position_id"])
+    """The position the stack opens for the signal, waited for (position_open polls its queue;
+    the session's earlier tests may have left other positions in the table)."""
+    deadline = time.monotonic() + APPEAR_WITHIN_MS / 1000
+    while True:
+        with db.connection() as conn:
+            row = conn.execute(
+                "select position_id from public.positions where signal_id = %s", (signal_id,)
+            ).fetchone()
+        if row is not None:
+            return str(row["position_id"])
+        assert time.monotonic() < deadline, f"no position for signal {signal_id}"
+        time.sleep(0.25)
 
 
 def _wait_for_row(page: Any, text: str, *, near: str) -> None:
@@ -148,10 +155,6 @@ def test_a_signal_opens_a_position_seen_live_closed_by_hand_and_the_kill_switch_
     signal_id = _entry_signal(stack_db, first, _business_now(stack))
     # Then the stack opens the position and fills its entry; the row turns "open" without a
     # reload, with its size and exit plan
-    page.wait_for_function(
-        "() => document.querySelectorAll(\"#positions-table [data-testid^='cell-']\").length > 0",
-        timeout=APPEAR_WITHIN_MS,
-    )
     position_id = _position_id(stack_db, signal_id)
     _wait_for_row(page, "open", near=position_id)
     _wait_for_row(page, "0.4 SOL", near=position_id)

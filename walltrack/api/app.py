@@ -29,7 +29,7 @@ from walltrack.api.routes import (
 from walltrack.app.api_token import resolve_api_token
 from walltrack.app.container import Container
 from walltrack.config.settings import EnvSettings
-from walltrack.log import bind_context, get_logger
+from walltrack.log import get_logger
 
 API_PATHS = (
     "/health",
@@ -122,7 +122,15 @@ class RequestContext:
         # HTTP request gets its own.
         bound = structlog.contextvars.get_contextvars().get("request_id")
         request_id = Headers(scope=scope).get("x-request-id") or bound or str(uuid.uuid4())
-        bind_context(function="api", request_id=request_id)
+        # bound for this request only: left bound, a local server's next request on the same
+        # context (a TestClient's portal thread) took it as a Lambda-bound id and reused it
+        tokens = structlog.contextvars.bind_contextvars(function="api", request_id=request_id)
+        try:
+            await self._serve(scope, receive, send, request_id)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         status: int | None = None
 
         async def send_with_id(message: Message) -> None:

@@ -236,7 +236,10 @@ def run_product(
             started = time.perf_counter()
             chosen = wallets
             if max_profiles is not None and len(wallets) > max_profiles:
-                chosen = random.Random(world.seed).sample(wallets, max_profiles)
+                # sorted: the order messages arrive in follows set iteration in the product
+                # (string hashing is salted per process), so the same seed sampled different
+                # wallets on every run
+                chosen = random.Random(world.seed).sample(sorted(wallets), max_profiles)
             profiles: dict[str, WalletProfile] = {}
             failed = 0
             for address in chosen:

@@ -224,3 +224,57 @@ def test_a_huge_setting_value_is_refused_without_being_echoed(
         with pytest.raises(InvalidInputError) as caught:
             service.update("token_discovery", change)
         assert len(str(caught.value)) + len(str(caught.value.errors)) < 2_000
+
+
+class CountingStore(InMemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def latest(self, step: str) -> tuple[int, dict[str, Any], datetime] | None:
+        self.reads += 1
+        return super().latest(step)
+
+
+def test_typed_reads_come_from_the_cache_until_it_is_cache_s_old() -> None:
+    # Given a service caching for 2 s on a clock the test moves
+    store, now = CountingStore(), [100.0]
+    service = StepSettingsService(store, cache_s=2.0, monotonic=lambda: now[0])
+    # When a step's settings are read three times within 2 s
+    first = [service.typed(TokenRefreshSettings) for _ in range(3)]
+    # Then the store is read once
+    assert store.reads == 1
+    assert first[0] == first[2]
+    # When another process changes them (straight into the store) and 2 s pass
+    store.rows["token_refresh"] = [{"interval_minutes": 7}]
+    assert service.typed(TokenRefreshSettings).interval_minutes != 7  # still cached
+    now[0] += 2.0
+    # Then the change is read
+    assert service.typed(TokenRefreshSettings).interval_minutes == 7
+    assert store.reads == 2
+
+
+def test_an_update_through_the_service_is_seen_at_once_and_get_never_caches() -> None:
+    # Given cached settings
+    store = CountingStore()
+    service = StepSettingsService(store, cache_s=60.0, monotonic=lambda: 0.0)
+    assert service.typed(TokenRefreshSettings).interval_minutes != 9
+    # When they are changed through the same service
+    service.update("token_refresh", {"interval_minutes": 9})
+    # Then the next typed read sees the change
+    assert service.typed(TokenRefreshSettings).interval_minutes == 9
+    # And get reads the store every time
+    reads = store.reads
+    service.get("token_refresh")
+    service.get("token_refresh")
+    assert store.reads == reads + 2
+
+
+def test_without_cache_s_every_typed_read_goes_to_the_store() -> None:
+    # Given the default service (no cache)
+    store = CountingStore()
+    service = StepSettingsService(store)
+    # When read twice / Then the store is read twice
+    service.typed(TokenRefreshSettings)
+    service.typed(TokenRefreshSettings)
+    assert store.reads == 2

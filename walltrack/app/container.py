@@ -87,6 +87,11 @@ def resolve_database_url(env: EnvSettings) -> str:
     return ensure_embedded_postgres(env.data_dir)
 
 
+SETTINGS_CACHE_S = 2.0
+"""How old the step settings a function reads may be (`StepSettingsService` module doc): a
+change made in another process (the API's Lambda) reaches the steps within 2 s, the kill switch
+included; the API's own reads and a change made in this process are never stale."""
+
 LOCAL_QUEUE_POOL_MAX = 4
 """Connections of the local queue store: the runner's receives, each busy function's deletes
 and the sends of whatever thread hands work on, each held for one short statement."""
@@ -191,7 +196,7 @@ class Container:
 
     @cached_property
     def step_settings(self) -> StepSettingsService:
-        return StepSettingsService(StepSettingsRepository(self.db))
+        return StepSettingsService(StepSettingsRepository(self.db), cache_s=SETTINGS_CACHE_S)
 
     @cached_property
     def consumed(self) -> ConsumedMessages:

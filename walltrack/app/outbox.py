@@ -2,8 +2,12 @@
 
 1. A step writes the messages it owes (`PipelineOutbox.put`, or one of the steps' named ports)
    in the same transaction as the state change that owes them (`Database.transaction`).
-2. After that transaction commits, `OutboxRelay.relay` sends them to their queues and marks
-   them sent. A failed send is recorded on the rows and left for the sweep.
+2. After that transaction commits, `OutboxRelay.relay` sends them to their queues (from memory:
+   the step just wrote them) and marks them sent. A failed send is recorded on the rows and
+   left for the sweep. The relay takes no row lock: the sweep only takes rows older than
+   `SWEEP_MIN_AGE`, so the two can meet only when a relay runs that long after its commit, and
+   then a message sent twice is skipped by its consumer (4.). One round trip per relay instead
+   of four: the copy loop relays three times between a webhook and its fill.
 3. `OutboxRelay.sweep` (the `outbox_relay` function, every minute) re-sends whatever is still
    unsent: a send that failed, or a process that died between the commit and the send.
 4. Every message keeps its `message_id` across re-sends; consumers skip an id they have
@@ -99,10 +103,11 @@ class OutboxRelay:
         self._consumed = consumed
         self._queues = queues
 
-    def relay(self, ids: Sequence[UUID]) -> int:
+    def relay(self, messages: Sequence[StepMessage]) -> int:
         """Send these just-committed messages now; what fails waits for the sweep."""
+        rows = [OutboxRow(m.message_id, m.queue, m.model_dump(mode="json"), 0) for m in messages]
         try:
-            sent, _ = self._send(ids=ids)
+            sent, _ = self._send_rows(rows)
         except Exception as exc:  # noqa: BLE001 - the sweep retries; the step has committed
             log.warning("outbox relay failed; the sweep will send", error=str(exc))
             return 0
@@ -123,26 +128,24 @@ class OutboxRelay:
             log.info("outbox swept", sent=sent, failed=failed)
         return SweepReport(sent=sent, failed=failed, purged=purged)
 
-    def _send(
-        self,
-        *,
-        ids: Sequence[UUID] | None = None,
-        older_than: timedelta = timedelta(0),
-        limit: int = 500,
-    ) -> tuple[int, int]:
-        sent = failed = 0
+    def _send(self, *, older_than: timedelta, limit: int) -> tuple[int, int]:
         with self._db.transaction():  # the claimed rows stay locked until marked
-            rows = self._outbox.claim_unsent(ids=ids, older_than=older_than, limit=limit)
-            by_queue: dict[QueueName, list[OutboxRow]] = defaultdict(list)
-            for row in rows:
-                by_queue[row.queue].append(row)
-            for queue, group in by_queue.items():
-                done, errors = self._send_group(queue, group)
-                self._outbox.mark_sent(done)
-                for error, failed_ids in errors.items():
-                    self._outbox.mark_failed(failed_ids, error)
-                sent += len(done)
-                failed += sum(len(v) for v in errors.values())
+            rows = self._outbox.claim_unsent(older_than=older_than, limit=limit)
+            return self._send_rows(rows)
+
+    def _send_rows(self, rows: Sequence[OutboxRow]) -> tuple[int, int]:
+        """Send `rows` queue by queue and mark each sent or failed; (sent, failed)."""
+        sent = failed = 0
+        by_queue: dict[QueueName, list[OutboxRow]] = defaultdict(list)
+        for row in rows:
+            by_queue[row.queue].append(row)
+        for queue, group in by_queue.items():
+            done, errors = self._send_group(queue, group)
+            self._outbox.mark_sent(done)
+            for error, failed_ids in errors.items():
+                self._outbox.mark_failed(failed_ids, error)
+            sent += len(done)
+            failed += sum(len(v) for v in errors.values())
         return sent, failed
 
     def _send_group(
@@ -175,8 +178,8 @@ class PipelineOutbox:
         if not messages:
             return
         self._outbox.add(messages)
-        ids = [m.message_id for m in messages]
-        self._db.after_commit(lambda: self._relay.relay(ids))
+        kept = list(messages)
+        self._db.after_commit(lambda: self._relay.relay(kept))
 
     # token_scan → wallet_discovery (core.discovery.scan.DiscoveryOutbox)
     def token_discovered(self, mint: str) -> None:

@@ -3,11 +3,19 @@
 Every step reads its settings through `StepSettingsService.typed(...)`; the API and the UI change
 them through `update(...)`. A change is validated in full before anything is stored: an invalid
 value leaves the stored version untouched.
+
+`typed` may answer from a short per-process cache (`cache_s`): the copy loop reads four or five
+steps' settings per webhook delivery, each a database round trip, on a path whose whole budget
+is 25 ms. An `update` through the same service is seen at once (it drops the step's entry);
+another process (another Lambda) sees it within `cache_s`. `get` (what the API shows and
+`update` compares against) always reads the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -48,8 +56,18 @@ def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 class StepSettingsService:
-    def __init__(self, store: StepSettingsStore) -> None:
+    def __init__(
+        self,
+        store: StepSettingsStore,
+        *,
+        cache_s: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
+        self._cache_s = cache_s
+        self._monotonic = monotonic
+        self._cached: dict[str, tuple[float, StepSettings]] = {}
+        self._lock = threading.Lock()  # the local runtime's functions share one service
 
     @staticmethod
     def steps() -> list[str]:
@@ -84,8 +102,17 @@ class StepSettingsService:
         )
 
     def typed(self, model: type[S]) -> S:
-        """The current settings of `model`'s step, as that model."""
-        settings, _, _ = self._load(model.step)
+        """The current settings of `model`'s step, as that model (at most `cache_s` old)."""
+        now = self._monotonic()
+        with self._lock:
+            hit = self._cached.get(model.step)
+        if hit is not None and now - hit[0] < self._cache_s:
+            settings = hit[1]
+        else:
+            settings, _, _ = self._load(model.step)
+            if self._cache_s > 0:
+                with self._lock:
+                    self._cached[model.step] = (now, settings)
         assert isinstance(settings, model)
         return settings
 
@@ -122,6 +149,8 @@ class StepSettingsService:
         new_version, updated_at = self._store.insert_version(
             step, values, expected_version=version, author=author
         )
+        with self._lock:
+            self._cached.pop(step, None)
         return VersionedStepSettings(
             step=step, title=model.title, version=new_version, values=values, updated_at=updated_at
         )

@@ -8,9 +8,11 @@ concentration, the pool's own vault left out) and RugCheck (score, LP locked, da
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from walltrack.data.models.market import Pair, Parsed, TokenAccountBalance
 from walltrack.data.models.step_settings import TokenDiscoverySettings
@@ -128,15 +130,22 @@ class MarketSafetyFacts:
     async def facts(self, candidate: PairCandidate) -> SafetyFacts:
         """Every fact that could be learned. A source that does not know the token (404) leaves
         its facts unknown; a source that could not be read (refused, down, slow, garbled) is
-        recorded in `outages`, so its checks are pending rather than merely unknown."""
+        recorded in `outages`, so its checks are pending rather than merely unknown. Helius
+        (asset, then its holders) and RugCheck are asked at the same time: the copy loop
+        checks a token it first sees at a followed wallet's buy, on the way to the fill."""
         log = get_logger(component="safety", token=candidate.mint)
+        (helius_facts, helius_out), (rug_facts, rug_out) = await asyncio.gather(
+            self._helius_facts(candidate, log), self._rugcheck_facts(candidate, log)
+        )
+        return SafetyFacts.model_validate(
+            helius_facts | rug_facts | {"outages": [*helius_out, *rug_out]}
+        )
+
+    async def _helius_facts(
+        self, candidate: PairCandidate, log: Any
+    ) -> tuple[dict[str, object], list[SourceOutage]]:
         facts: dict[str, object] = {}
         outages: list[SourceOutage] = []
-
-        def outage(source: FactSource, exc: ServiceError) -> None:
-            log.warning("safety source unavailable", source=source, error=str(exc))
-            outages.append(SourceOutage(source=source, upstream=exc.service, reason=str(exc)))
-
         supply: int | None = None
         try:
             asset = await self._das.get_asset(candidate.mint)
@@ -152,7 +161,7 @@ class MarketSafetyFacts:
         except ServiceNotFoundError as exc:
             log.info("asset unknown to DAS", error=str(exc))
         except ServiceError as exc:
-            outage("asset", exc)
+            outages.append(_outage("asset", exc, log))
         if supply:
             try:
                 accounts = await self._das.get_token_largest_accounts(candidate.mint)
@@ -160,19 +169,28 @@ class MarketSafetyFacts:
             except ServiceNotFoundError as exc:
                 log.info("holder accounts unknown", error=str(exc))
             except ServiceError as exc:
-                outage("holders", exc)
+                outages.append(_outage("holders", exc, log))
+        return facts, outages
+
+    async def _rugcheck_facts(
+        self, candidate: PairCandidate, log: Any
+    ) -> tuple[dict[str, object], list[SourceOutage]]:
         try:
             summary = await self._rugcheck.report_summary(candidate.mint)
-            facts.update(
-                rugcheck_score_normalised=summary.score_normalised,
-                lp_locked_pct=summary.lp_locked_pct,
-                rugcheck_danger_risks=[r.name for r in summary.danger_risks if r.name],
-            )
         except ServiceNotFoundError:
-            pass  # no report yet (young tokens): the check stays unknown
+            return {}, []  # no report yet (young tokens): the check stays unknown
         except ServiceError as exc:
-            outage("rugcheck", exc)
-        return SafetyFacts.model_validate(facts | {"outages": outages})
+            return {}, [_outage("rugcheck", exc, log)]
+        return {
+            "rugcheck_score_normalised": summary.score_normalised,
+            "lp_locked_pct": summary.lp_locked_pct,
+            "rugcheck_danger_risks": [r.name for r in summary.danger_risks if r.name],
+        }, []
+
+
+def _outage(source: FactSource, exc: ServiceError, log: Any) -> SourceOutage:
+    log.warning("safety source unavailable", source=source, error=str(exc))
+    return SourceOutage(source=source, upstream=exc.service, reason=str(exc))
 
 
 def _top10_pct(

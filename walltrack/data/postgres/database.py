@@ -1,11 +1,17 @@
 """The database as the repositories see it: pooled connections and the transaction they share.
 
 Every repository method asks `connection()`. Outside `transaction()` that is a pooled
-connection of its own, committed when the method returns. Inside `transaction()` it is the
-transaction's connection, so several repositories' writes (a token, its checks and the outbox
-message it owes) commit or roll back together; `after_commit` callbacks (the outbox relay) run
-once the outermost transaction has committed. The ambient transaction is a context variable:
-each thread and each asyncio task sees only its own.
+connection in autocommit mode: each statement commits on its own, as Django's and SQLAlchemy's
+defaults do, so a one-statement read or write costs one round trip instead of three (psycopg
+sends BEGIN and COMMIT as round trips of their own; the copy loop made ~60 round trips a
+delivery, most of them for that). A method whose statements must land together (several writes,
+an `executemany`, a row lock held across statements) says so: `transaction()` around its
+`connection()`, which joins the caller's transaction when there is one. Inside `transaction()`,
+`connection()` is the transaction's connection, so several repositories' writes (a token, its
+checks and the outbox message it owes) commit or roll back together; `after_commit` callbacks
+(the outbox relay) run once the outermost transaction has committed. The ambient transaction
+is a context variable: each thread and each asyncio task sees only its own. (Under READ
+COMMITTED, statements in one transaction never shared a snapshot, so reads lose nothing.)
 
 Postgres being unreachable is translated here, at the adapter's edge, into
 `DependencyUnavailableError("postgres", ...)`: callers, and the API's error mapping, never
@@ -46,7 +52,9 @@ def create_pool(
     url: str, *, min_size: int = 1, max_size: int = 5, connect_timeout_s: float = 5.0
 ) -> Pool:
     """Prepared statements are off (`prepare_threshold=None`): Supabase's transaction pooler
-    (port 6543, Supavisor in transaction mode) cannot keep them across transactions."""
+    (port 6543, Supavisor in transaction mode) cannot keep them across transactions.
+    Connections are in autocommit mode (module doc): `Database.transaction()` opens the
+    transactions."""
     pool: Pool = ConnectionPool(
         url,
         min_size=min_size,
@@ -54,6 +62,7 @@ def create_pool(
         timeout=connect_timeout_s,
         kwargs={
             "prepare_threshold": None,
+            "autocommit": True,
             "row_factory": dict_row,
             "connect_timeout": max(1, int(connect_timeout_s)),
         },
@@ -83,7 +92,7 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[Connection[DictRow]]:
-        """The ambient transaction's connection, or a pooled one committed at the end."""
+        """The ambient transaction's connection, or a pooled one in autocommit mode."""
         ambient = _ambient.get()
         if ambient is not None and ambient.database is self:
             yield ambient.connection
@@ -93,8 +102,8 @@ class Database:
 
     @contextmanager
     def own_connection(self) -> Iterator[Connection[DictRow]]:
-        """A pooled connection outside any ambient transaction, committed at the end: for
-        writes that must not wait for the caller's transaction (a rate-limit slot)."""
+        """A pooled connection (autocommit) outside any ambient transaction: for writes that
+        must not wait for the caller's transaction (a rate-limit slot)."""
         with _postgres_errors(), self._pool.connection() as conn:
             yield conn
 
@@ -106,7 +115,7 @@ class Database:
         if ambient is not None and ambient.database is self:
             yield
             return
-        with _postgres_errors(), self._pool.connection() as conn:
+        with _postgres_errors(), self._pool.connection() as conn, conn.transaction():
             current = _Transaction(self, conn)
             token = _ambient.set(current)
             try:

@@ -136,7 +136,7 @@ class IngestRepository:
     # -- housekeeping and the Status tab ----------------------------------------------------
     def purge(self, *, before: datetime) -> int:
         """Delete audit rows and refusal counts older than `before`; how many rows went."""
-        with self._db.connection() as conn:
+        with self._db.transaction(), self._db.connection() as conn:
             gone = conn.execute(
                 "delete from public.webhook_deliveries where received_at < %s", (before,)
             ).rowcount

@@ -71,7 +71,7 @@ class PostgresQueueStore:
         """Store (message_id, body) pairs, in order, visible from `visible_at`."""
         if not messages:
             return
-        with self._db.own_connection() as conn, conn.cursor() as cur:
+        with self._db.own_connection() as conn, conn.transaction(), conn.cursor() as cur:
             cur.executemany(
                 "insert into public.local_queue_messages"
                 " (queue_id, message_id, body, sent_at, visible_at)"
@@ -92,7 +92,7 @@ class PostgresQueueStore:
         """Receive up to `limit` visible messages; first move the visible ones already received
         `max_receive_count` times to the DLQ (with their id, body, sent time and count), as SQS
         does on the receive that would exceed it. One transaction; locked rows are skipped."""
-        with self._db.own_connection() as conn:
+        with self._db.own_connection() as conn, conn.transaction():
             dead: list[StoredMessage] = []
             if dead_letter_queue_id is not None and max_receive_count is not None:
                 rows = conn.execute(

@@ -2,8 +2,8 @@
 
 `OutboxRepository.add` joins the caller's transaction (see `Database.transaction`), so a
 message is stored exactly when the state change that owes it commits. `claim_unsent` locks the
-rows it returns (`for update skip locked`) for the caller's transaction: a relay and a sweep
-running at once never both send the same row.
+rows it returns (`for update skip locked`) for the caller's transaction: two sweeps running at
+once never both send the same row (the relay sends rows too young for a sweep: `app.outbox`).
 """
 
 from __future__ import annotations
@@ -35,34 +35,22 @@ class OutboxRepository:
     def add(self, messages: Sequence[StepMessage]) -> None:
         if not messages:
             return
-        with self._db.connection() as conn, conn.cursor() as cur:
+        with self._db.transaction(), self._db.connection() as conn, conn.cursor() as cur:
             cur.executemany(
                 "insert into public.outbox (id, queue, body) values (%s, %s, %s)",
                 [(m.message_id, m.queue, Jsonb(m.model_dump(mode="json"))) for m in messages],
             )
 
-    def claim_unsent(
-        self,
-        *,
-        ids: Sequence[UUID] | None = None,
-        older_than: timedelta = timedelta(0),
-        limit: int = 500,
-    ) -> list[OutboxRow]:
-        """Unsent rows (those of `ids`, or any written more than `older_than` ago), oldest
-        first, locked until the caller's transaction ends; rows another transaction holds are
-        skipped. Call inside `Database.transaction()`."""
+    def claim_unsent(self, *, older_than: timedelta, limit: int = 500) -> list[OutboxRow]:
+        """Unsent rows written more than `older_than` ago, oldest first, locked until the
+        caller's transaction ends; rows another transaction holds are skipped. Call inside
+        `Database.transaction()`."""
         with self._db.connection() as conn:
             rows = conn.execute(
                 "select id, queue, body, attempts from public.outbox"
-                " where sent_at is null"
-                " and (%(ids)s::uuid[] is null or id = any(%(ids)s))"
-                " and created_at <= now() - %(age)s"
+                " where sent_at is null and created_at <= now() - %(age)s"
                 " order by created_at, id limit %(limit)s for update skip locked",
-                {
-                    "ids": list(ids) if ids is not None else None,
-                    "age": older_than,
-                    "limit": limit,
-                },
+                {"age": older_than, "limit": limit},
             ).fetchall()
         return [OutboxRow(r["id"], r["queue"], r["body"], r["attempts"]) for r in rows]
 

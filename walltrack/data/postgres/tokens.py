@@ -156,7 +156,7 @@ class TokenRepository:
             for token in rejected
         ]  # fmt: skip
         new = flagged = 0
-        with self._db.connection() as conn, conn.cursor() as cur:
+        with self._db.transaction(), self._db.connection() as conn, conn.cursor() as cur:
             cur.executemany(
                 """
                 insert into public.tokens as t (mint, chain, symbol, name, pair_address, dex_id,

@@ -143,7 +143,7 @@ class WatchlistRepository:
         caller's transaction (the job opens one). An entry's `version`/`changed_at` move only
         when it goes on or off the list; its reason and figures are always the latest."""
         flipped = {c.address for c in changes}
-        with self._db.connection() as conn, conn.cursor() as cur:
+        with self._db.transaction(), self._db.connection() as conn, conn.cursor() as cur:
             if changes:
                 cur.execute(
                     "insert into public.watchlist_versions (version, at, changes, listed)"

@@ -310,3 +310,42 @@ def test_settings_refuse_incoherent_values() -> None:
         SignalSettings(min_size_ratio=Decimal("5"), max_size_ratio=Decimal("2"))
     with pytest.raises(ValidationError):
         SignalSettings(min_score=1.5)
+
+
+def test_a_buy_scored_later_than_max_delay_is_rejected_as_late_with_its_score() -> None:
+    # Given a good buy that reached scoring 301 s after it happened (a retried delivery, or a
+    # swap reconcile recovered) with max_delay_seconds 300
+    sw = swap()
+    late_delivery = Delivery(
+        received_at=sw.timestamp + timedelta(seconds=290),
+        scored_at=sw.timestamp + timedelta(seconds=301),
+        via="reconcile",
+    )
+    settings = SETTINGS.model_copy(update={"max_delay_seconds": 300})
+    # When it is judged
+    signal = signal_for(
+        sw,
+        owner_id="own-a",
+        delivery=late_delivery,
+        settings=settings,
+        entry_facts=lambda: facts(),
+        history=lambda: [],
+    )
+    # Then it is rejected as late, first, with its score still shown (for shadow PnL)
+    assert not signal.accepted
+    assert signal.reason.startswith("late: scored 301 s after the buy, over 300 s")
+    assert signal.score is not None
+    # And at exactly the limit it passes
+    on_time = Delivery(
+        received_at=late_delivery.received_at,
+        scored_at=sw.timestamp + timedelta(seconds=300),
+        via="reconcile",
+    )
+    assert signal_for(
+        sw,
+        owner_id="own-a",
+        delivery=on_time,
+        settings=settings,
+        entry_facts=lambda: facts(),
+        history=lambda: [],
+    ).accepted

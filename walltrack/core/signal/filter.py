@@ -1,6 +1,6 @@
 """Accept or reject a scored buy: the first rule that fails is the reason, in the order a
-trader would ask (is the token safe, can it be traded, is it still early, is the buy a real
-one, is the score high enough)."""
+trader would ask (is the buy still fresh, is the token safe, can it be traded, is it still
+early, is the buy a real one, is the score high enough)."""
 
 from __future__ import annotations
 
@@ -64,8 +64,19 @@ def low_score(scored: Scored, settings: SignalSettings) -> str | None:
 RULES: tuple[Rule, ...] = (unsafe_token, thin_liquidity, too_old, odd_size, low_score)
 
 
-def decide(scored: Scored, settings: SignalSettings) -> Decision:
-    """Accepted when no rule rejects the buy; otherwise the first failing rule's reason."""
+def late(delay_seconds: float, settings: SignalSettings) -> str | None:
+    """A buy seen too long after it happened: copying it now buys at another price."""
+    if delay_seconds <= settings.max_delay_seconds:
+        return None
+    return f"late: scored {delay_seconds:,.0f} s after the buy, over {settings.max_delay_seconds} s"
+
+
+def decide(scored: Scored, settings: SignalSettings, *, delay_seconds: float = 0.0) -> Decision:
+    """Accepted when no rule rejects the buy; otherwise the first failing rule's reason
+    (`delay_seconds`: from the buy on chain to its scoring, judged first)."""
+    reason = late(delay_seconds, settings)
+    if reason is not None:
+        return Decision(accepted=False, reason=reason)
     for rule in RULES:
         reason = rule(scored, settings)
         if reason is not None:

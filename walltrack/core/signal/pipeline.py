@@ -94,7 +94,8 @@ def signal_for(
     if swap.side == "swap":
         return Signal(kind="entry", accepted=False, reason=TOKEN_FOR_TOKEN, **common)
     scored = score_entry(swap, entry_facts(), settings)
-    decision = decide(scored, settings)
+    delay = (delivery.scored_at - swap.timestamp).total_seconds()
+    decision = decide(scored, settings, delay_seconds=delay)
     return Signal(
         kind="entry",
         score=scored.score,

@@ -80,6 +80,14 @@ class SignalSettings(StepSettings):
     max_token_age_hours: int = Field(
         72, ge=1, le=8_760, description="Oldest token accepted (from its pair's creation)"
     )
+    max_delay_seconds: int = Field(
+        300,
+        ge=1,
+        le=86_400,
+        description="Reject a buy scored more than this long after it happened on chain (a"
+        " delivery Helius retried late, a swap reconcile recovered hours after): the price it"
+        " was bought at is gone",
+    )
     min_size_ratio: Ratio = Field(
         Decimal("0.05"), description="Smallest buy accepted, as a share of the wallet's usual"
     )

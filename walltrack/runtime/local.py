@@ -14,10 +14,11 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Mapping, MutableMapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from queue import SimpleQueue
 from typing import Any
@@ -188,6 +189,12 @@ class LocalRuntime:
             fid: spec for fid, spec in self.template.functions.items() if fid not in exclude
         }
         self._wake = threading.Event()
+        # what woke the background dispatcher: queues sent to (their consumers are started
+        # without counting every queue first) and whether every queue must be polled
+        self._wake_lock = threading.Lock()
+        self._sent_to: set[str] = set()
+        self._poll_all = True
+        self._polled_all_at = float("-inf")
         self._stopping = threading.Event()
         self._drive_lock = threading.RLock()
         self._thread: threading.Thread | None = None
@@ -245,7 +252,7 @@ class LocalRuntime:
                 dead_letter=dlq,
                 max_receive_count=spec.max_receive_count if dlq is not None else None,
                 region=self.region,
-                on_send=self._wake.set,
+                on_send=partial(self._on_send, queue_id),
             )
             return queues[queue_id]
 
@@ -568,22 +575,50 @@ class LocalRuntime:
         )
 
     def _loop(self) -> None:
+        with self._wake_lock:
+            self._poll_all = True  # the first pass looks at every queue
         while not self._stopping.is_set():
             self._wake.clear()
+            sent_to, poll_all = self._take_wake_reasons()
             try:
-                done = self._dispatch()
+                done = self._dispatch(sent_to=sent_to, poll_all=poll_all)
             except Exception:  # noqa: BLE001 - the runner thread must outlive one bad pass
                 self._log.exception("local runtime dispatch failed")
                 done = 0
-            if done == 0:
-                self._wake.wait(self._idle_wait())
+            if done == 0 and not self._wake.wait(self._idle_wait()):
+                with self._wake_lock:
+                    self._poll_all = True  # the wait ran out: something may be due
 
-    def _dispatch(self) -> int:
+    def _on_send(self, queue_id: str) -> None:
+        """A queue's send (or its move of messages to its DLQ): wake the dispatcher, which
+        starts that queue's consumer at once, without polling every queue first."""
+        with self._wake_lock:
+            self._sent_to.add(queue_id)
+        self._wake.set()
+
+    def _take_wake_reasons(self) -> tuple[set[str], bool]:
+        """The queues sent to since the last pass, and whether this pass polls every queue:
+        after a worker finished (its queue may hold more, another may now), when the wait
+        ran out, and at least every poll_interval however often sends wake the dispatcher
+        (messages becoming visible, or added by another process, are found by polling)."""
+        now = time.monotonic()
+        with self._wake_lock:
+            sent_to, self._sent_to = self._sent_to, set()
+            poll_all = self._poll_all or now - self._polled_all_at >= self.poll_interval
+            self._poll_all = False
+            if poll_all:
+                self._polled_all_at = now
+        return sent_to, poll_all
+
+    def _dispatch(self, *, sent_to: Collection[str] = (), poll_all: bool = True) -> int:
         """Background mode: each function runs on a worker thread of its own, one invocation
         at a time (like reserved concurrency 1), so a long profiling batch never holds back
         another function's schedule, as in AWS. A busy function skips a schedule tick (its
-        handler decides what is due) and leaves its queue for later. `tick()` stays
-        sequential: tests drive it deterministically."""
+        handler decides what is due) and leaves its queue for later (the pass after it
+        finishes polls every queue). The consumer of a queue in `sent_to` starts without a
+        count (its receive finds what there is); the other queues are counted only when
+        `poll_all`, a busy function's never. `tick()` stays sequential: tests drive it
+        deterministically."""
         started = 0
         now = self.clock.now()
         for state in self._schedules:
@@ -594,7 +629,13 @@ class LocalRuntime:
             if self._start_worker(state.function_id, self._run_schedule, state, when):
                 started += 1
         for mapping in self._mappings:
-            if self._queues[mapping.event.queue_id].approximate_count() == 0:
+            worker = self._workers.get(mapping.function_id)
+            if worker is not None and worker.busy:
+                continue
+            queue_id = mapping.event.queue_id
+            if queue_id not in sent_to and (
+                not poll_all or self._queues[queue_id].approximate_count() == 0
+            ):
                 continue
             if self._start_worker(mapping.function_id, self._deliver_batch, mapping):
                 started += 1
@@ -611,7 +652,10 @@ class LocalRuntime:
             except Exception:  # noqa: BLE001 - a worker must never die silently
                 self._log.exception("local runtime worker failed", function=function_id)
             finally:
-                self._wake.set()  # its queue may hold more, or another function's may now
+                # its queue may hold more, or another function's may now: poll every queue
+                with self._wake_lock:
+                    self._poll_all = True
+                self._wake.set()
 
         if worker is None:
             worker = _FunctionWorker(f"walltrack-{function_id}")

@@ -1,0 +1,142 @@
+"""The background dispatcher of the local runtime: a send starts its queue's consumer at once,
+without first counting every queue (each count is a database round trip with the Postgres
+store); polling every queue still finds what no send announced."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.runtime import handlers
+from walltrack.clock import ManualClock
+from walltrack.runtime.local import LocalRuntime
+from walltrack.runtime.local_queue import MemoryQueueStore
+
+TEMPLATE_PATH = Path(__file__).with_name("template.yaml")
+START = datetime(2026, 3, 10, 14, 0, 30, tzinfo=UTC)
+AN_HOUR = 3600.0
+
+
+class CountingStore(MemoryQueueStore):
+    """The in-memory store, noting which queues were counted and when the runtime went idle
+    (its idle wait asks each consumed queue when its next message becomes visible)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted: list[str] = []
+        self.idle_checks = 0
+        self._notes = threading.Lock()
+
+    def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]:
+        with self._notes:
+            self.counted.append(queue_id)
+        return super().counts(queue_id, now=now)
+
+    def next_visible_at(self, queue_id: str) -> datetime | None:
+        with self._notes:
+            self.idle_checks += 1
+        return super().next_visible_at(queue_id)
+
+
+def _until(condition: Callable[[], bool], within_s: float = 10.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def store() -> CountingStore:
+    return CountingStore()
+
+
+@pytest.fixture
+def started(store: CountingStore) -> Iterator[LocalRuntime]:
+    """A runtime in background mode whose clock never moves (no schedule comes due) and whose
+    timer would poll every queue only after an hour, idle after its first pass."""
+    handlers.reset()
+    with LocalRuntime(
+        TEMPLATE_PATH,
+        clock=ManualClock(START),
+        env={},
+        queue_store=store,
+        poll_interval=AN_HOUR,
+    ) as rt:
+        rt.start()
+        _until(lambda: store.idle_checks > 0)
+        yield rt
+        handlers.release.set()
+        rt.stop()
+
+
+def _counted_at_invocation(rt: LocalRuntime, store: CountingStore) -> list[int]:
+    """How many counts the store had served when each invocation began."""
+    seen: list[int] = []
+    invoke = rt.invoke
+
+    def recorded(function_id: str, event: Any) -> Any:
+        seen.append(len(store.counted))
+        return invoke(function_id, event)
+
+    rt.invoke = recorded  # type: ignore[method-assign]
+    return seen
+
+
+def test_a_send_starts_its_consumer_without_counting_any_queue_first(
+    started: LocalRuntime, store: CountingStore
+) -> None:
+    # Given the idle runtime, whose first pass counted both consumed queues
+    assert sorted(store.counted) == ["LegacyQueue", "WorkQueue"]
+    counted_at = _counted_at_invocation(started, store)
+    # When a message is sent to WorkQueue
+    started.queue("WorkQueue").send({"signal": True})
+    # Then its consumer runs, and no queue was counted between the send and its invocation
+    assert handlers.delivered.wait(timeout=10)
+    assert counted_at == [2]
+
+
+def test_a_message_no_send_announced_is_found_when_the_busy_consumer_finishes(
+    started: LocalRuntime, store: CountingStore
+) -> None:
+    # Given WorkerFunction busy with a long invocation
+    started.queue("WorkQueue").send({"block": True})
+    _until(lambda: len(handlers.seen) == 1)
+    # When a message reaches WorkQueue without a send through the runtime (another process's
+    # send: the queues are shared through Postgres under `walltrack run`), then it finishes
+    store.add(
+        "WorkQueue",
+        [(str(uuid.uuid4()), '{"signal": true}')],
+        sent_at=START,
+        visible_at=START,
+    )
+    handlers.release.set()
+    # Then the pass after the invocation polls every queue and delivers it (the timer's would
+    # come only after an hour)
+    assert handlers.delivered.wait(timeout=10)
+
+
+def test_the_timer_still_polls_every_queue_for_messages_no_send_announced() -> None:
+    # Given an idle runtime in background mode polling every 50 ms
+    handlers.reset()
+    store = MemoryQueueStore()
+    with LocalRuntime(
+        TEMPLATE_PATH, clock=ManualClock(START), env={}, queue_store=store, poll_interval=0.05
+    ) as rt:
+        rt.start()
+        # When a message reaches LegacyQueue without a send through the runtime
+        store.add(
+            "LegacyQueue",
+            [(str(uuid.uuid4()), '{"signal": true}')],
+            sent_at=START,
+            visible_at=START,
+        )
+        # Then a timed pass finds it and its consumer runs
+        assert handlers.delivered.wait(timeout=10)
+        rt.stop()

@@ -91,35 +91,32 @@ class PostgresQueueStore:
     ) -> Claimed:
         """Receive up to `limit` visible messages; first move the visible ones already received
         `max_receive_count` times to the DLQ (with their id, body, sent time and count), as SQS
-        does on the receive that would exceed it. One transaction; locked rows are skipped."""
-        with self._db.own_connection() as conn, conn.transaction():
-            dead: list[StoredMessage] = []
-            if dead_letter_queue_id is not None and max_receive_count is not None:
-                rows = conn.execute(
-                    "with exhausted as ("
-                    " select seq from public.local_queue_messages"
-                    " where queue_id = %(queue)s and visible_at <= %(now)s"
-                    " and receive_count >= %(max)s"
-                    " order by seq for update skip locked)"
-                    " update public.local_queue_messages m"
-                    " set queue_id = %(dlq)s, seq = default, visible_at = %(now)s,"
-                    " receipt_handle = null"
-                    " from exhausted where m.seq = exhausted.seq"
-                    " returning m.seq, m.message_id::text as message_id, m.body, m.sent_at,"
-                    " m.visible_at, m.receive_count, m.first_received_at, m.receipt_handle",
-                    {
-                        "queue": queue_id,
-                        "now": now,
-                        "max": max_receive_count,
-                        "dlq": dead_letter_queue_id,
-                    },
-                ).fetchall()
-                dead = [_message(r) for r in sorted(rows, key=lambda r: r["seq"])]
+        does on the receive that would exceed it. One statement (one round trip: a receive is
+        on the path of every queue hop), so one transaction; locked rows are skipped. The two
+        parts never touch the same row: the DLQ's take the exhausted ones, the claim's only
+        the others."""
+        redrive = dead_letter_queue_id is not None and max_receive_count is not None
+        with self._db.own_connection() as conn:
             rows = conn.execute(
-                "with picked as ("
+                "with exhausted as ("
+                " select seq from public.local_queue_messages"
+                " where %(redrive)s and queue_id = %(queue)s and visible_at <= %(now)s"
+                " and receive_count >= %(max)s"
+                " order by seq for update skip locked),"
+                " moved as ("
+                " update public.local_queue_messages m"
+                " set queue_id = %(dlq)s, seq = default, visible_at = %(now)s,"
+                " receipt_handle = null"
+                " from exhausted where m.seq = exhausted.seq"
+                " returning true as dead, m.seq, m.message_id::text as message_id, m.body,"
+                " m.sent_at, m.visible_at, m.receive_count, m.first_received_at,"
+                " m.receipt_handle),"
+                " picked as ("
                 " select seq from public.local_queue_messages"
                 " where queue_id = %(queue)s and visible_at <= %(now)s"
-                " order by seq limit %(limit)s for update skip locked)"
+                " and (not %(redrive)s or receive_count < %(max)s)"
+                " order by seq limit %(limit)s for update skip locked),"
+                " claimed as ("
                 " update public.local_queue_messages m"
                 " set receive_count = m.receive_count + 1,"
                 " first_received_at = coalesce(m.first_received_at, %(now)s),"
@@ -127,11 +124,25 @@ class PostgresQueueStore:
                 " || '-' || (m.receive_count + 1),"
                 " visible_at = %(now)s + %(timeout)s"
                 " from picked where m.seq = picked.seq"
-                " returning m.seq, m.message_id::text as message_id, m.body, m.sent_at,"
-                " m.visible_at, m.receive_count, m.first_received_at, m.receipt_handle",
-                {"queue": queue_id, "now": now, "limit": limit, "timeout": visibility_timeout},
+                " returning false as dead, m.seq, m.message_id::text as message_id, m.body,"
+                " m.sent_at, m.visible_at, m.receive_count, m.first_received_at,"
+                " m.receipt_handle)"
+                " select * from moved union all select * from claimed",
+                {
+                    "redrive": redrive,
+                    "queue": queue_id,
+                    "now": now,
+                    "max": max_receive_count if redrive else 0,
+                    "dlq": dead_letter_queue_id if redrive else queue_id,
+                    "limit": limit,
+                    "timeout": visibility_timeout,
+                },
             ).fetchall()
-        return Claimed([_message(r) for r in sorted(rows, key=lambda r: r["seq"])], dead)
+        ordered = sorted(rows, key=lambda r: r["seq"])
+        return Claimed(
+            [_message(r) for r in ordered if not r["dead"]],
+            [_message(r) for r in ordered if r["dead"]],
+        )
 
     def delete(self, queue_id: str, receipt_handle: str) -> bool:
         """Delete by the latest receive's handle; an older handle matches nothing, as in SQS."""

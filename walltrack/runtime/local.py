@@ -577,15 +577,20 @@ class LocalRuntime:
     def _loop(self) -> None:
         with self._wake_lock:
             self._poll_all = True  # the first pass looks at every queue
+        queues_due: list[datetime] | None = None  # read again after each poll of every queue
         while not self._stopping.is_set():
             self._wake.clear()
             sent_to, poll_all = self._take_wake_reasons()
             try:
                 done = self._dispatch(sent_to=sent_to, poll_all=poll_all)
+                if poll_all:
+                    queues_due = None
+                if done == 0 and queues_due is None:
+                    queues_due = self._queues_due()
             except Exception:  # noqa: BLE001 - the runner thread must outlive one bad pass
                 self._log.exception("local runtime dispatch failed")
                 done = 0
-            if done == 0 and not self._wake.wait(self._idle_wait()):
+            if done == 0 and not self._wake.wait(self._idle_wait(queues_due or ())):
                 with self._wake_lock:
                     self._poll_all = True  # the wait ran out: something may be due
 
@@ -663,16 +668,24 @@ class LocalRuntime:
         worker.submit(run)
         return True
 
-    def _idle_wait(self) -> float:
-        """Sleep until the next schedule or in-flight message is due, at most poll_interval."""
-        now = self.clock.now()
+    def _queues_due(self) -> list[datetime]:
+        """When each consumed queue's next message becomes visible (in flight or delayed).
+        Read after the passes that poll every queue only: what changes these times (a
+        receive, a delete, a delayed send) is a worker's doing, and the pass after a worker
+        finishes polls every queue; another process's sends are found by the timer's."""
         consumed = {m.event.queue_id for m in self._mappings}
-        due = [s.next_fire for s in self._schedules if s.next_fire is not None]
-        due += [
+        return [
             t
-            for queue_id in consumed
+            for queue_id in sorted(consumed)
             if (t := self._queues[queue_id].next_visible_at()) is not None
         ]
+
+    def _idle_wait(self, queues_due: Collection[datetime] = ()) -> float:
+        """Sleep until the next schedule or queued message (`queues_due`) is due, at most
+        poll_interval."""
+        now = self.clock.now()
+        due = [s.next_fire for s in self._schedules if s.next_fire is not None]
+        due += queues_due
         future = [t for t in due if t > now]
         if not future:
             return self.poll_interval

@@ -102,6 +102,46 @@ def test_a_send_starts_its_consumer_without_counting_any_queue_first(
     assert counted_at == [2]
 
 
+class ObservedWake(threading.Event):
+    """The dispatcher's wake-up event, counting its waits (a wait begins once a pass is over)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits += 1
+        return super().wait(timeout)
+
+
+def test_after_a_send_the_dispatcher_waits_again_without_reading_every_queue(
+    store: CountingStore,
+) -> None:
+    # Given an idle runtime in background mode (clock stopped, timer an hour away) whose
+    # dispatcher's waits are observed
+    handlers.reset()
+    with LocalRuntime(
+        TEMPLATE_PATH, clock=ManualClock(START), env={}, queue_store=store, poll_interval=AN_HOUR
+    ) as rt:
+        wake = ObservedWake()
+        rt._wake = wake  # white box: the only sign that a pass is over
+        rt.start()
+        _until(lambda: wake.waits > 0)
+        idle_checks, waits = store.idle_checks, wake.waits
+        # When a message is sent, and its consumer is still running
+        rt.queue("WorkQueue").send({"block": True})
+        try:
+            _until(lambda: len(handlers.seen) == 1 and wake.waits > waits)
+            # Then the dispatcher went back to waiting without asking each queue again when
+            # its next message becomes visible (nothing but a worker changes that: the pass
+            # after the worker finishes reads it)
+            assert store.idle_checks == idle_checks
+        finally:
+            handlers.release.set()
+        _until(lambda: store.idle_checks > idle_checks)
+        rt.stop()
+
+
 def test_a_message_no_send_announced_is_found_when_the_busy_consumer_finishes(
     started: LocalRuntime, store: CountingStore
 ) -> None:

@@ -122,6 +122,11 @@ bench-ingest: install
 bench-loop: install
 	$(BIN)/python bench/loop.py $(or $(ARGS),--seed 1 4 5)
 
+## make bench-runtime-loop: webhook POST -> entry paper fill through the local runtime as
+## `walltrack run` runs it (dispatcher, Postgres queues, uvicorn), per hop (ARGS='--deliveries 60')
+bench-runtime-loop: install
+	$(BIN)/python bench/runtime_loop.py $(ARGS)
+
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,
 ## contents, imports in a Python of the runtime's version, sizes against Lambda's limits)

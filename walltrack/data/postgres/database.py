@@ -20,14 +20,15 @@ import psycopg.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 import psycopg_pool
-from psycopg import Connection
+from psycopg import ClientCursor, Connection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
@@ -43,6 +44,14 @@ class _Transaction:
     database: Database
     connection: Connection[DictRow]
     after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """What `Database.relaxed` ran: the statement's rows (RETURNING) and row count."""
+
+    rows: list[DictRow]
+    rowcount: int
 
 
 _ambient: ContextVar[_Transaction | None] = ContextVar("walltrack_transaction", default=None)
@@ -106,6 +115,37 @@ class Database:
         must not wait for the caller's transaction (a rate-limit slot)."""
         with _postgres_errors(), self._pool.connection() as conn:
             yield conn
+
+    def relaxed(self, query: str, params: Mapping[str, Any], *, own: bool = False) -> Relaxed:
+        """Run one write whose loss in a crash of the machine is harmless — a rate-limit slot,
+        an outbox row marked sent or a message marked consumed (lost, the message is sent or
+        handled again and its consumer skips it), a local queue message deleted — committed
+        without waiting for the WAL flush (`synchronous_commit` off for this transaction only)
+        and in one round trip: BEGIN, SET LOCAL, the statement and COMMIT go as one message
+        (client-side binding). The copy loop makes a dozen such writes per delivery, and
+        under a busy disk each flush waited for was milliseconds. Inside a transaction the
+        statement joins it instead (a row it updates may be locked by that transaction), unless
+        `own` (as `own_connection`: a write that must never wait for the caller's commit)."""
+        ambient = _ambient.get()
+        if not own and ambient is not None and ambient.database is self:
+            cur = ambient.connection.execute(query, params)
+            return Relaxed(cur.fetchall() if cur.description else [], cur.rowcount)
+        with (
+            _postgres_errors(),
+            self._pool.connection() as conn,
+            ClientCursor(conn) as cur,
+        ):
+            cur.execute(
+                f"begin; set local synchronous_commit to off; {query}; commit",
+                params,
+            )
+            cur.nextset()  # the SET
+            cur.nextset()  # the statement
+            rows = cur.fetchall() if cur.description else []
+            count = cur.rowcount
+            while cur.nextset():  # the COMMIT
+                pass
+        return Relaxed(rows, count)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

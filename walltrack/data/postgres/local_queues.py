@@ -71,12 +71,21 @@ class PostgresQueueStore:
         """Store (message_id, body) pairs, in order, visible from `visible_at`."""
         if not messages:
             return
-        with self._db.own_connection() as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(
+        # one statement (atomic by itself, one round trip); `seq` follows the given order
+        with self._db.own_connection() as conn:
+            conn.execute(
                 "insert into public.local_queue_messages"
                 " (queue_id, message_id, body, sent_at, visible_at)"
-                " values (%s, %s, %s, %s, %s)",
-                [(queue_id, mid, body, sent_at, visible_at) for mid, body in messages],
+                " select %(queue)s, m.id, m.body, %(sent)s, %(visible)s"
+                " from unnest(%(ids)s::uuid[], %(bodies)s::text[])"
+                " with ordinality as m(id, body, n) order by m.n",
+                {
+                    "queue": queue_id,
+                    "ids": [mid for mid, _ in messages],
+                    "bodies": [body for _, body in messages],
+                    "sent": sent_at,
+                    "visible": visible_at,
+                },
             )
 
     def claim(
@@ -146,13 +155,14 @@ class PostgresQueueStore:
 
     def delete(self, queue_id: str, receipt_handle: str) -> bool:
         """Delete by the latest receive's handle; an older handle matches nothing, as in SQS."""
-        with self._db.own_connection() as conn:
-            cur = conn.execute(
-                "delete from public.local_queue_messages"
-                " where queue_id = %s and receipt_handle = %s",
-                (queue_id, receipt_handle),
-            )
-            return cur.rowcount > 0
+        # a delete lost in a crash redelivers the message, as SQS may: consumers skip its id
+        done = self._db.relaxed(
+            "delete from public.local_queue_messages"
+            " where queue_id = %(queue)s and receipt_handle = %(handle)s",
+            {"queue": queue_id, "handle": receipt_handle},
+            own=True,
+        )
+        return done.rowcount > 0
 
     def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]:
         """(visible now, not visible: in flight or delayed)."""

@@ -35,10 +35,16 @@ class OutboxRepository:
     def add(self, messages: Sequence[StepMessage]) -> None:
         if not messages:
             return
-        with self._db.transaction(), self._db.connection() as conn, conn.cursor() as cur:
-            cur.executemany(
-                "insert into public.outbox (id, queue, body) values (%s, %s, %s)",
-                [(m.message_id, m.queue, Jsonb(m.model_dump(mode="json"))) for m in messages],
+        # one statement (atomic by itself, one round trip), not executemany's pipeline
+        with self._db.connection() as conn:
+            conn.execute(
+                "insert into public.outbox (id, queue, body)"
+                " select * from unnest(%s::uuid[], %s::text[], %s::jsonb[])",
+                (
+                    [m.message_id for m in messages],
+                    [m.queue for m in messages],
+                    [Jsonb(m.model_dump(mode="json")) for m in messages],
+                ),
             )
 
     def claim_unsent(self, *, older_than: timedelta, limit: int = 500) -> list[OutboxRow]:
@@ -57,12 +63,12 @@ class OutboxRepository:
     def mark_sent(self, ids: Sequence[UUID]) -> None:
         if not ids:
             return
-        with self._db.connection() as conn:
-            conn.execute(
-                "update public.outbox set sent_at = now(), attempts = attempts + 1,"
-                " last_error = null where id = any(%s)",
-                (list(ids),),
-            )
+        # a mark lost in a crash only makes the sweep send again (consumers skip the id)
+        self._db.relaxed(
+            "update public.outbox set sent_at = now(), attempts = attempts + 1,"
+            " last_error = null where id = any(%(ids)s)",
+            {"ids": list(ids)},
+        )
 
     def mark_failed(self, ids: Sequence[UUID], error: str) -> None:
         if not ids:
@@ -104,12 +110,12 @@ class ConsumedMessages:
         return row is not None
 
     def mark(self, consumer: str, message_id: UUID) -> None:
-        with self._db.connection() as conn:
-            conn.execute(
-                "insert into public.consumed_messages (consumer, message_id) values (%s, %s)"
-                " on conflict do nothing",
-                (consumer, message_id),
-            )
+        # a mark lost in a crash only lets a redelivery run the (idempotent) job again
+        self._db.relaxed(
+            "insert into public.consumed_messages (consumer, message_id)"
+            " values (%(consumer)s, %(id)s) on conflict do nothing",
+            {"consumer": consumer, "id": message_id},
+        )
 
     def purge(self, *, older_than: timedelta) -> int:
         """Forget ids older than any redelivery could be (SQS keeps a message 4 days)."""

@@ -158,46 +158,44 @@ class PositionRepository:
         equity after each closed position (realised only) and the equity now. A live
         position's exposure is its cost once filled, its size while the entry is pending.
         """
-        with self._db.connection() as conn:
-            live = conn.execute(
-                "select token_mint, owner_id,"
-                " case when status = 'opening' then size_lamports else cost_lamports end as c"
-                " from public.positions where status in ('opening', 'open')"
-            ).fetchall()
-            totals = conn.execute(
-                "select coalesce(sum(realised_lamports - fees_lamports), 0) as net,"
-                " coalesce(sum(case when status = 'open' and last_price is not null"
+        with self._db.connection() as conn:  # one statement: one round trip on the entry path
+            row = conn.execute(
+                "select"
+                " (select coalesce(json_agg(json_build_object('token_mint', token_mint,"
+                "   'owner_id', owner_id, 'c', case when status = 'opening' then size_lamports"
+                "   else cost_lamports end)), '[]'::json)"
+                "  from public.positions where status in ('opening', 'open')) as live,"
+                " t.net, t.unreal, t.today,"
+                " (select coalesce(max(running), 0) from ("
+                "   select sum(realised_lamports - fees_lamports)"
+                "     over (order by closed_at, position_id) as running"
+                "   from public.positions where status = 'closed') r) as best,"
+                " (select coalesce(array_agg(lost order by closed_at desc, position_id desc),"
+                "   '{}') from (select realised_lamports - fees_lamports < 0 as lost,"
+                "   closed_at, position_id from public.positions where status = 'closed'"
+                "   order by closed_at desc, position_id desc limit %(streak)s) x) as recent_lost,"
+                " (select max(closed_at) from (select realised_lamports - fees_lamports < 0"
+                "   as lost, closed_at, position_id from public.positions where status = 'closed'"
+                "   order by closed_at desc, position_id desc limit %(streak)s) y where lost)"
+                "   as last_loss"
+                " from (select coalesce(sum(realised_lamports - fees_lamports), 0) as net,"
+                "  coalesce(sum(case when status = 'open' and last_price is not null"
                 "   then floor(held_units * last_price) - cost_lamports else 0 end), 0) as unreal,"
-                " coalesce(sum(case when status = 'closed' and closed_at >= %(day)s"
+                "  coalesce(sum(case when status = 'closed' and closed_at >= %(day)s"
                 "   then realised_lamports - fees_lamports else 0 end), 0) as today"
-                " from public.positions",
-                {"day": day_start},
+                "  from public.positions) t",
+                {"day": day_start, "streak": streak},
             ).fetchone()
-            best = conn.execute(
-                "select coalesce(max(running), 0) as best from ("
-                " select sum(realised_lamports - fees_lamports)"
-                "   over (order by closed_at, position_id) as running"
-                " from public.positions where status = 'closed') r"
-            ).fetchone()
-            recent = conn.execute(
-                "select realised_lamports - fees_lamports < 0 as lost, closed_at"
-                " from public.positions where status = 'closed'"
-                " order by closed_at desc, position_id desc limit %s",
-                (streak,),
-            ).fetchall()
-        assert totals is not None
-        assert best is not None
-        equity = starting_lamports + int(totals["net"]) + int(totals["unreal"])
-        peak = max(starting_lamports + max(int(best["best"]), 0), equity)
-        losses = [bool(r["lost"]) for r in recent]
-        last_loss = next((r["closed_at"] for r in recent if r["lost"]), None)
+        assert row is not None
+        equity = starting_lamports + int(row["net"]) + int(row["unreal"])
+        peak = max(starting_lamports + max(int(row["best"]), 0), equity)
         return RiskState(
             open_positions=[
-                OpenExposure(r["token_mint"], r["owner_id"], int(r["c"])) for r in live
+                OpenExposure(r["token_mint"], r["owner_id"], int(r["c"])) for r in row["live"]
             ],
             equity_lamports=equity,
             peak_equity_lamports=peak,
-            realised_today_lamports=int(totals["today"]),
-            recent_losses=losses,
-            last_loss_closed_at=last_loss,
+            realised_today_lamports=int(row["today"]),
+            recent_losses=[bool(lost) for lost in row["recent_lost"]],
+            last_loss_closed_at=row["last_loss"],
         )

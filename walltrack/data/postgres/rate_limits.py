@@ -26,21 +26,22 @@ class RateLimitSlots:
 
     def reserve(self, account: str, *, interval: timedelta) -> float:
         """Reserve the next slot of `account`; the seconds to wait until it comes (≥ 0)."""
-        with self._db.own_connection() as conn:
-            row = conn.execute(
-                "with counted as ("
-                " insert into public.rate_limit_requests as r (account, minute, requests)"
-                " values (%(account)s, date_trunc('minute', clock_timestamp()), 1)"
-                " on conflict (account, minute) do update set requests = r.requests + 1),"
-                " pruned as ("
-                " delete from public.rate_limit_requests where account = %(account)s"
-                " and minute < clock_timestamp() - %(keep)s)"
-                " insert into public.rate_limit_slots as s (account, next_at)"
-                " values (%(account)s, clock_timestamp() + %(interval)s)"
-                " on conflict (account) do update"
-                " set next_at = greatest(s.next_at, clock_timestamp()) + %(interval)s"
-                " returning extract(epoch from"
-                " (s.next_at - %(interval)s - clock_timestamp()))::float8 as wait_s",
-                {"account": account, "interval": interval, "keep": KEEP_REQUEST_COUNTS},
-            ).fetchone()
-        return max(0.0, float(row["wait_s"])) if row else 0.0
+        # own: never waits for the caller's commit; a slot lost in a crash is harmless
+        done = self._db.relaxed(
+            "with counted as ("
+            " insert into public.rate_limit_requests as r (account, minute, requests)"
+            " values (%(account)s, date_trunc('minute', clock_timestamp()), 1)"
+            " on conflict (account, minute) do update set requests = r.requests + 1),"
+            " pruned as ("
+            " delete from public.rate_limit_requests where account = %(account)s"
+            " and minute < clock_timestamp() - %(keep)s)"
+            " insert into public.rate_limit_slots as s (account, next_at)"
+            " values (%(account)s, clock_timestamp() + %(interval)s)"
+            " on conflict (account) do update"
+            " set next_at = greatest(s.next_at, clock_timestamp()) + %(interval)s"
+            " returning extract(epoch from"
+            " (s.next_at - %(interval)s - clock_timestamp()))::float8 as wait_s",
+            {"account": account, "interval": interval, "keep": KEEP_REQUEST_COUNTS},
+            own=True,
+        )
+        return max(0.0, float(done.rows[0]["wait_s"])) if done.rows else 0.0

@@ -56,6 +56,14 @@ jobs running), 60 deliveries per run, all filled, two runs each, alternating:
     order_execute: the fill       16.7 | 17.8           14.8 | 15.5
   three queue hops together p50   23.5 | 24.3            8.9 | 10.9
 At load ~2 (08:43-08:47), after: total p50 45-54 ms, less upstream 40-46 ms, queue hops 6.7-7.7.
+After 4931e53 (commits that need no flush not waited for, one-statement outbox and queue
+inserts, risk_state in one statement), 09:02 UTC, load 1.6, two runs: total p50 46.4 / 50.1 ms
+(p99 134 / 132), less upstream 39.8 / 43.4 ms; per span p50: POST -> ingest 1.9 / 2.2, ingest
+6.5 / 7.0, hop 3.0 / 2.9, signal_score 6.0 / 6.6, hop 2.2 / 2.6, position_open 12.1 / 13.0,
+hop 2.1 / 2.4, order_execute 9.9 / 12.2 ms. The target (25 ms less upstream) is missed here by
+the runtime's own share: ~8 ms of queue hops (send, dispatcher, worker, receive) and ~2-3 ms of
+handler per consumer (consumed-id check and mark, batch processing) on top of the consumers'
+work, which bench/loop.py measures at p50 21-22 ms less upstream when called directly.
 The runtime's changes (commits 6e49161, 753c1dd, 0e1852f): a send starts its queue's consumer
 without the dispatcher first counting every queue in template order (4-7 round trips before
 the signal, position and order consumers); a receive is one statement, not BEGIN + 2 + COMMIT;

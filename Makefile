@@ -12,7 +12,7 @@ export AWS_REGION ?= us-east-1
 
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
         integration e2e bench bench-api-load bench-profiling bench-first-ranked bench-alpha \
-        bench-clusters bench-cluster-scale bench-ingest bench-loop \
+        bench-clusters bench-cluster-scale bench-ingest bench-loop bench-runtime-loop \
         space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1

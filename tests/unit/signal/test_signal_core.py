@@ -328,7 +328,7 @@ def test_a_buy_scored_later_than_max_delay_is_rejected_as_late_with_its_score() 
         owner_id="own-a",
         delivery=late_delivery,
         settings=settings,
-        entry_facts=lambda: facts(),
+        entry_facts=facts,
         history=lambda: [],
     )
     # Then it is rejected as late, first, with its score still shown (for shadow PnL)
@@ -346,6 +346,6 @@ def test_a_buy_scored_later_than_max_delay_is_rejected_as_late_with_its_score() 
         owner_id="own-a",
         delivery=on_time,
         settings=settings,
-        entry_facts=lambda: facts(),
+        entry_facts=facts,
         history=lambda: [],
     ).accepted

@@ -176,7 +176,11 @@ def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
 
         blocks.load(load_steps, outputs=[step, message])
 
-        @gr.render(inputs=[step])
+        # Rendered on the step's changes only (load_steps above sets the first one). The
+        # default triggers add the page's load: that render (step still empty) raced the
+        # step's and, finishing last on a busy server, replaced a form the user was saving —
+        # the save landed but its answer went to components already gone.
+        @gr.render(inputs=[step], triggers=[step.change])
         def render_form(selected: str | None) -> None:
             if not selected:
                 return

@@ -125,6 +125,10 @@ def test_the_copy_loop_from_sync_to_a_mirror_sell_and_the_kill_switch(
     # Given the sim's smart wallets profiled, and risk limits the loop will not reach
     smart = _seed_smart_wallets(stack)
     _api(stack, "PUT", "/config/risk", json=ROOMY_RISK)
+    # (the sim runs 60x here: the default max_delay_seconds, 300 s of business time, is 5 s of
+    # wall time, which a loaded CI machine's delivery and scoring can exceed — a late buy is
+    # rejected, and the loop would wait for an entry that never comes)
+    _api(stack, "PUT", "/config/signals", json={"max_delay_seconds": 3600})
     # (a clustering run may join some of them into one owner; the per-owner cap is the
     # watchlist's own test's business, here every smart wallet is to be followed)
     _api(stack, "PUT", "/config/watchlist", json={"per_owner_cap": 100})

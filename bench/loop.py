@@ -113,11 +113,11 @@ from walltrack.log import configure_logging
 configure_logging(level="ERROR")
 
 import alpha
-import httpx
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from pydantic import SecretStr
+from upstream import UPSTREAM
 
 from sim.chain import T0
 from sim.render import Renderer
@@ -145,34 +145,6 @@ SECRET = "bench-loop-webhook-secret-0123456789"
 TOP = 20
 TARGET_P50_MS = 25.0
 TARGET_EDGE_KEPT = 50.0
-
-
-class UpstreamClock:
-    """Wall time spent inside upstream HTTP calls (the sim's Jupiter, DexScreener, RugCheck,
-    Helius), so a delivery's latency can be split into the market's and ours. The sim serves
-    from a thread of this process: its request handling holds the GIL and lands on our wall
-    clock, so "excluding the sim's own delays" means taking these spans out."""
-
-    def __init__(self) -> None:
-        self.spent_ms = 0.0
-        self.calls = 0
-
-    def install(self) -> None:
-        send = httpx.AsyncClient.send
-        clock = self
-
-        async def timed_send(client: httpx.AsyncClient, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return await send(client, *args, **kwargs)
-            finally:
-                clock.spent_ms += (time.perf_counter() - started) * 1000
-                clock.calls += 1
-
-        httpx.AsyncClient.send = timed_send  # type: ignore[method-assign,assignment]
-
-
-UPSTREAM = UpstreamClock()
 
 
 class Drain:
@@ -268,7 +240,7 @@ class Copier:
             self.profiler.disable()
 
     def _deliver(self, body: bytes) -> None:
-        upstream_ms, upstream_calls = UPSTREAM.spent_ms, UPSTREAM.calls
+        upstream_s, upstream_calls = UPSTREAM.read()
         started = time.perf_counter()
         status, _ = self.app.ingest.receive({"authorization": SECRET}, body)
         received = (time.perf_counter() - started) * 1000
@@ -279,8 +251,9 @@ class Copier:
         if self.consume():
             total = (time.perf_counter() - started) * 1000
             self.latencies_ms.append(total)
-            self.own_ms.append(total - (UPSTREAM.spent_ms - upstream_ms))
-            self.upstream_calls.append(UPSTREAM.calls - upstream_calls)
+            spent_s, calls = UPSTREAM.read()
+            self.own_ms.append(total - (spent_s - upstream_s) * 1000)
+            self.upstream_calls.append(calls - upstream_calls)
             for stage, spent in {"webhook_ingest": received, **self._stages}.items():
                 self.stages_ms.setdefault(stage, []).append(spent)
 

@@ -94,6 +94,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the repo root: tests.support, sim
+sys.path.insert(0, str(ROOT / "bench"))  # bench/upstream.py (bench is not a package)
 os.environ["WALLTRACK_LOG_LEVEL"] = "ERROR"  # before any module binds its logger
 
 from walltrack.log import configure_logging
@@ -104,6 +105,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
+from upstream import UPSTREAM
 
 from sim.market import best_route
 from sim.render import Renderer
@@ -138,39 +140,6 @@ HOPS = (
 """A partition of the total: each consumer's relay sends the next message after its commit,
 mid-invocation, so the next hop starts before the invocation ends (what follows the send, e.g.
 marking the message consumed, overlaps the next consumer)."""
-
-
-class UpstreamClock:
-    """Wall time spent inside upstream HTTP calls (`httpx.AsyncClient.send`: the sim's
-    Jupiter, DexScreener, RugCheck, Helius), summed over every thread (the bench sends one
-    delivery at a time, so the difference over a delivery is that delivery's)."""
-
-    def __init__(self) -> None:
-        self.spent_s = 0.0
-        self.calls = 0
-        self._lock = threading.Lock()
-
-    def install(self) -> None:
-        send = httpx.AsyncClient.send
-        clock = self
-
-        async def timed_send(client: httpx.AsyncClient, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return await send(client, *args, **kwargs)
-            finally:
-                with clock._lock:
-                    clock.spent_s += time.perf_counter() - started
-                    clock.calls += 1
-
-        httpx.AsyncClient.send = timed_send  # type: ignore[method-assign,assignment]
-
-    def read(self) -> tuple[float, int]:
-        with self._lock:
-            return self.spent_s, self.calls
-
-
-UPSTREAM = UpstreamClock()
 
 
 @dataclass

@@ -13,7 +13,7 @@ export AWS_REGION ?= us-east-1
 .PHONY: run test install lint typecheck sam-validate package events events-check browser unit \
         integration e2e bench bench-api-load bench-profiling bench-first-ranked bench-alpha \
         bench-clusters bench-cluster-scale bench-ingest bench-loop bench-runtime-loop \
-        space clean
+        bench-settings-saves space clean
 
 ## make run: install, then start Postgres + graph + simulated market + API + UI on 127.0.0.1
 run: install
@@ -126,6 +126,11 @@ bench-loop: install
 ## `walltrack run` runs it (dispatcher, Postgres queues, uvicorn), per hop (ARGS='--deliveries 60')
 bench-runtime-loop: install
 	$(BIN)/python bench/runtime_loop.py $(ARGS)
+
+## make bench-settings-saves: Settings saves in a real browser on a loaded machine (e2e stack,
+## busy processes beside it): how many get no "Saved" answer (ARGS='--runs 20 --load 2')
+bench-settings-saves: install browser
+	$(BIN)/python bench/settings_saves.py $(ARGS)
 
 ## make package: the Lambda package as `sam deploy` ships it (.aws-sam/build), built once for
 ## template.yaml's Runtime and Architectures, then checked (tools/check_package.py: ABI tags,

@@ -20,14 +20,7 @@ from ui.discovery import discovery_tab
 from ui.ledger import ledger_tab
 from ui.orders import orders_tab
 from ui.positions import positions_tab
-from ui.settings_form import (
-    field_errors,
-    form_fields,
-    format_errors,
-    save_outcome,
-    to_display,
-    to_payload,
-)
+from ui.settings import settings_tab
 from ui.signals import signals_tab
 from ui.wallets import wallets_tab
 from ui.watchlist import watchlist_tab
@@ -152,92 +145,6 @@ def _tick_only_on(tab_label: str, timers: list[gr.Timer], tabs: gr.Tabs) -> None
     tabs.select(on_select, outputs=timers, show_progress="hidden")
 
 
-def version_label(version: int) -> str:
-    return f"Version **{version}**"
-
-
-def _settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
-    with gr.Tab("Settings", id="settings"):
-        gr.Markdown(
-            "Each step's settings are validated by the API before anything is stored; every "
-            "save that changes a value is a new version. Secrets (API keys, webhook secret) "
-            "live in the environment only and are never shown here."
-        )
-        step = gr.Dropdown(choices=[], label="Step", elem_id="settings-step")
-        message = gr.Markdown(elem_id="settings-load-message")
-
-        def load_steps() -> tuple[Any, str]:
-            # Fetched when a page opens, not when the UI is built: the API may not be up yet.
-            result = client.steps()
-            if not result.ok:
-                return gr.Dropdown(choices=[]), format_errors(result.body)
-            choices = [(s["title"], s["step"]) for s in result.body["steps"]]
-            return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), ""
-
-        blocks.load(load_steps, outputs=[step, message])
-
-        # Rendered on the step's changes only (load_steps above sets the first one). The
-        # default triggers add the page's load: that render (step still empty) raced the
-        # step's and, finishing last on a busy server, replaced a form the user was saving —
-        # the save landed but its answer went to components already gone.
-        @gr.render(inputs=[step], triggers=[step.change])
-        def render_form(selected: str | None) -> None:
-            if not selected:
-                return
-            current = client.step(selected)
-            if not current.ok:
-                gr.Markdown(format_errors(current.body))
-                return
-            fields = form_fields(current.body["json_schema"])
-            values = current.body["values"]
-            version = gr.State(current.body["version"])
-            label = gr.Markdown(version_label(current.body["version"]), elem_id="settings-version")
-            inputs: list[Any] = []
-            errors: list[Any] = []
-            for field in fields:
-                common = {
-                    "label": field.label,
-                    "info": field.help or None,
-                    "value": to_display(field, values.get(field.name)),
-                    "elem_id": f"setting-{selected}-{field.name}",
-                    "key": f"{selected}-{field.name}",
-                    "interactive": True,
-                }
-                if field.kind == "bool":
-                    inputs.append(gr.Checkbox(**common))
-                elif field.kind == "int":
-                    inputs.append(gr.Number(precision=0, **common))
-                elif field.kind == "json":  # a mapping or a list of objects, as JSON text
-                    inputs.append(gr.Textbox(lines=4, max_lines=20, **common))
-                else:
-                    inputs.append(gr.Textbox(**common))
-                # the field's own error, right under it (empty until a save is refused)
-                errors.append(gr.Markdown(elem_id=f"setting-error-{selected}-{field.name}"))
-            save = gr.Button("Save", variant="primary", elem_id="settings-save")
-
-            def on_save(expected: int, *raw: Any) -> tuple[Any, ...]:
-                result = client.save_step(
-                    selected, to_payload(fields, list(raw)), expected_version=expected
-                )
-                message, now_at, _ = save_outcome(selected, expected, result.status, result.body)
-                per_field: dict[str, str] = {}
-                if not result.ok:
-                    per_field, general = field_errors(fields, result.body)
-                    if per_field:
-                        named = ", ".join(per_field)
-                        general += f"\n\nSee the field{'s' if len(per_field) > 1 else ''}"
-                        general += f" marked ⚠️ above: {named}."
-                    message = f"{message}\n\n{general}"
-                marks = [per_field.get(f.name, "") for f in fields]
-                return message, now_at, version_label(now_at), *marks
-
-            save.click(on_save, inputs=[version, *inputs], outputs=[saved, version, label, *errors])
-
-        saved = gr.Markdown(elem_id="settings-message")
-        # a message about one step's save is stale once another step is shown
-        step.change(lambda: "", outputs=[saved])
-
-
 def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:
     client = ApiClient(api_base_url, api_token=api_token)
     with gr.Blocks(title="WallTrack") as blocks:
@@ -255,7 +162,7 @@ def build_ui(api_base_url: str, *, api_token: str | None = None) -> gr.Blocks:
             position_timers = positions_tab(client, blocks)
             order_timers = orders_tab(client, blocks)  # after Positions once that tab exists
             ledger_timers = ledger_tab(client)  # P&L: after Orders once that tab exists
-            _settings_tab(client, blocks)
+            settings_tab(client, blocks)
         _tick_only_on("Status", status_timers, tabs)
         _tick_only_on("Watchlist", watchlist_timers, tabs)
         _tick_only_on("Signals", signal_timers, tabs)

@@ -9,11 +9,17 @@ such as per-kind weights, a list of objects) as JSON text, which the API validat
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 FieldKind = Literal["bool", "int", "decimal", "list", "json", "text"]
+Widget = Literal["check", "number", "text"]
 SCALARS = {"string", "integer", "number", "boolean"}
+WIDGETS: tuple[Widget, ...] = ("check", "number", "text")
+MAX_FIELDS = 32
+"""Form slots the Settings tab builds once (the largest step has 28 fields; a unit test keeps
+every step within it)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,26 @@ def form_fields(schema: dict[str, Any]) -> list[FormField]:
         label = name.replace("_", " ").capitalize()
         fields.append(FormField(name, kind, label, prop.get("description", ""), optional))
     return fields
+
+
+def widget_of(field: FormField) -> Widget:
+    """The slot widget that edits `field`: a checkbox, a whole number, or text (decimals stay
+    text so no float touches them; JSON is multi-line text)."""
+    if field.kind == "bool":
+        return "check"
+    if field.kind == "int":
+        return "number"
+    return "text"
+
+
+def raw_values(fields: Sequence[FormField], slot_values: Sequence[Any]) -> list[Any]:
+    """Each field's value, read from its own slot's widget. `slot_values` is every slot's
+    widgets in `WIDGETS` order, slot after slot, as the Save event sends them."""
+    per_slot = len(WIDGETS)
+    return [
+        slot_values[i * per_slot + WIDGETS.index(widget_of(field))]
+        for i, field in enumerate(fields)
+    ]
 
 
 def to_display(field: FormField, value: Any) -> Any:

@@ -39,6 +39,7 @@ from walltrack.runtime.local_queue import (
     LocalMessage,
     LocalQueue,
     MemoryQueueStore,
+    QueueState,
     QueueStore,
 )
 from walltrack.runtime.queues import (
@@ -201,6 +202,7 @@ class LocalRuntime:
         # background mode: one long-lived worker thread per function (its clients and event
         # loop live on it, as in a warm Lambda container), one invocation at a time
         self._workers: dict[str, _FunctionWorker] = {}
+        self._polled_states: Mapping[str, QueueState] | None = None
         self._store: QueueStore = queue_store if queue_store is not None else MemoryQueueStore()
         self._queues = self._build_queues()
         self._schedules = self._build_schedules()
@@ -582,6 +584,7 @@ class LocalRuntime:
             self._wake.clear()
             sent_to, poll_all = self._take_wake_reasons()
             try:
+                self._polled_states = None
                 done = self._dispatch(sent_to=sent_to, poll_all=poll_all)
                 if poll_all:
                     queues_due = None
@@ -626,6 +629,8 @@ class LocalRuntime:
         deterministically."""
         started = 0
         now = self.clock.now()
+        # one statement for every consumed queue (a Postgres store), read only on a full poll
+        states = self._poll_states(now) if poll_all else None
         for state in self._schedules:
             if state.next_fire is None or state.next_fire > now:
                 continue
@@ -638,9 +643,7 @@ class LocalRuntime:
             if worker is not None and worker.busy:
                 continue
             queue_id = mapping.event.queue_id
-            if queue_id not in sent_to and (
-                not poll_all or self._queues[queue_id].approximate_count() == 0
-            ):
+            if queue_id not in sent_to and (states is None or states[queue_id].visible == 0):
                 continue
             if self._start_worker(mapping.function_id, self._deliver_batch, mapping):
                 started += 1
@@ -668,17 +671,23 @@ class LocalRuntime:
         worker.submit(run)
         return True
 
+    def _poll_states(self, now: datetime) -> Mapping[str, QueueState]:
+        """Every consumed queue's counts and next visible time, in one read of the store; kept
+        for `_queues_due` until the next pass (a pass that starts nothing changes none)."""
+        consumed = sorted({m.event.queue_id for m in self._mappings})
+        self._polled_states = self._store.states(consumed, now=now)
+        return self._polled_states
+
     def _queues_due(self) -> list[datetime]:
         """When each consumed queue's next message becomes visible (in flight or delayed).
         Read after the passes that poll every queue only: what changes these times (a
         receive, a delete, a delayed send) is a worker's doing, and the pass after a worker
-        finishes polls every queue; another process's sends are found by the timer's."""
-        consumed = {m.event.queue_id for m in self._mappings}
-        return [
-            t
-            for queue_id in sorted(consumed)
-            if (t := self._queues[queue_id].next_visible_at()) is not None
-        ]
+        finishes polls every queue; another process's sends are found by the timer's. Taken
+        from that poll's read when it started nothing, else read again."""
+        states = self._polled_states
+        if states is None:
+            states = self._poll_states(self.clock.now())
+        return [s.next_visible_at for s in states.values() if s.next_visible_at is not None]
 
     def _idle_wait(self, queues_due: Collection[datetime] = ()) -> float:
         """Sleep until the next schedule or queued message (`queues_due`) is due, at most

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -66,6 +66,25 @@ class ClaimResult(Protocol):
     def dead_lettered(self) -> Sequence[QueuedMessage]: ...
 
 
+class QueueState(Protocol):
+    """One queue at a glance, as a store returns it: visible now, not visible (in flight or
+    delayed), and when the first message becomes visible."""
+
+    @property
+    def visible(self) -> int: ...
+    @property
+    def hidden(self) -> int: ...
+    @property
+    def next_visible_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class _State:
+    visible: int = 0
+    hidden: int = 0
+    next_visible_at: datetime | None = None
+
+
 class QueueStore(Protocol):
     """Where a runtime's queues keep their messages; every queue of a runtime shares one."""
 
@@ -94,6 +113,11 @@ class QueueStore(Protocol):
     def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]: ...
 
     def next_visible_at(self, queue_id: str) -> datetime | None: ...
+
+    def states(self, queue_ids: Collection[str], *, now: datetime) -> Mapping[str, QueueState]:
+        """Every queue of `queue_ids` at once (one round trip in a database): the runtime's
+        dispatcher reads them on each pass that polls every queue."""
+        ...
 
     def messages(self, queue_id: str) -> Sequence[QueuedMessage]: ...
 
@@ -203,6 +227,18 @@ class MemoryQueueStore:
     def next_visible_at(self, queue_id: str) -> datetime | None:
         with self._lock:
             return min((m.visible_at for m in self._queue(queue_id).values()), default=None)
+
+    def states(self, queue_ids: Collection[str], *, now: datetime) -> dict[str, _State]:
+        with self._lock:
+            times = {q: [m.visible_at for m in self._queue(q).values()] for q in queue_ids}
+        return {
+            q: _State(
+                visible=sum(1 for t in ts if t <= now),
+                hidden=sum(1 for t in ts if t > now),
+                next_visible_at=min(ts, default=None),
+            )
+            for q, ts in times.items()
+        }
 
     def messages(self, queue_id: str) -> list[LocalMessage]:
         with self._lock:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,23 +25,31 @@ AN_HOUR = 3600.0
 
 
 class CountingStore(MemoryQueueStore):
-    """The in-memory store, noting which queues were counted and when the runtime went idle
-    (its idle wait asks each consumed queue when its next message becomes visible)."""
+    """The in-memory store, noting every read of the queues' states: which queues were
+    counted, and how many reads (the runtime reads them on a full poll, and when it goes idle
+    its wait needs each consumed queue's next visible time)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.counted: list[str] = []
         self.idle_checks = 0
+        self.other_reads = 0
         self._notes = threading.Lock()
+
+    def states(self, queue_ids: Collection[str], *, now: datetime) -> dict[str, Any]:
+        with self._notes:
+            self.counted.extend(queue_ids)
+            self.idle_checks += 1
+        return super().states(queue_ids, now=now)
 
     def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]:
         with self._notes:
-            self.counted.append(queue_id)
+            self.other_reads += 1
         return super().counts(queue_id, now=now)
 
     def next_visible_at(self, queue_id: str) -> datetime | None:
         with self._notes:
-            self.idle_checks += 1
+            self.other_reads += 1
         return super().next_visible_at(queue_id)
 
 
@@ -87,6 +95,17 @@ def _counted_at_invocation(rt: LocalRuntime, store: CountingStore) -> list[int]:
 
     rt.invoke = recorded  # type: ignore[method-assign]
     return seen
+
+
+def test_a_full_poll_reads_every_queue_once_and_going_idle_reads_nothing_more(
+    started: LocalRuntime, store: CountingStore
+) -> None:
+    # Given the runtime idle after its first pass (a full poll)
+    # Then that pass read both consumed queues' states in one read, its idle wait took the
+    # next visible times from that same read, and no queue was asked on its own
+    assert store.idle_checks == 1
+    assert sorted(store.counted) == ["LegacyQueue", "WorkQueue"]
+    assert store.other_reads == 0
 
 
 def test_a_send_starts_its_consumer_without_counting_any_queue_first(

@@ -56,6 +56,25 @@ def runtime(
 # -- the same SQS semantics in both stores --------------------------------------------------------
 
 
+def test_the_states_of_several_queues_are_their_counts_and_next_visible_times(
+    runtime: LocalRuntime, clock: ManualClock
+) -> None:
+    # Given WorkQueue with one message in flight and one visible, and LegacyQueue empty
+    work = runtime.queue("WorkQueue")
+    work.send({"n": 1})
+    [received] = work.receive(max_messages=1)
+    work.send({"n": 2})
+    # When both queues' states are read at once
+    store = runtime._store  # white box: the dispatcher's read
+    states = store.states(["WorkQueue", "LegacyQueue"], now=clock.now())
+    # Then each says what the queue's own reads say
+    assert (states["WorkQueue"].visible, states["WorkQueue"].hidden) == (1, 1)
+    assert states["WorkQueue"].next_visible_at == work.next_visible_at() == START
+    assert received.visible_at == START + timedelta(seconds=VISIBILITY_TIMEOUT)
+    legacy = states["LegacyQueue"]
+    assert (legacy.visible, legacy.hidden, legacy.next_visible_at) == (0, 0, None)
+
+
 def test_a_received_message_stays_hidden_for_its_visibility_timeout_then_returns(
     runtime: LocalRuntime, clock: ManualClock
 ) -> None:

@@ -35,6 +35,15 @@ class StoredMessage:
 
 
 @dataclass(frozen=True)
+class StoredQueueState:
+    """A queue at a glance (the shape `walltrack.runtime.local_queue.QueueState` reads)."""
+
+    visible: int = 0
+    hidden: int = 0
+    next_visible_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Claimed:
     messages: list[StoredMessage]
     """Received now, in send order, hidden until `now + visibility timeout`."""
@@ -189,6 +198,26 @@ class PostgresQueueStore:
             ).fetchall()
         found = {r["queue_id"]: (int(r["visible"]), int(r["hidden"])) for r in rows}
         return {queue_id: found.get(queue_id, (0, 0)) for queue_id in queue_ids}
+
+    def states(self, queue_ids: Collection[str], *, now: datetime) -> dict[str, StoredQueueState]:
+        """Counts and next visible time of every queue in `queue_ids`, in one statement (the
+        dispatcher used to ask two per consumed queue: ~30 statements a pass, racing the
+        consumers it had just started)."""
+        with self._db.own_connection() as conn:
+            rows = conn.execute(
+                "select queue_id,"
+                " count(*) filter (where visible_at <= %(now)s) as visible,"
+                " count(*) filter (where visible_at > %(now)s) as hidden,"
+                " min(visible_at) as next_at"
+                " from public.local_queue_messages where queue_id = any(%(queues)s)"
+                " group by queue_id",
+                {"queues": list(queue_ids), "now": now},
+            ).fetchall()
+        found = {
+            r["queue_id"]: StoredQueueState(int(r["visible"]), int(r["hidden"]), r["next_at"])
+            for r in rows
+        }
+        return {queue_id: found.get(queue_id, StoredQueueState()) for queue_id in queue_ids}
 
     def next_visible_at(self, queue_id: str) -> datetime | None:
         with self._db.own_connection() as conn:

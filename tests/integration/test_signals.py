@@ -7,6 +7,7 @@ and opens the signals."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -305,3 +306,46 @@ def test_the_api_lists_signals_newest_first_filters_them_and_opens_one(
     assert api.get("/signals/999999").status_code == 404
     assert api.get("/signals/abc").status_code == 422
     assert api.get("/signals", params={"status": "maybe"}).status_code == 422
+
+
+def test_two_buys_scored_at_once_each_count_the_other_owner_when_it_came_first(
+    seeded: Container,
+) -> None:
+    # Given Alice's and Bob's buys of the token a minute apart, stored by ingest, and Alice's
+    # scoring held just before it stores her signal
+    alice, bob = _swap(ALICE, n=1), _swap(BOB, n=2, at=AT + timedelta(minutes=1))
+    seeded.wallets.add_swaps([alice, bob])
+    storing, go_on = threading.Event(), threading.Event()
+    add = seeded.signals.add
+
+    def held_add(signal: Any) -> int | None:
+        if signal.wallet == ALICE:
+            storing.set()
+            assert go_on.wait(timeout=30)
+        return add(signal)
+
+    seeded.signals.add = held_add  # type: ignore[method-assign]
+    errors: list[BaseException] = []
+
+    def score(swap: Swap) -> None:
+        try:
+            seeded.signal_jobs.score(_message(swap))
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+
+    first = threading.Thread(target=score, args=(alice,))
+    first.start()
+    assert storing.wait(timeout=30)
+    # When Bob's buy is scored meanwhile (as a second signal_score Lambda would), and Alice's
+    # scoring goes on a moment later
+    second = threading.Thread(target=score, args=(bob,))
+    second.start()
+    second.join(timeout=1.0)  # without the token's lock Bob's scoring ends here, missing Alice
+    go_on.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    # Then Bob's signal counts Alice's owner: his scoring waited for hers to be stored
+    assert not errors, errors
+    rows = {r["wallet"]: r for r in _rows(seeded)}
+    assert rows[ALICE]["consensus_owners"] == ["own-alice"]
+    assert sorted(rows[BOB]["consensus_owners"]) == ["own-alice", "own-bob"]

@@ -83,6 +83,10 @@ class SignalJobs:
             )
         settings = self._steps.typed(SignalSettings)
         facts = self._signals.wallet_facts(swap.wallet)
+        buy = swap.side == "buy"
+        # read (a token first seen is discovered: HTTP) before the transaction below
+        token = self._token(swap.token_mint) if buy else None
+        usual = usual_buy_sol(self._wallets.latest_profile(swap.wallet)) if buy else None
 
         def entry_facts() -> EntryFacts:
             window = timedelta(minutes=settings.consensus_window_minutes)
@@ -96,24 +100,29 @@ class SignalJobs:
                     until=swap.timestamp,
                     exclude=(swap.signature, swap.wallet),
                 ),
-                token=self._token(swap.token_mint),
-                usual_buy_sol=usual_buy_sol(self._wallets.latest_profile(swap.wallet)),
+                token=token,
+                usual_buy_sol=usual,
             )
 
         def history() -> list[Swap]:
             return self._wallets.wallet_swaps(swap.wallet, since=None, until=swap.timestamp)
 
-        signal = signal_for(
-            swap,
-            owner_id=facts.owner_id,
-            delivery=Delivery(
-                received_at=message.received_at, scored_at=self._clock.now(), via=message.via
-            ),
-            settings=settings,
-            entry_facts=entry_facts,
-            history=history,
-        )
         with self._atomic():
+            if buy:
+                # Buys of one token are scored one at a time: two scored at once would each
+                # count the owners before the other's signal was stored, and both miss the
+                # other in their consensus. Held until this transaction ends.
+                self._signals.lock_token(swap.token_mint)
+            signal = signal_for(
+                swap,
+                owner_id=facts.owner_id,
+                delivery=Delivery(
+                    received_at=message.received_at, scored_at=self._clock.now(), via=message.via
+                ),
+                settings=settings,
+                entry_facts=entry_facts,
+                history=history,
+            )
             signal_id = self._signals.add(signal)
             if signal_id is not None:
                 self._outbox.put(_owed(signal, signal_id))

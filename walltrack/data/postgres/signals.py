@@ -62,6 +62,15 @@ class SignalRepository:
             score=row["score"], confidence=row["confidence"], owner_id=row["owner_id"] or wallet
         )
 
+    def lock_token(self, token_mint: str) -> None:
+        """Hold `token_mint`'s scoring lock until the caller's transaction ends (a transaction
+        advisory lock: inside `Database.transaction()` only, outside it would end at once)."""
+        with self._db.connection() as conn:
+            conn.execute(
+                "select pg_advisory_xact_lock(hashtextextended('signal:' || %s, 0))",
+                (token_mint,),
+            )
+
     def consensus_owners(
         self, token_mint: str, *, since: datetime, until: datetime, exclude: tuple[str, str]
     ) -> set[str]:

@@ -63,6 +63,9 @@ def test_a_buy_of_a_token_never_scanned_is_judged_on_its_checked_safety(
     token = app.tokens.get(mint)
     assert token is not None
     assert token.safety is not None
+    # stored as the signal's find, not the user's (a user's add is never flagged by filters)
+    assert "signal" in token.sources
+    assert "manual" not in token.sources
     safety = next(c for c in signal.components if c.name == "token_safety")
     assert safety.detail == token.safety.verdict
     assert "never checked" not in signal.reason

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -321,7 +321,7 @@ class Container:
             clock=self.clock,
             outbox=self.outbox,
             atomic=self.db.transaction,
-            discover_token=self.token_jobs.add,
+            discover_token=partial(self.token_jobs.add, added_by="signal"),
         )
 
     # -- step 7: positions (risk, sizing, position_open) ------------------------------------

@@ -187,8 +187,9 @@ class TokenDiscoveryJobs:
             )
         return report
 
-    def add(self, mint: str) -> Token:
-        """Manual add: 422 for a malformed mint, 404 when no market knows it."""
+    def add(self, mint: str, *, added_by: str = "manual") -> Token:
+        """Manual add (or, `added_by="signal"`, a token a followed wallet bought first): 422
+        for a malformed mint, 404 when no market knows it."""
         mint = validate_mint(mint)
         settings = self._ports.steps.typed(TokenDiscoverySettings)
         token = self._ports.markets.run(
@@ -201,6 +202,7 @@ class TokenDiscoveryJobs:
                 outbox=self._ports.outbox,
                 atomic=self._ports.atomic,
                 now=self._ports.clock.now(),
+                added_by=added_by,
             )
         )
         if token is None:

@@ -236,14 +236,17 @@ async def add_token_manually(
     outbox: DiscoveryOutbox,
     atomic: Atomic,
     now: datetime,
+    added_by: str = "manual",
 ) -> Token | None:
     """Add one mint the user chose: filters are skipped (the user decided), safety is not.
-    None when no market knows the mint."""
+    None when no market knows the mint. `added_by` is the source it is stored with: "manual"
+    (the user; later scans never flag it) or "signal" (a followed wallet bought it before any
+    scan saw it; later scans judge it as any other)."""
     batch = await source.pairs_for([mint])
     found = [c for c in best_pair_per_token(batch.candidates) if c.mint == mint]
     if not found:
         return None
-    candidate = found[0].model_copy(update={"sources": [*found[0].sources, "manual"]})
+    candidate = found[0].model_copy(update={"sources": [*found[0].sources, added_by]})
     await _store_with_safety(
         candidate,
         settings=settings,

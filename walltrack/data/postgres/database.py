@@ -119,7 +119,8 @@ class Database:
     def relaxed(self, query: str, params: Mapping[str, Any], *, own: bool = False) -> Relaxed:
         """Run one write whose loss in a crash of the machine is harmless — a rate-limit slot,
         an outbox row marked sent or a message marked consumed (lost, the message is sent or
-        handled again and its consumer skips it), a local queue message deleted — committed
+        handled again and its consumer skips it), a local queue message sent, received or
+        deleted, an order's attempt counted — committed
         without waiting for the WAL flush (`synchronous_commit` off for this transaction only)
         and in one round trip: BEGIN, SET LOCAL, the statement and COMMIT go as one message
         (client-side binding). The copy loop makes a dozen such writes per delivery, and

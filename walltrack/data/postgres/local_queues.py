@@ -77,25 +77,30 @@ class PostgresQueueStore:
         sent_at: datetime,
         visible_at: datetime,
     ) -> None:
-        """Store (message_id, body) pairs, in order, visible from `visible_at`."""
+        """Store (message_id, body) pairs, in order, visible from `visible_at`.
+
+        One statement (atomic by itself, one round trip; `seq` follows the given order), not
+        waited for on disk: every send comes from the outbox relay, which marks its rows sent
+        after this (also unwaited, and later in the same write-ahead log), so a crash of the
+        machine that loses this insert loses that mark too and the relay's sweep sends again.
+        A crash of WallTrack alone loses nothing either way."""
         if not messages:
             return
-        # one statement (atomic by itself, one round trip); `seq` follows the given order
-        with self._db.own_connection() as conn:
-            conn.execute(
-                "insert into public.local_queue_messages"
-                " (queue_id, message_id, body, sent_at, visible_at)"
-                " select %(queue)s, m.id, m.body, %(sent)s, %(visible)s"
-                " from unnest(%(ids)s::uuid[], %(bodies)s::text[])"
-                " with ordinality as m(id, body, n) order by m.n",
-                {
-                    "queue": queue_id,
-                    "ids": [mid for mid, _ in messages],
-                    "bodies": [body for _, body in messages],
-                    "sent": sent_at,
-                    "visible": visible_at,
-                },
-            )
+        self._db.relaxed(
+            "insert into public.local_queue_messages"
+            " (queue_id, message_id, body, sent_at, visible_at)"
+            " select %(queue)s, m.id, m.body, %(sent)s, %(visible)s"
+            " from unnest(%(ids)s::uuid[], %(bodies)s::text[])"
+            " with ordinality as m(id, body, n) order by m.n",
+            {
+                "queue": queue_id,
+                "ids": [mid for mid, _ in messages],
+                "bodies": [body for _, body in messages],
+                "sent": sent_at,
+                "visible": visible_at,
+            },
+            own=True,
+        )
 
     def claim(
         self,
@@ -112,50 +117,52 @@ class PostgresQueueStore:
         does on the receive that would exceed it. One statement (one round trip: a receive is
         on the path of every queue hop), so one transaction; locked rows are skipped. The two
         parts never touch the same row: the DLQ's take the exhausted ones, the claim's only
-        the others."""
+        the others. Not waited for on disk: a receive lost in a crash of the machine leaves
+        the message visible with its count, as if never received (SQS delivers at least once;
+        each consumer skips a message id it has handled)."""
         redrive = dead_letter_queue_id is not None and max_receive_count is not None
-        with self._db.own_connection() as conn:
-            rows = conn.execute(
-                "with exhausted as ("
-                " select seq from public.local_queue_messages"
-                " where %(redrive)s and queue_id = %(queue)s and visible_at <= %(now)s"
-                " and receive_count >= %(max)s"
-                " order by seq for update skip locked),"
-                " moved as ("
-                " update public.local_queue_messages m"
-                " set queue_id = %(dlq)s, seq = default, visible_at = %(now)s,"
-                " receipt_handle = null"
-                " from exhausted where m.seq = exhausted.seq"
-                " returning true as dead, m.seq, m.message_id::text as message_id, m.body,"
-                " m.sent_at, m.visible_at, m.receive_count, m.first_received_at,"
-                " m.receipt_handle),"
-                " picked as ("
-                " select seq from public.local_queue_messages"
-                " where queue_id = %(queue)s and visible_at <= %(now)s"
-                " and (not %(redrive)s or receive_count < %(max)s)"
-                " order by seq limit %(limit)s for update skip locked),"
-                " claimed as ("
-                " update public.local_queue_messages m"
-                " set receive_count = m.receive_count + 1,"
-                " first_received_at = coalesce(m.first_received_at, %(now)s),"
-                " receipt_handle = replace(gen_random_uuid()::text, '-', '')"
-                " || '-' || (m.receive_count + 1),"
-                " visible_at = %(now)s + %(timeout)s"
-                " from picked where m.seq = picked.seq"
-                " returning false as dead, m.seq, m.message_id::text as message_id, m.body,"
-                " m.sent_at, m.visible_at, m.receive_count, m.first_received_at,"
-                " m.receipt_handle)"
-                " select * from moved union all select * from claimed",
-                {
-                    "redrive": redrive,
-                    "queue": queue_id,
-                    "now": now,
-                    "max": max_receive_count if redrive else 0,
-                    "dlq": dead_letter_queue_id if redrive else queue_id,
-                    "limit": limit,
-                    "timeout": visibility_timeout,
-                },
-            ).fetchall()
+        rows = self._db.relaxed(
+            "with exhausted as ("
+            " select seq from public.local_queue_messages"
+            " where %(redrive)s and queue_id = %(queue)s and visible_at <= %(now)s"
+            " and receive_count >= %(max)s"
+            " order by seq for update skip locked),"
+            " moved as ("
+            " update public.local_queue_messages m"
+            " set queue_id = %(dlq)s, seq = default, visible_at = %(now)s,"
+            " receipt_handle = null"
+            " from exhausted where m.seq = exhausted.seq"
+            " returning true as dead, m.seq, m.message_id::text as message_id, m.body,"
+            " m.sent_at, m.visible_at, m.receive_count, m.first_received_at,"
+            " m.receipt_handle),"
+            " picked as ("
+            " select seq from public.local_queue_messages"
+            " where queue_id = %(queue)s and visible_at <= %(now)s"
+            " and (not %(redrive)s or receive_count < %(max)s)"
+            " order by seq limit %(limit)s for update skip locked),"
+            " claimed as ("
+            " update public.local_queue_messages m"
+            " set receive_count = m.receive_count + 1,"
+            " first_received_at = coalesce(m.first_received_at, %(now)s),"
+            " receipt_handle = replace(gen_random_uuid()::text, '-', '')"
+            " || '-' || (m.receive_count + 1),"
+            " visible_at = %(now)s + %(timeout)s"
+            " from picked where m.seq = picked.seq"
+            " returning false as dead, m.seq, m.message_id::text as message_id, m.body,"
+            " m.sent_at, m.visible_at, m.receive_count, m.first_received_at,"
+            " m.receipt_handle)"
+            " select * from moved union all select * from claimed",
+            {
+                "redrive": redrive,
+                "queue": queue_id,
+                "now": now,
+                "max": max_receive_count if redrive else 0,
+                "dlq": dead_letter_queue_id if redrive else queue_id,
+                "limit": limit,
+                "timeout": visibility_timeout,
+            },
+            own=True,
+        ).rows
         ordered = sorted(rows, key=lambda r: r["seq"])
         return Claimed(
             [_message(r) for r in ordered if not r["dead"]],

@@ -171,14 +171,14 @@ class OrderRepository:
             )
 
     def count_attempt(self, order_id: UUID) -> int:
-        """One more attempt at a pending order; the count so far (0: not pending)."""
-        with self._db.connection() as conn:
-            row = conn.execute(
-                "update public.orders set attempts = attempts + 1"
-                " where order_id = %s and status = 'pending' returning attempts",
-                (order_id,),
-            ).fetchone()
-        return int(row["attempts"]) if row else 0
+        """One more attempt at a pending order; the count so far (0: not pending). Not waited
+        for on disk: a count lost in a crash of the machine only allows one more attempt."""
+        done = self._db.relaxed(
+            "update public.orders set attempts = attempts + 1"
+            " where order_id = %(id)s and status = 'pending' returning attempts",
+            {"id": order_id},
+        )
+        return int(done.rows[0]["attempts"]) if done.rows else 0
 
     def fill(self, order_id: UUID, fill: Fill, *, at: datetime, settle: Settle) -> Filled | None:
         """Fill the pending order and write its position as `settle(order, position, fill, at)`

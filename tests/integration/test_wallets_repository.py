@@ -9,6 +9,7 @@ import pytest
 
 from tests.unit.profiling.builders import NOW, T0, swap
 from walltrack.core.discovery.profiler import MarketContext, profile_wallet
+from walltrack.core.signal.scorer import buy_sizes, usual_buy_of, usual_buy_sol
 from walltrack.data.models.wallet_discovery import WalletCandidate, WalletQuery
 from walltrack.data.models.wallet_settings import WalletProfileSettings
 from walltrack.data.postgres.database import Database
@@ -140,3 +141,31 @@ def test_a_page_reads_each_wallet_as_get_does(repo: WalletRepository) -> None:
         (OTHER, ("early_buyer",), Decimal("0.25")),
     ]
     assert w1.realised_pnl_sol == Decimal(2)
+
+
+def test_the_buy_sizes_summed_in_sql_are_those_of_the_whole_profile(
+    repo: WalletRepository,
+) -> None:
+    # Given a profile with a buy sold in two parts, a buy sold whole, and a buy still held
+    repo.add_candidates([_candidate("w1")], at=T0, profiled_before=T0 - timedelta(days=1))
+    trades = [
+        swap("w1", "buy", MINT, "100", "1.5", 10),
+        swap("w1", "sell", MINT, "40", "1", 100),
+        swap("w1", "sell", MINT, "60", "2", 200),
+        swap("w1", "buy", OTHER, "10", "0.25", 300),
+        swap("w1", "sell", OTHER, "10", "0.5", 400),
+        swap("w1", "buy", MINT, "5", "0.3", 500),
+    ]
+    profile = profile_wallet(
+        wallet="w1", swaps=trades, market=MarketContext(), settings=WalletProfileSettings(), now=NOW
+    )
+    repo.save_profile(profile, malformed_transactions=0)
+    # When only the buy sizes are read / Then they are the whole profile's, split buys summed
+    sizes = repo.latest_buy_sizes("w1")
+    assert sizes is not None
+    expected = buy_sizes(profile)
+    assert sorted(sizes.per_buy) == sorted(expected.per_buy) == [Decimal("0.25"), Decimal("1.5")]
+    assert sizes.average_buy_sol == expected.average_buy_sol
+    assert usual_buy_of(sizes) == usual_buy_sol(profile)
+    # And a wallet never profiled has none
+    assert repo.latest_buy_sizes("w2") is None

@@ -19,7 +19,7 @@ from walltrack.app.outbox import PipelineOutbox
 from walltrack.clock import Clock
 from walltrack.core.ports import Atomic
 from walltrack.core.signal.pipeline import Delivery, signal_for
-from walltrack.core.signal.scorer import EntryFacts, usual_buy_sol
+from walltrack.core.signal.scorer import EntryFacts, usual_buy_of
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.messages import (
     ExitCheckRequested,
@@ -86,7 +86,7 @@ class SignalJobs:
         buy = swap.side == "buy"
         # read (a token first seen is discovered: HTTP) before the transaction below
         token = self._token(swap.token_mint) if buy else None
-        usual = usual_buy_sol(self._wallets.latest_profile(swap.wallet)) if buy else None
+        usual = usual_buy_of(self._wallets.latest_buy_sizes(swap.wallet)) if buy else None
 
         def entry_facts() -> EntryFacts:
             window = timedelta(minutes=settings.consensus_window_minutes)

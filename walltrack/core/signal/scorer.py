@@ -30,7 +30,7 @@ from walltrack.data.models.signals import ComponentName, SignalComponent, Signal
 from walltrack.data.models.solana import SOL_MINT
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.token import Token
-from walltrack.data.models.wallet import WalletProfile
+from walltrack.data.models.wallet import BuySizes, WalletProfile
 
 NEUTRAL = 0.5
 """What an unknown that says nothing bad scores (a curve's missing pool, an unknown usual size)."""
@@ -69,18 +69,27 @@ class Scored:
     measures: Measures
 
 
-def usual_buy_sol(profile: WalletProfile | None) -> Decimal | None:
-    """The wallet's usual buy: the median SOL of its buys that closed round trips (a buy sold
-    in two parts is one buy), or its average buy when it has none."""
-    if profile is None:
-        return None
+def buy_sizes(profile: WalletProfile) -> BuySizes:
     per_buy: dict[str, Decimal] = defaultdict(Decimal)
     for trip in profile.round_trips:
         per_buy[trip.buy_signature] += trip.cost_sol
-    sizes = [cost for cost in per_buy.values() if cost > 0]
-    if sizes:
-        return Decimal(median(sizes))
-    return profile.average_buy_sol if profile.average_buy_sol else None
+    return BuySizes(tuple(per_buy.values()), profile.average_buy_sol)
+
+
+def usual_buy_of(sizes: BuySizes | None) -> Decimal | None:
+    """The wallet's usual buy: the median SOL of its buys that closed round trips, or its
+    average buy when it has none."""
+    if sizes is None:
+        return None
+    closed = [cost for cost in sizes.per_buy if cost > 0]
+    if closed:
+        return Decimal(median(closed))
+    return sizes.average_buy_sol if sizes.average_buy_sol else None
+
+
+def usual_buy_sol(profile: WalletProfile | None) -> Decimal | None:
+    """`usual_buy_of` a whole profile."""
+    return usual_buy_of(buy_sizes(profile)) if profile is not None else None
 
 
 def token_age_hours(token: Token | None, at: datetime) -> float | None:

@@ -7,6 +7,7 @@ floats. A profile is a snapshot at `profiled_at` over `[window_start, window_end
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -17,6 +18,16 @@ BotFlagKind = Literal[
     "launch_sniper", "fast_flipper", "high_frequency", "token_churn", "copy_follower"
 ]
 ScoreComponentName = Literal["copy_edge", "win_rate", "consistency"]
+
+
+@dataclass(frozen=True)
+class BuySizes:
+    """What a wallet's usual buy is made of (step 6's size component): the SOL of each buy
+    that closed round trips (a buy sold in two parts summed into one), and the profile's
+    average buy."""
+
+    per_buy: tuple[Decimal, ...]
+    average_buy_sol: Decimal | None
 
 
 class RoundTrip(BaseModel):

@@ -20,7 +20,6 @@ import gradio as gr
 from ui.api_client import ApiClient
 from ui.settings_form import (
     MAX_FIELDS,
-    WIDGETS,
     FormField,
     field_errors,
     form_fields,
@@ -113,9 +112,9 @@ def settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
             slots.append(_Slot(*_hidden_slot(i)))
         save = gr.Button("Save", variant="primary", elem_id="settings-save", visible=False)
         saved = gr.Markdown(elem_id="settings-message")
-        slot_outputs = [c for s in slots for c in (*s.widgets(), s.error)]
-        widgets = [w for s in slots for w in s.widgets()]
-        assert len(widgets) == len(WIDGETS) * MAX_FIELDS
+        widgets = [w for s in slots for w in s.widgets()]  # what a Save reads, WIDGETS order
+        pick_outputs = [shown, form_step, label, save, saved, message]
+        pick_outputs += [c for s in slots for c in (*s.widgets(), s.error)]
 
         def load_steps() -> tuple[Any, str]:
             # Fetched when a page opens, not when the UI is built: the API may not be up yet.
@@ -130,7 +129,7 @@ def settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
         def on_pick(selected: str | None, current: Shown | None) -> tuple[Any, ...]:
             if not selected or (current is not None and current.step == selected):
                 # a repeated event for the form already shown: leave what the user typed be
-                return tuple(gr.skip() for _ in range(6 + len(slot_outputs)))
+                return tuple(gr.skip() for _ in pick_outputs)
             result = client.step(selected)
             fields = form_fields(result.body["json_schema"]) if result.ok else []
             if not result.ok or len(fields) > MAX_FIELDS:
@@ -167,7 +166,7 @@ def settings_tab(client: ApiClient, blocks: gr.Blocks) -> None:
         step.change(
             on_pick,
             inputs=[step, shown],
-            outputs=[shown, form_step, label, save, saved, message, *slot_outputs],
+            outputs=pick_outputs,
             show_progress_on=[message],
         )
 

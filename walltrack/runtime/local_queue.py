@@ -219,10 +219,8 @@ class MemoryQueueStore:
         return False
 
     def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]:
-        with self._lock:
-            messages = list(self._queue(queue_id).values())
-        visible = sum(1 for m in messages if m.visible_at <= now)
-        return visible, len(messages) - visible
+        state = self.states([queue_id], now=now)[queue_id]
+        return state.visible, state.hidden
 
     def next_visible_at(self, queue_id: str) -> datetime | None:
         with self._lock:

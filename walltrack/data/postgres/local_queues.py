@@ -182,34 +182,14 @@ class PostgresQueueStore:
 
     def counts(self, queue_id: str, *, now: datetime) -> tuple[int, int]:
         """(visible now, not visible: in flight or delayed)."""
-        with self._db.own_connection() as conn:
-            row = conn.execute(
-                "select count(*) filter (where visible_at <= %(now)s) as visible,"
-                " count(*) filter (where visible_at > %(now)s) as hidden"
-                " from public.local_queue_messages where queue_id = %(queue)s",
-                {"queue": queue_id, "now": now},
-            ).fetchone()
-        return (row["visible"], row["hidden"]) if row else (0, 0)
-
-    def counts_of(self, queue_ids: Collection[str], *, now: datetime) -> dict[str, tuple[int, int]]:
-        """`counts` of several queues in one statement (a queue and its DLQ, for the pipeline
-        panel: one pooled connection instead of one per queue); (0, 0) for an empty queue."""
-        with self._db.own_connection() as conn:
-            rows = conn.execute(
-                "select queue_id,"
-                " count(*) filter (where visible_at <= %(now)s) as visible,"
-                " count(*) filter (where visible_at > %(now)s) as hidden"
-                " from public.local_queue_messages where queue_id = any(%(queues)s)"
-                " group by queue_id",
-                {"queues": list(queue_ids), "now": now},
-            ).fetchall()
-        found = {r["queue_id"]: (int(r["visible"]), int(r["hidden"])) for r in rows}
-        return {queue_id: found.get(queue_id, (0, 0)) for queue_id in queue_ids}
+        state = self.states([queue_id], now=now)[queue_id]
+        return state.visible, state.hidden
 
     def states(self, queue_ids: Collection[str], *, now: datetime) -> dict[str, StoredQueueState]:
-        """Counts and next visible time of every queue in `queue_ids`, in one statement (the
-        dispatcher used to ask two per consumed queue: ~30 statements a pass, racing the
-        consumers it had just started)."""
+        """Counts and next visible time of every queue in `queue_ids`, in one statement: the
+        runtime's dispatcher reads every consumed queue at once (it used to ask two statements
+        per queue, ~30 a pass, racing the consumers it had just started), the pipeline panel a
+        queue and its DLQ; an empty queue reads as zeros."""
         with self._db.own_connection() as conn:
             rows = conn.execute(
                 "select queue_id,"

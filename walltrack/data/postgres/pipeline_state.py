@@ -142,7 +142,8 @@ class LocalQueueDepths:
         if ids is None:
             return None
         queue_id, dlq_id = ids
-        counts = self._store.counts_of([queue_id, *([dlq_id] if dlq_id else [])], now=now)
-        visible, hidden = counts[queue_id]
-        dead = sum(counts[dlq_id]) if dlq_id is not None else None
-        return QueueDepth(visible=visible, in_flight=hidden, dead_lettered=dead)
+        states = self._store.states([queue_id, *([dlq_id] if dlq_id else [])], now=now)
+        depth = states[queue_id]
+        dlq = states[dlq_id] if dlq_id is not None else None
+        dead = dlq.visible + dlq.hidden if dlq is not None else None
+        return QueueDepth(visible=depth.visible, in_flight=depth.hidden, dead_lettered=dead)

@@ -185,7 +185,6 @@ def test_a_crash_between_the_position_and_its_order_leaves_neither_and_is_retrie
     good = container.position_jobs
     container.position_jobs = good.__class__(
         positions=_FailingOrders(container.db),
-        signals=container.signals,
         steps=container.step_settings,
         markets=container.markets,
         outbox=container.outbox,

@@ -333,7 +333,6 @@ class Container:
     def position_jobs(self) -> PositionJobs:
         return PositionJobs(
             positions=self.positions,
-            signals=self.signals,
             steps=self.step_settings,
             markets=self.markets,
             outbox=self.outbox,

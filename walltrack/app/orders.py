@@ -102,19 +102,24 @@ class OrderJobs:
 
     def process(self, message: OrderExecuteRequested) -> Order | None:
         """Fill the pending order or reject it; the order as it ends."""
-        order = self._orders.get(message.order_id)
+        order = self._orders.begin_attempt(message.order_id)
         if order is None:
-            raise OrderNotFoundError(f"order {message.order_id} is not stored")
+            settled = self._orders.get(message.order_id)
+            if settled is None:
+                raise OrderNotFoundError(f"order {message.order_id} is not stored")
+            log.info(
+                "order no longer pending; skipped",
+                order_id=str(settled.order_id),
+                status=settled.status,
+            )
+            return settled
         bound = log.bind(order_id=str(order.order_id), side=order.side, reason=order.reason)
-        if order.status != "pending":
-            bound.info("order no longer pending; skipped", status=order.status)
-            return order
         settings = self._ports.steps.typed(OrderSettings)
-        attempts = self._orders.count_attempt(order.order_id)
-        position = self._orders.position(order.position_id)
+        attempts = order.attempts
         now = self._ports.clock.now()
         amount = order.amount_in
         if order.side == "exit":
+            position = self._orders.position(order.position_id)  # an entry's needs no read
             if position is None or position.status != "open" or position.held_units == 0:
                 return self._orders.reject(order.order_id, "nothing held to sell", at=now)
             amount = min(amount, position.held_units)

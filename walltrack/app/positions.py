@@ -36,7 +36,6 @@ from walltrack.data.models.trading_settings import (
     lamports,
 )
 from walltrack.data.postgres.positions import PositionRepository
-from walltrack.data.postgres.signals import SignalRepository
 from walltrack.errors import NotFoundError
 from walltrack.log import get_logger
 from walltrack.services.errors import ServiceError
@@ -68,7 +67,6 @@ class PositionJobs:
         self,
         *,
         positions: PositionRepository,
-        signals: SignalRepository,
         steps: StepSettingsService,
         markets: Markets,
         outbox: PipelineOutbox,
@@ -76,7 +74,6 @@ class PositionJobs:
         clock: Clock,
     ) -> None:
         self._positions = positions
-        self._signals = signals
         self._steps = steps
         self._markets = markets
         self._outbox = outbox
@@ -89,23 +86,23 @@ class PositionJobs:
 
     def decide(self, signal_id: int) -> OpenOutcome:
         bound = log.bind(signal_id=signal_id)
-        signal = self._signals.get(signal_id)
-        if signal is None:
+        entry = self._positions.entry_to_open(signal_id)
+        if entry is None:
             raise SignalNotStoredError(f"signal {signal_id} is not stored")
+        signal = entry.signal
         if signal.kind != "entry" or not signal.accepted:
             bound.info("not an accepted entry; nothing to open", kind=signal.kind)
             return OpenOutcome(skipped="not an accepted entry")
-        if self._positions.decided(signal_id):
+        if entry.decided:
             bound.info("signal decided before; nothing written")
             return OpenOutcome(skipped="decided before")
+        if entry.live_position_id is not None:
+            return self._refuse(signal, _one_per_token(entry.live_position_id), self._clock.now())
         return self._open(signal)
 
     def _open(self, signal: Signal) -> OpenOutcome:
         """Risk, sizing, then the position, its entry order and its message in one commit."""
         now = self._clock.now()
-        live = self._positions.live_on_token(signal.token_mint)
-        if live is not None:
-            return self._refuse(signal, _one_per_token(live.position_id), now)
         risk = self._steps.typed(RiskSettings)
         sizing = self._steps.typed(SizingSettings)
         state = self._positions.risk_state(

@@ -170,35 +170,25 @@ class OrderRepository:
                 {"last": last, "peak": peak, "at": at, "id": position_id},
             )
 
-    def count_attempt(self, order_id: UUID) -> int:
-        """One more attempt at a pending order; the count so far (0: not pending). Not waited
-        for on disk: a count lost in a crash of the machine only allows one more attempt."""
+    def begin_attempt(self, order_id: UUID) -> Order | None:
+        """Count one more attempt at the order if it is still pending; the order with its count
+        (None: not pending, or not stored). One statement, where reading the order and then
+        counting took two on order_execute's path. Not waited for on disk: a count lost in a
+        crash of the machine only allows one more attempt."""
         done = self._db.relaxed(
             "update public.orders set attempts = attempts + 1"
-            " where order_id = %(id)s and status = 'pending' returning attempts",
+            " where order_id = %(id)s and status = 'pending' returning *",
             {"id": order_id},
         )
-        return int(done.rows[0]["attempts"]) if done.rows else 0
+        return _order(done.rows[0]) if done.rows else None
 
     def fill(self, order_id: UUID, fill: Fill, *, at: datetime, settle: Settle) -> Filled | None:
         """Fill the pending order and write its position as `settle(order, position, fill, at)`
         computes it (the fill arithmetic, `walltrack.core.order.fills`), in one transaction
         with both rows locked; None when the order is no longer pending."""
         with self._db.transaction(), self._db.connection() as conn:
-            row = conn.execute(
-                "select * from public.orders where order_id = %s and status = 'pending' for update",
-                (order_id,),
-            ).fetchone()
-            if row is None:
-                return None
-            order = _order(row)
-            held = conn.execute(
-                "select * from public.positions where position_id = %s for update",
-                (order.position_id,),
-            ).fetchone()
-            if held is None:
-                return None
-            after = settle(order, _position(held), fill, at)
+            # the order's update is its lock and its "still pending" check in one statement;
+            # settle reads only what a fill does not change (side, reason)
             filled = conn.execute(
                 "update public.orders set status = 'filled', executed_at = %(at)s,"
                 " filled_in = %(filled_in)s, filled_out = %(filled_out)s,"
@@ -206,10 +196,11 @@ class OrderRepository:
                 " route = %(route)s, network_fee_lamports = %(network_fee_lamports)s,"
                 " priority_fee_lamports = %(priority_fee_lamports)s,"
                 " tip_lamports = %(tip_lamports)s, venue_fees = %(venue_fees)s,"
-                " quote = %(quote)s where order_id = %(order_id)s returning *",
+                " quote = %(quote)s where order_id = %(order_id)s and status = 'pending'"
+                " returning *",
                 {
                     "at": at,
-                    "order_id": order.order_id,
+                    "order_id": order_id,
                     "filled_in": fill.filled_in,
                     "filled_out": fill.filled_out,
                     "price_impact_pct": fill.price_impact_pct,
@@ -222,7 +213,15 @@ class OrderRepository:
                     "quote": Jsonb(fill.quote) if fill.quote is not None else None,
                 },
             ).fetchone()
-            assert filled is not None
+            if filled is None:
+                return None
+            order = _order(filled)
+            held = conn.execute(
+                "select * from public.positions where position_id = %s for update",
+                (order.position_id,),
+            ).fetchone()
+            assert held is not None  # orders.position_id references positions
+            after = settle(order, _position(held), fill, at)
             values: dict[str, Any] = after.model_dump(include=set(_POSITION_FILL_COLUMNS))
             values["position_id"] = after.position_id
             updated = conn.execute(
@@ -236,7 +235,7 @@ class OrderRepository:
                 values,
             ).fetchone()
             assert updated is not None
-        return Filled(_order(filled), _position(updated))
+        return Filled(order, _position(updated))
 
     def reject(
         self, order_id: UUID, reason: str, *, at: datetime, quote: dict[str, Any] | None = None

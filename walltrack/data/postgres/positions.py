@@ -4,6 +4,7 @@ every later write of orders and of a position's fill figures is the orders repos
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -13,8 +14,10 @@ from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from walltrack.data.models.risk import OpenExposure, RiskState
+from walltrack.data.models.signals import Signal
 from walltrack.data.models.trading import Order, Position, RiskRefusal
 from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.signals import signal_of
 
 PositionFilter = Literal["open", "closed", "all"]
 LIVE = ("opening", "open")
@@ -36,6 +39,21 @@ _STATUS: dict[PositionFilter, tuple[str, ...]] = {
 
 def _position(row: DictRow) -> Position:
     return Position.model_validate(dict(row))
+
+
+@dataclass(frozen=True)
+class EntryToOpen:
+    """What position_open reads of a signal before deciding, in one statement: the signal,
+    whether it opened a position or was refused before, and the position live on its token
+    (id and signal) if any."""
+
+    signal: Signal
+    decided: bool
+    live_position_id: UUID | None
+    live_signal_id: int | None
+
+
+_ENTRY_EXTRA = ("decided_before", "live_position_id", "live_signal_id")
 
 
 def _order(row: DictRow) -> Order:
@@ -91,15 +109,31 @@ class PositionRepository:
             ).fetchone()
         return _position(row) if row else None
 
-    def decided(self, signal_id: int) -> bool:
-        """Whether this signal already opened a position or was refused (handled before)."""
+    def entry_to_open(self, signal_id: int) -> EntryToOpen | None:
+        """The signal, whether it was decided before and the live position on its token (None:
+        no such signal) — what `decided` and `live_on_token` read, joined to the signal."""
         with self._db.connection() as conn:
             row = conn.execute(
-                "select exists (select 1 from public.positions where signal_id = %(s)s)"
-                " or exists (select 1 from public.risk_refusals where signal_id = %(s)s) as d",
-                {"s": signal_id},
+                "select s.*,"
+                " exists (select 1 from public.positions where signal_id = s.id)"
+                " or exists (select 1 from public.risk_refusals where signal_id = s.id)"
+                " as decided_before,"
+                " live.position_id as live_position_id, live.signal_id as live_signal_id"
+                " from public.signals s left join lateral ("
+                "select position_id, signal_id from public.positions"
+                " where token_mint = s.token_mint and status in ('opening', 'open') limit 1"
+                ") live on true where s.id = %s",
+                (signal_id,),
             ).fetchone()
-        return bool(row and row["d"])
+        if row is None:
+            return None
+        signal = signal_of({k: v for k, v in row.items() if k not in _ENTRY_EXTRA})
+        return EntryToOpen(
+            signal=signal,
+            decided=bool(row["decided_before"]),
+            live_position_id=row["live_position_id"],
+            live_signal_id=row["live_signal_id"],
+        )
 
     def live_on_token(self, token_mint: str) -> Position | None:
         with self._db.connection() as conn:

@@ -3,12 +3,12 @@ their SQL for step 6 lives."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from psycopg import sql
-from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from walltrack.data.models.signals import Signal, SignalQuery
@@ -32,7 +32,8 @@ class WalletFacts:
     owner_id: str
 
 
-def _signal(row: DictRow) -> Signal:
+def signal_of(row: Mapping[str, Any]) -> Signal:
+    """A `signals` row as the model (also for other repositories' reads that join it)."""
     return Signal.model_validate(dict(row) | {"consensus_owners": tuple(row["consensus_owners"])})
 
 
@@ -110,7 +111,7 @@ class SignalRepository:
             row = conn.execute(
                 "select * from public.signals where id = %s", (signal_id,)
             ).fetchone()
-        return _signal(row) if row else None
+        return signal_of(row) if row else None
 
     def page(self, query: SignalQuery) -> tuple[list[Signal], int]:
         """A page of signals, newest scored first, and how many match."""
@@ -136,4 +137,4 @@ class SignalRepository:
                 sql.SQL("select count(*) as n from public.signals where {}").format(condition),
                 params,
             ).fetchone()
-        return [_signal(r) for r in rows], int(total["n"]) if total else 0
+        return [signal_of(r) for r in rows], int(total["n"]) if total else 0

@@ -36,6 +36,7 @@ from walltrack.core.schedules import ScheduleState, is_due, schedule_state
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.core.swaps import normalize_many
 from walltrack.data.models.ingest import (
+    DeliveryCounts,
     IngestResult,
     IngestSettings,
     IngestStatus,
@@ -119,13 +120,11 @@ class IngestJobs:
             delivery_id = p.repo.add_delivery(
                 received_at=now, status="ok", size=len(body), body=body
             )
-            result = self.store(kept, via="webhook", received_at=now, delivery_id=delivery_id)
-            p.repo.finish_delivery(
-                delivery_id,
-                items=len(items),
-                swaps_found=len(kept),
-                swaps_new=result.swaps_new,
-                error=item_errors,
+            result = self.store(
+                kept,
+                via="webhook",
+                received_at=now,
+                delivery=DeliveryCounts(delivery_id, items=len(items), error=item_errors),
             )
         log.info(
             "delivery stored",
@@ -149,13 +148,14 @@ class IngestJobs:
         *,
         via: IngestVia,
         received_at: datetime,
-        delivery_id: int | None,
+        delivery: DeliveryCounts | None = None,
     ) -> IngestResult:
         """Claim, store and signal `kept` (swaps of listed wallets, sorted by key) in the
-        caller's transaction (or one of its own)."""
+        caller's transaction (or one of its own); a webhook `delivery`'s counts are set by the
+        claim."""
         p = self._p
         with p.db_atomic():
-            won = p.repo.claim(kept, via=via, received_at=received_at, delivery_id=delivery_id)
+            won = p.repo.claim(kept, via=via, received_at=received_at, delivery=delivery)
             p.wallets.add_swaps(kept)
             p.outbox.put(
                 [
@@ -278,7 +278,7 @@ class ReconcileJobs:
         kept = swaps_to_keep(normalize_many(history.transactions, wallets=listed), listed)
         now = self._ports.clock.now()
         with self._ports.atomic():
-            result = self._ingest.store(kept, via="reconcile", received_at=now, delivery_id=None)
+            result = self._ingest.store(kept, via="reconcile", received_at=now)
             moved = advance_cursor(
                 cursor, last_signature=history.last_signature, last_time=history.last_time
             )

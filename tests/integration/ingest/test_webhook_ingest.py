@@ -141,3 +141,29 @@ def test_a_base64_body_is_decoded_and_unlisted_wallets_are_ignored(
     # Then only the listed wallet's swaps are ingested
     assert answer["statusCode"] == 200, answer
     assert table_counts(ingest_stack.container)["ingested_swaps"] == len(mine) > 0
+
+
+def test_each_delivery_s_audit_row_counts_its_items_swaps_new_swaps_and_item_errors(
+    ingest_stack: IngestStack, world: World
+) -> None:
+    # Given a delivery of listed wallets' swaps, stored once already
+    body, wallets, keys = _delivery(world, n=6)
+    list_wallets(ingest_stack.container, wallets)
+    first = _post(ingest_stack, body, {"Authorization": SECRET})
+    # When it comes again with one more item that is not a transaction
+    items = [*json.loads(body), {"not": "a transaction"}]
+    again = _post(ingest_stack, json.dumps(items).encode(), {"Authorization": SECRET})
+    # Then each audit row holds its items, the swaps found, the new ones and the item errors
+    ids = [json.loads(a["body"])["delivery_id"] for a in (first, again)]
+    with ingest_stack.container.db.connection() as conn:
+        rows = conn.execute(
+            "select items, swaps_found, swaps_new, error from public.webhook_deliveries"
+            " where id = any(%s) order by id",
+            (ids,),
+        ).fetchall()
+    assert [(r["items"], r["swaps_found"], r["swaps_new"]) for r in rows] == [
+        (6, len(keys), len(keys)),
+        (7, len(keys), 0),
+    ]
+    assert rows[0]["error"] is None
+    assert rows[1]["error"] is not None and rows[1]["error"].startswith("item 6:")

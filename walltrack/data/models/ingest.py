@@ -60,6 +60,16 @@ class ReconcileCursor:
 
 
 @dataclass(frozen=True)
+class DeliveryCounts:
+    """A webhook delivery's audit counts known before its swaps are claimed (the new ones are
+    counted by the claim itself)."""
+
+    delivery_id: int
+    items: int
+    error: str | None
+
+
+@dataclass(frozen=True)
 class IngestResult:
     """What one ingestion (a delivery or one wallet's reconcile read) stored."""
 

@@ -6,13 +6,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from walltrack.data.models.ingest import DeliveryStatus, IngestVia, ReconcileCursor
+from walltrack.data.models.ingest import (
+    DeliveryCounts,
+    DeliveryStatus,
+    IngestVia,
+    ReconcileCursor,
+)
 from walltrack.data.models.swap import Swap
 from walltrack.data.postgres.database import Database
 
 SwapKey = tuple[str, str, str]
 """(signature, wallet, token_mint): the key a swap is ingested once by."""
+
+
+_CLAIM = (
+    "insert into public.ingested_swaps"
+    " (signature, wallet, token_mint, received_at, via, delivery_id)"
+    " select s, w, m, %(at)s, %(via)s, %(delivery)s"
+    " from unnest(%(signatures)s::text[], %(wallets)s::text[], %(mints)s::text[]) as k(s, w, m)"
+    " on conflict do nothing returning signature, wallet, token_mint"
+)
+_CLAIM_COUNTING = (
+    "with won as (" + _CLAIM + "), counted as ("  # noqa: S608 - constants only
+    "update public.webhook_deliveries set items = %(items)s, swaps_found = %(found)s,"
+    " swaps_new = (select count(*) from won), error = %(error)s where id = %(delivery)s"
+    ") select * from won"
+)
+"""A delivery's claim, its audit row's counts set by the same statement."""
 
 
 class IngestRepository:
@@ -49,7 +71,7 @@ class IngestRepository:
         body: bytes | None,
         error: str | None = None,
     ) -> int:
-        """The delivery's audit row (its counts are set by `finish_delivery`); its id."""
+        """The delivery's audit row (its counts are set by `claim`); its id."""
         with self._db.connection() as conn:
             row = conn.execute(
                 "insert into public.webhook_deliveries (received_at, status, bytes, body, error)"
@@ -58,16 +80,6 @@ class IngestRepository:
             ).fetchone()
         assert row is not None  # insert ... returning always returns a row
         return int(row["id"])
-
-    def finish_delivery(
-        self, delivery_id: int, *, items: int, swaps_found: int, swaps_new: int, error: str | None
-    ) -> None:
-        with self._db.connection() as conn:
-            conn.execute(
-                "update public.webhook_deliveries set items = %s, swaps_found = %s,"
-                " swaps_new = %s, error = %s where id = %s",
-                (items, swaps_found, swaps_new, error, delivery_id),
-            )
 
     def delivery_body(self, delivery_id: int) -> bytes | None:
         with self._db.connection() as conn:
@@ -83,23 +95,33 @@ class IngestRepository:
         *,
         via: IngestVia,
         received_at: datetime,
-        delivery_id: int | None,
+        delivery: DeliveryCounts | None = None,
     ) -> list[SwapKey]:
         """Record `swaps` as ingested; the keys this call was first to record (a concurrent
-        claim of the same key waits for the other transaction, then gets nothing)."""
-        if not swaps:
+        claim of the same key waits for the other transaction, then gets nothing). For a
+        webhook `delivery`, its audit row's counts are set by the same statement (the swaps
+        found, the new ones, the items and their errors): one round trip fewer before the
+        delivery's answer."""
+        if not swaps and delivery is None:
             return []
         keys = [(s.signature, s.wallet, s.token_mint) for s in swaps]
-        signatures, wallets, mints = (list(c) for c in zip(*keys, strict=True))
+        signatures = [k[0] for k in keys]
+        wallets = [k[1] for k in keys]
+        mints = [k[2] for k in keys]
+        params: dict[str, Any] = {
+            "at": received_at,
+            "via": via,
+            "delivery": delivery.delivery_id if delivery else None,
+            "signatures": signatures,
+            "wallets": wallets,
+            "mints": mints,
+        }
+        query = _CLAIM
+        if delivery is not None:
+            query = _CLAIM_COUNTING
+            params |= {"items": delivery.items, "found": len(swaps), "error": delivery.error}
         with self._db.connection() as conn:
-            rows = conn.execute(
-                "insert into public.ingested_swaps"
-                " (signature, wallet, token_mint, received_at, via, delivery_id)"
-                " select s, w, m, %s, %s, %s"
-                " from unnest(%s::text[], %s::text[], %s::text[]) as k(s, w, m)"
-                " on conflict do nothing returning signature, wallet, token_mint",
-                (received_at, via, delivery_id, signatures, wallets, mints),
-            ).fetchall()
+            rows = conn.execute(query, params).fetchall()
         return [(r["signature"], r["wallet"], r["token_mint"]) for r in rows]
 
     def ingested_count(self, *, via: IngestVia | None = None) -> int:

@@ -31,6 +31,20 @@ _POSITION_FILL_COLUMNS = (
 )  # fmt: skip
 
 
+_UPDATE_FILLED_POSITION = (
+    sql.SQL("update public.positions set {} where position_id = {} returning *")
+    .format(
+        sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c))
+            for c in _POSITION_FILL_COLUMNS
+        ),
+        sql.Placeholder("position_id"),
+    )
+    .as_bytes()
+)
+"""A fill's position update, composed once at import, not on every fill."""
+
+
 def _order(row: DictRow) -> Order:
     return Order.model_validate(dict(row))
 
@@ -224,16 +238,7 @@ class OrderRepository:
             after = settle(order, _position(held), fill, at)
             values: dict[str, Any] = after.model_dump(include=set(_POSITION_FILL_COLUMNS))
             values["position_id"] = after.position_id
-            updated = conn.execute(
-                sql.SQL("update public.positions set {} where position_id = {} returning *").format(
-                    sql.SQL(", ").join(
-                        sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c))
-                        for c in _POSITION_FILL_COLUMNS
-                    ),
-                    sql.Placeholder("position_id"),
-                ),
-                values,
-            ).fetchone()
+            updated = conn.execute(_UPDATE_FILLED_POSITION, values).fetchone()
             assert updated is not None
         return Filled(order, _position(updated))
 

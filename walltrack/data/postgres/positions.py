@@ -60,12 +60,23 @@ def _order(row: DictRow) -> Order:
     return Order.model_validate(dict(row))
 
 
-def _insert(table: str, columns: tuple[str, ...]) -> sql.Composed:
-    return sql.SQL("insert into {} ({}) values ({}) on conflict do nothing").format(
-        sql.Identifier("public", table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join(map(sql.Placeholder, columns)),
+def _insert(table: str, columns: tuple[str, ...], *, skip_conflict: bool = False) -> bytes:
+    """The insert statement, composed once at import: composing it (and turning it into
+    bytes) on every execute was most of the client's work for the copy loop's inserts."""
+    return (
+        sql.SQL("insert into {} ({}) values ({}) {}")
+        .format(
+            sql.Identifier("public", table),
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.SQL(", ").join(map(sql.Placeholder, columns)),
+            sql.SQL("on conflict do nothing" if skip_conflict else ""),
+        )
+        .as_bytes()
     )
+
+
+_INSERT_POSITION = _insert("positions", _POSITION_COLUMNS, skip_conflict=True)
+_INSERT_ORDER = _insert("orders", _ORDER_COLUMNS)
 
 
 class PositionRepository:
@@ -79,19 +90,14 @@ class PositionRepository:
         values: dict[str, Any] = position.model_dump(include=set(_POSITION_COLUMNS))
         values["exit_plan"] = Jsonb(position.exit_plan)
         with self._db.connection() as conn, conn.cursor() as cur:
-            cur.execute(_insert("positions", _POSITION_COLUMNS), values)
+            cur.execute(_INSERT_POSITION, values)
             return cur.rowcount == 1
 
     def insert_entry_order(self, order: Order) -> None:
         """The position's pending entry order (raises if the position already has one)."""
         values: dict[str, Any] = order.model_dump(include=set(_ORDER_COLUMNS))
-        statement = sql.SQL("insert into {} ({}) values ({})").format(
-            sql.Identifier("public", "orders"),
-            sql.SQL(", ").join(map(sql.Identifier, _ORDER_COLUMNS)),
-            sql.SQL(", ").join(map(sql.Placeholder, _ORDER_COLUMNS)),
-        )
         with self._db.connection() as conn:
-            conn.execute(statement, values)
+            conn.execute(_INSERT_ORDER, values)
 
     def add_refusal(self, refusal: RiskRefusal) -> None:
         with self._db.connection() as conn:

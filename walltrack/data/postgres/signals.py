@@ -21,6 +21,18 @@ _COLUMNS = (
     "quote_mint", "quote_amount", "onchain_at", "received_at", "scored_at", "via", "score",
     "components", "consensus_owners", "fraction_sold", "accepted", "reason",
 )  # fmt: skip
+_INSERT = (
+    sql.SQL(
+        "insert into public.signals ({}) values ({})"
+        " on conflict (signature, wallet, token_mint) do nothing returning id"
+    )
+    .format(
+        sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)),
+        sql.SQL(", ").join(map(sql.Placeholder, _COLUMNS)),
+    )
+    .as_bytes()
+)
+"""Composed once at import (composing it on every insert was most of its client work)."""
 
 
 @dataclass(frozen=True)
@@ -93,15 +105,8 @@ class SignalRepository:
         values: dict[str, Any] = signal.model_dump(include=set(_COLUMNS))
         values["components"] = Jsonb([c.model_dump(mode="json") for c in signal.components])
         values["consensus_owners"] = list(signal.consensus_owners)
-        statement = sql.SQL(
-            "insert into public.signals ({}) values ({})"
-            " on conflict (signature, wallet, token_mint) do nothing returning id"
-        ).format(
-            sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)),
-            sql.SQL(", ").join(map(sql.Placeholder, _COLUMNS)),
-        )
         with self._db.connection() as conn, conn.cursor() as cur:
-            cur.execute(statement, values)
+            cur.execute(_INSERT, values)
             row = cur.fetchone()
             return int(row["id"]) if row else None
 

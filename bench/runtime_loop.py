@@ -88,7 +88,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -127,6 +127,7 @@ from walltrack.data.models.token import SafetyVerdict, Token, TokenMarket
 from walltrack.data.postgres.embedded import ensure_embedded_postgres, stop_embedded_postgres
 from walltrack.data.postgres.migrations import apply_migrations
 from walltrack.runtime.local import LocalRuntime
+from walltrack.runtime.local_queue import StagedSend
 
 SECRET = "bench-runtime-loop-webhook-secret-0123456789"
 TARGET_P50_MS = 25.0
@@ -184,21 +185,20 @@ class Recorder:
             self._record_sends(runtime, queue_id)
 
     def _record_sends(self, runtime: LocalRuntime, queue_id: str) -> None:
-        """Wraps the queue instance's `send_many` (the outbox relay's port): when each of its
-        messages was stored (and the dispatcher woken)."""
+        """Wraps the queue instance's `staged_sent`, which every send ends with (the outbox
+        relay's `send_many`, and the outbox's direct write into a queue of its own database,
+        after the commit): when its messages were stored and the dispatcher woken."""
         queue = runtime.queue(queue_id)
-        send_many = queue.send_many
+        staged_sent = queue.staged_sent
 
-        def recorded(bodies: Iterable[Any]) -> list[str]:
-            listed = list(bodies)
-            ids = send_many(listed)
+        def recorded(staged: StagedSend) -> None:
+            staged_sent(staged)
             at = time.perf_counter()
-            parsed = [json.loads(b) if isinstance(b, str) else dict(b) for b in listed]
+            parsed = [json.loads(body) for _id, body in staged.messages]
             with self._changed:
                 self.sends.append((queue_id, at, parsed))
-            return ids
 
-        queue.send_many = recorded  # type: ignore[method-assign]
+        queue.staged_sent = recorded  # type: ignore[method-assign]
 
     def sent(self, queue_id: str, key: str, value: Any, after: float) -> float | None:
         with self._changed:

@@ -208,7 +208,7 @@ class Container:
 
     @cached_property
     def outbox(self) -> PipelineOutbox:
-        return PipelineOutbox(self.db, OutboxRepository(self.db), self.relay)
+        return PipelineOutbox(self.db, OutboxRepository(self.db), self.relay, queues=self.queues)
 
     @cached_property
     def graph(self) -> GraphRepository:

@@ -12,6 +12,7 @@ least once, and the outbox sweep may re-send a message whose first send did arri
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.utilities.batch import (
@@ -26,6 +27,7 @@ from walltrack.app.process import current
 from walltrack.data.models.messages import StepMessage
 from walltrack.errors import MalformedMessageError
 from walltrack.log import bind_context, configure_logging, get_logger
+from walltrack.runtime.local_queue import LOCAL_ACCOUNT_ID
 
 if TYPE_CHECKING:  # the container (and psycopg with it) loads at the first invocation
     from walltrack.app.container import Container
@@ -113,13 +115,30 @@ def queue_consumer(
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         start_invocation(function, context)
         app = current()
-        return consume(
-            event,
-            context,
-            consumer=function,
-            message=message,
-            handle=job(app),
-            consumed=app.consumed,
-        )
+        with _commits_for(event, app):
+            return consume(
+                event,
+                context,
+                consumer=function,
+                message=message,
+                handle=job(app),
+                consumed=app.consumed,
+            )
 
     return handler
+
+
+def _commits_for(event: dict[str, Any], app: Container) -> AbstractContextManager[None]:
+    """`relaxed_commits` when every record comes from a local runtime queue kept in the
+    container's own database (the job's commits need not wait for the WAL flush: see there),
+    else nothing changed."""
+    arns = {r.get("eventSourceARN") for r in event.get("Records") or []}
+    arn = arns.pop() if len(arns) == 1 else None
+    parts = arn.split(":") if isinstance(arn, str) else []
+    if len(parts) != 6 or parts[4] != LOCAL_ACCOUNT_ID:
+        return nullcontext()
+    # imported here: a Lambda's handler module loads without psycopg (see TYPE_CHECKING)
+    from walltrack.app.outbox import local_queue_in  # noqa: PLC0415
+    from walltrack.data.postgres.database import relaxed_commits  # noqa: PLC0415
+
+    return relaxed_commits() if local_queue_in(app.db, parts[5]) is not None else nullcontext()

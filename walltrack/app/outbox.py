@@ -12,6 +12,9 @@
    unsent: a send that failed, or a process that died between the commit and the send.
 4. Every message keeps its `message_id` across re-sends; consumers skip an id they have
    handled (`walltrack.app.handlers`), so a message sent twice changes nothing twice.
+
+Under the local runtime whose queues are tables of the same database (`walltrack run`), 1.
+writes the message into its queue too, and 2. and 3. have nothing to do (`PipelineOutbox`).
 """
 
 from __future__ import annotations
@@ -31,10 +34,18 @@ from walltrack.data.models.messages import (
     WalletProfileRequested,
 )
 from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.messages import ConsumedMessages, OutboxRepository, OutboxRow
 from walltrack.errors import DependencyUnavailableError
 from walltrack.log import get_logger
-from walltrack.runtime.queues import QueuePort, QueueSendError
+from walltrack.runtime.local_queue import LocalQueue
+from walltrack.runtime.queues import (
+    LocalQueueHandle,
+    LocalQueueNotRegisteredError,
+    QueuePort,
+    QueueSendError,
+    registered_local_queue,
+)
 
 log = get_logger(component="outbox")
 
@@ -166,20 +177,60 @@ class OutboxRelay:
 
 
 class PipelineOutbox:
-    """Where steps write the messages they owe; each step's port is one named method."""
+    """Where steps write the messages they owe; each step's port is one named method.
 
-    def __init__(self, db: Database, outbox: OutboxRepository, relay: OutboxRelay) -> None:
+    Under the local runtime with its queues in this database (`walltrack run`), a message owed
+    to one queue is written straight into that queue's table in the caller's transaction
+    (`OutboxRepository.add_enqueued`: the outbox row is kept, already sent): the queue is as
+    durable and transactional as the outbox, so the relay has nothing left to do. Anywhere
+    else (SQS, in-memory local queues) the outbox and its relay work as the module says."""
+
+    def __init__(
+        self,
+        db: Database,
+        outbox: OutboxRepository,
+        relay: OutboxRelay,
+        *,
+        queues: QueuePorts | None = None,
+    ) -> None:
         self._db = db
         self._outbox = outbox
         self._relay = relay
+        self._queues = queues
 
     def put(self, messages: Sequence[StepMessage]) -> None:
         """Store `messages` with the caller's transaction; send them once it commits."""
         if not messages:
             return
-        self._outbox.add(messages)
         kept = list(messages)
+        local = self._local_queue(kept)
+        if local is not None:
+            staged = local.stage([m.model_dump(mode="json") for m in kept])
+            self._outbox.add_enqueued(
+                kept,
+                queue_id=staged.queue_id,
+                staged=staged.messages,
+                sent_at=staged.sent_at,
+                visible_at=staged.visible_at,
+            )
+            self._db.after_commit(lambda: local.staged_sent(staged))
+            return
+        self._outbox.add(kept)
         self._db.after_commit(lambda: self._relay.relay(kept))
+
+    def _local_queue(self, messages: Sequence[StepMessage]) -> LocalQueue | None:
+        """The local queue all `messages` go to when it is a table of this database (looked up
+        on every put: tests start several runtimes in one process), else None."""
+        names = {m.queue for m in messages}
+        if self._queues is None or len(names) != 1:
+            return None
+        try:
+            port = self._queues.port(names.pop())
+        except DependencyUnavailableError:
+            return None  # no URL: the relay reports it, as before
+        if not isinstance(port, LocalQueueHandle):
+            return None
+        return local_queue_in(self._db, port.queue_id)
 
     # token_scan → wallet_discovery (core.discovery.scan.DiscoveryOutbox)
     def token_discovered(self, mint: str) -> None:
@@ -200,3 +251,17 @@ class PipelineOutbox:
     # clustering (schedule or API) → cluster_evidence, one message per wallet of the run
     def evidence_requested(self, run_id: UUID, wallets: Sequence[str]) -> None:
         self.put([ClusterEvidenceRequested.new(run_id=run_id, address=w) for w in wallets])
+
+
+def local_queue_in(db: Database, queue_id: str) -> LocalQueue | None:
+    """The local runtime's queue `queue_id` when it is registered in this process and its
+    messages are rows of `db`'s own database (the Postgres store), else None."""
+    try:
+        queue = registered_local_queue(queue_id)
+    except LocalQueueNotRegisteredError:
+        return None
+    if not isinstance(queue, LocalQueue):
+        return None
+    store = queue.store
+    same = isinstance(store, PostgresQueueStore) and store.database.same_database(db)
+    return queue if same else None

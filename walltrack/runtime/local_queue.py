@@ -40,6 +40,19 @@ class LocalMessage:
     receipt_handle: str | None = None
 
 
+@dataclass(frozen=True)
+class StagedSend:
+    """A send of a local queue's, prepared for a caller that writes it into the store's table
+    inside a transaction of its own (the outbox, when the store is the same database): the
+    (message id, encoded body) pairs in order, and their times. `LocalQueue.staged_sent`
+    once it has committed."""
+
+    queue_id: str
+    messages: list[tuple[str, str]]
+    sent_at: datetime
+    visible_at: datetime
+
+
 class QueuedMessage(Protocol):
     """A stored message as a store returns it."""
 
@@ -304,19 +317,34 @@ class LocalQueue:
         return self.send_many([body])[0]
 
     def send_many(self, bodies: Iterable[MessageBody]) -> list[str]:
-        now = self._clock.now()
-        messages = [(str(uuid.uuid4()), encode_body(b)) for b in bodies]
+        staged = self.stage(bodies)
         self._store.add(
+            self.queue_id, staged.messages, sent_at=staged.sent_at, visible_at=staged.visible_at
+        )
+        self.staged_sent(staged)
+        return [message_id for message_id, _body in staged.messages]
+
+    @property
+    def store(self) -> QueueStore:
+        return self._store
+
+    def stage(self, bodies: Iterable[MessageBody]) -> StagedSend:
+        """What sending `bodies` now stores (ids, encoded bodies, sent and visible times), for a
+        caller that writes it to the store itself, in its own transaction."""
+        now = self._clock.now()
+        return StagedSend(
             self.queue_id,
-            messages,
+            [(str(uuid.uuid4()), encode_body(b)) for b in bodies],
             sent_at=now,
             visible_at=now + timedelta(seconds=self.delay_seconds),
         )
-        for message_id, _body in messages:
+
+    def staged_sent(self, staged: StagedSend) -> None:
+        """`staged` is stored (committed): wake the consumer, as a send does."""
+        for message_id, _body in staged.messages:
             self._log.debug("message sent", message_id=message_id)
-        if messages and self._on_send is not None:
+        if staged.messages and self._on_send is not None:
             self._on_send()
-        return [message_id for message_id, _body in messages]
 
     # -- the consumer side ------------------------------------------------------------------------
 

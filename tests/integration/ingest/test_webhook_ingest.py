@@ -166,4 +166,4 @@ def test_each_delivery_s_audit_row_counts_its_items_swaps_new_swaps_and_item_err
         (7, len(keys), 0),
     ]
     assert rows[0]["error"] is None
-    assert rows[1]["error"] is not None and rows[1]["error"].startswith("item 6:")
+    assert str(rows[1]["error"]).startswith("item 6:")

@@ -55,6 +55,23 @@ class Relaxed:
 
 
 _ambient: ContextVar[_Transaction | None] = ContextVar("walltrack_transaction", default=None)
+_commits_relaxed: ContextVar[bool] = ContextVar("walltrack_commits_relaxed", default=False)
+
+
+@contextmanager
+def relaxed_commits() -> Iterator[None]:
+    """Transactions opened inside commit without waiting for the WAL flush (`synchronous_commit`
+    off, each for itself). Only for the consumer of a message whose queue is a table of this
+    same database (the local runtime's Postgres queues): the message's delete is written after
+    the consumer's commit, in the same write-ahead log, so a crash of the machine that loses
+    the commit loses the delete too, and the message is delivered again to its idempotent job.
+    A crash of WallTrack alone loses no commit either way. Never where an answer has left the
+    process after the commit (a webhook's 200) nor where the queue is elsewhere (SQS)."""
+    token = _commits_relaxed.set(True)
+    try:
+        yield
+    finally:
+        _commits_relaxed.reset(token)
 
 
 def create_pool(
@@ -157,6 +174,8 @@ class Database:
             yield
             return
         with _postgres_errors(), self._pool.connection() as conn, conn.transaction():
+            if _commits_relaxed.get():
+                conn.execute("set local synchronous_commit to off")
             current = _Transaction(self, conn)
             token = _ambient.set(current)
             try:
@@ -173,6 +192,13 @@ class Database:
             ambient.after_commit.append(callback)
         else:
             callback()
+
+    def same_database(self, other: Database) -> bool:
+        """Whether `other` reaches the same database by the same address (two pools of one
+        database: the local runtime's queue store and the application's)."""
+        return other is self or (
+            isinstance(self._pool.conninfo, str) and self._pool.conninfo == other._pool.conninfo
+        )
 
     def ping(self, *, timeout_s: float) -> None:
         """Raise unless a pooled connection answers within `timeout_s` (the health probe)."""

@@ -63,11 +63,26 @@ def _message(row: dict[str, Any]) -> StoredMessage:
     )
 
 
+ENQUEUE = (
+    "insert into public.local_queue_messages (queue_id, message_id, body, sent_at, visible_at)"
+    " select %(queue)s, m.id, m.body, %(sent)s, %(visible)s"
+    " from unnest(%(ids)s::uuid[], %(bodies)s::text[]) with ordinality as m(id, body, n)"
+    " order by m.n"
+)
+"""Messages into a queue, in the given order (`seq` follows it); parameters: queue, ids,
+bodies, sent, visible. Also the outbox's, for a queue in its own database
+(`OutboxRepository.add_enqueued`)."""
+
+
 class PostgresQueueStore:
     """The queue store of `walltrack.runtime.local_queue.LocalQueue`, in Postgres."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @property
+    def database(self) -> Database:
+        return self._db
 
     def add(
         self,
@@ -87,11 +102,7 @@ class PostgresQueueStore:
         if not messages:
             return
         self._db.relaxed(
-            "insert into public.local_queue_messages"
-            " (queue_id, message_id, body, sent_at, visible_at)"
-            " select %(queue)s, m.id, m.body, %(sent)s, %(visible)s"
-            " from unnest(%(ids)s::uuid[], %(bodies)s::text[])"
-            " with ordinality as m(id, body, n) order by m.n",
+            ENQUEUE,
             {
                 "queue": queue_id,
                 "ids": [mid for mid, _ in messages],

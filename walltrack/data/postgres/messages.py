@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 from walltrack.data.models.messages import QueueName, StepMessage
 from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.local_queues import ENQUEUE
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,41 @@ class OutboxRepository:
                     [m.queue for m in messages],
                     [Jsonb(m.model_dump(mode="json")) for m in messages],
                 ),
+            )
+
+    def add_enqueued(
+        self,
+        messages: Sequence[StepMessage],
+        *,
+        queue_id: str,
+        staged: Sequence[tuple[str, str]],
+        sent_at: datetime,
+        visible_at: datetime,
+    ) -> None:
+        """The local runtime, whose queues are tables of this database: `messages` go into
+        their queue (`staged`: its (message id, encoded body) pairs) and into the outbox
+        already marked sent, in ONE statement that joins the caller's transaction. The send
+        commits with the state change that owes it, so there is nothing to relay or mark
+        afterwards: two round trips fewer per hand-on of the copy loop."""
+        if not messages:
+            return
+        with self._db.connection() as conn:
+            conn.execute(
+                "with queued as (" + ENQUEUE + ")"  # noqa: S608 - constants only
+                " insert into public.outbox (id, queue, body, sent_at, attempts)"
+                " select o.id, o.queue, o.body, now(), 1"
+                " from unnest(%(outbox_ids)s::uuid[], %(outbox_queues)s::text[],"
+                " %(outbox_bodies)s::jsonb[]) as o(id, queue, body)",
+                {
+                    "queue": queue_id,
+                    "ids": [mid for mid, _ in staged],
+                    "bodies": [body for _, body in staged],
+                    "sent": sent_at,
+                    "visible": visible_at,
+                    "outbox_ids": [m.message_id for m in messages],
+                    "outbox_queues": [m.queue for m in messages],
+                    "outbox_bodies": [Jsonb(m.model_dump(mode="json")) for m in messages],
+                },
             )
 
     def claim_unsent(self, *, older_than: timedelta, limit: int = 500) -> list[OutboxRow]:

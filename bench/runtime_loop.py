@@ -75,6 +75,15 @@ hand-offs (sender -> dispatcher -> worker) under the GIL and the receive itself 
 sends and receives unwaited on disk, the dispatcher's one-statement poll, sniffio in both):
 less upstream p50 40.4 / 38.3 -> 33.2 / 34.3 ms, p99 116 / 113 -> 42 / 44 ms; the three hops
 7.5 / 7.1 -> 5.4 / 5.7 ms. Still MISSED; per consumer 14-17 statements, 6-8 ms in Postgres.
+2026-12-07 15:42-15:50 UTC, a later session on a slower machine (`sum(range(10**7))` 0.20 s at
+14:30, 0.28-0.34 s now), four alternating rounds of aa6c48b (that session's start), 811b672
+(fewer reads in position_open and order_execute, the audit counts in ingest's claim, inserts
+composed once) and 8cc5ddc (local sends written in the owing transaction, relaxed commits for
+local queue consumers), 80 deliveries each: less upstream p50 60.0/65.8/60.6/71.1,
+53.5/66.5/61.1/61.8, 51.5/61.6/55.7/56.9 ms (medians 63.2, 61.5, 56.3). Still MISSED.
+Statements inside the consumers per delivery (ingest, signal, position, order) 7/12/10/7 ->
+5/10/8/7 (tools used: wrapping psycopg's Cursor.execute per invoking thread, cProfile on
+thread time per invocation).
 """
 
 # ruff: noqa: E402 - logging is configured before the product's modules bind their loggers

@@ -45,15 +45,14 @@ def _position(row: DictRow) -> Position:
 class EntryToOpen:
     """What position_open reads of a signal before deciding, in one statement: the signal,
     whether it opened a position or was refused before, and the position live on its token
-    (id and signal) if any."""
+    if any."""
 
     signal: Signal
     decided: bool
     live_position_id: UUID | None
-    live_signal_id: int | None
 
 
-_ENTRY_EXTRA = ("decided_before", "live_position_id", "live_signal_id")
+_ENTRY_EXTRA = ("decided_before", "live_position_id")
 
 
 def _order(row: DictRow) -> Order:
@@ -117,16 +116,16 @@ class PositionRepository:
 
     def entry_to_open(self, signal_id: int) -> EntryToOpen | None:
         """The signal, whether it was decided before and the live position on its token (None:
-        no such signal) — what `decided` and `live_on_token` read, joined to the signal."""
+        no such signal), in one statement: what position_open decides on before its risk rules."""
         with self._db.connection() as conn:
             row = conn.execute(
                 "select s.*,"
                 " exists (select 1 from public.positions where signal_id = s.id)"
                 " or exists (select 1 from public.risk_refusals where signal_id = s.id)"
                 " as decided_before,"
-                " live.position_id as live_position_id, live.signal_id as live_signal_id"
+                " live.position_id as live_position_id"
                 " from public.signals s left join lateral ("
-                "select position_id, signal_id from public.positions"
+                "select position_id from public.positions"
                 " where token_mint = s.token_mint and status in ('opening', 'open') limit 1"
                 ") live on true where s.id = %s",
                 (signal_id,),
@@ -138,7 +137,6 @@ class PositionRepository:
             signal=signal,
             decided=bool(row["decided_before"]),
             live_position_id=row["live_position_id"],
-            live_signal_id=row["live_signal_id"],
         )
 
     def live_on_token(self, token_mint: str) -> Position | None:

@@ -547,6 +547,14 @@ def run(args: argparse.Namespace, data_dir: Path, pg_url: str) -> str:
     return report(outcomes, failures, elapsed)
 
 
+def machine_speed() -> float:
+    """Seconds this machine takes for `sum(range(10**7))` now: its speed drifts (0.20-0.36 s
+    measured within one hour on 2026-12-07), so a figure is only comparable beside this one."""
+    started = time.perf_counter()
+    sum(range(10**7))
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=60, help="webhook POSTs (one buy each)")
@@ -561,7 +569,10 @@ def main() -> None:
         pg_url = ensure_embedded_postgres(data_dir)
         try:
             apply_migrations(pg_url)
-            print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f}")
+            print(
+                f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f},"
+                f" sum(range(10**7)) {machine_speed():.3f} s"
+            )
             print(run(args, data_dir, pg_url), flush=True)
         finally:
             stop_embedded_postgres(data_dir)

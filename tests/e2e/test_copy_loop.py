@@ -237,6 +237,11 @@ def test_the_copy_loop_from_sync_to_a_mirror_sell_and_the_kill_switch(
         has_text=rugged["position_id"]
     )
     row.first.wait_for(timeout=30_000)
+    # (the row may already show under "All"; the "Closed" view, with its close reason,
+    # lands when its refresh does: seconds on a loaded machine)
+    page.locator("#positions-table [data-testid^='cell-']").filter(
+        has_text="stop_loss"
+    ).first.wait_for(timeout=30_000)
     assert "stop_loss" in _cells(page, "positions-table")
 
     # When the kill switch is turned on

@@ -29,7 +29,7 @@ from walltrack.data.postgres.database import Database, create_pool
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.signals import SignalRepository
 
-APPEAR_WITHIN_MS = 45_000
+APPEAR_WITHIN_MS = 90_000  # the stack polls its queue; seconds more on a loaded machine
 COLUMNS = 14  # ui.positions.POSITION_HEADERS
 SIZE = 400_000_000  # 0.5 SOL x score 0.8
 

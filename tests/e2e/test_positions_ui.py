@@ -29,6 +29,7 @@ from walltrack.data.postgres.database import Database, create_pool
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.data.postgres.signals import SignalRepository
 
+ROOMY_RISK = {"max_open_positions": 100, "max_total_exposure_sol": "1000"}
 APPEAR_WITHIN_MS = 90_000  # the stack polls its queue; seconds more on a loaded machine
 COLUMNS = 14  # ui.positions.POSITION_HEADERS
 SIZE = 400_000_000  # 0.5 SOL x score 0.8
@@ -146,7 +147,26 @@ def _wait_for_row(page: Any, text: str, *, near: str) -> None:
 def test_a_signal_opens_a_position_seen_live_closed_by_hand_and_the_kill_switch_refuses(
     page: Any, stack: Stack, stack_db: Database
 ) -> None:
-    # Given the Positions tab open
+    # Given the Positions tab open, and room under the risk caps whatever the shared stack's
+    # own copy loop holds by now (on a loaded machine its market had opened the default 5
+    # positions before this test, and the test's entry was refused by max_open_positions)
+    before = _set_risk(stack, ROOMY_RISK)
+    try:
+        _opens_closes_and_kill_switch(page, stack, stack_db)
+    finally:
+        _set_risk(stack, before)
+
+
+def _set_risk(stack: Stack, values: dict[str, Any]) -> dict[str, Any]:
+    """PUT these Risk settings; the values they replace."""
+    url = f"{stack.base_url}/config/risk"
+    current = httpx.get(url, headers=stack.auth, timeout=30).json()["values"]
+    answer = httpx.put(url, headers=stack.auth, json=values, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return {key: current[key] for key in values}
+
+
+def _opens_closes_and_kill_switch(page: Any, stack: Stack, stack_db: Database) -> None:
     page.goto(f"{stack.base_url}/ui/")
     page.get_by_role("tab", name="Positions").click()
     page.locator("#positions-count").wait_for()

@@ -36,17 +36,7 @@ class OutboxRepository:
     def add(self, messages: Sequence[StepMessage]) -> None:
         if not messages:
             return
-        # one statement (atomic by itself, one round trip), not executemany's pipeline; a
-        # single message (the copy loop's every hand-on) without arrays, whose dumping costs
-        # the client more than the row
-        if len(messages) == 1:
-            only = messages[0]
-            with self._db.connection() as conn:
-                conn.execute(
-                    "insert into public.outbox (id, queue, body) values (%s, %s, %s)",
-                    (only.message_id, only.queue, Jsonb(only.model_dump(mode="json"))),
-                )
-            return
+        # one statement (atomic by itself, one round trip), not executemany's pipeline
         with self._db.connection() as conn:
             conn.execute(
                 "insert into public.outbox (id, queue, body)"

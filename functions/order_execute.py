@@ -8,4 +8,10 @@ from __future__ import annotations
 from walltrack.app.handlers import queue_consumer
 from walltrack.data.models.messages import OrderExecuteRequested
 
-handler = queue_consumer("order_execute", OrderExecuteRequested, lambda app: app.order_jobs.execute)
+# no handled ids: only a pending order is processed (its first statement says so)
+handler = queue_consumer(
+    "order_execute",
+    OrderExecuteRequested,
+    lambda app: app.order_jobs.execute,
+    handled_ids=False,
+)

@@ -8,4 +8,10 @@ from __future__ import annotations
 from walltrack.app.handlers import queue_consumer
 from walltrack.data.models.messages import PositionOpenRequested
 
-handler = queue_consumer("position_open", PositionOpenRequested, lambda app: app.position_jobs.open)
+# no handled ids: a signal decided before writes nothing (its first read says so)
+handler = queue_consumer(
+    "position_open",
+    PositionOpenRequested,
+    lambda app: app.position_jobs.open,
+    handled_ids=False,
+)

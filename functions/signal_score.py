@@ -8,4 +8,10 @@ from __future__ import annotations
 from walltrack.app.handlers import queue_consumer
 from walltrack.data.models.messages import SignalScoreRequested
 
-handler = queue_consumer("signal_score", SignalScoreRequested, lambda app: app.signal_jobs.score)
+# no handled ids: a swap already scored writes nothing (its signal's unique swap key)
+handler = queue_consumer(
+    "signal_score",
+    SignalScoreRequested,
+    lambda app: app.signal_jobs.score,
+    handled_ids=False,
+)

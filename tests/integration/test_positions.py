@@ -154,8 +154,9 @@ def test_the_same_message_twice_and_two_signals_of_one_token_open_one_position(
     container = stack.container
     first, second = _signal(container, mints[0], n=1), _signal(container, mints[0], n=2)
     message = PositionOpenRequested.for_signal(first)
-    # When the first's message arrives twice (and is decided a third time directly, as if the
-    # consumed-ids record were lost), then the second's
+    # When the first's message arrives twice through the consumer (which keeps no handled ids:
+    # the job's first read says the signal was decided) and is decided a third time directly,
+    # then the second's
     _consume(container, message)
     _consume(container, message)
     container.position_jobs.open(message)
@@ -167,6 +168,8 @@ def test_the_same_message_twice_and_two_signals_of_one_token_open_one_position(
     assert len(_order_messages(container)) == 1
     refusals, _ = container.positions.refusals()
     assert [(r.signal_id, r.rule) for r in refusals] == [(second, "one_position_per_token")]
+    # And no handled id was recorded: the repeat was a no-op by the job's own read
+    assert _count(container, "consumed_messages") == 0
 
 
 class _FailingOrders(PositionRepository):

@@ -163,13 +163,17 @@ def test_the_same_message_twice_stores_one_signal(seeded: Container) -> None:
     buy = _swap(BOB)
     seeded.wallets.add_swaps([buy])
     body = _message(buy).model_dump_json()
-    # When its message arrives twice through the consumer, and is scored a third time directly
-    # (as if the consumed-ids record were lost)
+    # When its message arrives twice through the consumer (which keeps no handled ids: the
+    # signal's unique swap key makes the repeat write nothing), and is scored a third time
     _consume(seeded, body)
     _consume(seeded, body)
     seeded.signal_jobs.score(_message(buy))
-    # Then one signal exists
+    # Then one signal exists, and no handled id was recorded
     assert len(_rows(seeded)) == 1
+    with seeded.db.connection() as conn:
+        assert conn.execute("select count(*) as n from public.consumed_messages").fetchone() == {
+            "n": 0
+        }
 
 
 def test_owner_consensus_counts_distinct_owners_not_wallets(seeded: Container) -> None:

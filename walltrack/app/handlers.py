@@ -6,7 +6,11 @@ batch responses, ReportBatchItemFailures, rather than our own loop): a record wh
 raises is reported as failed (SQS retries it, then moves it to the DLQ); its neighbours are not.
 A record whose body its queue's message model rejects fails alone, with the reason logged, and
 is never half-handled. A message id the consumer has handled before is skipped: SQS delivers at
-least once, and the outbox sweep may re-send a message whose first send did arrive.
+least once, and the outbox sweep may re-send a message whose first send did arrive. A consumer
+whose job already makes a repeat a no-op by its first read (the copy loop's: a signal's unique
+swap key, a position's signal, an order still pending) keeps no handled ids
+(`handled_ids=False`): their check and mark were two round trips per message that only said
+again what that read says, on the path from a webhook to a fill.
 """
 
 from __future__ import annotations
@@ -80,9 +84,10 @@ def consume(
     consumer: str,
     message: type[M],
     handle: Callable[[M], None],
-    consumed: ConsumedMessages,
+    consumed: ConsumedMessages | None,
 ) -> dict[str, Any]:
-    """Handle each record of an SQS batch as one `message`; the partial batch response."""
+    """Handle each record of an SQS batch as one `message`; the partial batch response.
+    `consumed`: the handled ids to skip and record (None: the job itself is idempotent)."""
 
     def record_handler(record: SQSRecord) -> None:
         try:
@@ -91,6 +96,9 @@ def consume(
             log.error("unreadable message", sqs_message_id=record.message_id, reason=str(exc))
             raise
         bound = log.bind(message_id=str(parsed.message_id), sqs_message_id=record.message_id)
+        if consumed is None:
+            handle(parsed)
+            return
         if consumed.seen(consumer, parsed.message_id):
             bound.info("message handled before; skipped")
             return
@@ -107,10 +115,16 @@ def consume(
 
 
 def queue_consumer(
-    function: str, message: type[M], job: Callable[[Container], Callable[[M], None]]
+    function: str,
+    message: type[M],
+    job: Callable[[Container], Callable[[M], None]],
+    *,
+    handled_ids: bool = True,
 ) -> LambdaHandler:
     """The Lambda handler of a function fed by one queue: each record, parsed as `message`, goes
-    to `job(container)`; `function` names it in logs and in the consumed-ids table."""
+    to `job(container)`; `function` names it in logs and in the consumed-ids table.
+    `handled_ids=False` for a job that makes a repeated message a no-op itself (module doc);
+    such a consumer's figures are not in the consumed-ids table."""
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         start_invocation(function, context)
@@ -122,7 +136,7 @@ def queue_consumer(
                 consumer=function,
                 message=message,
                 handle=job(app),
-                consumed=app.consumed,
+                consumed=app.consumed if handled_ids else None,
             )
 
     return handler

@@ -149,6 +149,24 @@ def test_a_message_whose_handling_fails_is_not_marked_handled() -> None:
     assert consumed.seen("wallet_profile", fine.message_id)
 
 
+def test_a_consumer_without_handled_ids_gives_every_message_to_its_idempotent_job() -> None:
+    # Given a batch with one message twice (a re-send), for a consumer keeping no handled ids
+    message = WalletProfileRequested.new(address=WALLET)
+    handled: list[str] = []
+    # When it is consumed
+    result = consume(
+        _event(message.model_dump_json(), message.model_dump_json()),
+        None,
+        consumer="position_open",
+        message=WalletProfileRequested,
+        handle=lambda got: handled.append(got.address),
+        consumed=None,
+    )
+    # Then the job gets both (its own first read makes the repeat a no-op), and none failed
+    assert handled == [WALLET, WALLET]
+    assert result == {"batchItemFailures": []}
+
+
 def test_a_swap_is_one_signal_message_whatever_delivered_it() -> None:
     # Given one swap ingested twice (a webhook delivery and reconcile), and another swap
     when = datetime(2026, 12, 7, tzinfo=UTC)

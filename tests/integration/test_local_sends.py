@@ -8,7 +8,9 @@ with the runtime's own queue store."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -94,6 +96,53 @@ def test_the_consumer_receives_a_message_put_directly_and_handles_it(stack: Stac
     # back in flight with one receive, as any message its consumer failed
     [stored] = stack.runtime.queue(QUEUE).store.messages(QUEUE)
     assert stored.receive_count == 1
+
+
+def test_in_background_a_message_put_directly_is_handed_to_its_idle_consumer_at_the_commit(
+    stack: Stack,
+) -> None:
+    # Given the runtime running in background mode, position_open idle, its receives counted
+    runtime = stack.runtime
+    queue = runtime.queue(QUEUE)
+    invoked: list[list[int]] = []
+    invoke = runtime.invoke
+
+    def recorded(function_id: str, event: Any) -> Any:
+        if function_id == "PositionOpenFunction":
+            counts = [int(r["attributes"]["ApproximateReceiveCount"]) for r in event["Records"]]
+            invoked.append(counts)
+        return invoke(function_id, event)
+
+    runtime.invoke = recorded  # type: ignore[method-assign]
+    receive = queue.receive
+    receives: list[int] = []
+
+    def counted(max_messages: int = 10) -> Any:
+        got = receive(max_messages)
+        receives.append(len(got))
+        return got
+
+    queue.receive = counted  # type: ignore[method-assign]
+    runtime.start()
+    try:
+        # When a step puts a message for it and commits
+        with stack.container.db.transaction():
+            stack.container.outbox.put([PositionOpenRequested.for_signal(44)])
+            # (stored already received by its consumer, not yet visible to anyone else)
+            assert _queued(queue) == []
+        # Then position_open is invoked with it, received once, and no receive found it
+        deadline = time.monotonic() + 10
+        while not invoked:
+            assert time.monotonic() < deadline, "position_open was not invoked"
+            time.sleep(0.01)
+        assert invoked == [[1]]
+        assert sum(receives) == 0
+    finally:
+        runtime.stop()
+    # And, failed (its signal is not stored), it stays in flight for its visibility timeout
+    [stored] = queue.store.messages(QUEUE)
+    assert stored.receive_count == 1
+    assert stored.visible_at > runtime.clock.now()
 
 
 def _synchronous_commit(stack: Stack) -> str:

@@ -212,6 +212,7 @@ class PipelineOutbox:
                 staged=staged.messages,
                 sent_at=staged.sent_at,
                 visible_at=staged.visible_at,
+                receipt_handles=staged.receipt_handles,
             )
             self._db.after_commit(lambda: local.staged_sent(staged))
             return

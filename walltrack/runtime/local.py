@@ -75,6 +75,8 @@ class _FunctionWorker:
         self._work: SimpleQueue[Callable[[], None] | None] = SimpleQueue()
         self._idle = threading.Event()
         self._idle.set()
+        self._pending = 0  # submitted, not finished (a hand-off may queue behind a batch)
+        self._count_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -83,7 +85,10 @@ class _FunctionWorker:
         return not self._idle.is_set()
 
     def submit(self, work: Callable[[], None]) -> None:
-        self._idle.clear()
+        """Run `work` after whatever this worker is running or was given before."""
+        with self._count_lock:
+            self._pending += 1
+            self._idle.clear()
         self._work.put(work)
 
     def wait_idle(self, timeout: float) -> bool:
@@ -97,7 +102,23 @@ class _FunctionWorker:
             try:
                 work()
             finally:
-                self._idle.set()
+                with self._count_lock:
+                    self._pending -= 1
+                    if self._pending == 0:
+                        self._idle.set()
+
+
+class _Handoff:
+    """The runtime as its queues' `ConsumerHandoff` (see there)."""
+
+    def __init__(self, runtime: LocalRuntime) -> None:
+        self._runtime = runtime
+
+    def takes(self, queue_id: str, count: int) -> bool:
+        return self._runtime._takes(queue_id, count)
+
+    def deliver(self, queue_id: str, messages: list[LocalMessage]) -> None:
+        self._runtime._deliver_handed(queue_id, messages)
 
 
 @dataclass
@@ -202,11 +223,15 @@ class LocalRuntime:
         # background mode: one long-lived worker thread per function (its clients and event
         # loop live on it, as in a warm Lambda container), one invocation at a time
         self._workers: dict[str, _FunctionWorker] = {}
+        self._workers_lock = threading.Lock()  # senders' hand-offs start workers too
         self._polled_states: Mapping[str, QueueState] | None = None
         self._store: QueueStore = queue_store if queue_store is not None else MemoryQueueStore()
+        self._consumer_of: dict[str, _SqsMapping] = {}
+        self._handoff = _Handoff(self)
         self._queues = self._build_queues()
         self._schedules = self._build_schedules()
         self._mappings = self._build_mappings()
+        self._consumer_of = self._single_consumers()
         for queue_id, queue in self._queues.items():
             register_local_queue(queue_id, queue)
         try:
@@ -255,6 +280,7 @@ class LocalRuntime:
                 max_receive_count=spec.max_receive_count if dlq is not None else None,
                 region=self.region,
                 on_send=partial(self._on_send, queue_id),
+                handoff=self._handoff,
             )
             return queues[queue_id]
 
@@ -293,6 +319,14 @@ class LocalRuntime:
                 if event.enabled:
                     mappings.append(_SqsMapping(fid, event))
         return mappings
+
+    def _single_consumers(self) -> dict[str, _SqsMapping]:
+        """Each queue read by exactly one enabled mapping: the queues a send may hand to their
+        consumer (`_Handoff`)."""
+        by_queue: dict[str, list[_SqsMapping]] = {}
+        for mapping in self._mappings:
+            by_queue.setdefault(mapping.event.queue_id, []).append(mapping)
+        return {queue_id: found[0] for queue_id, found in by_queue.items() if len(found) == 1}
 
     def _arm_schedules(self, now: datetime) -> None:
         for state in self._schedules:
@@ -497,6 +531,12 @@ class LocalRuntime:
         if not batch:
             # a move to the DLQ is progress too: a DLQ consumer may have work now
             return 1 if queue.dead_lettered > moved_before else 0
+        self._invoke_batch(mapping, batch)
+        return 1
+
+    def _invoke_batch(self, mapping: _SqsMapping, batch: list[LocalMessage]) -> None:
+        """Invoke the consumer with received messages; delete those it did not fail."""
+        queue = self._queues[mapping.event.queue_id]
         ids = [m.message_id for m in batch]
         log = self._log.bind(function=mapping.function_id, queue=queue.queue_id)
         log.debug("batch delivered", message_ids=ids)
@@ -504,14 +544,13 @@ class LocalRuntime:
             result = self.invoke(mapping.function_id, {"Records": [queue.record(m) for m in batch]})
         except Exception:
             log.exception("batch failed; its messages return after the visibility timeout")
-            return 1
+            return
         failed = self._failed_ids(mapping.event, result, batch)
         for message in batch:
             if message.message_id not in failed and message.receipt_handle:
                 queue.delete(message.receipt_handle)
         if failed:
             log.warning("batch item failures", message_ids=sorted(failed))
-        return 1
 
     def _failed_ids(self, event: SqsEvent, result: Any, batch: list[LocalMessage]) -> set[str]:
         """Which messages stay, per AWS: a partial response counts only with
@@ -639,20 +678,30 @@ class LocalRuntime:
             if self._start_worker(state.function_id, self._run_schedule, state, when):
                 started += 1
         for mapping in self._mappings:
+            queue_id = mapping.event.queue_id
             worker = self._workers.get(mapping.function_id)
             if worker is not None and worker.busy:
+                if queue_id in sent_to:  # kept for the pass its worker wakes when it is done
+                    with self._wake_lock:
+                        self._sent_to.add(queue_id)
                 continue
-            queue_id = mapping.event.queue_id
             if queue_id not in sent_to and (states is None or states[queue_id].visible == 0):
                 continue
             if self._start_worker(mapping.function_id, self._deliver_batch, mapping):
                 started += 1
         return started
 
-    def _start_worker(self, function_id: str, work: Callable[..., Any], *args: Any) -> bool:
-        worker = self._workers.get(function_id)
-        if worker is not None and worker.busy:
-            return False
+    def _start_worker(
+        self, function_id: str, work: Callable[..., Any], *args: Any, behind: bool = False
+    ) -> bool:
+        """Give `work(*args)` to the function's worker thread (made at its first use); refused
+        while it is busy, unless `behind` (a hand-off: it runs after the worker's current work).
+
+        When the work is done the dispatcher polls every queue (a received batch may have left
+        more behind, a schedule's work may have sent without a hand-off), except after a
+        hand-off: its messages came from the sender, and what was sent meanwhile to a busy
+        worker's queue is kept for the next pass (`_dispatch`), which this wakes. That poll
+        (a statement) raced the next consumer of the copy loop on every hop."""
 
         def run() -> None:
             try:
@@ -660,16 +709,44 @@ class LocalRuntime:
             except Exception:  # noqa: BLE001 - a worker must never die silently
                 self._log.exception("local runtime worker failed", function=function_id)
             finally:
-                # its queue may hold more, or another function's may now: poll every queue
                 with self._wake_lock:
-                    self._poll_all = True
-                self._wake.set()
+                    if not behind:
+                        self._poll_all = True
+                    wake = self._poll_all or bool(self._sent_to)
+                if wake:
+                    self._wake.set()
 
-        if worker is None:
-            worker = _FunctionWorker(f"walltrack-{function_id}")
-            self._workers[function_id] = worker
-        worker.submit(run)
+        with self._workers_lock:
+            worker = self._workers.get(function_id)
+            if worker is not None and worker.busy and not behind:
+                return False
+            if worker is None:
+                worker = _FunctionWorker(f"walltrack-{function_id}")
+                self._workers[function_id] = worker
+            worker.submit(run)
         return True
+
+    def _takes(self, queue_id: str, count: int) -> bool:
+        """`_Handoff.takes`: in background mode, for a queue with one consumer, a batch it
+        takes at once, while its worker is idle (else the send waits in the queue, so that
+        what piles up behind a long invocation is received in batches, as before)."""
+        mapping = self._consumer_of.get(queue_id)
+        if mapping is None or count > mapping.event.batch_size:
+            return False
+        if self._thread is None or self._stopping.is_set():
+            return False
+        worker = self._workers.get(mapping.function_id)
+        return worker is None or not worker.busy
+
+    def _deliver_handed(self, queue_id: str, messages: list[LocalMessage]) -> None:
+        """`_Handoff.deliver`: invoke the consumer with messages stored as received, on its
+        worker (behind its current work, if it took some since `_takes`). When stopping they
+        stay in flight: the next runtime's start makes them visible."""
+        mapping = self._consumer_of[queue_id]
+        if self._stopping.is_set():
+            self._log.info("hand-off after stop: messages left in flight", queue=queue_id)
+            return
+        self._start_worker(mapping.function_id, self._invoke_batch, mapping, messages, behind=True)
 
     def _poll_states(self, now: datetime) -> Mapping[str, QueueState]:
         """Every consumed queue's counts and next visible time, in one read of the store; kept

@@ -1,6 +1,7 @@
-"""The background dispatcher of the local runtime: a send starts its queue's consumer at once,
-without first counting every queue (each count is a database round trip with the Postgres
-store); polling every queue still finds what no send announced."""
+"""The background dispatcher of the local runtime: a send to an idle consumer is handed to it
+with no receive; a send to a busy one starts it at once when it is done, without first counting
+every queue (each count or receive is a database round trip with the Postgres store); polling
+every queue still finds what no send announced."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,15 @@ class CountingStore(MemoryQueueStore):
         self.counted: list[str] = []
         self.idle_checks = 0
         self.other_reads = 0
+        self.claims = 0  # receives that found messages
         self._notes = threading.Lock()
+
+    def claim(self, queue_id: str, **kwargs: Any) -> Any:
+        claimed = super().claim(queue_id, **kwargs)
+        if claimed.messages:
+            with self._notes:
+                self.claims += 1
+        return claimed
 
     def states(self, queue_ids: Collection[str], *, now: datetime) -> dict[str, Any]:
         with self._notes:
@@ -108,17 +117,44 @@ def test_a_full_poll_reads_every_queue_once_and_going_idle_reads_nothing_more(
     assert store.other_reads == 0
 
 
-def test_a_send_starts_its_consumer_without_counting_any_queue_first(
+def test_a_send_to_an_idle_consumer_is_handed_to_it_with_no_count_and_no_receive(
     started: LocalRuntime, store: CountingStore
 ) -> None:
     # Given the idle runtime, whose first pass counted both consumed queues
     assert sorted(store.counted) == ["LegacyQueue", "WorkQueue"]
     counted_at = _counted_at_invocation(started, store)
     # When a message is sent to WorkQueue
-    started.queue("WorkQueue").send({"signal": True})
-    # Then its consumer runs, and no queue was counted between the send and its invocation
+    [message_id] = started.queue("WorkQueue").send_many([{"signal": True}])
+    # Then its consumer runs with it, received once, and no queue was counted before
     assert handlers.delivered.wait(timeout=10)
     assert counted_at == [2]
+    [seen] = handlers.seen
+    assert (seen["message_id"], seen["receive_count"]) == (message_id, 1)
+    # And no receive found it (it was stored received) and, handled, it is deleted
+    assert store.claims == 0
+    _until(lambda: store.messages("WorkQueue") == [])
+
+
+def test_a_handed_message_whose_invocation_fails_returns_after_its_visibility_timeout() -> None:
+    # Given a runtime in background mode whose timer polls every 20 ms
+    handlers.reset()
+    clock = ManualClock(START)
+    with LocalRuntime(
+        TEMPLATE_PATH, clock=clock, env={}, queue_store=MemoryQueueStore(), poll_interval=0.02
+    ) as rt:
+        rt.start()
+        # When a message whose first delivery fails the whole batch is handed to its consumer
+        rt.queue("WorkQueue").send({"crash_below_receive": 2, "signal": True})
+        _until(lambda: len(handlers.seen) == 1)
+        # Then it stays in flight, hidden for WorkQueue's visibility timeout (60 s)
+        [held] = rt.queue("WorkQueue").messages()
+        assert (held.receive_count, held.visible_at) == (1, START + timedelta(seconds=60))
+        assert not handlers.delivered.wait(timeout=0.2)
+        # And once that has passed, a receive delivers it again, its second receive
+        clock.advance(61)
+        assert handlers.delivered.wait(timeout=10)
+        assert [s["receive_count"] for s in handlers.seen] == [1, 2]
+        rt.stop()
 
 
 class ObservedWake(threading.Event):
@@ -133,11 +169,11 @@ class ObservedWake(threading.Event):
         return super().wait(timeout)
 
 
-def test_after_a_send_the_dispatcher_waits_again_without_reading_every_queue(
+def test_a_send_to_a_busy_consumer_waits_without_a_count_and_follows_when_it_is_done(
     store: CountingStore,
 ) -> None:
     # Given an idle runtime in background mode (clock stopped, timer an hour away) whose
-    # dispatcher's waits are observed
+    # dispatcher's waits are observed, and WorkerFunction busy with a long invocation
     handlers.reset()
     with LocalRuntime(
         TEMPLATE_PATH, clock=ManualClock(START), env={}, queue_store=store, poll_interval=AN_HOUR
@@ -146,39 +182,56 @@ def test_after_a_send_the_dispatcher_waits_again_without_reading_every_queue(
         rt._wake = wake  # white box: the only sign that a pass is over
         rt.start()
         _until(lambda: wake.waits > 0)
-        idle_checks, waits = store.idle_checks, wake.waits
-        # When a message is sent, and its consumer is still running
+        counted_at = _counted_at_invocation(rt, store)
         rt.queue("WorkQueue").send({"block": True})
+        _until(lambda: len(handlers.seen) == 1)
+        idle_checks, waits = store.idle_checks, wake.waits
+        # When another message is sent to its queue meanwhile
+        rt.queue("WorkQueue").send({"signal": True})
         try:
-            _until(lambda: len(handlers.seen) == 1 and wake.waits > waits)
-            # Then the dispatcher went back to waiting without asking each queue again when
-            # its next message becomes visible (nothing but a worker changes that: the pass
-            # after the worker finishes reads it)
+            # Then the dispatcher, woken, went back to waiting without asking each queue again
+            # when its next message becomes visible (nothing but a worker changes that)
+            _until(lambda: wake.waits > waits)
             assert store.idle_checks == idle_checks
+            assert not handlers.delivered.is_set()
         finally:
             handlers.release.set()
-        _until(lambda: store.idle_checks > idle_checks)
+        # And when the busy invocation ends, the message sent meanwhile is delivered (received
+        # from the queue: the consumer was busy when it was sent), with no full poll before
+        assert handlers.delivered.wait(timeout=10)
+        assert store.claims == 1
+        assert counted_at == [2, 2]
         rt.stop()
 
 
-def test_a_message_no_send_announced_is_found_when_the_busy_consumer_finishes(
-    started: LocalRuntime, store: CountingStore
+def test_a_message_no_send_announced_is_found_when_a_consumer_that_received_finishes(
+    store: CountingStore,
 ) -> None:
-    # Given WorkerFunction busy with a long invocation
-    started.queue("WorkQueue").send({"block": True})
-    _until(lambda: len(handlers.seen) == 1)
-    # When a message reaches WorkQueue without a send through the runtime (another process's
-    # send: the queues are shared through Postgres under `walltrack run`), then it finishes
+    # Given WorkerFunction busy with a long invocation of a message it received (stored before
+    # the runtime started: the first pass polls every queue)
+    handlers.reset()
     store.add(
-        "WorkQueue",
-        [(str(uuid.uuid4()), '{"signal": true}')],
-        sent_at=START,
-        visible_at=START,
+        "WorkQueue", [(str(uuid.uuid4()), '{"block": true}')], sent_at=START, visible_at=START
     )
-    handlers.release.set()
-    # Then the pass after the invocation polls every queue and delivers it (the timer's would
-    # come only after an hour)
-    assert handlers.delivered.wait(timeout=10)
+    with LocalRuntime(
+        TEMPLATE_PATH, clock=ManualClock(START), env={}, queue_store=store, poll_interval=AN_HOUR
+    ) as rt:
+        rt.start()
+        _until(lambda: len(handlers.seen) == 1)
+        # When a message reaches WorkQueue without a send through the runtime (another
+        # process's send: the queues are shared through Postgres under `walltrack run`), then
+        # it finishes
+        store.add(
+            "WorkQueue",
+            [(str(uuid.uuid4()), '{"signal": true}')],
+            sent_at=START,
+            visible_at=START,
+        )
+        handlers.release.set()
+        # Then the pass after the invocation polls every queue and delivers it (the timer's
+        # would come only after an hour)
+        assert handlers.delivered.wait(timeout=10)
+        rt.stop()
 
 
 def test_the_timer_still_polls_every_queue_for_messages_no_send_announced() -> None:

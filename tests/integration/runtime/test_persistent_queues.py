@@ -25,7 +25,7 @@ from walltrack.config.settings import EnvSettings
 from walltrack.data.postgres.database import Database, create_pool
 from walltrack.data.postgres.local_queues import PostgresQueueStore
 from walltrack.runtime.local import LocalRuntime
-from walltrack.runtime.local_queue import MemoryQueueStore, QueueStore
+from walltrack.runtime.local_queue import LocalMessage, LocalQueue, MemoryQueueStore, QueueStore
 
 TEMPLATE_PATH = Path(__file__).with_name("template.yaml")
 START = datetime(2026, 3, 10, 14, 0, 30, tzinfo=UTC)
@@ -100,6 +100,53 @@ def test_a_received_message_stays_hidden_for_its_visibility_timeout_then_returns
     assert queue.delete(first.receipt_handle) is False
     assert queue.delete(second.receipt_handle) is True
     assert len(queue) == 0
+
+
+class _TakesAll:
+    """A hand-off (the runtime's side) that takes every send and records what it was given."""
+
+    def __init__(self) -> None:
+        self.given: list[list[LocalMessage]] = []
+
+    def takes(self, queue_id: str, count: int) -> bool:
+        return True
+
+    def deliver(self, queue_id: str, messages: list[LocalMessage]) -> None:
+        self.given.append(messages)
+
+
+def test_a_send_handed_to_its_consumer_is_stored_received_once_until_its_visibility_timeout(
+    runtime: LocalRuntime, clock: ManualClock
+) -> None:
+    # Given WorkQueue's store, and a queue over it whose consumer takes every send
+    store = runtime._store  # white box: the runtime's store, each kind
+    hand = _TakesAll()
+    queue = LocalQueue(
+        "WorkQueue", clock=clock, store=store, visibility_timeout=VISIBILITY_TIMEOUT, handoff=hand
+    )
+    # When a message is sent
+    [message_id] = queue.send_many([{"n": 1}])
+    # Then the consumer was given it, received once, with a receipt handle
+    [[given]] = hand.given
+    assert (given.message_id, given.receive_count, given.first_received_at) == (
+        message_id,
+        1,
+        START,
+    )
+    assert given.receipt_handle
+    # And it is stored so: in flight, hidden for the visibility timeout, with that handle
+    [stored] = store.messages("WorkQueue")
+    assert (stored.receive_count, stored.receipt_handle, stored.first_received_at) == (
+        1, given.receipt_handle, START,
+    )  # fmt: skip
+    assert stored.visible_at == START + timedelta(seconds=VISIBILITY_TIMEOUT)
+    assert queue.receive() == []
+    # And unless deleted by that handle, it returns after the timeout: a second receive
+    clock.advance(VISIBILITY_TIMEOUT)
+    [again] = queue.receive()
+    assert (again.message_id, again.receive_count) == (message_id, 2)
+    assert not queue.delete(given.receipt_handle)  # an older receive's handle
+    assert queue.delete(again.receipt_handle or "")
 
 
 def test_messages_are_received_in_send_order_in_batches(runtime: LocalRuntime) -> None:

@@ -64,14 +64,38 @@ def _message(row: dict[str, Any]) -> StoredMessage:
 
 
 ENQUEUE = (
-    "insert into public.local_queue_messages (queue_id, message_id, body, sent_at, visible_at)"
-    " select %(queue)s, m.id, m.body, %(sent)s, %(visible)s"
-    " from unnest(%(ids)s::uuid[], %(bodies)s::text[]) with ordinality as m(id, body, n)"
+    "insert into public.local_queue_messages (queue_id, message_id, body, sent_at, visible_at,"
+    " receive_count, first_received_at, receipt_handle)"
+    " select %(queue)s, m.id, m.body, %(sent)s, %(visible)s,"
+    " case when m.handle = '' then 0 else 1 end,"
+    " case when m.handle = '' then null else %(sent)s::timestamptz end,"
+    " nullif(m.handle, '')"
+    " from unnest(%(ids)s::uuid[], %(bodies)s::text[], %(handles)s::text[])"
+    " with ordinality as m(id, body, handle, n)"
     " order by m.n"
 )
-"""Messages into a queue, in the given order (`seq` follows it); parameters: queue, ids,
-bodies, sent, visible. Also the outbox's, for a queue in its own database
-(`OutboxRepository.add_enqueued`)."""
+"""Messages into a queue, in the given order (`seq` follows it), visible or (with a receipt
+handle) already received once; parameters: `enqueue_params`. Also the outbox's, for a queue in
+its own database (`OutboxRepository.add_enqueued`)."""
+
+
+def enqueue_params(
+    queue_id: str,
+    messages: Sequence[tuple[str, str]],
+    *,
+    sent_at: datetime,
+    visible_at: datetime,
+    receipt_handles: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """ENQUEUE's parameters for (message id, body) pairs (no handle: '' in the array)."""
+    return {
+        "queue": queue_id,
+        "ids": [mid for mid, _ in messages],
+        "bodies": [body for _, body in messages],
+        "handles": list(receipt_handles) if receipt_handles is not None else [""] * len(messages),
+        "sent": sent_at,
+        "visible": visible_at,
+    }
 
 
 class PostgresQueueStore:
@@ -91,8 +115,10 @@ class PostgresQueueStore:
         *,
         sent_at: datetime,
         visible_at: datetime,
+        receipt_handles: Sequence[str] | None = None,
     ) -> None:
-        """Store (message_id, body) pairs, in order, visible from `visible_at`.
+        """Store (message_id, body) pairs, in order, visible from `visible_at` (with
+        `receipt_handles`: received once, by the runtime's hand-off).
 
         One statement (atomic by itself, one round trip; `seq` follows the given order), not
         waited for on disk: every send comes from the outbox relay, which marks its rows sent
@@ -103,13 +129,13 @@ class PostgresQueueStore:
             return
         self._db.relaxed(
             ENQUEUE,
-            {
-                "queue": queue_id,
-                "ids": [mid for mid, _ in messages],
-                "bodies": [body for _, body in messages],
-                "sent": sent_at,
-                "visible": visible_at,
-            },
+            enqueue_params(
+                queue_id,
+                messages,
+                sent_at=sent_at,
+                visible_at=visible_at,
+                receipt_handles=receipt_handles,
+            ),
             own=True,
         )
 

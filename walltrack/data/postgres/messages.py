@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 
 from walltrack.data.models.messages import QueueName, StepMessage
 from walltrack.data.postgres.database import Database
-from walltrack.data.postgres.local_queues import ENQUEUE
+from walltrack.data.postgres.local_queues import ENQUEUE, enqueue_params
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,14 @@ class OutboxRepository:
         staged: Sequence[tuple[str, str]],
         sent_at: datetime,
         visible_at: datetime,
+        receipt_handles: Sequence[str] | None = None,
     ) -> None:
         """The local runtime, whose queues are tables of this database: `messages` go into
         their queue (`staged`: its (message id, encoded body) pairs) and into the outbox
         already marked sent, in ONE statement that joins the caller's transaction. The send
         commits with the state change that owes it, so there is nothing to relay or mark
-        afterwards: two round trips fewer per hand-on of the copy loop."""
+        afterwards: two round trips fewer per hand-on of the copy loop. `receipt_handles`: the
+        messages are stored received once, by the runtime's hand-off (`StagedSend`)."""
         if not messages:
             return
         with self._db.connection() as conn:
@@ -72,11 +74,13 @@ class OutboxRepository:
                 " from unnest(%(outbox_ids)s::uuid[], %(outbox_queues)s::text[],"
                 " %(outbox_bodies)s::jsonb[]) as o(id, queue, body)",
                 {
-                    "queue": queue_id,
-                    "ids": [mid for mid, _ in staged],
-                    "bodies": [body for _, body in staged],
-                    "sent": sent_at,
-                    "visible": visible_at,
+                    **enqueue_params(
+                        queue_id,
+                        staged,
+                        sent_at=sent_at,
+                        visible_at=visible_at,
+                        receipt_handles=receipt_handles,
+                    ),
                     "outbox_ids": [m.message_id for m in messages],
                     "outbox_queues": [m.queue for m in messages],
                     "outbox_bodies": [Jsonb(m.model_dump(mode="json")) for m in messages],

@@ -1,7 +1,7 @@
 """`Database` on the session's Postgres: statements outside `transaction()` commit on their own
 (autocommit: one round trip each), a transaction's writes land together or not at all, and
 `relaxed` writes commit without waiting for the WAL flush, in their own transaction or the
-caller's."""
+caller's; several reads go in one round trip (`read_all`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.database import Database, Read
 
 
 @pytest.fixture
@@ -115,3 +115,69 @@ def test_a_relaxed_write_joins_the_callers_transaction_unless_it_is_its_own(
     assert seen_inside == [{"own": 1}]
     # And the joined write went with the rolled-back transaction
     assert _rows(pg_url) == {"own": 1}
+
+
+def test_several_reads_go_as_one_message_each_parsed_and_every_value_quoted(
+    clean_db: Database, table: str
+) -> None:
+    # Given rows whose keys hold a quote, a percent sign and a semicolon
+    with clean_db.connection() as conn:
+        conn.execute(
+            "insert into public.test_database_rows values"
+            " ('o''brien; drop table x', 1), ('100%', 2), ('plain', 3)"
+        )
+    statements: list[str] = []
+    # When three reads (one finding nothing) are read at once, the statements sent observed
+    execute = psycopg.ClientCursor.execute
+
+    def observed(self: psycopg.ClientCursor[object], query: object, *args: object) -> object:
+        statements.append(str(query))
+        return execute(self, query, *args)  # type: ignore[arg-type]
+
+    psycopg.ClientCursor.execute = observed  # type: ignore[method-assign,assignment]
+    try:
+        first, second, missing = clean_db.read_all(
+            Read(
+                "select n from public.test_database_rows where k = %s",
+                ("o'brien; drop table x",),
+                lambda rows: rows[0]["n"],
+            ),
+            Read(
+                "select k from public.test_database_rows where n > %(n)s order by n",
+                {"n": 1},
+                lambda rows: [r["k"] for r in rows],
+            ),
+            Read(
+                "select n from public.test_database_rows where k = %s",
+                ("nobody",),
+                lambda rows: rows[0]["n"] if rows else None,
+            ),
+        )
+    finally:
+        psycopg.ClientCursor.execute = execute  # type: ignore[method-assign]
+    # Then each read's rows were parsed by it, every value matched as the literal it was
+    assert (first, second, missing) == (1, ["100%", "plain"], None)
+    # And they went as one statement text (one round trip)
+    assert len(statements) == 1
+
+
+def test_reads_inside_a_transaction_see_its_writes(clean_db: Database, table: str) -> None:
+    # Given a transaction that wrote a row, not yet committed
+    with clean_db.transaction():
+        with clean_db.connection() as conn:
+            conn.execute("insert into public.test_database_rows values ('mine', 7)")
+        # When two reads run at once inside it
+        mine, count = clean_db.read_all(
+            Read(
+                "select n from public.test_database_rows where k = %s",
+                ("mine",),
+                lambda rows: rows[0]["n"] if rows else None,
+            ),
+            Read(
+                "select count(*) as c from public.test_database_rows",
+                (),
+                lambda rows: rows[0]["c"],
+            ),
+        )
+    # Then they see its write
+    assert (mine, count) == (7, 1)

@@ -316,7 +316,6 @@ class Container:
         return SignalJobs(
             signals=self.signals,
             wallets=self.wallets,
-            tokens=self.tokens,
             steps=self.step_settings,
             clock=self.clock,
             outbox=self.outbox,

@@ -31,7 +31,6 @@ from walltrack.data.models.signals import Signal, SignalSettings
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.token import Token
 from walltrack.data.postgres.signals import SignalRepository
-from walltrack.data.postgres.tokens import TokenRepository
 from walltrack.data.postgres.wallets import WalletRepository
 from walltrack.errors import NotFoundError, WallTrackError
 from walltrack.log import get_logger
@@ -50,7 +49,6 @@ class SignalJobs:
         *,
         signals: SignalRepository,
         wallets: WalletRepository,
-        tokens: TokenRepository,
         steps: StepSettingsService,
         clock: Clock,
         outbox: PipelineOutbox,
@@ -62,7 +60,6 @@ class SignalJobs:
         self._atomic = atomic
         self._signals = signals
         self._wallets = wallets
-        self._tokens = tokens
         self._steps = steps
         self._clock = clock
 
@@ -75,18 +72,20 @@ class SignalJobs:
         bound = log.bind(
             signature=message.signature, wallet=message.wallet, token=message.token_mint
         )
-        swap = self._signals.swap(message.signature, message.wallet, message.token_mint)
+        # the swap, its wallet, token and usual buy in one round trip, before the transaction
+        reads = self._signals.scoring_reads(message.signature, message.wallet, message.token_mint)
+        swap = reads.swap
         if swap is None:
             raise SwapNotStoredError(
                 f"swap {message.signature} of {message.wallet} on {message.token_mint}"
                 " is not stored"
             )
         settings = self._steps.typed(SignalSettings)
-        facts = self._signals.wallet_facts(swap.wallet)
+        facts = reads.facts
         buy = swap.side == "buy"
-        # read (a token first seen is discovered: HTTP) before the transaction below
-        token = self._token(swap.token_mint) if buy else None
-        usual = usual_buy_of(self._wallets.latest_buy_sizes(swap.wallet)) if buy else None
+        # a token first seen is discovered (HTTP) before the transaction below
+        token = self._token(swap.token_mint, reads.token) if buy else None
+        usual = usual_buy_of(reads.buy_sizes) if buy else None
 
         def entry_facts() -> EntryFacts:
             window = timedelta(minutes=settings.consensus_window_minutes)
@@ -138,15 +137,14 @@ class SignalJobs:
             )
         return signal
 
-    def _token(self, mint: str) -> Token | None:
+    def _token(self, mint: str, stored: Token | None) -> Token | None:
         """The bought token as step 1 knows it; a token step 1 has not seen yet (a followed
         wallet buying minutes after launch, before any scan) is discovered and safety-checked
         now, as the Discovery tab's "add token" does: judged unknown, nearly every early buy
         of a smart wallet would be rejected. When no market knows it or a check fails, the
         signal is judged on what is known (its reason says the token was never checked)."""
-        token = self._tokens.get(mint)
-        if token is not None or self._discover_token is None:
-            return token
+        if stored is not None or self._discover_token is None:
+            return stored
         try:
             return self._discover_token(mint)
         except NotFoundError:

@@ -20,11 +20,11 @@ import psycopg.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import psycopg
 import psycopg_pool
@@ -36,6 +36,11 @@ from walltrack.errors import DependencyUnavailableError
 from walltrack.log import get_logger
 
 Pool = ConnectionPool[Connection[DictRow]]
+T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+D = TypeVar("D")
 log = get_logger(component="database")
 
 
@@ -44,6 +49,15 @@ class _Transaction:
     database: Database
     connection: Connection[DictRow]
     after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Read(Generic[T]):
+    """One read for `Database.read_all`: its statement and parameters, and what its rows mean."""
+
+    query: str
+    params: Sequence[Any] | Mapping[str, Any]
+    parse: Callable[[list[DictRow]], T]
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,29 @@ class Database:
             while cur.nextset():  # the COMMIT
                 pass
         return Relaxed(rows, count)
+
+    @overload
+    def read_all(self, a: Read[A], b: Read[B], /) -> tuple[A, B]: ...
+    @overload
+    def read_all(self, a: Read[A], b: Read[B], c: Read[C], /) -> tuple[A, B, C]: ...
+    @overload
+    def read_all(self, a: Read[A], b: Read[B], c: Read[C], d: Read[D], /) -> tuple[A, B, C, D]: ...
+    def read_all(self, *reads: Read[Any]) -> tuple[Any, ...]:
+        """Reads that do not depend on each other, in ONE round trip: each bound on the client
+        (psycopg's ClientCursor quotes every value), all sent as one simple-query message, each
+        result parsed by its read. A job that needs four facts before it decides (signal_score)
+        paid a round trip for each, ~0.5 ms apiece under the local runtime's load. Inside a
+        transaction they join it, and see its writes."""
+        with self.connection() as conn, ClientCursor(conn) as cur:
+            cur.execute("; ".join(cur.mogrify(r.query, r.params) for r in reads))
+            results: list[list[DictRow]] = []
+            while True:
+                results.append(cur.fetchall() if cur.description else [])
+                if not cur.nextset():
+                    break
+        if len(results) != len(reads):  # a statement that is not one read (a bug of ours)
+            raise ValueError(f"{len(reads)} reads gave {len(results)} results")
+        return tuple(r.parse(rows) for r, rows in zip(reads, results, strict=True))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -9,12 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import sql
+from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from walltrack.data.models.signals import Signal, SignalQuery
 from walltrack.data.models.swap import Swap
-from walltrack.data.postgres.database import Database
-from walltrack.data.postgres.wallets import swap_from_row
+from walltrack.data.models.token import Token
+from walltrack.data.models.wallet import BuySizes
+from walltrack.data.postgres.database import Database, Read
+from walltrack.data.postgres.tokens import token_read
+from walltrack.data.postgres.wallets import buy_sizes_read, swap_from_row
 
 _COLUMNS = (
     "signature", "wallet", "token_mint", "kind", "side", "owner_id", "token_amount",
@@ -44,6 +48,41 @@ class WalletFacts:
     owner_id: str
 
 
+@dataclass(frozen=True)
+class ScoringReads:
+    """`SignalRepository.scoring_reads`: None where nothing is stored."""
+
+    swap: Swap | None
+    facts: WalletFacts
+    token: Token | None
+    buy_sizes: BuySizes | None
+
+
+def _swap_read(signature: str, wallet: str, token_mint: str) -> Read[Swap | None]:
+    return Read(
+        "select * from public.swaps where signature = %s and wallet = %s and token_mint = %s",
+        (signature, wallet, token_mint),
+        lambda rows: swap_from_row(rows[0]) if rows else None,
+    )
+
+
+def _facts(wallet: str, rows: list[DictRow]) -> WalletFacts:
+    if not rows:
+        return WalletFacts(score=None, confidence=None, owner_id=wallet)
+    row = rows[0]
+    return WalletFacts(
+        score=row["score"], confidence=row["confidence"], owner_id=row["owner_id"] or wallet
+    )
+
+
+def _facts_read(wallet: str) -> Read[WalletFacts]:
+    return Read(
+        "select score, confidence, owner_id from public.wallets where address = %s",
+        (wallet,),
+        lambda rows: _facts(wallet, rows),
+    )
+
+
 def signal_of(row: Mapping[str, Any]) -> Signal:
     """A `signals` row as the model (also for other repositories' reads that join it)."""
     return Signal.model_validate(dict(row) | {"consensus_owners": tuple(row["consensus_owners"])})
@@ -54,26 +93,17 @@ class SignalRepository:
         self._db = db
 
     # -- what scoring reads ------------------------------------------------------------------
-    def swap(self, signature: str, wallet: str, token_mint: str) -> Swap | None:
-        with self._db.connection() as conn:
-            row = conn.execute(
-                "select * from public.swaps"
-                " where signature = %s and wallet = %s and token_mint = %s",
-                (signature, wallet, token_mint),
-            ).fetchone()
-        return swap_from_row(row) if row else None
-
-    def wallet_facts(self, wallet: str) -> WalletFacts:
-        with self._db.connection() as conn:
-            row = conn.execute(
-                "select score, confidence, owner_id from public.wallets where address = %s",
-                (wallet,),
-            ).fetchone()
-        if row is None:
-            return WalletFacts(score=None, confidence=None, owner_id=wallet)
-        return WalletFacts(
-            score=row["score"], confidence=row["confidence"], owner_id=row["owner_id"] or wallet
+    def scoring_reads(self, signature: str, wallet: str, token_mint: str) -> ScoringReads:
+        """What scoring the swap reads before it decides, in one round trip (`read_all`): the
+        swap, its wallet's facts, the token and the wallet's usual buy sizes (a sell needs
+        neither of the last two, and reading them costs nothing more)."""
+        swap, facts, token, sizes = self._db.read_all(
+            _swap_read(signature, wallet, token_mint),
+            _facts_read(wallet),
+            token_read(token_mint),
+            buy_sizes_read(wallet),
         )
+        return ScoringReads(swap, facts, token, sizes)
 
     def lock_token(self, token_mint: str) -> None:
         """Hold `token_mint`'s scoring lock until the caller's transaction ends (a transaction

@@ -19,7 +19,7 @@ from walltrack.data.models.token import (
     TokenSnapshot,
     TokenStatus,
 )
-from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.database import Database, Read
 from walltrack.data.postgres.paging import fetch_page
 
 _MARKET = (
@@ -65,6 +65,15 @@ def _token_fields(row: DictRow) -> dict[str, Any]:
 
 def _token(row: DictRow) -> Token:
     return Token.model_validate(_token_fields(row))
+
+
+def token_read(mint: str) -> Read[Token | None]:
+    """The token `mint` as stored, or None."""
+    return Read(
+        "select * from public.tokens where mint = %s",
+        (mint,),
+        lambda rows: _token(rows[0]) if rows else None,
+    )
 
 
 _TOKENS = TypeAdapter(list[Token])
@@ -190,9 +199,9 @@ class TokenRepository:
         return new, flagged
 
     def get(self, mint: str) -> Token | None:
+        read = token_read(mint)
         with self._db.connection() as conn:
-            row = conn.execute("select * from public.tokens where mint = %s", (mint,)).fetchone()
-        return _token(row) if row else None
+            return read.parse(conn.execute(read.query, read.params).fetchall())
 
     def exists(self, mint: str) -> bool:
         with self._db.connection() as conn:

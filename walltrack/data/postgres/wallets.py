@@ -25,7 +25,7 @@ from walltrack.data.models.wallet_discovery import (
     WalletQuery,
     WalletSummary,
 )
-from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.database import Database, Read
 from walltrack.data.postgres.paging import fetch_page
 
 _SUMMARY_FIELDS = (
@@ -48,6 +48,33 @@ _SUMMARY_FIELDS = (
 )
 _FOLLOWABLE = "(coalesce(qualified, false) and is_bot is false)"
 """A wallet the product would follow: qualified (which excludes bots) and not flagged."""
+
+
+def _buy_sizes(rows: list[DictRow]) -> BuySizes | None:
+    if not rows:
+        return None
+    average = rows[0]["average"]
+    return BuySizes(
+        tuple(Decimal(v) for v in rows[0]["per_buy"]),
+        Decimal(average) if average is not None else None,
+    )
+
+
+def buy_sizes_read(wallet: str) -> Read[BuySizes | None]:
+    """`buy_sizes` of the wallet's latest profile, summed in SQL: a buy signal needs these
+    numbers only, and reading (and validating) the whole profile of an active wallet, every
+    round trip of it, costs milliseconds on the copy loop's path (~1 ms per 500 trips to
+    validate alone, ~270 kB to send)."""
+    return Read(
+        "select array(select sum((t->>'cost_sol')::numeric)::text"
+        " from jsonb_array_elements(p.profile->'round_trips') t"
+        " group by t->>'buy_signature') as per_buy,"
+        " p.profile->>'average_buy_sol' as average"
+        " from public.wallet_profiles p where p.wallet = %s"
+        " order by p.profiled_at desc limit 1",
+        (wallet,),
+        _buy_sizes,
+    )
 
 
 def swap_from_row(row: DictRow) -> Swap:
@@ -296,27 +323,10 @@ class WalletRepository:
             )
 
     def latest_buy_sizes(self, wallet: str) -> BuySizes | None:
-        """`buy_sizes` of the wallet's latest profile, summed in SQL: a buy signal needs these
-        numbers only, and reading (and validating) the whole profile of an active wallet, every
-        round trip of it, costs milliseconds on the copy loop's path (~1 ms per 500 trips to
-        validate alone, ~270 kB to send)."""
+        """`buy_sizes` of the wallet's latest profile (`buy_sizes_read`)."""
+        read = buy_sizes_read(wallet)
         with self._db.connection() as conn:
-            row = conn.execute(
-                "select array(select sum((t->>'cost_sol')::numeric)::text"
-                " from jsonb_array_elements(p.profile->'round_trips') t"
-                " group by t->>'buy_signature') as per_buy,"
-                " p.profile->>'average_buy_sol' as average"
-                " from public.wallet_profiles p where p.wallet = %s"
-                " order by p.profiled_at desc limit 1",
-                (wallet,),
-            ).fetchone()
-        if row is None:
-            return None
-        average = row["average"]
-        return BuySizes(
-            tuple(Decimal(v) for v in row["per_buy"]),
-            Decimal(average) if average is not None else None,
-        )
+            return read.parse(conn.execute(read.query, read.params).fetchall())
 
     def latest_profile(self, wallet: str) -> WalletProfile | None:
         with self._db.connection() as conn:

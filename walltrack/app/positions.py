@@ -25,6 +25,7 @@ from walltrack.core.position.sizing import SizeDecision, size_entry
 from walltrack.core.risk.manager import Refusal, check_entry, headroom
 from walltrack.core.step_settings import StepSettingsService
 from walltrack.data.models.messages import OrderExecuteRequested, PositionOpenRequested
+from walltrack.data.models.risk import RiskState
 from walltrack.data.models.signals import Signal
 from walltrack.data.models.solana import SOL_MINT
 from walltrack.data.models.trading import Position, RiskRefusal
@@ -86,7 +87,16 @@ class PositionJobs:
 
     def decide(self, signal_id: int) -> OpenOutcome:
         bound = log.bind(signal_id=signal_id)
-        entry = self._positions.entry_to_open(signal_id)
+        now = self._clock.now()
+        risk = self._steps.typed(RiskSettings)
+        sizing = self._steps.typed(SizingSettings)
+        # the signal and the risk state its rules need, in one round trip
+        entry, state = self._positions.entry_and_risk(
+            signal_id,
+            starting_lamports=lamports(sizing.paper_starting_sol),
+            day_start=datetime.combine(now.date(), time(0), tzinfo=now.tzinfo),
+            streak=risk.loss_streak,
+        )
         if entry is None:
             raise SignalNotStoredError(f"signal {signal_id} is not stored")
         signal = entry.signal
@@ -97,19 +107,19 @@ class PositionJobs:
             bound.info("signal decided before; nothing written")
             return OpenOutcome(skipped="decided before")
         if entry.live_position_id is not None:
-            return self._refuse(signal, _one_per_token(entry.live_position_id), self._clock.now())
-        return self._open(signal)
+            return self._refuse(signal, _one_per_token(entry.live_position_id), now)
+        return self._open(signal, state=state, risk=risk, sizing=sizing, now=now)
 
-    def _open(self, signal: Signal) -> OpenOutcome:
+    def _open(
+        self,
+        signal: Signal,
+        *,
+        state: RiskState,
+        risk: RiskSettings,
+        sizing: SizingSettings,
+        now: datetime,
+    ) -> OpenOutcome:
         """Risk, sizing, then the position, its entry order and its message in one commit."""
-        now = self._clock.now()
-        risk = self._steps.typed(RiskSettings)
-        sizing = self._steps.typed(SizingSettings)
-        state = self._positions.risk_state(
-            starting_lamports=lamports(sizing.paper_starting_sol),
-            day_start=datetime.combine(now.date(), time(0), tzinfo=now.tzinfo),
-            streak=risk.loss_streak,
-        )
         refusal = check_entry(
             state,
             risk,

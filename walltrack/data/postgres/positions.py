@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from walltrack.data.models.risk import OpenExposure, RiskState
 from walltrack.data.models.signals import Signal
 from walltrack.data.models.trading import Order, Position, RiskRefusal
-from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.database import Database, Read
 from walltrack.data.postgres.signals import signal_of
 
 PositionFilter = Literal["open", "closed", "all"]
@@ -78,6 +78,81 @@ _INSERT_POSITION = _insert("positions", _POSITION_COLUMNS, skip_conflict=True)
 _INSERT_ORDER = _insert("orders", _ORDER_COLUMNS)
 
 
+def _entry(rows: list[DictRow]) -> EntryToOpen | None:
+    if not rows:
+        return None
+    row = rows[0]
+    signal = signal_of({k: v for k, v in row.items() if k not in _ENTRY_EXTRA})
+    return EntryToOpen(
+        signal=signal,
+        decided=bool(row["decided_before"]),
+        live_position_id=row["live_position_id"],
+    )
+
+
+def _entry_read(signal_id: int) -> Read[EntryToOpen | None]:
+    return Read(
+        "select s.*,"
+        " exists (select 1 from public.positions where signal_id = s.id)"
+        " or exists (select 1 from public.risk_refusals where signal_id = s.id)"
+        " as decided_before,"
+        " live.position_id as live_position_id"
+        " from public.signals s left join lateral ("
+        "select position_id from public.positions"
+        " where token_mint = s.token_mint and status in ('opening', 'open') limit 1"
+        ") live on true where s.id = %s",
+        (signal_id,),
+        _entry,
+    )
+
+
+def _risk(starting_lamports: int, rows: list[DictRow]) -> RiskState:
+    row = rows[0]
+    equity = starting_lamports + int(row["net"]) + int(row["unreal"])
+    peak = max(starting_lamports + max(int(row["best"]), 0), equity)
+    return RiskState(
+        open_positions=[
+            OpenExposure(r["token_mint"], r["owner_id"], int(r["c"])) for r in row["live"]
+        ],
+        equity_lamports=equity,
+        peak_equity_lamports=peak,
+        realised_today_lamports=int(row["today"]),
+        recent_losses=[bool(lost) for lost in row["recent_lost"]],
+        last_loss_closed_at=row["last_loss"],
+    )
+
+
+def _risk_read(*, starting_lamports: int, day_start: datetime, streak: int) -> Read[RiskState]:
+    return Read(
+        "select"
+        " (select coalesce(json_agg(json_build_object('token_mint', token_mint,"
+        "   'owner_id', owner_id, 'c', case when status = 'opening' then size_lamports"
+        "   else cost_lamports end)), '[]'::json)"
+        "  from public.positions where status in ('opening', 'open')) as live,"
+        " t.net, t.unreal, t.today,"
+        " (select coalesce(max(running), 0) from ("
+        "   select sum(realised_lamports - fees_lamports)"
+        "     over (order by closed_at, position_id) as running"
+        "   from public.positions where status = 'closed') r) as best,"
+        " (select coalesce(array_agg(lost order by closed_at desc, position_id desc),"
+        "   '{}') from (select realised_lamports - fees_lamports < 0 as lost,"
+        "   closed_at, position_id from public.positions where status = 'closed'"
+        "   order by closed_at desc, position_id desc limit %(streak)s) x) as recent_lost,"
+        " (select max(closed_at) from (select realised_lamports - fees_lamports < 0"
+        "   as lost, closed_at, position_id from public.positions where status = 'closed'"
+        "   order by closed_at desc, position_id desc limit %(streak)s) y where lost)"
+        "   as last_loss"
+        " from (select coalesce(sum(realised_lamports - fees_lamports), 0) as net,"
+        "  coalesce(sum(case when status = 'open' and last_price is not null"
+        "   then floor(held_units * last_price) - cost_lamports else 0 end), 0) as unreal,"
+        "  coalesce(sum(case when status = 'closed' and closed_at >= %(day)s"
+        "   then realised_lamports - fees_lamports else 0 end), 0) as today"
+        "  from public.positions) t",
+        {"day": day_start, "streak": streak},
+        lambda rows: _risk(starting_lamports, rows),
+    )
+
+
 class PositionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -114,29 +189,15 @@ class PositionRepository:
             ).fetchone()
         return _position(row) if row else None
 
-    def entry_to_open(self, signal_id: int) -> EntryToOpen | None:
+    def entry_and_risk(
+        self, signal_id: int, *, starting_lamports: int, day_start: datetime, streak: int
+    ) -> tuple[EntryToOpen | None, RiskState]:
         """The signal, whether it was decided before and the live position on its token (None:
-        no such signal), in one statement: what position_open decides on before its risk rules."""
-        with self._db.connection() as conn:
-            row = conn.execute(
-                "select s.*,"
-                " exists (select 1 from public.positions where signal_id = s.id)"
-                " or exists (select 1 from public.risk_refusals where signal_id = s.id)"
-                " as decided_before,"
-                " live.position_id as live_position_id"
-                " from public.signals s left join lateral ("
-                "select position_id from public.positions"
-                " where token_mint = s.token_mint and status in ('opening', 'open') limit 1"
-                ") live on true where s.id = %s",
-                (signal_id,),
-            ).fetchone()
-        if row is None:
-            return None
-        signal = signal_of({k: v for k, v in row.items() if k not in _ENTRY_EXTRA})
-        return EntryToOpen(
-            signal=signal,
-            decided=bool(row["decided_before"]),
-            live_position_id=row["live_position_id"],
+        no such signal), and `risk_state`, in one round trip (`Database.read_all`): what
+        position_open decides on (the risk state is read for nothing only on a repeat)."""
+        return self._db.read_all(
+            _entry_read(signal_id),
+            _risk_read(starting_lamports=starting_lamports, day_start=day_start, streak=streak),
         )
 
     def live_on_token(self, token_mint: str) -> Position | None:
@@ -196,44 +257,6 @@ class PositionRepository:
         equity after each closed position (realised only) and the equity now. A live
         position's exposure is its cost once filled, its size while the entry is pending.
         """
+        read = _risk_read(starting_lamports=starting_lamports, day_start=day_start, streak=streak)
         with self._db.connection() as conn:  # one statement: one round trip on the entry path
-            row = conn.execute(
-                "select"
-                " (select coalesce(json_agg(json_build_object('token_mint', token_mint,"
-                "   'owner_id', owner_id, 'c', case when status = 'opening' then size_lamports"
-                "   else cost_lamports end)), '[]'::json)"
-                "  from public.positions where status in ('opening', 'open')) as live,"
-                " t.net, t.unreal, t.today,"
-                " (select coalesce(max(running), 0) from ("
-                "   select sum(realised_lamports - fees_lamports)"
-                "     over (order by closed_at, position_id) as running"
-                "   from public.positions where status = 'closed') r) as best,"
-                " (select coalesce(array_agg(lost order by closed_at desc, position_id desc),"
-                "   '{}') from (select realised_lamports - fees_lamports < 0 as lost,"
-                "   closed_at, position_id from public.positions where status = 'closed'"
-                "   order by closed_at desc, position_id desc limit %(streak)s) x) as recent_lost,"
-                " (select max(closed_at) from (select realised_lamports - fees_lamports < 0"
-                "   as lost, closed_at, position_id from public.positions where status = 'closed'"
-                "   order by closed_at desc, position_id desc limit %(streak)s) y where lost)"
-                "   as last_loss"
-                " from (select coalesce(sum(realised_lamports - fees_lamports), 0) as net,"
-                "  coalesce(sum(case when status = 'open' and last_price is not null"
-                "   then floor(held_units * last_price) - cost_lamports else 0 end), 0) as unreal,"
-                "  coalesce(sum(case when status = 'closed' and closed_at >= %(day)s"
-                "   then realised_lamports - fees_lamports else 0 end), 0) as today"
-                "  from public.positions) t",
-                {"day": day_start, "streak": streak},
-            ).fetchone()
-        assert row is not None
-        equity = starting_lamports + int(row["net"]) + int(row["unreal"])
-        peak = max(starting_lamports + max(int(row["best"]), 0), equity)
-        return RiskState(
-            open_positions=[
-                OpenExposure(r["token_mint"], r["owner_id"], int(r["c"])) for r in row["live"]
-            ],
-            equity_lamports=equity,
-            peak_equity_lamports=peak,
-            realised_today_lamports=int(row["today"]),
-            recent_losses=[bool(lost) for lost in row["recent_lost"]],
-            last_loss_closed_at=row["last_loss"],
-        )
+            return read.parse(conn.execute(read.query, read.params).fetchall())

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from walltrack.data.postgres.database import Database, Read
+from walltrack.data.postgres.database import Database, Read, relaxed_commits
 
 
 @pytest.fixture
@@ -181,3 +181,34 @@ def test_reads_inside_a_transaction_see_its_writes(clean_db: Database, table: st
         )
     # Then they see its write
     assert (mine, count) == (7, 1)
+
+
+def test_a_relaxed_transaction_commits_together_unwaited_or_leaves_nothing(
+    clean_db: Database, table: str, pg_url: str
+) -> None:
+    # Given transactions opened under relaxed_commits (a local queue's consumer)
+    with relaxed_commits():
+        # When one writes two rows and commits
+        with clean_db.transaction():
+            with clean_db.connection() as conn:
+                conn.execute("insert into public.test_database_rows values ('a', 1)")
+                setting = conn.execute("show synchronous_commit").fetchone()
+                conn.execute("insert into public.test_database_rows values ('b', 2)")
+            # (not visible to another session before the commit)
+            assert _rows(pg_url) == {}
+
+        # And another writes a row, then fails
+        def failing_job() -> None:
+            with clean_db.transaction(), clean_db.connection() as conn:
+                conn.execute("insert into public.test_database_rows values ('c', 3)")
+                raise RuntimeError("the job failed")
+
+        with pytest.raises(RuntimeError):
+            failing_job()
+    # Then the first committed both rows without waiting for the flush, the second nothing
+    assert setting == {"synchronous_commit": "off"}
+    assert _rows(pg_url) == {"a": 1, "b": 2}
+    # And the pooled connection is back idle, its setting not kept
+    with clean_db.connection() as conn:
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert conn.execute("show synchronous_commit").fetchone() == {"synchronous_commit": "on"}

@@ -21,7 +21,7 @@ import psycopg.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
@@ -86,6 +86,27 @@ def relaxed_commits() -> Iterator[None]:
         yield
     finally:
         _commits_relaxed.reset(token)
+
+
+@contextmanager
+def _begun(conn: Connection[DictRow], *, relaxed: bool) -> Iterator[None]:
+    """A transaction on `conn` (autocommit), committed when the block ends, rolled back when it
+    raises. `relaxed` (`relaxed_commits`): BEGIN and SET LOCAL synchronous_commit go as one
+    message (client-side, like `Database.relaxed`), not as two round trips, and COMMIT or
+    ROLLBACK follow by psycopg's own calls (which send them whatever the autocommit mode)."""
+    if not relaxed:
+        with conn.transaction():
+            yield
+        return
+    with ClientCursor(conn) as cur:
+        cur.execute("begin; set local synchronous_commit to off")
+    try:
+        yield
+    except BaseException:
+        with suppress(psycopg.Error):  # a broken connection: the pool discards it
+            conn.rollback()
+        raise
+    conn.commit()
 
 
 def create_pool(
@@ -210,9 +231,11 @@ class Database:
         if ambient is not None and ambient.database is self:
             yield
             return
-        with _postgres_errors(), self._pool.connection() as conn, conn.transaction():
-            if _commits_relaxed.get():
-                conn.execute("set local synchronous_commit to off")
+        with (
+            _postgres_errors(),
+            self._pool.connection() as conn,
+            _begun(conn, relaxed=_commits_relaxed.get()),
+        ):
             current = _Transaction(self, conn)
             token = _ambient.set(current)
             try:

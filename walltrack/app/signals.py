@@ -87,31 +87,33 @@ class SignalJobs:
         token = self._token(swap.token_mint, reads.token) if buy else None
         usual = usual_buy_of(reads.buy_sizes) if buy else None
 
-        def entry_facts() -> EntryFacts:
-            window = timedelta(minutes=settings.consensus_window_minutes)
-            return EntryFacts(
-                wallet_score=facts.score,
-                confidence=facts.confidence,
-                owner_id=facts.owner_id,
-                consensus_owners=self._signals.consensus_owners(
-                    swap.token_mint,
-                    since=swap.timestamp - window,
-                    until=swap.timestamp,
-                    exclude=(swap.signature, swap.wallet),
-                ),
-                token=token,
-                usual_buy_sol=usual,
-            )
-
         def history() -> list[Swap]:
             return self._wallets.wallet_swaps(swap.wallet, since=None, until=swap.timestamp)
 
         with self._atomic():
+            owners: set[str] = set()
             if buy:
                 # Buys of one token are scored one at a time: two scored at once would each
                 # count the owners before the other's signal was stored, and both miss the
-                # other in their consensus. Held until this transaction ends.
-                self._signals.lock_token(swap.token_mint)
+                # other in their consensus. The lock is held until this transaction ends.
+                window = timedelta(minutes=settings.consensus_window_minutes)
+                owners = self._signals.lock_and_consensus(
+                    swap.token_mint,
+                    since=swap.timestamp - window,
+                    until=swap.timestamp,
+                    exclude=(swap.signature, swap.wallet),
+                )
+
+            def entry_facts() -> EntryFacts:
+                return EntryFacts(
+                    wallet_score=facts.score,
+                    confidence=facts.confidence,
+                    owner_id=facts.owner_id,
+                    consensus_owners=owners,
+                    token=token,
+                    usual_buy_sol=usual,
+                )
+
             signal = signal_for(
                 swap,
                 owner_id=facts.owner_id,

@@ -105,29 +105,30 @@ class SignalRepository:
         )
         return ScoringReads(swap, facts, token, sizes)
 
-    def lock_token(self, token_mint: str) -> None:
-        """Hold `token_mint`'s scoring lock until the caller's transaction ends (a transaction
-        advisory lock: inside `Database.transaction()` only, outside it would end at once)."""
-        with self._db.connection() as conn:
-            conn.execute(
-                "select pg_advisory_xact_lock(hashtextextended('signal:' || %s, 0))",
-                (token_mint,),
-            )
-
-    def consensus_owners(
+    def lock_and_consensus(
         self, token_mint: str, *, since: datetime, until: datetime, exclude: tuple[str, str]
     ) -> set[str]:
-        """Distinct owners of the buy (entry) signals on `token_mint` with an on-chain time in
-        [since, until], leaving out the swap `exclude` = (signature, wallet)."""
-        with self._db.connection() as conn:
-            rows = conn.execute(
+        """Take `token_mint`'s scoring lock, held until the caller's transaction ends (a
+        transaction advisory lock: inside `Database.transaction()` only), then read the
+        distinct owners of the buy (entry) signals on it with an on-chain time in
+        [since, until], leaving out the swap `exclude` = (signature, wallet). One round trip:
+        the statements of one message run in order, so the read waits for the lock."""
+        _locked, owners = self._db.read_all(
+            Read(
+                "select pg_advisory_xact_lock(hashtextextended('signal:' || %s, 0))",
+                (token_mint,),
+                lambda _rows: None,
+            ),
+            Read(
                 "select distinct owner_id from public.signals"
                 " where token_mint = %s and kind = 'entry' and side = 'buy'"
                 " and onchain_at between %s and %s"
                 " and (signature, wallet) <> (%s, %s)",
                 (token_mint, since, until, *exclude),
-            ).fetchall()
-        return {r["owner_id"] for r in rows}
+                lambda rows: {r["owner_id"] for r in rows},
+            ),
+        )
+        return owners
 
     # -- writing -----------------------------------------------------------------------------
     def add(self, signal: Signal) -> int | None:

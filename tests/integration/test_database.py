@@ -1,7 +1,7 @@
 """`Database` on the session's Postgres: statements outside `transaction()` commit on their own
 (autocommit: one round trip each), a transaction's writes land together or not at all, and
 `relaxed` writes commit without waiting for the WAL flush, in their own transaction or the
-caller's; several reads go in one round trip (`read_all`)."""
+caller's; several reads go in one round trip (`run_all`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from walltrack.data.postgres.database import Database, Read, relaxed_commits
+from walltrack.data.postgres.database import Database, Statement, relaxed_commits
 
 
 @pytest.fixture
@@ -136,18 +136,18 @@ def test_several_reads_go_as_one_message_each_parsed_and_every_value_quoted(
 
     psycopg.ClientCursor.execute = observed  # type: ignore[method-assign,assignment]
     try:
-        first, second, missing = clean_db.read_all(
-            Read(
+        first, second, missing = clean_db.run_all(
+            Statement(
                 "select n from public.test_database_rows where k = %s",
                 ("o'brien; drop table x",),
                 lambda rows: rows[0]["n"],
             ),
-            Read(
+            Statement(
                 "select k from public.test_database_rows where n > %(n)s order by n",
                 {"n": 1},
                 lambda rows: [r["k"] for r in rows],
             ),
-            Read(
+            Statement(
                 "select n from public.test_database_rows where k = %s",
                 ("nobody",),
                 lambda rows: rows[0]["n"] if rows else None,
@@ -167,13 +167,13 @@ def test_reads_inside_a_transaction_see_its_writes(clean_db: Database, table: st
         with clean_db.connection() as conn:
             conn.execute("insert into public.test_database_rows values ('mine', 7)")
         # When two reads run at once inside it
-        mine, count = clean_db.read_all(
-            Read(
+        mine, count = clean_db.run_all(
+            Statement(
                 "select n from public.test_database_rows where k = %s",
                 ("mine",),
                 lambda rows: rows[0]["n"] if rows else None,
             ),
-            Read(
+            Statement(
                 "select count(*) as c from public.test_database_rows",
                 (),
                 lambda rows: rows[0]["c"],

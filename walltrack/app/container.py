@@ -295,7 +295,6 @@ class Container:
         ports = IngestPorts(
             db_atomic=self.db.transaction,
             repo=self.ingest_repo,
-            wallets=self.wallets,
             outbox=self.outbox,
             steps=self.step_settings,
             clock=self.clock,

@@ -48,7 +48,6 @@ from walltrack.data.models.messages import SignalScoreRequested
 from walltrack.data.models.swap import Swap
 from walltrack.data.postgres.ingest import IngestRepository
 from walltrack.data.postgres.schedule_runs import RunAlreadyRunningError
-from walltrack.data.postgres.wallets import WalletRepository
 from walltrack.errors import DependencyUnavailableError
 from walltrack.log import get_logger
 
@@ -69,7 +68,6 @@ Response = tuple[int, dict[str, Any]]
 class IngestPorts:
     db_atomic: Atomic
     repo: IngestRepository
-    wallets: WalletRepository
     outbox: PipelineOutbox
     steps: StepSettingsService
     clock: Clock
@@ -155,8 +153,8 @@ class IngestJobs:
         claim."""
         p = self._p
         with p.db_atomic():
+            # the claim stores the swaps too, in the same round trip
             won = p.repo.claim(kept, via=via, received_at=received_at, delivery=delivery)
-            p.wallets.add_swaps(kept)
             p.outbox.put(
                 [
                     SignalScoreRequested.for_swap(

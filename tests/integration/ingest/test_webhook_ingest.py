@@ -20,6 +20,7 @@ from tests.integration.ingest.support import (
     table_counts,
 )
 from walltrack.app.swaps import parse_transaction
+from walltrack.data.postgres.wallets import swap_from_row
 
 FN = "WebhookIngestFunction"
 
@@ -67,6 +68,31 @@ def test_five_concurrent_copies_of_a_delivery_store_each_swap_once_with_one_sign
     assert counts["signal_messages"] == len(keys)
     # And all five deliveries are in the audit
     assert counts["deliveries"] == 5
+
+
+def test_a_delivery_s_swaps_are_stored_exactly_as_parsed(
+    ingest_stack: IngestStack, world: World
+) -> None:
+    # Given a delivery of swaps of listed wallets, parsed as the product parses them
+    renderer = Renderer(world)
+    txs = swap_transactions(world, 8)
+    items = [renderer.webhook(tx) for tx in txs]
+    wallets = sorted({world.addr[world.t_wallet[tx]] for tx in txs})
+    list_wallets(ingest_stack.container, wallets)
+    parsed = sorted(
+        (s for item in items for s in parse_transaction(item, wallets=wallets)),
+        key=lambda s: (s.signature, s.wallet, s.token_mint),
+    )
+    assert parsed
+    # When it is delivered
+    answer = _post(ingest_stack, json.dumps(items).encode(), {"Authorization": SECRET})
+    assert answer["statusCode"] == 200
+    # Then every swap is stored with its every field as parsed (exact amounts, times, slots)
+    with ingest_stack.container.db.connection() as conn:
+        rows = conn.execute(
+            "select * from public.swaps order by signature, wallet, token_mint"
+        ).fetchall()
+    assert [swap_from_row(r) for r in rows] == parsed
 
 
 def test_a_wrong_or_missing_authorization_is_refused_and_nothing_is_stored(

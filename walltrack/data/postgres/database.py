@@ -52,8 +52,9 @@ class _Transaction:
 
 
 @dataclass(frozen=True)
-class Read(Generic[T]):
-    """One read for `Database.read_all`: its statement and parameters, and what its rows mean."""
+class Statement(Generic[T]):
+    """One statement for `Database.run_all`: its text and parameters, and what its rows mean
+    (a read's rows; a write's RETURNING rows, or none)."""
 
     query: str
     params: Sequence[Any] | Mapping[str, Any]
@@ -201,27 +202,30 @@ class Database:
         return Relaxed(rows, count)
 
     @overload
-    def read_all(self, a: Read[A], b: Read[B], /) -> tuple[A, B]: ...
+    def run_all(self, a: Statement[A], b: Statement[B], /) -> tuple[A, B]: ...
     @overload
-    def read_all(self, a: Read[A], b: Read[B], c: Read[C], /) -> tuple[A, B, C]: ...
+    def run_all(self, a: Statement[A], b: Statement[B], c: Statement[C], /) -> tuple[A, B, C]: ...
     @overload
-    def read_all(self, a: Read[A], b: Read[B], c: Read[C], d: Read[D], /) -> tuple[A, B, C, D]: ...
-    def read_all(self, *reads: Read[Any]) -> tuple[Any, ...]:
-        """Reads that do not depend on each other, in ONE round trip: each bound on the client
-        (psycopg's ClientCursor quotes every value), all sent as one simple-query message, each
-        result parsed by its read. A job that needs four facts before it decides (signal_score)
-        paid a round trip for each, ~0.5 ms apiece under the local runtime's load. Inside a
-        transaction they join it, and see its writes."""
+    def run_all(
+        self, a: Statement[A], b: Statement[B], c: Statement[C], d: Statement[D], /
+    ) -> tuple[A, B, C, D]: ...
+    def run_all(self, *statements: Statement[Any]) -> tuple[Any, ...]:
+        """Statements that do not depend on each other's results, in ONE round trip: each bound
+        on the client (psycopg's ClientCursor quotes every value), all sent as one simple-query
+        message, run in order, each result parsed by its statement. A job that needs four facts
+        before it decides (signal_score) paid a round trip for each, ~0.5 ms apiece under the
+        local runtime's load. Inside a transaction they join it and see its writes; outside,
+        the message is one implicit transaction of its own."""
         with self.connection() as conn, ClientCursor(conn) as cur:
-            cur.execute("; ".join(cur.mogrify(r.query, r.params) for r in reads))
+            cur.execute("; ".join(cur.mogrify(s.query, s.params) for s in statements))
             results: list[list[DictRow]] = []
             while True:
                 results.append(cur.fetchall() if cur.description else [])
                 if not cur.nextset():
                     break
-        if len(results) != len(reads):  # a statement that is not one read (a bug of ours)
-            raise ValueError(f"{len(reads)} reads gave {len(results)} results")
-        return tuple(r.parse(rows) for r, rows in zip(reads, results, strict=True))
+        if len(results) != len(statements):  # a text holding two statements (a bug of ours)
+            raise ValueError(f"{len(statements)} statements gave {len(results)} results")
+        return tuple(s.parse(rows) for s, rows in zip(statements, results, strict=True))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

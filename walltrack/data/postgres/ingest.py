@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from psycopg.rows import DictRow
+
 from walltrack.data.models.ingest import (
     DeliveryCounts,
     DeliveryStatus,
@@ -15,7 +17,8 @@ from walltrack.data.models.ingest import (
     ReconcileCursor,
 )
 from walltrack.data.models.swap import Swap
-from walltrack.data.postgres.database import Database
+from walltrack.data.postgres.database import Database, Statement
+from walltrack.data.postgres.wallets import swaps_insert
 
 SwapKey = tuple[str, str, str]
 """(signature, wallet, token_mint): the key a swap is ingested once by."""
@@ -35,6 +38,10 @@ _CLAIM_COUNTING = (
     ") select * from won"
 )
 """A delivery's claim, its audit row's counts set by the same statement."""
+
+
+def _won(rows: list[DictRow]) -> list[SwapKey]:
+    return [(r["signature"], r["wallet"], r["token_mint"]) for r in rows]
 
 
 class IngestRepository:
@@ -97,8 +104,9 @@ class IngestRepository:
         received_at: datetime,
         delivery: DeliveryCounts | None = None,
     ) -> list[SwapKey]:
-        """Record `swaps` as ingested; the keys this call was first to record (a concurrent
-        claim of the same key waits for the other transaction, then gets nothing). For a
+        """Record `swaps` as ingested and store them (`public.swaps`, once each); the keys this
+        call was first to record (a concurrent claim of the same key waits for the other
+        transaction, then gets nothing). For a
         webhook `delivery`, its audit row's counts are set by the same statement (the swaps
         found, the new ones, the items and their errors): one round trip fewer before the
         delivery's answer."""
@@ -120,9 +128,17 @@ class IngestRepository:
         if delivery is not None:
             query = _CLAIM_COUNTING
             params |= {"items": delivery.items, "found": len(swaps), "error": delivery.error}
-        with self._db.connection() as conn:
-            rows = conn.execute(query, params).fetchall()
-        return [(r["signature"], r["wallet"], r["token_mint"]) for r in rows]
+        claim = Statement(
+            query,
+            params,
+            lambda rows: [(r["signature"], r["wallet"], r["token_mint"]) for r in rows],
+        )
+        if not swaps:
+            with self._db.connection() as conn:
+                return claim.parse(conn.execute(claim.query, claim.params).fetchall())
+        # the swaps themselves are stored by the same message (one round trip, not two)
+        won, _stored = self._db.run_all(claim, swaps_insert(swaps))
+        return won
 
     def ingested_count(self, *, via: IngestVia | None = None) -> int:
         with self._db.connection() as conn:

@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from walltrack.data.models.risk import OpenExposure, RiskState
 from walltrack.data.models.signals import Signal
 from walltrack.data.models.trading import Order, Position, RiskRefusal
-from walltrack.data.postgres.database import Database, Read
+from walltrack.data.postgres.database import Database, Statement
 from walltrack.data.postgres.signals import signal_of
 
 PositionFilter = Literal["open", "closed", "all"]
@@ -90,8 +90,8 @@ def _entry(rows: list[DictRow]) -> EntryToOpen | None:
     )
 
 
-def _entry_read(signal_id: int) -> Read[EntryToOpen | None]:
-    return Read(
+def _entry_read(signal_id: int) -> Statement[EntryToOpen | None]:
+    return Statement(
         "select s.*,"
         " exists (select 1 from public.positions where signal_id = s.id)"
         " or exists (select 1 from public.risk_refusals where signal_id = s.id)"
@@ -122,8 +122,8 @@ def _risk(starting_lamports: int, rows: list[DictRow]) -> RiskState:
     )
 
 
-def _risk_read(*, starting_lamports: int, day_start: datetime, streak: int) -> Read[RiskState]:
-    return Read(
+def _risk_read(*, starting_lamports: int, day_start: datetime, streak: int) -> Statement[RiskState]:
+    return Statement(
         "select"
         " (select coalesce(json_agg(json_build_object('token_mint', token_mint,"
         "   'owner_id', owner_id, 'c', case when status = 'opening' then size_lamports"
@@ -193,9 +193,9 @@ class PositionRepository:
         self, signal_id: int, *, starting_lamports: int, day_start: datetime, streak: int
     ) -> tuple[EntryToOpen | None, RiskState]:
         """The signal, whether it was decided before and the live position on its token (None:
-        no such signal), and `risk_state`, in one round trip (`Database.read_all`): what
+        no such signal), and `risk_state`, in one round trip (`Database.run_all`): what
         position_open decides on (the risk state is read for nothing only on a repeat)."""
-        return self._db.read_all(
+        return self._db.run_all(
             _entry_read(signal_id),
             _risk_read(starting_lamports=starting_lamports, day_start=day_start, streak=streak),
         )

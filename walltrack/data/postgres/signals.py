@@ -16,7 +16,7 @@ from walltrack.data.models.signals import Signal, SignalQuery
 from walltrack.data.models.swap import Swap
 from walltrack.data.models.token import Token
 from walltrack.data.models.wallet import BuySizes
-from walltrack.data.postgres.database import Database, Read
+from walltrack.data.postgres.database import Database, Statement
 from walltrack.data.postgres.tokens import token_read
 from walltrack.data.postgres.wallets import buy_sizes_read, swap_from_row
 
@@ -58,8 +58,8 @@ class ScoringReads:
     buy_sizes: BuySizes | None
 
 
-def _swap_read(signature: str, wallet: str, token_mint: str) -> Read[Swap | None]:
-    return Read(
+def _swap_read(signature: str, wallet: str, token_mint: str) -> Statement[Swap | None]:
+    return Statement(
         "select * from public.swaps where signature = %s and wallet = %s and token_mint = %s",
         (signature, wallet, token_mint),
         lambda rows: swap_from_row(rows[0]) if rows else None,
@@ -75,8 +75,8 @@ def _facts(wallet: str, rows: list[DictRow]) -> WalletFacts:
     )
 
 
-def _facts_read(wallet: str) -> Read[WalletFacts]:
-    return Read(
+def _facts_read(wallet: str) -> Statement[WalletFacts]:
+    return Statement(
         "select score, confidence, owner_id from public.wallets where address = %s",
         (wallet,),
         lambda rows: _facts(wallet, rows),
@@ -94,10 +94,10 @@ class SignalRepository:
 
     # -- what scoring reads ------------------------------------------------------------------
     def scoring_reads(self, signature: str, wallet: str, token_mint: str) -> ScoringReads:
-        """What scoring the swap reads before it decides, in one round trip (`read_all`): the
+        """What scoring the swap reads before it decides, in one round trip (`run_all`): the
         swap, its wallet's facts, the token and the wallet's usual buy sizes (a sell needs
         neither of the last two, and reading them costs nothing more)."""
-        swap, facts, token, sizes = self._db.read_all(
+        swap, facts, token, sizes = self._db.run_all(
             _swap_read(signature, wallet, token_mint),
             _facts_read(wallet),
             token_read(token_mint),
@@ -113,13 +113,13 @@ class SignalRepository:
         distinct owners of the buy (entry) signals on it with an on-chain time in
         [since, until], leaving out the swap `exclude` = (signature, wallet). One round trip:
         the statements of one message run in order, so the read waits for the lock."""
-        _locked, owners = self._db.read_all(
-            Read(
+        _locked, owners = self._db.run_all(
+            Statement(
                 "select pg_advisory_xact_lock(hashtextextended('signal:' || %s, 0))",
                 (token_mint,),
                 lambda _rows: None,
             ),
-            Read(
+            Statement(
                 "select distinct owner_id from public.signals"
                 " where token_mint = %s and kind = 'entry' and side = 'buy'"
                 " and onchain_at between %s and %s"

@@ -19,7 +19,7 @@ from walltrack.data.models.token import (
     TokenSnapshot,
     TokenStatus,
 )
-from walltrack.data.postgres.database import Database, Read
+from walltrack.data.postgres.database import Database, Statement
 from walltrack.data.postgres.paging import fetch_page
 
 _MARKET = (
@@ -67,9 +67,9 @@ def _token(row: DictRow) -> Token:
     return Token.model_validate(_token_fields(row))
 
 
-def token_read(mint: str) -> Read[Token | None]:
+def token_read(mint: str) -> Statement[Token | None]:
     """The token `mint` as stored, or None."""
-    return Read(
+    return Statement(
         "select * from public.tokens where mint = %s",
         (mint,),
         lambda rows: _token(rows[0]) if rows else None,

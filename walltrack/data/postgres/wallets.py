@@ -25,7 +25,7 @@ from walltrack.data.models.wallet_discovery import (
     WalletQuery,
     WalletSummary,
 )
-from walltrack.data.postgres.database import Database, Read
+from walltrack.data.postgres.database import Database, Statement
 from walltrack.data.postgres.paging import fetch_page
 
 _SUMMARY_FIELDS = (
@@ -60,12 +60,12 @@ def _buy_sizes(rows: list[DictRow]) -> BuySizes | None:
     )
 
 
-def buy_sizes_read(wallet: str) -> Read[BuySizes | None]:
+def buy_sizes_read(wallet: str) -> Statement[BuySizes | None]:
     """`buy_sizes` of the wallet's latest profile, summed in SQL: a buy signal needs these
     numbers only, and reading (and validating) the whole profile of an active wallet, every
     round trip of it, costs milliseconds on the copy loop's path (~1 ms per 500 trips to
     validate alone, ~270 kB to send)."""
-    return Read(
+    return Statement(
         "select array(select sum((t->>'cost_sol')::numeric)::text"
         " from jsonb_array_elements(p.profile->'round_trips') t"
         " group by t->>'buy_signature') as per_buy,"
@@ -74,6 +74,27 @@ def buy_sizes_read(wallet: str) -> Read[BuySizes | None]:
         " order by p.profiled_at desc limit 1",
         (wallet,),
         _buy_sizes,
+    )
+
+
+def swaps_insert(swaps: Sequence[Swap]) -> Statement[None]:
+    """Store `swaps` once each (signature + wallet + mint), one statement over arrays (for
+    `add_swaps`, and for ingest, which sends it with its claim: `Database.run_all`)."""
+    rows = [
+        (s.signature, s.wallet, s.token_mint, s.side, s.token_amount, s.quote_mint,
+         s.quote_amount, s.source, s.timestamp, s.slot)
+        for s in swaps
+    ]  # fmt: skip
+    columns: list[list[Any]] = [[row[i] for row in rows] for i in range(10)]
+    return Statement(
+        "insert into public.swaps (signature, wallet, token_mint, side, token_amount,"
+        " quote_mint, quote_amount, source, ts, slot)"
+        " select * from unnest(%s::text[], %s::text[], %s::text[], %s::text[],"
+        " %s::numeric[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[],"
+        " %s::bigint[])"
+        " on conflict (signature, wallet, token_mint) do nothing",
+        columns,
+        lambda _rows: None,
     )
 
 
@@ -124,22 +145,10 @@ class WalletRepository:
         """Store swaps once each (signature + wallet + mint); returns how many were new."""
         if not swaps:
             return 0
-        columns = list(zip(*(
-            (s.signature, s.wallet, s.token_mint, s.side, s.token_amount, s.quote_mint,
-             s.quote_amount, s.source, s.timestamp, s.slot)
-            for s in swaps
-        ), strict=True))  # fmt: skip
+        insert = swaps_insert(swaps)
         # One statement over arrays: fast, and rowcount says how many were new.
         with self._db.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                "insert into public.swaps (signature, wallet, token_mint, side, token_amount,"
-                " quote_mint, quote_amount, source, ts, slot)"
-                " select * from unnest(%s::text[], %s::text[], %s::text[], %s::text[],"
-                " %s::numeric[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[],"
-                " %s::bigint[])"
-                " on conflict (signature, wallet, token_mint) do nothing",
-                [list(c) for c in columns],
-            )
+            cur.execute(insert.query, insert.params)
             return max(cur.rowcount, 0)
 
     def token_swaps(self, mint: str, *, since: datetime | None, limit: int) -> list[Swap]:

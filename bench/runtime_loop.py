@@ -25,7 +25,8 @@ product change; a delivery's invocations and sends are matched by the bodies: it
 signature, its signal id and its entry order id, read from the database after the fill):
   POST sent -> webhook_ingest invocation start (HTTP, uvicorn, the Function URL route)
   -> its SignalScoreRequested sent (decode, store swaps + outbox in one transaction, relay)
-  -> signal_score invocation start (the queue hop: dispatcher wake-up, worker, receive)
+  -> signal_score invocation start (the queue hop: handed to its idle worker after the commit,
+     or dispatcher wake-up, worker, receive when it was busy)
   -> its PositionOpenRequested sent (signal scored and stored)
   -> position_open invocation start (queue hop)
   -> its OrderExecuteRequested sent (risk, sizing with Jupiter quotes, position + order)
@@ -84,6 +85,24 @@ local queue consumers), 80 deliveries each: less upstream p50 60.0/65.8/60.6/71.
 Statements inside the consumers per delivery (ingest, signal, position, order) 7/12/10/7 ->
 5/10/8/7 (tools used: wrapping psycopg's Cursor.execute per invoking thread, cProfile on
 thread time per invocation).
+2026-12-07 18:50-19:11 UTC, the next session, same slow machine (`sum(range(10**7))` 0.20-0.34 s),
+alternating runs of cfd57b5 (that session's end) and this session's code, 80 deliveries each:
+less upstream p50 45.5/44.1/49.8/44.1 and 54.6/46.2/50.1/55.5 ms (median 47.9) -> 37.6/36.7/
+36.6/39.0 and 43.3/39.8/38.5/38.9 ms (median 38.7); p99 146-255 -> 45-73 ms; the three queue
+hops 8.8-11.6 -> 1.7-2.1 ms. What did it: a send to an idle consumer is handed to it (stored
+already received, given to its worker after the commit: no dispatcher wake, no receive, which
+was ~2.8 ms of each ~3.5 ms hop), no poll of every queue after such an invocation (a statement
+racing the next consumer), the copy loop's consumers keep no handled ids (their jobs' first
+reads already make a repeat a no-op: two round trips per message), and independent statements
+sent as one message (`Database.run_all`: signal_score's four reads, its lock + consensus read,
+position_open's signal + risk state, ingest's claim + swaps; a relaxed transaction's BEGIN +
+SET). Statements per consumer and delivery (ingest, signal, position, order): 4/5/6/6 as
+psycopg executes (BEGIN/COMMIT apart; 5/10/8/7 before). Per span p50 at 19:12: POST -> ingest
+3.1, ingest 8.0, hop 0.4, signal_score 7.6, hop 0.6, position_open 13.3 (a quote inside),
+hop 0.6, order_execute 10.7 ms (a quote inside). Still MISSED: per invocation the consumers
+burn 4.3-8.0 ms of thread CPU (a Jupiter quote's client side alone ~4 ms: asyncio, tenacity,
+httpx, a rate-limit slot in Postgres), and with one interpreter lock the delivery's latency is
+about the CPU the whole process spends on it.
 """
 
 # ruff: noqa: E402 - logging is configured before the product's modules bind their loggers

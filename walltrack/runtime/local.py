@@ -757,7 +757,7 @@ class LocalRuntime:
 
     def _queues_due(self) -> list[datetime]:
         """When each consumed queue's next message becomes visible (in flight or delayed).
-        Statement after the passes that poll every queue only: what changes these times (a
+        Read after the passes that poll every queue only: what changes these times (a
         receive, a delete, a delayed send) is a worker's doing, and the pass after a worker
         finishes polls every queue; another process's sends are found by the timer's. Taken
         from that poll's read when it started nothing, else read again."""

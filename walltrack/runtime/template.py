@@ -1,4 +1,4 @@
-"""Statement `template.yaml` the way SAM does, just far enough to run it locally and to check it.
+"""Read `template.yaml` the way SAM does, just far enough to run it locally and to check it.
 
 PyYAML's safe loader rejects CloudFormation's short tags (`!Ref`, `!GetAtt`, ...), so they are
 turned into small value objects; long forms (`{"Ref": X}`) become the same objects. `Globals`

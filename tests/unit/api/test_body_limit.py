@@ -36,7 +36,7 @@ def client(auth_headers: dict[str, str]) -> Iterator[TestClient]:
     hook = APIRouter()
 
     @hook.post("/fn/hook")
-    async def run_all(request: Request) -> dict[str, int]:
+    async def read_all(request: Request) -> dict[str, int]:
         return {"read": len(await request.body())}
 
     app.include_router(hook)  # as `walltrack run` adds the local Function URL routes

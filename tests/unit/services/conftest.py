@@ -28,7 +28,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def load_fixture(fixtures_dir: Path) -> Callable[[str], Any]:
-    """Statement one reference fixture (e.g. "dexscreener/search.json") as JSON."""
+    """Read one reference fixture (e.g. "dexscreener/search.json") as JSON."""
 
     def load(relative: str) -> Any:
         path = fixtures_dir / relative

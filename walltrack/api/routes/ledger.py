@@ -1,5 +1,5 @@
 """The paper ledger over HTTP (issue 18 item 5): the account's totals and positions, the equity
-curve, our PnL vs each followed wallet's, and the shadow PnL of rejected signals. Statement-only:
+curve, our PnL vs each followed wallet's, and the shadow PnL of rejected signals. Read-only:
 every figure is computed on read from positions, orders and swaps."""
 
 from __future__ import annotations

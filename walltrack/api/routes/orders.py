@@ -1,6 +1,6 @@
 """Step 8 over HTTP: the paper orders (entries and exits), newest first, each with its quote's
 headline, impact, fees and reason; one order with the whole Jupiter quote it was judged on.
-Statement-only: orders are made by position_open and the exit monitor, filled by order_execute."""
+Read-only: orders are made by position_open and the exit monitor, filled by order_execute."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Step 6 over HTTP: the signals signal_score stored (accepted and rejected), newest first, and
-one signal's breakdown. Statement-only: signals are made by the signal_score consumer alone."""
+one signal's breakdown. Read-only: signals are made by the signal_score consumer alone."""
 
 from __future__ import annotations
 

@@ -403,7 +403,7 @@ async def _read_tail(
     sync = store.trade_sync(mint)
     horizon = _horizon(now, sync, max_age)
     if stored.tape.times:
-        # Statement up to the last print (the newest stretch may be unsettled: it was read, and
+        # Read up to the last print (the newest stretch may be unsettled: it was read, and
         # is read again once the token is no longer fresh).
         last = _second(datetime.fromtimestamp(stored.tape.times[-1], tz=UTC))
         reach = min(horizon, _second(now - SETTLE))
@@ -514,7 +514,7 @@ async def _scan_windows(
     max_age: timedelta,
     sol_per_usdc: Decimal | None,
 ) -> TradesReport:
-    """Statement what the profile needs of a token's trades (`_needs`) and nothing it has: oldest
+    """Read what the profile needs of a token's trades (`_needs`) and nothing it has: oldest
     first from the earliest point still needed, a page at a time, each page starting where
     the next need is. A page holds 100 transactions whatever their span, so a quiet token
     is read in one call and a busy one only around the wallet's trades. What was read is

@@ -1,6 +1,6 @@
 """What the paper ledger reads: positions, filled orders, the followed wallets' swaps on the
 tokens we copied, the tokens' last prices, and entry signals with the swaps after them (the
-shadow replay). Statement-only; the only place the ledger's SQL lives."""
+shadow replay). Read-only; the only place the ledger's SQL lives."""
 
 from __future__ import annotations
 

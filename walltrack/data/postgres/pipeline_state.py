@@ -1,4 +1,4 @@
-"""Statement-only figures for the pipeline's live state (GET /status/pipeline).
+"""Read-only figures for the pipeline's live state (GET /status/pipeline).
 
 Everything here reads what the pipeline already records: messages each consumer finished
 (`consumed_messages`), the outbox, the upstream requests counted per minute by the shared rate

@@ -128,11 +128,7 @@ class IngestRepository:
         if delivery is not None:
             query = _CLAIM_COUNTING
             params |= {"items": delivery.items, "found": len(swaps), "error": delivery.error}
-        claim = Statement(
-            query,
-            params,
-            lambda rows: [(r["signature"], r["wallet"], r["token_mint"]) for r in rows],
-        )
+        claim = Statement(query, params, _won)
         if not swaps:
             with self._db.connection() as conn:
                 return claim.parse(conn.execute(claim.query, claim.params).fetchall())

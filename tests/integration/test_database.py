@@ -6,6 +6,7 @@ caller's; several reads go in one round trip (`run_all`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -128,13 +129,13 @@ def test_several_reads_go_as_one_message_each_parsed_and_every_value_quoted(
         )
     statements: list[str] = []
     # When three reads (one finding nothing) are read at once, the statements sent observed
-    execute = psycopg.ClientCursor.execute
+    execute: Any = psycopg.ClientCursor.execute
 
-    def observed(self: psycopg.ClientCursor[object], query: object, *args: object) -> object:
+    def observed(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
         statements.append(str(query))
-        return execute(self, query, *args)  # type: ignore[arg-type]
+        return execute(self, query, *args, **kwargs)
 
-    psycopg.ClientCursor.execute = observed  # type: ignore[method-assign,assignment]
+    psycopg.ClientCursor.execute = observed  # type: ignore[method-assign]
     try:
         first, second, missing = clean_db.run_all(
             Statement(

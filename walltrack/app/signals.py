@@ -4,7 +4,7 @@
 then what its kind needs — for a buy the wallet's figures, owner and usual buy size, the token,
 and the owners that bought it within the window; for a sell the wallet's stored history — asks
 `core.signal` for the signal and writes it once. The signal's unique swap key makes a second
-delivery write nothing (besides the consumer's skip of handled message ids). In the transaction
+delivery write nothing (its consumer keeps no handled ids: this is the check). In the transaction
 that stores it, a new accepted entry signal owes step 7 a `PositionOpenRequested` and an exit
 signal owes step 8 an `ExitCheckRequested` (mirror-sell), both in the outbox. A swap that is not
 stored raises, so SQS retries it and then moves it to the DLQ, where it can be inspected.
